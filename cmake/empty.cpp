@@ -1,0 +1,1 @@
+// Placeholder translation unit so every module library has at least one source.

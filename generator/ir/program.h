@@ -1,0 +1,99 @@
+// A whole network after the front end: its graph, declared tensors, definitions, loss,
+// optimizer, and — once autodiff has run — the named backward equations.
+// Front ends (.grad today, C++ and ONNX later) produce a Program; passes and emitters read it.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ir/node.h"
+
+namespace gg {
+
+struct SourceLoc {
+  std::string file;
+  int line = 0;
+  int col = 0;
+};
+
+enum class Precision { F32, F64 };
+
+/// `init=` of a param: kind is one of zeros, ones, constant, uniform, normal,
+/// xavier_uniform, xavier_normal, he_uniform, he_normal; args in source order.
+struct Init {
+  std::string kind = "zeros";
+  std::vector<double> args;
+};
+
+enum class LeafKind { Input, Target, Param };
+
+/// A declared tensor (input, target or param). node is an Input or Param node.
+struct Leaf {
+  std::string name;
+  LeafKind kind;
+  const Node* node;
+  Init init;                 // params only
+  std::optional<double> lr;  // params only: per-tensor learning rate override
+  SourceLoc loc;
+};
+
+enum class DefKind { Plain, Output, Loss };
+
+/// `NAME = EXPR`, `output NAME = EXPR` or `loss NAME = EXPR`, in source order (F1..Fk).
+struct Definition {
+  std::string name;
+  DefKind kind;
+  const Node* node;
+  SourceLoc loc;
+};
+
+/// `optimizer sgd(lr=0.5)`: kind "sgd" or "adam", every argument with its default filled in.
+struct Optimizer {
+  std::string kind = "sgd";
+  std::vector<std::pair<std::string, double>> args{{"lr", 0.01}, {"momentum", 0.0}};
+  double arg(const std::string& key) const;
+};
+
+/// One backward equation B_i: `dLoss/d<of> = node`. `of` names a definition or leaf.
+struct Adjoint {
+  std::string of;
+  const Node* node;
+};
+
+struct Program {
+  std::unique_ptr<Graph> graph = std::make_unique<Graph>();
+  std::string name;
+  std::string source_file;  // as given on the command line, for banners and messages
+  Precision precision = Precision::F32;
+  std::vector<std::string> dims;
+  std::vector<Leaf> leaves;  // declaration order
+  std::vector<Definition> definitions;
+  const Node* loss = nullptr;
+  std::string loss_name;
+  std::vector<std::string> grad_inputs;  // inputs listed in `grad`, in order
+  Optimizer optimizer;
+
+  // Filled by autodiff, in equation order B1..Bm; includes every param and grad input.
+  std::vector<Adjoint> adjoints;
+
+  const Leaf* find_leaf(const std::string& name) const;
+  const Definition* find_definition(const std::string& name) const;
+  /// The adjoint node for a leaf or definition name; nullptr if none (or a symbolic zero).
+  const Node* adjoint_of(const std::string& name) const;
+  /// Every node referenced from the program (definitions, loss, adjoints): the roots passes keep.
+  std::vector<const Node*> roots() const;
+};
+
+/// Rewrites every node reference in `p` through `f` (used by passes after rebuilding nodes).
+template <class F>
+void remap(Program& p, F&& f) {
+  for (Leaf& l : p.leaves) l.node = f(l.node);
+  for (Definition& d : p.definitions) d.node = f(d.node);
+  if (p.loss) p.loss = f(p.loss);
+  for (Adjoint& a : p.adjoints) a.node = f(a.node);
+}
+
+}  // namespace gg

@@ -1,0 +1,6 @@
+// The gradgen version string.
+#pragma once
+
+namespace gg {
+const char* version();
+}  // namespace gg

@@ -10,14 +10,9 @@
 #include <vector>
 
 #include "ir/node.h"
+#include "support/source_loc.h"
 
 namespace gg {
-
-struct SourceLoc {
-  std::string file;
-  int line = 0;
-  int col = 0;
-};
 
 enum class Precision { F32, F64 };
 

@@ -34,6 +34,30 @@ double logsumexp_line(const Tensor& x, const AxisView& v, int64_t o, int64_t i) 
   return m + std::log(s);
 }
 
+void reduce_axis(const EvalArgs& a, bool mean) {
+  const Tensor& x = *a.in[0];
+  AxisView v(x.shape, a.node.attrs.axis);
+  for (int64_t o = 0; o < v.outer; ++o)
+    for (int64_t i = 0; i < v.inner; ++i) {
+      double s = 0;
+      for (int64_t k = 0; k < v.len; ++k) s += x.data[v.at(o, k, i)];
+      a.out.data[o * v.inner + i] = mean ? s / static_cast<double>(v.len) : s;
+    }
+}
+
+void softmax(const EvalArgs& a, bool log) {
+  const Tensor& x = *a.in[0];
+  AxisView v(x.shape, a.node.attrs.axis);
+  for (int64_t o = 0; o < v.outer; ++o)
+    for (int64_t i = 0; i < v.inner; ++i) {
+      double lse = logsumexp_line(x, v, o, i);
+      for (int64_t k = 0; k < v.len; ++k) {
+        int64_t at = v.at(o, k, i);
+        a.out.data[at] = log ? x.data[at] - lse : std::exp(x.data[at] - lse);
+      }
+    }
+}
+
 double softplus(double x) { return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x))); }
 
 double sigmoid(double x) {

@@ -55,6 +55,11 @@ struct AxisView {
 /// Numerically stable log(sum(exp(x))) along `axis` for each (outer, inner) line.
 double logsumexp_line(const Tensor& x, const AxisView& v, int64_t o, int64_t i);
 
+/// out = Σ_axis x (or the mean when `mean`), attrs.axis removed.
+void reduce_axis(const EvalArgs& a, bool mean);
+/// softmax (or log_softmax when `log`) along attrs.axis, via logsumexp so any logits stay finite.
+void softmax(const EvalArgs& a, bool log);
+
 /// log(1 + exp(x)) without overflow for |x| large.
 double softplus(double x);
 double sigmoid(double x);

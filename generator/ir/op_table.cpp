@@ -3,6 +3,7 @@
 // Kink conventions follow PyTorch and are stated at their rules.
 #include "ir/op_table.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <stdexcept>
@@ -87,6 +88,14 @@ Shape loss_shape(const std::vector<const Node*>& in, const Attrs&) {
   return {};
 }
 
+// Logits z[k] (one row) or z[n, k] and targets of the same shape.
+Shape cross_entropy_shape(const std::vector<const Node*>& in, const Attrs& a) {
+  loss_shape(in, a);
+  if (in[0]->rank() < 1 || in[0]->rank() > 2)
+    shape_fail("cross_entropy needs logits [k] or [n, k], got " + shape_str(in[0]->shape));
+  return {};
+}
+
 // ---------------------------------------------------------------- evaluations
 
 void eval_none(const EvalArgs&) { throw InternalError("leaf values are fed, not evaluated"); }
@@ -156,13 +165,73 @@ void eval_broadcast_to(const EvalArgs& a) {
 
 void eval_copy(const EvalArgs& a) { a.out.data = a.in[0]->data; }
 
-void eval_mse(const EvalArgs& a) {
+void eval_mean(const EvalArgs& a) {
+  eval_sum(a);
+  a.out.data[0] /= static_cast<double>(a.in[0]->numel());
+}
+
+void eval_sum_axis(const EvalArgs& a) { evalh::reduce_axis(a, false); }
+void eval_mean_axis(const EvalArgs& a) { evalh::reduce_axis(a, true); }
+void eval_softmax(const EvalArgs& a) { evalh::softmax(a, false); }
+void eval_log_softmax(const EvalArgs& a) { evalh::softmax(a, true); }
+
+double sse_sum(const EvalArgs& a) {
   double s = 0;
   for (int64_t i = 0; i < a.in[0]->numel(); ++i) {
     double d = a.in[0]->data[i] - a.in[1]->data[i];
     s += d * d;
   }
+  return s;
+}
+void eval_sse(const EvalArgs& a) { a.out.data[0] = sse_sum(a); }
+void eval_mse(const EvalArgs& a) { a.out.data[0] = sse_sum(a) / static_cast<double>(a.in[0]->numel()); }
+
+// Mean over rows of −Σ_k y·log_softmax(z), log_softmax = z − logsumexp(z) (stable).
+void eval_cross_entropy(const EvalArgs& a) {
+  const Tensor& z = *a.in[0];
+  const Tensor& y = *a.in[1];
+  evalh::AxisView v(z.shape, z.rank() - 1);
+  double s = 0;
+  for (int64_t o = 0; o < v.outer; ++o) {
+    double lse = evalh::logsumexp_line(z, v, o, 0);
+    for (int64_t k = 0; k < v.len; ++k) s -= y.data[v.at(o, k, 0)] * (z.data[v.at(o, k, 0)] - lse);
+  }
+  a.out.data[0] = s / static_cast<double>(v.outer);
+}
+
+// Like PyTorch's BCELoss, each log is clamped at −100 so p ∈ {0, 1} gives a finite loss.
+void eval_bce(const EvalArgs& a) {
+  double s = 0;
+  for (int64_t i = 0; i < a.in[0]->numel(); ++i) {
+    double p = a.in[0]->data[i], y = a.in[1]->data[i];
+    double lp = std::max(std::log(p), -100.0), lq = std::max(std::log(1.0 - p), -100.0);
+    s -= y * lp + (1.0 - y) * lq;
+  }
   a.out.data[0] = s / static_cast<double>(a.in[0]->numel());
+}
+
+// bce(sigmoid(z), y) = max(z, 0) − z·y + log1p(exp(−|z|)) = softplus(z) − z·y, finite for any z.
+void eval_bce_logits(const EvalArgs& a) {
+  double s = 0;
+  for (int64_t i = 0; i < a.in[0]->numel(); ++i) {
+    double z = a.in[0]->data[i], y = a.in[1]->data[i];
+    s += evalh::softplus(z) - z * y;
+  }
+  a.out.data[0] = s / static_cast<double>(a.in[0]->numel());
+}
+
+// Elementwise ops with an attribute (alpha, exponent).
+void eval_leaky_relu(const EvalArgs& a) {
+  double al = a.node.attrs.value;
+  evalh::unary(a, [al](double x) { return x > 0 ? x : al * x; });
+}
+void eval_leaky_step(const EvalArgs& a) {
+  double al = a.node.attrs.value;
+  evalh::unary(a, [al](double x) { return x > 0 ? 1.0 : al; });
+}
+void eval_pow(const EvalArgs& a) {
+  double p = a.node.attrs.value;
+  evalh::unary(a, [p](double x) { return std::pow(x, p); });
 }
 
 // ---------------------------------------------------------------- gradient rules
@@ -193,6 +262,36 @@ void vjp_div(Vjp& v) {
 void vjp_neg(Vjp& v) { v.to(0, -v.g); }
 // σ'(x) = σ(x)(1 − σ(x)), reusing the forward output.
 void vjp_sigmoid(Vjp& v) { v.to(0, v.g * v.out * (1.0 - v.out)); }
+// tanh'(x) = 1 − tanh²(x), reusing the forward output.
+void vjp_tanh(Vjp& v) { v.to(0, v.g * (1.0 - v.out * v.out)); }
+// relu'(x) = step(x) = [x > 0]; relu'(0) = 0 as in PyTorch.
+void vjp_relu(Vjp& v) { v.to(0, v.g * unary(Op::Step, v.in(0))); }
+// leaky_relu'(x) = 1 for x > 0, alpha otherwise; leaky_relu'(0) = alpha as in PyTorch.
+void vjp_leaky_relu(Vjp& v) { v.to(0, v.g * with_value(Op::LeakyStep, v.in(0), v.node->attrs.value)); }
+// softplus(x) = log(1 + eˣ): softplus'(x) = eˣ/(1 + eˣ) = σ(x) (finite for any x).
+void vjp_softplus(Vjp& v) { v.to(0, v.g * unary(Op::Sigmoid, v.in(0))); }
+// (eˣ)' = eˣ, reusing the forward output.
+void vjp_exp(Vjp& v) { v.to(0, v.g * v.out); }
+// log'(x) = 1/x.
+void vjp_log(Vjp& v) { v.to(0, v.g / v.in(0)); }
+// sqrt'(x) = 1/(2 sqrt(x)), reusing the forward output.
+void vjp_sqrt(Vjp& v) { v.to(0, v.g / (2.0 * v.out)); }
+// (x²)' = 2x.
+void vjp_square(Vjp& v) { v.to(0, v.g * (2.0 * v.in(0))); }
+// |x|' = sign(x); abs'(0) = 0 as in PyTorch.
+void vjp_abs(Vjp& v) { v.to(0, v.g * unary(Op::Sign, v.in(0))); }
+// sin' = cos, cos' = −sin.
+void vjp_sin(Vjp& v) { v.to(0, v.g * unary(Op::Cos, v.in(0))); }
+void vjp_cos(Vjp& v) { v.to(0, -(v.g * unary(Op::Sin, v.in(0)))); }
+// (xᵖ)' = p·xᵖ⁻¹; for p = 0 the function is constant (and 0·x⁻¹ would be NaN at x = 0).
+void vjp_pow(Vjp& v) {
+  double p = v.node->attrs.value;
+  if (p == 0.0) return;
+  v.to(0, p == 1.0 ? v.g : v.g * (p * with_value(Op::Pow, v.in(0), p - 1.0)));
+}
+// step, leaky_step and sign are piecewise constant: derivative 0 everywhere (the value at
+// the jump is a convention, 0 as in PyTorch). No contribution = symbolic zero.
+void vjp_piecewise_constant(Vjp&) {}
 // C = A B: dA = dC Bᵀ, dB = Aᵀ dC.
 void vjp_matmul(Vjp& v) {
   v.to(0, matmul(v.g, T(v.in(1))));
@@ -201,16 +300,81 @@ void vjp_matmul(Vjp& v) {
 void vjp_transpose(Vjp& v) { v.to(0, T(v.g)); }
 // d/dx_i Σx = 1: the scalar cotangent is broadcast back.
 void vjp_sum(Vjp& v) { v.to(0, with_shape(Op::BroadcastTo, v.g, v.in(0)->shape)); }
+// mean = Σx/N: each element gets g/N (N = Count, so symbolic dims resolve at run time).
+void vjp_mean(Vjp& v) {
+  const Shape& s = v.in(0)->shape;
+  v.to(0, with_shape(Op::BroadcastTo, v.g / count(v.graph, s), s));
+}
+// out = Σ_axis x: dx = g with the removed axis put back and broadcast along it.
+void vjp_sum_axis(Vjp& v) {
+  int ax = v.node->attrs.axis;
+  v.to(0, with_shape(Op::BroadcastTo, with_axis(Op::Unsqueeze, v.g, ax), v.in(0)->shape));
+}
+// out = Σ_axis x / n_axis: as sum_axis, divided by the axis length (a one-dim Count).
+void vjp_mean_axis(Vjp& v) {
+  int ax = v.node->attrs.axis;
+  const Shape& s = v.in(0)->shape;
+  E n = count(v.graph, Shape{s[static_cast<size_t>(ax)]});
+  v.to(0, with_shape(Op::BroadcastTo, with_axis(Op::Unsqueeze, v.g / n, ax), s));
+}
 // Summing over broadcast axes and broadcasting are adjoint to each other.
 void vjp_sum_to(Vjp& v) { v.to(0, with_shape(Op::BroadcastTo, v.g, v.in(0)->shape)); }
 void vjp_broadcast_to(Vjp& v) { v.to(0, with_shape(Op::SumTo, v.g, v.in(0)->shape)); }
 // Inserting a size-1 axis is undone by summing over it.
 void vjp_unsqueeze(Vjp& v) { v.to(0, with_axis(Op::SumAxis, v.g, v.node->attrs.axis)); }
+// y = softmax(x): ∂y_i/∂x_j = y_i(δ_ij − y_j), so dx = y ⊙ (g − Σ_axis(g ⊙ y)) with the
+// sum kept as a size-1 axis that broadcasts back along the row.
+void vjp_softmax(Vjp& v) {
+  int ax = v.node->attrs.axis;
+  E dot = with_axis(Op::Unsqueeze, with_axis(Op::SumAxis, v.g * v.out, ax), ax);
+  v.to(0, v.out * (v.g - dot));
+}
+// out = x − logsumexp(x): ∂out_i/∂x_j = δ_ij − softmax_j, so dx = g − exp(out) ⊙ Σ_axis g.
+// exp(out) = softmax(x) ≤ 1, so this stays finite for any logits.
+void vjp_log_softmax(Vjp& v) {
+  int ax = v.node->attrs.axis;
+  E gsum = with_axis(Op::Unsqueeze, with_axis(Op::SumAxis, v.g, ax), ax);
+  v.to(0, v.g - unary(Op::Exp, v.out) * gsum);
+}
+// sse = Σ(p − y)²: d/dp = 2(p − y), d/dy = −2(p − y).
+void vjp_sse(Vjp& v) {
+  E local = 2.0 * (v.in(0) - v.in(1));
+  v.to(0, v.g * local);
+  v.to(1, -(v.g * local));
+}
 // mse = Σ(p − y)²/N: d/dp = 2/N (p − y), d/dy = −2/N (p − y).
 void vjp_mse(Vjp& v) {
   E local = (2.0 / count(v.graph, v.in(0)->shape)) * (v.in(0) - v.in(1));
   v.to(0, v.g * local);
   v.to(1, -(v.g * local));
+}
+
+// ce = −(1/R) Σ_r Σ_k y_rk (z_rk − lse_r), R rows (1 for a rank-1 z), lse_r = log Σ_k e^{z_rk}:
+// d/dz_rk = (softmax(z)_rk · Σ_j y_rj − y_rk)/R,  d/dy_rk = −log_softmax(z)_rk / R.
+void vjp_cross_entropy(Vjp& v) {
+  E z = v.in(0), y = v.in(1);
+  int ax = z->rank() - 1;
+  E gr = z->rank() == 2 ? v.g / count(v.graph, Shape{z->shape[0]}) : v.g;
+  E rowsum = with_axis(Op::Unsqueeze, with_axis(Op::SumAxis, y, ax), ax);
+  v.to(0, gr * (with_axis(Op::Softmax, z, ax) * rowsum - y));
+  v.to(1, -gr * with_axis(Op::LogSoftmax, z, ax));
+}
+// bce = −(1/N) Σ [y log p + (1 − y) log(1 − p)]:
+// d/dp = (p − y)/(p(1 − p))/N, d/dy = (log(1 − p) − log p)/N. The forward clamps each log
+// at −100 (PyTorch); the rule is the exact derivative for p in (e⁻¹⁰⁰, 1 − e⁻¹⁰⁰) and is
+// infinite at p ∈ {0, 1}, where the clamped loss is not differentiable.
+void vjp_bce(Vjp& v) {
+  E p = v.in(0), y = v.in(1);
+  E gn = v.g / count(v.graph, p->shape);
+  v.to(0, gn * ((p - y) / (p * (1.0 - p))));
+  v.to(1, gn * (unary(Op::Log, 1.0 - p) - unary(Op::Log, p)));
+}
+// bce_logits = (1/N) Σ [softplus(z) − z y]: d/dz = (σ(z) − y)/N, d/dy = −z/N (finite for any z).
+void vjp_bce_logits(Vjp& v) {
+  E z = v.in(0), y = v.in(1);
+  E gn = v.g / count(v.graph, z->shape);
+  v.to(0, gn * (unary(Op::Sigmoid, z) - y));
+  v.to(1, -(gn * z));
 }
 
 // ---------------------------------------------------------------- the table
@@ -240,19 +404,68 @@ std::vector<OpInfo> build_rows() {
        "(-{0})"},
       {Op::Sigmoid, "sigmoid", 1, kEw, same, [](const EvalArgs& a) { evalh::unary(a, evalh::sigmoid); },
        vjp_sigmoid, {"sigmoid({0})", "\\sigma({0})", 5}, "gg::sigmoid({0})"},
+      {Op::Tanh, "tanh", 1, kEw, same, [](const EvalArgs& a) { evalh::unary(a, [](double x) { return std::tanh(x); }); },
+       vjp_tanh, {"tanh({0})", "\\tanh({0})", 5}, "gg::tanh({0})"},
+      {Op::Relu, "relu", 1, kEw, same, [](const EvalArgs& a) { evalh::unary(a, [](double x) { return x > 0 ? x : 0.0; }); },
+       vjp_relu, {"relu({0})", "\\operatorname{{relu}}({0})", 5}, "gg::relu({0})"},
+      {Op::LeakyRelu, "leaky_relu", 1, kEw, same, eval_leaky_relu, vjp_leaky_relu,
+       {"leaky_relu({0}, {value})", "\\operatorname{{leaky\\_relu}}_{{{value}}}({0})", 5}, "gg::leaky_relu({0}, {value})"},
+      {Op::Softplus, "softplus", 1, kEw, same, [](const EvalArgs& a) { evalh::unary(a, evalh::softplus); },
+       vjp_softplus, {"softplus({0})", "\\operatorname{{softplus}}({0})", 5}, "gg::softplus({0})"},
+      {Op::Exp, "exp", 1, kEw, same, [](const EvalArgs& a) { evalh::unary(a, [](double x) { return std::exp(x); }); },
+       vjp_exp, {"exp({0})", "\\exp({0})", 5}, "gg::exp({0})"},
+      {Op::Log, "log", 1, kEw, same, [](const EvalArgs& a) { evalh::unary(a, [](double x) { return std::log(x); }); },
+       vjp_log, {"log({0})", "\\log({0})", 5}, "gg::log({0})"},
+      {Op::Sqrt, "sqrt", 1, kEw, same, [](const EvalArgs& a) { evalh::unary(a, [](double x) { return std::sqrt(x); }); },
+       vjp_sqrt, {"sqrt({0})", "\\sqrt{{{0}}}", 5}, "gg::sqrt({0})"},
+      {Op::Square, "square", 1, kEw, same, [](const EvalArgs& a) { evalh::unary(a, [](double x) { return x * x; }); },
+       vjp_square, {"{0}²", "{0}^2", 4}, "gg::square({0})"},
+      {Op::Abs, "abs", 1, kEw, same, [](const EvalArgs& a) { evalh::unary(a, [](double x) { return std::fabs(x); }); },
+       vjp_abs, {"|{0}|", "\\lvert {0} \\rvert", 5}, "gg::abs({0})"},
+      {Op::Sin, "sin", 1, kEw, same, [](const EvalArgs& a) { evalh::unary(a, [](double x) { return std::sin(x); }); },
+       vjp_sin, {"sin({0})", "\\sin({0})", 5}, "gg::sin({0})"},
+      {Op::Cos, "cos", 1, kEw, same, [](const EvalArgs& a) { evalh::unary(a, [](double x) { return std::cos(x); }); },
+       vjp_cos, {"cos({0})", "\\cos({0})", 5}, "gg::cos({0})"},
+      {Op::Pow, "pow", 1, kEw, same, eval_pow, vjp_pow, {"{0}^{value}", "{0}^{{{value}}}", 4}, "gg::pow({0}, {value})"},
+      {Op::Step, "step", 1, kEw | kInternal, same,
+       [](const EvalArgs& a) { evalh::unary(a, [](double x) { return x > 0 ? 1.0 : 0.0; }); }, vjp_piecewise_constant,
+       {"step({0})", "\\mathbb{{1}}[{0} > 0]", 5}, "gg::step({0})"},
+      {Op::LeakyStep, "leaky_step", 1, kEw | kInternal, same, eval_leaky_step, vjp_piecewise_constant,
+       {"leaky_step({0}, {value})", "\\operatorname{{leaky\\_step}}_{{{value}}}({0})", 5}, "gg::leaky_step({0}, {value})"},
+      {Op::Sign, "sign", 1, kEw | kInternal, same,
+       [](const EvalArgs& a) { evalh::unary(a, [](double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0); }); },
+       vjp_piecewise_constant, {"sign({0})", "\\operatorname{{sign}}({0})", 5}, "gg::sign({0})"},
       {Op::MatMul, "matmul", 2, kLinear | kInternal, matmul_shape, eval_matmul, vjp_matmul,
        {"{0} @ {1}", "{0} {1}", 2}, "gg::matmul"},
       {Op::Transpose, "transpose", 1, kLinear | kInternal, transpose_shape, eval_transpose, vjp_transpose,
        {"{0}ᵀ", "{0}^\\top", 4}, "gg::transpose"},
       {Op::Sum, "sum", 1, kReduction | kLinear, scalar, eval_sum, vjp_sum, {"sum({0})", "\\sum {0}", 5}, "gg::sum"},
+      {Op::Mean, "mean", 1, kReduction | kLinear, scalar, eval_mean, vjp_mean,
+       {"mean({0})", "\\operatorname{{mean}}({0})", 5}, "gg::mean"},
+      {Op::SumAxis, "sum_axis", 1, kReduction | kLinear | kInternal, drop_axis, eval_sum_axis, vjp_sum_axis,
+       {"sum({0}, axis={axis})", "\\textstyle\\sum_{{{axis}}} {0}", 5}, "gg::sum_axis"},
+      {Op::MeanAxis, "mean_axis", 1, kReduction | kLinear | kInternal, drop_axis, eval_mean_axis, vjp_mean_axis,
+       {"mean({0}, axis={axis})", "\\operatorname{{mean}}_{{{axis}}}({0})", 5}, "gg::mean_axis"},
       {Op::SumTo, "sum_to", 1, kReduction | kLinear | kInternal, sum_to_shape, eval_sum_to, vjp_sum_to,
        {"sum({0}, axis={axes})", "\\textstyle\\sum_{{{axes}}} {0}", 5}, "gg::sum_to"},
       {Op::BroadcastTo, "broadcast_to", 1, kLinear | kInternal, broadcast_to_shape, eval_broadcast_to,
        vjp_broadcast_to, {"broadcast({0}, {shape})", "{0} \\mathbf{{1}}_{{{shape}}}", 5}, "gg::broadcast_to"},
       {Op::Unsqueeze, "unsqueeze", 1, kLinear | kInternal, unsqueeze_shape, eval_copy, vjp_unsqueeze,
        {"unsqueeze({0}, axis={axis})", "{0}", 5}, "gg::unsqueeze"},
+      {Op::Softmax, "softmax", 1, 0, keep_axis, eval_softmax, vjp_softmax,
+       {"softmax({0}, axis={axis})", "\\operatorname{{softmax}}_{{{axis}}}({0})", 5}, "gg::softmax"},
+      {Op::LogSoftmax, "log_softmax", 1, 0, keep_axis, eval_log_softmax, vjp_log_softmax,
+       {"log_softmax({0}, axis={axis})", "\\operatorname{{log\\_softmax}}_{{{axis}}}({0})", 5}, "gg::log_softmax"},
       {Op::Mse, "mse", 2, kLoss, loss_shape, eval_mse, vjp_mse, {"mse({0}, {1})", "\\operatorname{{mse}}({0}, {1})", 5},
        "gg::mse"},
+      {Op::Sse, "sse", 2, kLoss, loss_shape, eval_sse, vjp_sse, {"sse({0}, {1})", "\\operatorname{{sse}}({0}, {1})", 5},
+       "gg::sse"},
+      {Op::CrossEntropy, "cross_entropy", 2, kLoss, cross_entropy_shape, eval_cross_entropy, vjp_cross_entropy,
+       {"cross_entropy({0}, {1})", "\\operatorname{{CE}}({0}, {1})", 5}, "gg::cross_entropy"},
+      {Op::Bce, "bce", 2, kLoss, loss_shape, eval_bce, vjp_bce, {"bce({0}, {1})", "\\operatorname{{BCE}}({0}, {1})", 5},
+       "gg::bce"},
+      {Op::BceLogits, "bce_logits", 2, kLoss, loss_shape, eval_bce_logits, vjp_bce_logits,
+       {"bce_logits({0}, {1})", "\\operatorname{{BCE}}_{{\\sigma}}({0}, {1})", 5}, "gg::bce_logits"},
   };
 }
 
@@ -265,7 +478,10 @@ std::vector<OpInfo> index_rows() {
 #undef GG_OP
       ;
   by_op.assign(kCount, OpInfo{});
-  for (const OpInfo& r : rows) by_op[static_cast<size_t>(r.op)] = r;
+  for (const OpInfo& r : rows) {
+    if (by_op[static_cast<size_t>(r.op)].name) throw InternalError(std::string("two op table rows for ") + r.name);
+    by_op[static_cast<size_t>(r.op)] = r;
+  }
   return by_op;
 }
 

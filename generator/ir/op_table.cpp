@@ -377,6 +377,73 @@ void vjp_bce_logits(Vjp& v) {
   v.to(1, -(gn * z));
 }
 
+// ---------------------------------------------------------------- element access and selection
+
+Shape index_shape(const std::vector<const Node*>& in, const Attrs& a) {
+  auto n = static_numel(in[0]->shape);
+  if (!n || a.axis < 0 || a.axis >= *n)
+    shape_fail("element " + std::to_string(a.axis) + " is out of range for shape " + shape_str(in[0]->shape));
+  return {};
+}
+Shape scatter_shape(const std::vector<const Node*>& in, const Attrs& a) {
+  auto n = static_numel(a.shape);
+  if (!in[0]->is_scalar() || !n || a.axis < 0 || a.axis >= *n)
+    shape_fail("cannot place " + shape_str(in[0]->shape) + " at element " + std::to_string(a.axis) + " of " +
+               shape_str(a.shape));
+  return a.shape;
+}
+Shape select_shape(const std::vector<const Node*>& in, const Attrs&) {
+  auto ab = broadcast(in[1]->shape, in[2]->shape);
+  auto s = ab ? broadcast(in[0]->shape, *ab) : std::nullopt;
+  if (!s)
+    shape_fail("cannot broadcast select shapes " + shape_str(in[0]->shape) + ", " + shape_str(in[1]->shape) +
+               " and " + shape_str(in[2]->shape));
+  return *s;
+}
+void eval_index(const EvalArgs& a) { a.out.data[0] = a.in[0]->data[static_cast<size_t>(a.node.attrs.axis)]; }
+void eval_scatter(const EvalArgs& a) {
+  for (double& v : a.out.data) v = 0;
+  a.out.data[static_cast<size_t>(a.node.attrs.axis)] = a.in[0]->data[0];
+}
+void eval_select(const EvalArgs& a) {
+  const auto& os = a.out.shape;
+  std::array<std::vector<int64_t>, 3> st;
+  for (size_t k = 0; k < 3; ++k) st[k] = evalh::broadcast_strides(a.in[k]->shape, os);
+  std::vector<int64_t> idx(os.size(), 0);
+  for (int64_t i = 0; i < a.out.numel(); ++i) {
+    std::array<int64_t, 3> o{0, 0, 0};
+    for (size_t d = 0; d < os.size(); ++d)
+      for (size_t k = 0; k < 3; ++k) o[k] += idx[d] * st[k][d];
+    a.out.data[i] = a.in[0]->data[o[0]] != 0 ? a.in[1]->data[o[1]] : a.in[2]->data[o[2]];
+    for (size_t d = os.size(); d-- > 0;) {
+      if (++idx[d] < os[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
+// x[i] reads one element: dx = g placed at element i (zeros elsewhere).
+void vjp_index(Vjp& v) {
+  Attrs at;
+  at.axis = v.node->attrs.axis;
+  at.shape = v.in(0)->shape;
+  v.to(0, call(v.graph, Op::Scatter, {v.g}, std::move(at)));
+}
+// scatter is linear; its adjoint reads the element back.
+void vjp_scatter(Vjp& v) {
+  Attrs at;
+  at.axis = v.node->attrs.axis;
+  v.to(0, call(v.graph, Op::Index, {v.g}, std::move(at)));
+}
+// select(c, a, b): da = select(c, g, 0), db = select(c, 0, g); the condition is piecewise
+// constant, so it gets none (at a tie the branch taken is the one differentiated).
+void vjp_select(Vjp& v) {
+  E zero = lift(v.g, 0.0);
+  v.to(1, call(v.graph, Op::Select, {v.in(0), v.g, zero}));
+  v.to(2, call(v.graph, Op::Select, {v.in(0), zero, v.g}));
+}
+// Comparisons are piecewise constant: zero gradient into both operands.
+void vjp_none(Vjp&) {}
+
 // ---------------------------------------------------------------- the table
 
 constexpr unsigned kEw = kElementwise;
@@ -466,6 +533,21 @@ std::vector<OpInfo> build_rows() {
        "gg::bce"},
       {Op::BceLogits, "bce_logits", 2, kLoss, loss_shape, eval_bce_logits, vjp_bce_logits,
        {"bce_logits({0}, {1})", "\\operatorname{{BCE}}_{{\\sigma}}({0}, {1})", 5}, "gg::bce_logits"},
+      {Op::Index, "index", 1, kInternal | kLinear, index_shape, eval_index, vjp_index, {"{0}[{axis}]", "{0}_{{{axis}}}", 4},
+       "{0}[{axis}]"},
+      {Op::Scatter, "scatter", 1, kInternal | kLinear, scatter_shape, eval_scatter, vjp_scatter,
+       {"onehot({0}, at={axis}, {shape})", "{0} e_{{{axis}}}", 5}, "gg::scatter"},
+      {Op::Select, "select", 3, kEw | kInternal, select_shape, eval_select, vjp_select,
+       {"select({0}, {1}, {2})", "\operatorname{{select}}({0}, {1}, {2})", 5}, "({0} != 0 ? {1} : {2})"},
+      {Op::Less, "less", 2, kEw | kInternal, broadcasting,
+       [](const EvalArgs& a) { evalh::binary(a, [](double x, double y) { return x < y ? 1.0 : 0.0; }); }, vjp_none,
+       {"[{0} < {1}]", "[{0} < {1}]", 5}, "({0} < {1} ? 1 : 0)"},
+      {Op::LessEq, "less_eq", 2, kEw | kInternal, broadcasting,
+       [](const EvalArgs& a) { evalh::binary(a, [](double x, double y) { return x <= y ? 1.0 : 0.0; }); }, vjp_none,
+       {"[{0} ≤ {1}]", "[{0} \\le {1}]", 5}, "({0} <= {1} ? 1 : 0)"},
+      {Op::Equal, "equal", 2, kEw | kInternal | kCommutative, broadcasting,
+       [](const EvalArgs& a) { evalh::binary(a, [](double x, double y) { return x == y ? 1.0 : 0.0; }); }, vjp_none,
+       {"[{0} = {1}]", "[{0} = {1}]", 5}, "({0} == {1} ? 1 : 0)"},
   };
 }
 

@@ -1,0 +1,219 @@
+// The .grad lexer: identifiers, numbers, punctuation, comments, newlines; checks UTF-8.
+#include "frontend/grad/lexer.h"
+
+#include <array>
+#include <charconv>
+#include <climits>
+#include <cstdio>
+
+namespace gg::grad {
+namespace {
+
+bool ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+bool ident_char(char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
+bool digit(char c) { return c >= '0' && c <= '9'; }
+
+/// Length of the valid UTF-8 sequence at s[i] (no overlongs, surrogates or > U+10FFFF), else 0.
+size_t utf8_len(std::string_view s, size_t i) {
+  auto at = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char b = at(i);
+  if (b < 0x80) return 1;
+  size_t n = b >= 0xC2 && b <= 0xDF ? 2 : b >= 0xE0 && b <= 0xEF ? 3 : b >= 0xF0 && b <= 0xF4 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((at(i + k) & 0xC0) != 0x80) return 0;
+  unsigned char b1 = at(i + 1);
+  if ((b == 0xE0 && b1 < 0xA0) || (b == 0xED && b1 > 0x9F) || (b == 0xF0 && b1 < 0x90) || (b == 0xF4 && b1 > 0x8F))
+    return 0;
+  return n;
+}
+
+std::string hex_byte(unsigned char b) {
+  std::array<char, 8> buf{};
+  std::snprintf(buf.data(), buf.size(), "0x%02X", b);
+  return buf.data();
+}
+
+}  // namespace
+
+bool is_keyword(std::string_view w) {
+  static constexpr std::array<std::string_view, 11> kKeywords = {
+      "network", "precision", "dim", "input", "target", "param", "const", "output", "loss", "grad", "optimizer"};
+  for (std::string_view k : kKeywords)
+    if (w == k) return true;
+  return false;
+}
+
+std::string describe(const Token& t) {
+  switch (t.kind) {
+    case Tok::Newline: return "end of line";
+    case Tok::End: return "end of file";
+    case Tok::Error: return "an invalid token";
+    case Tok::Ident:
+    case Tok::Number:
+    case Tok::LParen:
+    case Tok::RParen:
+    case Tok::LBracket:
+    case Tok::RBracket:
+    case Tok::Comma:
+    case Tok::Assign:
+    case Tok::Plus:
+    case Tok::Minus:
+    case Tok::Star:
+    case Tok::Slash:
+    case Tok::At:
+    case Tok::Dot: break;
+  }
+  if (t.text.size() > 40) return "'" + std::string(t.text.substr(0, 40)) + "...'";
+  return "'" + std::string(t.text) + "'";
+}
+
+Lexer::Lexer(std::string_view src, std::string file, Diagnostics& diags)
+    : src_(src), file_(std::move(file)), diags_(diags) {}
+
+int Lexer::col_of(size_t pos) const {
+  size_t c = pos - line_start_ + 1;
+  return c > static_cast<size_t>(INT_MAX) ? INT_MAX : static_cast<int>(c);
+}
+
+Token Lexer::make(Tok kind, size_t start, size_t len) const {
+  Token t;
+  t.kind = kind;
+  t.text = src_.substr(start, len);
+  t.line = line_;
+  t.col = col_of(start);
+  return t;
+}
+
+Token Lexer::error_at(size_t pos, size_t len, const std::string& message) {
+  Token t = make(Tok::Error, pos, len);
+  if (!quiet_) diags_.error(loc(t), message);
+  pos_ = pos + len;
+  return t;
+}
+
+// Validates the comment's UTF-8 (any valid text is allowed) and stops before the newline.
+void Lexer::skip_comment() {
+  while (pos_ < src_.size() && src_[pos_] != '\n') {
+    size_t n = utf8_len(src_, pos_);
+    if (n == 0) {
+      Token t = make(Tok::Error, pos_, 1);
+      if (!quiet_) diags_.error(loc(t), "invalid UTF-8 byte " + hex_byte(static_cast<unsigned char>(src_[pos_])) +
+                                            " in comment");
+      n = 1;
+    }
+    pos_ += n;
+  }
+}
+
+/// number ::= digits ['.' digits] [('e'|'E') ['+'|'-'] digits]  |  '.' digits [exponent]
+Token Lexer::number(size_t start) {
+  size_t p = start;
+  bool integer = true;
+  while (p < src_.size() && digit(src_[p])) ++p;
+  if (p < src_.size() && src_[p] == '.') {
+    integer = false;
+    ++p;
+    while (p < src_.size() && digit(src_[p])) ++p;
+  }
+  if (p < src_.size() && (src_[p] == 'e' || src_[p] == 'E')) {
+    integer = false;
+    ++p;
+    if (p < src_.size() && (src_[p] == '+' || src_[p] == '-')) ++p;
+    if (p >= src_.size() || !digit(src_[p])) {
+      while (p < src_.size() && ident_char(src_[p])) ++p;
+      return error_at(start, p - start, "malformed number '" + std::string(src_.substr(start, p - start)) + "'");
+    }
+    while (p < src_.size() && digit(src_[p])) ++p;
+  }
+  if (p < src_.size() && ident_char(src_[p])) {
+    while (p < src_.size() && ident_char(src_[p])) ++p;
+    std::string text(src_.substr(start, std::min<size_t>(p - start, 40)));
+    return error_at(start, p - start, "malformed number '" + text + "'");
+  }
+  Token t = make(Tok::Number, start, p - start);
+  t.integer = integer;
+  auto [end, ec] = std::from_chars(src_.data() + start, src_.data() + p, t.number);
+  if (ec != std::errc() || end != src_.data() + p) return error_at(start, p - start, "number out of range");
+  pos_ = p;
+  return t;
+}
+
+// Inside brackets a newline continues the statement, unless the next line starts with a
+// keyword: then the bracket was never closed, and the statement ends here.
+bool Lexer::next_line_starts_statement(size_t p) const {
+  while (p < src_.size() && (src_[p] == ' ' || src_[p] == '\t' || src_[p] == '\r')) ++p;
+  size_t s = p;
+  while (p < src_.size() && ident_char(src_[p])) ++p;
+  return p > s && is_keyword(src_.substr(s, p - s));
+}
+
+Token Lexer::newline(size_t pos) {
+  Token t = make(Tok::Newline, pos, 0);
+  pos_ = pos + 1;
+  ++line_;
+  line_start_ = pos_;
+  return t;
+}
+
+Token Lexer::next() {
+  while (pos_ < src_.size()) {
+    char c = src_[pos_];
+    size_t start = pos_;
+    if (c == ' ' || c == '\t' || c == '\r') {
+      ++pos_;
+      continue;
+    }
+    if (c == '#') {
+      skip_comment();
+      continue;
+    }
+    if (c == '\n') {
+      bool ends = depth_ == 0 || next_line_starts_statement(pos_ + 1);
+      Token t = newline(pos_);
+      if (!ends) continue;
+      depth_ = 0;
+      return t;
+    }
+    if (ident_start(c)) {
+      while (pos_ < src_.size() && ident_char(src_[pos_])) ++pos_;
+      return make(Tok::Ident, start, pos_ - start);
+    }
+    if (digit(c) || (c == '.' && pos_ + 1 < src_.size() && digit(src_[pos_ + 1]))) return number(start);
+    Tok kind = Tok::Error;
+    switch (c) {
+      case '(': kind = Tok::LParen; break;
+      case ')': kind = Tok::RParen; break;
+      case '[': kind = Tok::LBracket; break;
+      case ']': kind = Tok::RBracket; break;
+      case ',': kind = Tok::Comma; break;
+      case '=': kind = Tok::Assign; break;
+      case '+': kind = Tok::Plus; break;
+      case '-': kind = Tok::Minus; break;
+      case '*': kind = Tok::Star; break;
+      case '/': kind = Tok::Slash; break;
+      case '@': kind = Tok::At; break;
+      case '.': kind = Tok::Dot; break;
+      default: break;
+    }
+    if (kind != Tok::Error) {
+      if (kind == Tok::LParen || kind == Tok::LBracket) ++depth_;
+      if ((kind == Tok::RParen || kind == Tok::RBracket) && depth_ > 0) --depth_;
+      ++pos_;
+      return make(kind, start, 1);
+    }
+    auto b = static_cast<unsigned char>(c);
+    if (b == 0) return error_at(start, 1, "unexpected NUL byte");
+    if (b >= 0x80) {
+      size_t n = utf8_len(src_, start);
+      if (n == 0) return error_at(start, 1, "invalid UTF-8 byte " + hex_byte(b));
+      return error_at(start, n, "unexpected character '" + std::string(src_.substr(start, n)) + "'");
+    }
+    if (b < 0x20 || b == 0x7F) return error_at(start, 1, "unexpected control character " + hex_byte(b));
+    return error_at(start, 1, std::string("unexpected character '") + c + "'");
+  }
+  Token t = make(Tok::End, src_.size(), 0);
+  return t;
+}
+
+}  // namespace gg::grad

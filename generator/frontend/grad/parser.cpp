@@ -1,0 +1,288 @@
+// Recursive-descent parser for .grad (grammar in parser.h), with statement-level recovery.
+#include "frontend/grad/parser.h"
+
+#include <algorithm>
+
+namespace gg::grad {
+
+Parser::Parser(std::string_view src, const std::string& file, Diagnostics& diags)
+    : lex_(src, file, diags), diags_(diags) {
+  tok_ = lex_.next();
+}
+
+Token Parser::take() {
+  Token t = tok_;
+  if (pushed_) {
+    tok_ = *pushed_;
+    pushed_.reset();
+  } else if (tok_.kind != Tok::End) {
+    tok_ = lex_.next();
+  }
+  return t;
+}
+
+void Parser::unget(const Token& t) {
+  pushed_ = tok_;
+  tok_ = t;
+}
+
+void Parser::fail(const Token& t, const std::string& message) {
+  // An Error token was already reported by the lexer; stay silent to avoid a cascade.
+  if (t.kind != Tok::Error) diags_.error(lex_.loc(t), message);
+  throw Abort{};
+}
+
+Token Parser::expect(Tok k, const char* what) {
+  if (!at(k)) fail(tok_, std::string("expected ") + what + ", got " + describe(tok_));
+  return take();
+}
+
+Ident Parser::ident(const char* what) {
+  if (at(Tok::Ident) && is_keyword(tok_.text))
+    fail(tok_, "'" + std::string(tok_.text) + "' is a keyword and cannot be used as a name");
+  Token t = expect(Tok::Ident, what);
+  return {std::string(t.text), lex_.loc(t)};
+}
+
+void Parser::enter(const Token& t) {
+  if (++nesting_ > kMaxNesting)
+    fail(t, "expression is nested too deeply (more than " + std::to_string(kMaxNesting) + " levels)");
+}
+
+std::optional<Stmt> Parser::next() {
+  while (at(Tok::Newline)) take();
+  if (at(Tok::End) || diags_.at_limit()) return std::nullopt;
+  Stmt s;
+  s.loc = lex_.loc(tok_);
+  nesting_ = 0;
+  try {
+    statement(s);
+  } catch (const Abort&) {
+    s.broken_kind = s.kind;
+    s.kind = StmtKind::Broken;
+    skip_statement();
+  }
+  return s;
+}
+
+void Parser::skip_statement() {
+  lex_.set_quiet(true);
+  pushed_.reset();
+  while (!at(Tok::Newline) && !at(Tok::End)) tok_ = lex_.next();
+  lex_.set_quiet(false);
+  if (at(Tok::Newline)) take();
+}
+
+void Parser::end_of_statement() {
+  if (at(Tok::End)) return;
+  if (!at(Tok::Newline)) fail(tok_, "expected end of line, got " + describe(tok_));
+  take();
+}
+
+/// stmt ::= keyword-statement | ident '=' expr
+void Parser::statement(Stmt& s) {
+  if (at(Tok::Ident) && is_keyword(tok_.text)) return keyword_statement(s, take());
+  if (!at(Tok::Ident)) fail(tok_, "expected a statement, got " + describe(tok_));
+  s.kind = StmtKind::Def;
+  s.names.push_back(ident("a name"));
+  expect(Tok::Assign, "'=' after the name");
+  s.expr = expr();
+  end_of_statement();
+}
+
+void Parser::keyword_statement(Stmt& s, const Token& kw) {
+  std::string_view w = kw.text;
+  if (w == "network" || w == "precision") {
+    s.kind = w == "network" ? StmtKind::Network : StmtKind::Precision;
+    s.names.push_back(ident(w == "network" ? "a network name" : "'f32' or 'f64'"));
+  } else if (w == "dim" || w == "grad") {
+    s.kind = w == "dim" ? StmtKind::Dim : StmtKind::Grad;
+    names_list(s, "a name");
+  } else if (w == "input" || w == "target" || w == "param") {
+    s.kind = w == "input" ? StmtKind::Input : w == "target" ? StmtKind::Target : StmtKind::Param;
+    declaration(s);
+  } else if (w == "const" || w == "output" || w == "loss") {
+    s.kind = w == "const" ? StmtKind::Const : w == "output" ? StmtKind::Output : StmtKind::Loss;
+    s.names.push_back(ident("a name"));
+    expect(Tok::Assign, "'=' after the name");
+    s.expr = expr();
+  } else {  // optimizer
+    s.kind = StmtKind::Optimizer;
+    s.expr = expr();
+  }
+  end_of_statement();
+}
+
+/// decl ::= ident [shape] {ident '=' expr}
+void Parser::declaration(Stmt& s) {
+  s.names.push_back(ident("a tensor name"));
+  if (at(Tok::LBracket)) shape(s);
+  while (at(Tok::Ident)) {
+    Token key = take();
+    expect(Tok::Assign, "'=' after the option name");
+    s.options.push_back({std::string(key.text), lex_.loc(key), expr()});
+  }
+}
+
+/// shape ::= '[' [dim {',' dim}] ']'
+void Parser::shape(Stmt& s) {
+  take();
+  if (at(Tok::RBracket)) {
+    take();
+    return;
+  }
+  while (true) {
+    if (!at(Tok::Number) && !at(Tok::Ident))
+      fail(tok_, "expected a dimension (a positive integer or a dim name), got " + describe(tok_));
+    Token d = take();
+    s.dims.push_back({std::string(d.text), lex_.loc(d), d.kind == Tok::Ident, d.integer});
+    if (at(Tok::RBracket)) break;
+    expect(Tok::Comma, "',' or ']' in the shape");
+  }
+  take();
+}
+
+void Parser::names_list(Stmt& s, const char* what) {
+  s.names.push_back(ident(what));
+  while (at(Tok::Comma)) {
+    take();
+    s.names.push_back(ident(what));
+  }
+}
+
+ExprPtr Parser::node(Expr::Kind kind, const Token& t) {
+  auto e = std::make_unique<Expr>();
+  e->kind = kind;
+  e->loc = lex_.loc(t);
+  return e;
+}
+
+// Height bounds the recursion of every later walk over the tree (lowering, destruction).
+void Parser::grow(Expr& e, const Token& t) {
+  int h = 0;
+  for (const ExprPtr& a : e.args) h = std::max(h, a->height);
+  for (const KwArg& k : e.kwargs) h = std::max(h, k.value->height);
+  e.height = h + 1;
+  if (e.height > kMaxHeight)
+    fail(t, "expression is too deep (more than " + std::to_string(kMaxHeight) + " levels); split it into definitions");
+}
+
+/// expr ::= term {('+'|'-') term}
+ExprPtr Parser::expr() {
+  ExprPtr lhs = term();
+  while (at(Tok::Plus) || at(Tok::Minus)) {
+    Token op = take();
+    ExprPtr b = node(Expr::Binary, op);
+    b->op = op.text[0];
+    b->args.push_back(std::move(lhs));
+    b->args.push_back(term());
+    grow(*b, op);
+    lhs = std::move(b);
+  }
+  return lhs;
+}
+
+/// term ::= unary {('*'|'/'|'@') unary}
+ExprPtr Parser::term() {
+  ExprPtr lhs = unary();
+  while (at(Tok::Star) || at(Tok::Slash) || at(Tok::At)) {
+    Token op = take();
+    ExprPtr b = node(Expr::Binary, op);
+    b->op = op.text[0];
+    b->args.push_back(std::move(lhs));
+    b->args.push_back(unary());
+    grow(*b, op);
+    lhs = std::move(b);
+  }
+  return lhs;
+}
+
+/// unary ::= '-' unary | postfix
+ExprPtr Parser::unary() {
+  if (!at(Tok::Minus)) return postfix();
+  Token op = take();
+  enter(op);
+  ExprPtr n = node(Expr::Neg, op);
+  n->args.push_back(unary());
+  grow(*n, op);
+  --nesting_;
+  return n;
+}
+
+/// postfix ::= primary {'(' args ')' | '.' 'T'}
+ExprPtr Parser::postfix() {
+  ExprPtr e = primary();
+  while (at(Tok::LParen) || at(Tok::Dot)) {
+    if (at(Tok::Dot)) {
+      Token dot = take();
+      if (!at_word("T")) fail(tok_, "expected 'T' after '.', got " + describe(tok_));
+      take();
+      ExprPtr t = node(Expr::Transpose, dot);
+      t->args.push_back(std::move(e));
+      grow(*t, dot);
+      e = std::move(t);
+      continue;
+    }
+    if (e->kind != Expr::Name) fail(tok_, "only a function name can be called");
+    e->kind = Expr::Call;
+    call_args(*e);
+  }
+  return e;
+}
+
+/// primary ::= number | ident | '(' expr ')'
+ExprPtr Parser::primary() {
+  if (at(Tok::Number)) {
+    Token t = take();
+    ExprPtr n = node(Expr::Number, t);
+    n->number = t.number;
+    n->integer = t.integer;
+    return n;
+  }
+  if (at(Tok::Ident)) {
+    if (is_keyword(tok_.text)) fail(tok_, "'" + std::string(tok_.text) + "' is a keyword, not a value");
+    Token t = take();
+    ExprPtr n = node(Expr::Name, t);
+    n->name = std::string(t.text);
+    return n;
+  }
+  if (!at(Tok::LParen)) fail(tok_, "expected an expression, got " + describe(tok_));
+  Token open = take();
+  enter(open);
+  ExprPtr e = expr();
+  if (!at(Tok::RParen)) fail(tok_, "expected ')' to close the '(' at column " + std::to_string(open.col) + ", got " +
+                                       describe(tok_));
+  take();
+  --nesting_;
+  return e;
+}
+
+/// args ::= [arg {',' arg}]   arg ::= [ident '='] expr   (keyword arguments last)
+void Parser::call_args(Expr& call) {
+  Token open = take();
+  enter(open);
+  while (!at(Tok::RParen)) {
+    bool keyword = false;
+    if (at(Tok::Ident)) {
+      Token key = take();
+      if (at(Tok::Assign)) {
+        take();
+        call.kwargs.push_back({std::string(key.text), lex_.loc(key), expr()});
+        keyword = true;
+      } else {
+        unget(key);
+      }
+    }
+    if (!keyword) {
+      if (!call.kwargs.empty()) fail(tok_, "positional argument after keyword arguments");
+      call.args.push_back(expr());
+    }
+    if (at(Tok::RParen)) break;
+    expect(Tok::Comma, "',' or ')' in the argument list");
+  }
+  take();
+  --nesting_;
+  grow(call, open);
+}
+
+}  // namespace gg::grad

@@ -1,0 +1,46 @@
+// Closest-name suggestions for diagnostics.
+#include "frontend/grad/suggest.h"
+
+#include <algorithm>
+
+namespace gg::grad {
+
+size_t edit_distance(std::string_view a, std::string_view b, size_t limit) {
+  size_t diff = a.size() > b.size() ? a.size() - b.size() : b.size() - a.size();
+  if (diff > limit) return limit + 1;
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    size_t row_min = cur[0];
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+      row_min = std::min(row_min, cur[j]);
+    }
+    if (row_min > limit) return limit + 1;
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  // Long words are not typos of short names; skipping them keeps hostile input cheap.
+  if (word.empty() || word.size() > 64) return "";
+  size_t limit = std::max<size_t>(1, word.size() / 3);
+  const std::string* best = nullptr;
+  size_t best_d = limit + 1;
+  for (const std::string& c : candidates) {
+    if (c == word) continue;
+    size_t d = edit_distance(word, c, limit);
+    // A one-letter name is at distance 1 from every other one: no suggestion then.
+    if (d >= word.size() || d >= c.size()) continue;
+    if (d < best_d || (d == best_d && best && c < *best)) {
+      best = &c;
+      best_d = d;
+    }
+  }
+  return best ? "; did you mean '" + *best + "'?" : "";
+}
+
+}  // namespace gg::grad

@@ -538,7 +538,7 @@ std::vector<OpInfo> build_rows() {
       {Op::Scatter, "scatter", 1, kInternal | kLinear, scatter_shape, eval_scatter, vjp_scatter,
        {"onehot({0}, at={axis}, {shape})", "{0} e_{{{axis}}}", 5}, "gg::scatter"},
       {Op::Select, "select", 3, kEw | kInternal, select_shape, eval_select, vjp_select,
-       {"select({0}, {1}, {2})", "\operatorname{{select}}({0}, {1}, {2})", 5}, "({0} != 0 ? {1} : {2})"},
+       {"select({0}, {1}, {2})", "\\operatorname{{select}}({0}, {1}, {2})", 5}, "({0} != 0 ? {1} : {2})"},
       {Op::Less, "less", 2, kEw | kInternal, broadcasting,
        [](const EvalArgs& a) { evalh::binary(a, [](double x, double y) { return x < y ? 1.0 : 0.0; }); }, vjp_none,
        {"[{0} < {1}]", "[{0} < {1}]", 5}, "({0} < {1} ? 1 : 0)"},

@@ -1,0 +1,111 @@
+// Algebraic rewrite rules, each with its math; rules read only ops, constants and shapes.
+#include "passes/algebraic.h"
+
+#include <vector>
+
+#include "ir/op_table.h"
+#include "passes/rewrite.h"
+
+namespace gg {
+namespace {
+
+// c, or a broadcast of c: `1` in every element.
+bool is_filled(const Node* n, double c) {
+  while (n->op == Op::BroadcastTo) n = n->inputs[0];
+  return n->is_const(c);
+}
+
+struct Ctx {
+  Graph& g;
+  const Node* old;
+  const std::vector<const Node*>& ins;
+
+  const Node* a() const { return ins[0]; }
+  const Node* b() const { return ins[1]; }
+  // `x` may replace the node only if it already has the node's shape.
+  const Node* keep_shape(const Node* x) const { return x->shape == old->shape ? x : nullptr; }
+};
+
+using Rule = const Node* (*)(const Ctx&);
+
+// x·1 → x, 1·x → x (1 possibly broadcast).
+const Node* mul_one(const Ctx& c) {
+  if (c.old->op != Op::Mul) return nullptr;
+  if (is_filled(c.b(), 1)) return c.keep_shape(c.a());
+  if (is_filled(c.a(), 1)) return c.keep_shape(c.b());
+  return nullptr;
+}
+// x·0 → 0, 0·x → 0 when the zero already has the result's shape (ignores x = ±inf/NaN,
+// as every algebraic simplifier does).
+const Node* mul_zero(const Ctx& c) {
+  if (c.old->op != Op::Mul) return nullptr;
+  if (is_filled(c.b(), 0)) return c.keep_shape(c.b());
+  if (is_filled(c.a(), 0)) return c.keep_shape(c.a());
+  return nullptr;
+}
+// x + 0 → x, 0 + x → x.
+const Node* add_zero(const Ctx& c) {
+  if (c.old->op != Op::Add) return nullptr;
+  if (is_filled(c.b(), 0)) return c.keep_shape(c.a());
+  if (is_filled(c.a(), 0)) return c.keep_shape(c.b());
+  return nullptr;
+}
+// x − 0 → x;  0 − x → −x.
+const Node* sub_zero(const Ctx& c) {
+  if (c.old->op != Op::Sub) return nullptr;
+  if (is_filled(c.b(), 0)) return c.keep_shape(c.a());
+  if (is_filled(c.a(), 0) && c.b()->shape == c.old->shape) return c.g.make(Op::Neg, {c.b()});
+  return nullptr;
+}
+// x / 1 → x.
+const Node* div_one(const Ctx& c) {
+  if (c.old->op != Op::Div || !is_filled(c.b(), 1)) return nullptr;
+  return c.keep_shape(c.a());
+}
+// −(−x) → x.
+const Node* neg_neg(const Ctx& c) {
+  if (c.old->op != Op::Neg || c.a()->op != Op::Neg) return nullptr;
+  return c.a()->inputs[0];
+}
+// (Aᵀ)ᵀ → A.
+const Node* transpose_transpose(const Ctx& c) {
+  if (c.old->op != Op::Transpose || c.a()->op != Op::Transpose) return nullptr;
+  return c.a()->inputs[0];
+}
+// a + (−b) → a − b;  (−a) + b → b − a (exact in IEEE arithmetic).
+const Node* add_neg(const Ctx& c) {
+  if (c.old->op != Op::Add) return nullptr;
+  if (c.b()->op == Op::Neg) return c.g.make(Op::Sub, {c.a(), c.b()->inputs[0]});
+  if (c.a()->op == Op::Neg) return c.g.make(Op::Sub, {c.b(), c.a()->inputs[0]});
+  return nullptr;
+}
+// a − (−b) → a + b.
+const Node* sub_neg(const Ctx& c) {
+  if (c.old->op != Op::Sub || c.b()->op != Op::Neg) return nullptr;
+  return c.g.make(Op::Add, {c.a(), c.b()->inputs[0]});
+}
+// sum_to(x, shape(x)) → x;  broadcast_to(x, shape(x)) → x: nothing to sum or broadcast.
+const Node* identity_reshape(const Ctx& c) {
+  if (c.old->op != Op::SumTo && c.old->op != Op::BroadcastTo) return nullptr;
+  return c.keep_shape(c.a());
+}
+
+constexpr Rule kRules[] = {mul_one, mul_zero,            add_zero, sub_zero, div_one,         neg_neg,
+                           transpose_transpose, add_neg, sub_neg,  identity_reshape};
+
+}  // namespace
+
+size_t algebraic(Program& p) {
+  Graph& g = *p.graph;
+  return rewrite(
+      p,
+      [&](const Node* old, const std::vector<const Node*>& ins) -> Rewritten {
+        Ctx c{g, old, ins};
+        for (Rule r : kRules)
+          if (const Node* out = r(c)) return {out, true};
+        return {};
+      },
+      "algebraic");
+}
+
+}  // namespace gg

@@ -1,0 +1,42 @@
+// Replacing symbolic dims by fixed sizes throughout the live graph.
+#include "passes/bind_dims.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "passes/rewrite.h"
+#include "support/error.h"
+
+namespace gg {
+namespace {
+
+void check(const Program& p, const DimBindings& b) {
+  for (const auto& [name, size] : b) {
+    if (std::find(p.dims.begin(), p.dims.end(), name) == p.dims.end())
+      throw InputError("--bind " + name + "=" + std::to_string(size) + ": '" + name + "' is not a dim of network " +
+                       p.name);
+    if (size <= 0) throw InputError("--bind " + name + "=" + std::to_string(size) + ": size must be positive");
+  }
+}
+
+}  // namespace
+
+size_t bind_dims(Program& p, const DimBindings& b) {
+  check(p, b);
+  Graph& g = *p.graph;
+  size_t n = rewrite(
+      p,
+      [&](const Node* old, const std::vector<const Node*>& ins) -> Rewritten {
+        Shape bound = bind(old->attrs.shape, b);
+        if (bound == old->attrs.shape) return {};
+        Attrs at = old->attrs;
+        at.shape = std::move(bound);
+        return {g.make(old->op, ins, std::move(at)), true};
+      },
+      "bind_dims", /*reshapes=*/true);
+  std::erase_if(p.dims, [&](const std::string& d) { return b.count(d) != 0; });
+  return n;
+}
+
+}  // namespace gg

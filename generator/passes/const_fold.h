@@ -1,0 +1,17 @@
+// Pass: constant folding. Why: gradient rules and --bind leave arithmetic on literals
+// (2 / count[4, 1], 1 - 0.5) that is cheaper to compute once, here, than at every step.
+#pragma once
+
+#include <cstddef>
+
+#include "ir/program.h"
+
+namespace gg {
+
+/// Replaces every live node whose operands are all scalar Consts (and whose result is a
+/// scalar) by a Const holding its value, computed with the op table's own reference `eval`
+/// (so folding and the interpreter cannot disagree). A Count of a fully static shape becomes
+/// a Const. Returns the number of nodes folded.
+size_t const_fold(Program& p);
+
+}  // namespace gg

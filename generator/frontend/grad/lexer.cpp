@@ -139,13 +139,35 @@ Token Lexer::number(size_t start) {
   return t;
 }
 
-// Inside brackets a newline continues the statement, unless the next line starts with a
-// keyword: then the bracket was never closed, and the statement ends here.
-bool Lexer::next_line_starts_statement(size_t p) const {
-  while (p < src_.size() && (src_[p] == ' ' || src_[p] == '\t' || src_[p] == '\r')) ++p;
+// Inside brackets a newline continues the statement, unless the next line cannot continue
+// it: it starts with a keyword, or with a name or number right after a complete operand
+// (`(a + b` then `c = ...`). Then the bracket was never closed and the statement ends here.
+// Blank and comment lines are looked through (end of file ends the statement too); the
+// answer is remembered up to the line it found, so runs of blank lines stay linear.
+bool Lexer::next_line_starts_statement(size_t p) {
+  if (p < ahead_until_) return ahead_answer_;
+  while (p < src_.size()) {
+    char c = src_[p];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      ++p;
+    } else if (c == '#') {
+      while (p < src_.size() && src_[p] != '\n') ++p;
+    } else {
+      break;
+    }
+  }
+  ahead_until_ = p;
+  ahead_answer_ = starts_statement(p);
+  return ahead_answer_;
+}
+
+bool Lexer::starts_statement(size_t p) const {
+  if (p >= src_.size()) return true;
   size_t s = p;
   while (p < src_.size() && ident_char(src_[p])) ++p;
-  return p > s && is_keyword(src_.substr(s, p - s));
+  if (p == s) return false;
+  bool after_operand = last_ == Tok::Ident || last_ == Tok::Number || last_ == Tok::RParen || last_ == Tok::RBracket;
+  return is_keyword(src_.substr(s, p - s)) || after_operand;
 }
 
 Token Lexer::newline(size_t pos) {
@@ -157,6 +179,12 @@ Token Lexer::newline(size_t pos) {
 }
 
 Token Lexer::next() {
+  Token t = scan();
+  last_ = t.kind;
+  return t;
+}
+
+Token Lexer::scan() {
   while (pos_ < src_.size()) {
     char c = src_[pos_];
     size_t start = pos_;

@@ -35,11 +35,13 @@ class Lexer {
   SourceLoc loc(const Token& t) const { return {file_, t.line, t.col}; }
 
  private:
+  Token scan();
   Token make(Tok kind, size_t start, size_t len) const;
   Token error_at(size_t pos, size_t len, const std::string& message);
   Token number(size_t start);
   Token newline(size_t pos);
-  bool next_line_starts_statement(size_t pos) const;
+  bool next_line_starts_statement(size_t pos);
+  bool starts_statement(size_t pos) const;
   void skip_comment();
   int col_of(size_t pos) const;
 
@@ -51,6 +53,9 @@ class Lexer {
   int line_ = 1;
   int depth_ = 0;  // open ( and [ not yet closed
   bool quiet_ = false;
+  Tok last_ = Tok::Newline;  // the previous token returned
+  size_t ahead_until_ = 0;   // next_line_starts_statement's memo: valid for positions below
+  bool ahead_answer_ = false;
 };
 
 }  // namespace gg::grad

@@ -365,14 +365,21 @@ bool Lowerer::check_new_name(const Ident& id) {
   return true;
 }
 
-void Lowerer::define(const Ident& id, Symbol sym) { syms_[id.name] = std::move(sym); }
+void Lowerer::define(const Ident& id, Symbol sym) {
+  sym.order = next_order_++;
+  syms_[id.name] = std::move(sym);
+}
 
-void Lowerer::poison(const Ident& id) { syms_[id.name] = Symbol{Sym::Failed, nullptr, 0, id.loc}; }
+void Lowerer::poison(const Ident& id) { define(id, Symbol{Sym::Failed, nullptr, 0, id.loc}); }
 
+// Names of the given kinds in declaration order (did_you_mean prefers the latest).
 std::vector<std::string> Lowerer::names_of(std::initializer_list<Sym> kinds) const {
-  std::vector<std::string> out;
+  std::vector<std::pair<size_t, std::string>> found;
   for (const auto& [name, sym] : syms_)
-    if (std::find(kinds.begin(), kinds.end(), sym.kind) != kinds.end()) out.push_back(name);
+    if (std::find(kinds.begin(), kinds.end(), sym.kind) != kinds.end()) found.emplace_back(sym.order, name);
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> out;
+  for (auto& f : found) out.push_back(std::move(f.second));
   return out;
 }
 
@@ -385,7 +392,7 @@ const Lowerer::Symbol* Lowerer::lookup_tensor(const std::string& name, const Sou
   else
     error(loc, "unknown name '" + name + "'" +
                    did_you_mean(name, names_of({Sym::Input, Sym::Target, Sym::Param, Sym::Const, Sym::Def, Sym::Failed})));
-  syms_[name] = Symbol{Sym::Unknown, nullptr, 0, loc};
+  define({name, loc}, Symbol{Sym::Unknown, nullptr, 0, loc});
   return nullptr;
 }
 

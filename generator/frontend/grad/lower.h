@@ -41,6 +41,7 @@ class Lowerer {
     const Node* node = nullptr;
     double value = 0;  // Const
     SourceLoc loc;
+    size_t order = 0;  // declaration order, for suggestions
   };
 
   void error(const SourceLoc& loc, std::string message) { diags_.error(loc, std::move(message)); }
@@ -85,6 +86,7 @@ class Lowerer {
   Diagnostics& diags_;
   std::string file_;
   std::map<std::string, Symbol> syms_;
+  size_t next_order_ = 0;
   bool first_ = true;
   std::optional<SourceLoc> network_, precision_, optimizer_, loss_;
 };

@@ -92,6 +92,7 @@ void Parser::statement(Stmt& s) {
 
 void Parser::keyword_statement(Stmt& s, const Token& kw) {
   std::string_view w = kw.text;
+  if (at(Tok::Assign)) fail(kw, "'" + std::string(w) + "' is a keyword and cannot be used as a name");
   if (w == "network" || w == "precision") {
     s.kind = w == "network" ? StmtKind::Network : StmtKind::Precision;
     s.names.push_back(ident(w == "network" ? "a network name" : "'f32' or 'f64'"));
@@ -278,6 +279,8 @@ void Parser::call_args(Expr& call) {
       call.args.push_back(expr());
     }
     if (at(Tok::RParen)) break;
+    if (at(Tok::Newline) || at(Tok::End))
+      fail(tok_, "expected ')' to close the '(' at column " + std::to_string(open.col) + ", got " + describe(tok_));
     expect(Tok::Comma, "',' or ')' in the argument list");
   }
   take();

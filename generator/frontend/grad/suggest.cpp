@@ -33,9 +33,9 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
   for (const std::string& c : candidates) {
     if (c == word) continue;
     size_t d = edit_distance(word, c, limit);
-    // A one-letter name is at distance 1 from every other one: no suggestion then.
-    if (d >= word.size() || d >= c.size()) continue;
-    if (d < best_d || (d == best_d && best && c < *best)) {
+    // A one-letter word is at distance 1 from every other one: no suggestion then.
+    if (d >= word.size()) continue;
+    if (d <= best_d) {
       best = &c;
       best_d = d;
     }

@@ -11,7 +11,8 @@ namespace gg::grad {
 size_t edit_distance(std::string_view a, std::string_view b, size_t limit);
 
 /// "; did you mean 'W2'?" for the closest candidate within a small distance, else "".
-/// Ties go to the alphabetically first candidate, so the output is deterministic.
+/// Candidates come in declaration order; ties go to the latest (the name most likely meant
+/// is the one just written: W3 -> W2 rather than W1), so the output is deterministic.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace gg::grad

@@ -1,0 +1,100 @@
+// The error corpus: every tests/errors/corpus/*.grad names its first diagnostic in a
+// first-line `# expect: LINE:COL: MESSAGE-SUBSTRING` comment; this test checks it, the
+// rendered form (FILE:LINE:COL: error:, the source line, a caret under the column) and speed.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "frontend/grad/load.h"
+
+using namespace gg;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Expect {
+  int line = 0;
+  int col = 0;
+  std::string message;
+};
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Expect parse_expect(const std::string& text) {
+  const std::string tag = "# expect: ";
+  REQUIRE(text.rfind(tag, 0) == 0);
+  std::string line = text.substr(tag.size(), text.find('\n') - tag.size());
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  Expect e;
+  size_t c1 = line.find(':');
+  size_t c2 = line.find(':', c1 + 1);
+  e.line = std::stoi(line.substr(0, c1));
+  e.col = std::stoi(line.substr(c1 + 1, c2 - c1 - 1));
+  e.message = line.substr(c2 + 2);
+  return e;
+}
+
+std::vector<std::string> lines_of(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+/// Loads `text`, checks the first diagnostic and its rendering; returns the seconds taken.
+double check_first_error(const std::string& file, const std::string& text, const Expect& want) {
+  Diagnostics d;
+  auto t0 = std::chrono::steady_clock::now();
+  auto prog = load_grad(text, file, d);
+  std::string out = d.render(text);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  INFO(file << "\n" << out);
+  CHECK_FALSE(prog.has_value());
+  REQUIRE(d.has_errors());
+  const Diagnostic& first = d.errors()[0];
+  CHECK(first.loc.file == file);
+  CHECK(first.loc.line == want.line);
+  CHECK(first.loc.col == want.col);
+  CHECK_THAT(first.message, Catch::Contains(want.message));
+  auto lines = lines_of(out);
+  REQUIRE(lines.size() >= 3);
+  std::string prefix = file + ":" + std::to_string(want.line) + ":" + std::to_string(want.col) + ": error: ";
+  CHECK(lines[0] == prefix + first.message);
+  // The quoted line is the source line (without a CRLF's CR); the caret sits under the column.
+  std::vector<std::string> src = lines_of(text);
+  std::string quoted = want.line <= static_cast<int>(src.size()) ? src[static_cast<size_t>(want.line - 1)] : "";
+  if (!quoted.empty() && quoted.back() == '\r') quoted.pop_back();
+  if (std::all_of(quoted.begin(), quoted.end(), [](char c) { return c == '\t' || (c >= 0x20 && c < 0x7f); }))
+    CHECK(lines[1] == quoted);
+  CHECK(lines[2].size() == static_cast<size_t>(want.col));
+  CHECK(lines[2].back() == '^');
+  CHECK(lines[2].find_first_not_of(" \t") == static_cast<size_t>(want.col - 1));
+  return secs;
+}
+
+}  // namespace
+
+TEST_CASE("every corpus file gives its expected first diagnostic", "[errors]") {
+  fs::path dir = fs::path(GG_SOURCE_DIR) / "tests" / "errors" / "corpus";
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".grad") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  REQUIRE(files.size() >= 40);
+  for (const fs::path& f : files) {
+    std::string text = read(f);
+    SECTION(f.filename().string()) {
+      double secs = check_first_error(f.filename().string(), text, parse_expect(text));
+      CHECK(secs < 0.5);
+    }
+  }
+}

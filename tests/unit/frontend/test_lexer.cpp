@@ -1,0 +1,116 @@
+// The .grad lexer: numbers, identifiers, comments, newlines inside brackets, locations.
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+#include "frontend/grad/lexer.h"
+
+using namespace gg;
+using namespace gg::grad;
+
+namespace {
+
+std::vector<Token> lex_all(std::string_view src, Diagnostics& d) {
+  Lexer lx(src, "t.grad", d);
+  std::vector<Token> out;
+  for (Token t = lx.next();; t = lx.next()) {
+    out.push_back(t);
+    if (t.kind == Tok::End) break;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("numbers in every spelling of the spec", "[lexer]") {
+  Diagnostics d;
+  auto t = lex_all("3 0.5 .5 1e-3 2.5E+4 7e2", d);
+  REQUIRE_FALSE(d.has_errors());
+  REQUIRE(t.size() == 7);
+  double want[] = {3, 0.5, 0.5, 1e-3, 2.5e4, 700};
+  bool integer[] = {true, false, false, false, false, false};
+  for (size_t i = 0; i < 6; ++i) {
+    CHECK(t[i].kind == Tok::Number);
+    CHECK(t[i].number == want[i]);
+    CHECK(t[i].integer == integer[i]);
+  }
+  CHECK(t[2].text == ".5");
+  CHECK(t[6].kind == Tok::End);
+}
+
+TEST_CASE("identifiers, punctuation and transpose", "[lexer]") {
+  Diagnostics d;
+  auto t = lex_all("a_1 = _b.T @ (C2[n, 3])", d);
+  REQUIRE_FALSE(d.has_errors());
+  std::vector<Tok> kinds;
+  for (const Token& x : t) kinds.push_back(x.kind);
+  CHECK(kinds == std::vector<Tok>{Tok::Ident, Tok::Assign, Tok::Ident, Tok::Dot, Tok::Ident, Tok::At, Tok::LParen,
+                                  Tok::Ident, Tok::LBracket, Tok::Ident, Tok::Comma, Tok::Number, Tok::RBracket,
+                                  Tok::RParen, Tok::End});
+  CHECK(t[0].text == "a_1");
+  CHECK(t[4].text == "T");
+}
+
+TEST_CASE("comments are skipped and may hold UTF-8; locations are 1-based bytes", "[lexer]") {
+  Diagnostics d;
+  auto t = lex_all("# héllo ∂J/∂W\n\tx = 1 # tail\r\n  y", d);
+  REQUIRE_FALSE(d.has_errors());
+  REQUIRE(t.size() == 7);
+  CHECK(t[0].kind == Tok::Newline);
+  CHECK(t[0].line == 1);
+  CHECK(t[1].text == "x");
+  CHECK(t[1].line == 2);
+  CHECK(t[1].col == 2);  // a tab is one byte
+  CHECK(t[3].col == 6);
+  CHECK(t[4].kind == Tok::Newline);
+  CHECK(t[5].text == "y");
+  CHECK(t[5].line == 3);
+  CHECK(t[5].col == 3);
+}
+
+TEST_CASE("newlines inside brackets continue the statement", "[lexer]") {
+  Diagnostics d;
+  auto t = lex_all("f(a,\n  b)\nc", d);
+  REQUIRE_FALSE(d.has_errors());
+  std::vector<Tok> kinds;
+  for (const Token& x : t) kinds.push_back(x.kind);
+  CHECK(kinds == std::vector<Tok>{Tok::Ident, Tok::LParen, Tok::Ident, Tok::Comma, Tok::Ident, Tok::RParen,
+                                  Tok::Newline, Tok::Ident, Tok::End});
+  CHECK(t[4].line == 2);
+}
+
+TEST_CASE("an unclosed bracket ends at a line starting with a keyword", "[lexer]") {
+  Diagnostics d;
+  auto t = lex_all("z = (a\nloss J = z", d);
+  REQUIRE(t[4].kind == Tok::Newline);
+  CHECK(t[5].text == "loss");
+}
+
+TEST_CASE("lexical errors are located and reported", "[lexer]") {
+  struct Case {
+    std::string src;
+    int col;
+    std::string message;
+  };
+  std::vector<Case> cases = {
+      {"x = 1e999", 5, "number out of range"},
+      {"x = 1e", 5, "malformed number '1e'"},
+      {"x = 3abc", 5, "malformed number '3abc'"},
+      {std::string("x = \0", 5), 5, "unexpected NUL byte"},
+      {"x = \xff", 5, "invalid UTF-8 byte 0xFF"},
+      {"x = \xc3\xa9", 5, "unexpected character '\xc3\xa9'"},
+      {"x = $", 5, "unexpected character '$'"},
+      {"x = \x01", 5, "unexpected control character 0x01"},
+      {"x # ok \xc3(", 8, "invalid UTF-8 byte 0xC3 in comment"},
+      {"x # \xed\xa0\x80", 5, "invalid UTF-8 byte 0xED in comment"},  // a UTF-16 surrogate
+  };
+  for (const Case& c : cases) {
+    Diagnostics d;
+    lex_all(c.src, d);
+    INFO(c.src);
+    REQUIRE(d.errors().size() >= 1);
+    CHECK(d.errors()[0].loc.line == 1);
+    CHECK(d.errors()[0].loc.col == c.col);
+    CHECK(d.errors()[0].message == c.message);
+  }
+}

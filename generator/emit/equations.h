@@ -14,10 +14,12 @@ namespace gg {
 enum class Format { Text, Markdown, Latex };
 
 struct Equation {
-  std::string label;  // "F2", "B5"
+  std::string label;  // "F2", "B5"; "" for a temporary
   std::string name;   // what the equation defines, as shown: "z2", "dJ/dz2", or a temporary "t1"
   std::string ident;  // the same as a C identifier: "z2", "dJ_dz2", "t1" (C++ keyword mangling is the emitter's job)
   const Node* node;   // the value; nullptr for a gradient that is identically zero
+  int seq = 0;        // position in the whole sequence (forward, then temporaries and backward interleaved);
+                      // an equation references by name only nodes defined at a smaller seq
 };
 
 class EquationSet {
@@ -31,12 +33,27 @@ class EquationSet {
   std::string line(const Equation& eq, Format f) const;
   /// Name under which `n` is referenced in other equations, or "" if it is written inline.
   std::string name_of(const Node* n) const;
+  /// `n` written as an expression as seen from an equation at position `seq`: nodes named
+  /// before `seq` (and leaves) appear by name, everything else inline. For graph labels.
+  std::string expr(const Node* n, int seq, Format f) const;
 
   std::map<const Node*, std::string> names;   // node -> displayed name
   std::map<const Node*, std::string> idents;  // node -> C identifier
+  std::map<const Node*, int> defined_at;      // node -> seq of the equation naming it (-1: a leaf)
+  std::string network;                        // Program::name, for headings
+  std::string loss_name;                      // "J"
 };
 
 /// Builds the equations of `p` (autodiff and simplification already run).
 EquationSet build_equations(const Program& p);
+
+/// The whole `explain` document: forward then backward equations in format `f`.
+std::string render_equations(const EquationSet& s, Format f);
+
+/// A tensor or gradient name in LaTeX: W1 -> W_{1}, dJ/dz3 -> \frac{\partial J}{\partial z_{3}}.
+std::string latex_name(const std::string& name);
+
+/// Shortest text that reads back as the same double: 0.5, 2, 1e-08.
+std::string number_text(double v);
 
 }  // namespace gg

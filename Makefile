@@ -34,8 +34,14 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 demo: build
 	@bash scripts/demo.sh $(BUILD)/gradgen
 
-bench: build
-	@echo "bench: not built yet (see issue 4)"; exit 1
+# Installs libtorch/OpenBLAS/Google Benchmark if missing, builds gradgen and the bench in their
+# own Release dir (networks generated there by that gradgen), runs it with OPENBLAS_* unset.
+BENCH_BUILD ?= build-bench
+bench: deps
+	@bash bench/install-bench-deps.sh
+	cmake -S . -B $(BENCH_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DGRADGEN_BENCH=ON -DGRADGEN_TESTS=OFF
+	cmake --build $(BENCH_BUILD) --target gradgen_bench -j $(JOBS)
+	bash bench/run-bench.sh $(BENCH_BUILD)/bench/gradgen_bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,211 @@
+// gradgen_bench: times one training step (forward + backward + SGD update) of each workload
+// for the gradgen-generated code and the baselines, in one process, after checking that all
+// implementations produce the same losses from the same weights. See bench/README.md.
+#include <cblas.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+#include <xmmintrin.h>
+#include <pmmintrin.h>
+
+#include "impl.h"
+#include "machine.h"
+#include "report.h"
+
+namespace bench {
+namespace {
+
+struct Options {
+  int reps = 15;               // timed repetitions per implementation; the median is reported
+  double rep_seconds = 0.02;   // each repetition runs enough steps to last about this long
+  int check_steps = 5;         // steps whose losses must agree before anything is timed
+  int peak_trials = 5;
+  std::vector<int> threads{1, 2};
+  std::string only;            // comma-separated workload ids; empty = all
+};
+
+[[noreturn]] void usage(const char* msg) {
+  std::fprintf(stderr,
+               "gradgen_bench: %s\nusage: gradgen_bench [--quick] [--reps N] [--rep-ms MS] "
+               "[--threads 1,2] [--only W1,W2,W3] [--check-steps N]\n",
+               msg);
+  std::exit(2);
+}
+
+std::vector<int> parse_ints(const std::string& s) {
+  std::vector<int> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t j = s.find(',', i);
+    if (j == std::string::npos) j = s.size();
+    out.push_back(std::stoi(s.substr(i, j - i)));
+    i = j + 1;
+  }
+  return out;
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage(("missing value after " + a).c_str());
+      return argv[++i];
+    };
+    try {
+      if (a == "--quick") o.reps = 5, o.rep_seconds = 0.005, o.peak_trials = 2;
+      else if (a == "--reps") o.reps = std::max(1, std::stoi(value()));
+      else if (a == "--rep-ms") o.rep_seconds = std::max(0.1, std::stod(value())) / 1000;
+      else if (a == "--threads") o.threads = parse_ints(value());
+      else if (a == "--only") o.only = "," + value() + ",";
+      else if (a == "--check-steps") o.check_steps = std::max(2, std::stoi(value()));
+      else if (a == "--help" || a == "-h") usage("help");
+      else usage(("unknown argument " + a).c_str());
+    } catch (const std::logic_error&) {
+      usage(("bad value for " + a).c_str());
+    }
+  }
+  return o;
+}
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Median seconds per step: warm up while sizing the inner loop, then `reps` timed repetitions.
+double time_step(Impl& impl, const Options& o) {
+  long n = 1;
+  double t = 0;
+  for (;;) {
+    const auto t0 = Clock::now();
+    for (long i = 0; i < n; ++i) impl.step();
+    t = seconds_since(t0);
+    if (t >= o.rep_seconds / 4 || n >= (1L << 26)) break;
+    n *= 4;
+  }
+  const long inner = std::max(1L, std::lround(o.rep_seconds / (t / n)));
+  std::vector<double> samples;
+  for (int r = 0; r < o.reps; ++r) {
+    const auto t0 = Clock::now();
+    for (long i = 0; i < inner; ++i) impl.step();
+    samples.push_back(seconds_since(t0) / inner);
+  }
+  std::sort(samples.begin(), samples.end());
+  return samples[samples.size() / 2];
+}
+
+// The heap footprint of one implementation, independent of what the others hold: what it keeps
+// after construction plus the largest transient allocation of its steps.
+struct Entry {
+  ImplSpec spec;
+  std::unique_ptr<Impl> impl;
+  std::vector<double> losses;
+  long long heap_construct = 0, heap_state = 0, heap_steps = 0;
+  long long heap() const { return std::max(heap_construct, heap_state + heap_steps); }
+};
+
+template <class F>
+long long transient_peak(F&& f) {
+  const long long before = heap_live();
+  reset_heap_peak();
+  f();
+  return heap_peak() - before;
+}
+
+std::vector<ImplSpec> specs_for(const Problem& p) {
+  std::vector<ImplSpec> s = gradgen_impls(p);
+  if (p.id == "W1")
+    s.push_back({"hand-written (specialised, B=" + std::to_string(p.batch) + ")", false, false, make_hand_w1});
+  s.push_back({p.id == "W1" ? "OpenBLAS sgemm" : "hand-written OpenBLAS sgemm", false, true, make_blas_mlp});
+  s.push_back({"libtorch " + torch_version(), false, true, make_torch_mlp});
+  return s;
+}
+
+void check_losses(const Problem& p, int threads, const std::vector<Entry>& es) {
+  // f32 sums in different orders: agreement to ~1e-4 relative after a few SGD steps.
+  const double rtol = 2e-4, atol = 1e-6;
+  const Entry& ref = *std::find_if(es.begin(), es.end(), [](const Entry& e) { return !e.spec.gradgen; });
+  bool ok = true;
+  for (const Entry& e : es)
+    for (size_t s = 0; s < e.losses.size(); ++s) {
+      const double a = e.losses[s], b = ref.losses[s];
+      if (!(std::fabs(a - b) <= rtol * std::max(std::fabs(a), std::fabs(b)) + atol)) ok = false;
+    }
+  if (ok) return;
+  std::fprintf(stderr, "\ngradgen_bench: LOSS MISMATCH on %s batch %d (%d thread%s); reference: %s\n",
+               p.id.c_str(), p.batch, threads, threads > 1 ? "s" : "", ref.spec.name.c_str());
+  for (const Entry& e : es) {
+    std::fprintf(stderr, "  %-40s", e.spec.name.c_str());
+    for (double l : e.losses) std::fprintf(stderr, " %.9g", l);
+    std::fprintf(stderr, "\n");
+  }
+  std::exit(1);
+}
+
+void run_group(const Problem& p, int threads, const Options& o, Report& rep) {
+  std::vector<Entry> es;
+  for (const ImplSpec& s : specs_for(p)) {
+    if (threads > 1 && !s.threaded) continue;
+    Entry e{s, nullptr, {}, 0, 0, 0};
+    const long long before = heap_live();
+    e.heap_construct = transient_peak([&] { e.impl = s.make(p, threads); });
+    e.heap_state = heap_live() - before;
+    es.push_back(std::move(e));
+  }
+  for (Entry& e : es) {
+    e.impl->activate();
+    e.heap_steps = transient_peak([&] {
+      for (int s = 0; s < o.check_steps; ++s) {
+        e.impl->step();
+        e.losses.push_back(e.impl->loss());
+      }
+    });
+  }
+  check_losses(p, threads, es);
+  for (Entry& e : es) {
+    e.impl->activate();
+    double sec = 0;
+    e.heap_steps = std::max(e.heap_steps, transient_peak([&] { sec = time_step(*e.impl, o); }));
+    rep.add(Result(p, threads, e.spec.name, e.spec.gradgen, sec, e.heap(), e.losses));
+    std::fprintf(stderr, "  %s b=%d t=%d %-40s %s\n", p.id.c_str(), p.batch, threads, e.spec.name.c_str(),
+                 format_time(sec).c_str());
+  }
+}
+
+}  // namespace
+}  // namespace bench
+
+int main(int argc, char** argv) {
+  using namespace bench;
+  const Options o = parse(argc, argv);
+  // Flush denormals: thousands of SGD steps on one batch drive gradients towards zero, and
+  // denormal arithmetic would time the FPU's slow path instead of the implementations.
+  _MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
+  _MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
+
+  Report rep;
+  rep.machine = describe_machine();
+  rep.reps = std::to_string(o.reps) + " repetitions of ~" + format_time(o.rep_seconds) + " each";
+  std::fprintf(stderr, "gradgen_bench: measuring fp32 peak...\n");
+  for (int t : o.threads) rep.peak[t] = measure_fp32_peak(t, o.peak_trials);
+  torch_warm_up();
+
+  const std::vector<Problem> problems = {make_w1(4), make_w1(64), make_w2(64), make_w3(256)};
+  for (const Problem& p : problems) {
+    if (!o.only.empty() && o.only.find("," + p.id + ",") == std::string::npos) continue;
+    for (int t : o.threads) {
+      if (t > 1 && p.id == "W1") continue;  // a few hundred FLOPs: nothing to split across threads
+      run_group(p, t, o, rep);
+    }
+  }
+  rep.print(stdout);
+  return 0;
+}

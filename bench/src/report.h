@@ -1,0 +1,41 @@
+// The result table: one row per (workload, threads, implementation), printed as aligned text.
+#pragma once
+
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "problem.h"
+
+namespace bench {
+
+struct Result {
+  std::string workload;   // "W1 n=4"
+  std::string title;      // "[2,3,1] sigmoid, mse"
+  double flops = 0;       // per step
+  int threads = 1;
+  std::string impl;
+  bool gradgen = false;
+  double seconds = 0;     // median per step
+  long long heap = 0;     // bytes
+  std::vector<double> losses;
+
+  Result(const Problem& p, int t, std::string name, bool gg, double sec, long long h, std::vector<double> l);
+};
+
+struct Report {
+  std::string machine;
+  std::string reps;
+  std::map<int, double> peak;  // threads -> GFLOP/s
+  std::vector<Result> rows;
+
+  void add(Result r) { rows.push_back(std::move(r)); }
+  void print(std::FILE* out) const;
+};
+
+std::string format_time(double seconds);
+/// CPU model, CPU count, load average, OpenBLAS build/kernel and the OPENBLAS_* environment.
+std::string describe_machine();
+
+}  // namespace bench

@@ -170,3 +170,28 @@ inline std::string adjoint_term(const Program& p, const std::string& of) {
 }
 
 }  // namespace gg::test
+
+namespace gg::test {
+
+/// Values of every definition and adjoint, by name (adjoint "dJ/dx"; a symbolic zero is absent).
+inline std::map<std::string, Tensor> program_values(const Program& p, const Values& vals, const DimBindings& dims) {
+  std::map<std::string, Tensor> out;
+  for (const Definition& d : p.definitions) out[d.name] = eval(d.node, vals, dims);
+  for (const Adjoint& a : p.adjoints)
+    if (a.node) out["d/d" + a.of] = eval(a.node, vals, dims);
+  return out;
+}
+
+/// Largest elementwise difference between two program_values results (inf if names differ).
+inline double max_value_diff(const std::map<std::string, Tensor>& a, const std::map<std::string, Tensor>& b) {
+  if (a.size() != b.size()) return INFINITY;
+  double m = 0;
+  for (const auto& [name, t] : a) {
+    auto it = b.find(name);
+    if (it == b.end()) return INFINITY;
+    m = std::fmax(m, max_abs_diff(t, it->second));
+  }
+  return m;
+}
+
+}  // namespace gg::test

@@ -1,0 +1,89 @@
+// algebraic: each rewrite rule fires where it should, never changes a shape, keeps values.
+#include <catch2/catch.hpp>
+
+#include "ir/verifier.h"
+#include "passes/algebraic.h"
+#include "unit/passes/fixtures.h"
+
+using namespace gg;
+using namespace gg::test;
+
+namespace {
+
+// Program with inputs a[2, 3], b[2, 3], v[3], s[] and one definition `r` = make(...).
+struct Case {
+  Builder bld;
+  const Node *a, *b, *v, *s;
+  Case() {
+    a = bld.input("a", {F(2), F(3)});
+    b = bld.input("b", {F(2), F(3)});
+    v = bld.input("v", {F(3)});
+    s = bld.input("s", {});
+  }
+  const Node* c(double x) { return bld.cst(x); }
+  const Node* op(Op o, std::vector<const Node*> ins, Attrs at = {}) { return bld.op(o, std::move(ins), std::move(at)); }
+  const Node* bcast(const Node* x, Shape sh) {
+    Attrs at;
+    at.shape = std::move(sh);
+    return op(Op::BroadcastTo, {x}, at);
+  }
+
+  // Runs the pass on `r`; returns its term afterwards, having checked values and the verifier.
+  std::string simplify(const Node* r, size_t want_rewrites) {
+    bld.def("r", r);
+    bld.def("L", op(Op::Sum, {r}), DefKind::Loss);
+    Program p = bld.take();
+    Values vals = random_values(p, {});
+    auto before = program_values(p, vals, {});
+    Shape shape = r->shape;
+    CHECK(algebraic(p) == want_rewrites);
+    verify(p);
+    CHECK(p.find_definition("r")->node->shape == shape);
+    CHECK(max_value_diff(before, program_values(p, vals, {})) == 0);
+    return term(p.find_definition("r")->node, names_of(p));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("algebraic rules, each with its shape guard", "[algebraic]") {
+  Case t;
+  SECTION("x·1 → x") { CHECK(t.simplify(t.op(Op::Mul, {t.a, t.c(1)}), 1) == "a"); }
+  SECTION("1·x → x") { CHECK(t.simplify(t.op(Op::Mul, {t.c(1), t.a}), 1) == "a"); }
+  SECTION("broadcast 1 · x → x") {
+    CHECK(t.simplify(t.op(Op::Mul, {t.bcast(t.c(1), {F(2), F(3)}), t.a}), 1) == "a");
+  }
+  SECTION("v[3] · 1[2, 3] is kept: v alone has the wrong shape") {
+    CHECK(t.simplify(t.op(Op::Mul, {t.v, t.bcast(t.c(1), {F(2), F(3)})}), 0) ==
+          "mul(v, broadcast_to[2, 3](const 1))");
+  }
+  SECTION("s·0 → 0 for a scalar") { CHECK(t.simplify(t.op(Op::Mul, {t.s, t.c(0)}), 1) == "const 0"); }
+  SECTION("x[2, 3]·0 is kept: 0 is a scalar") { CHECK(t.simplify(t.op(Op::Mul, {t.a, t.c(0)}), 0) == "mul(a, const 0)"); }
+  SECTION("x·0[2, 3] → 0[2, 3]") {
+    CHECK(t.simplify(t.op(Op::Mul, {t.a, t.bcast(t.c(0), {F(2), F(3)})}), 1) == "broadcast_to[2, 3](const 0)");
+  }
+  SECTION("x + 0 → x, 0 + x → x") {
+    CHECK(t.simplify(t.op(Op::Add, {t.op(Op::Add, {t.a, t.c(0)}), t.op(Op::Add, {t.c(0), t.b})}), 2) == "add(a, b)");
+  }
+  SECTION("x − 0 → x") { CHECK(t.simplify(t.op(Op::Sub, {t.a, t.c(0)}), 1) == "a"); }
+  SECTION("0 − x → −x") { CHECK(t.simplify(t.op(Op::Sub, {t.c(0), t.a}), 1) == "neg(a)"); }
+  SECTION("x / 1 → x") { CHECK(t.simplify(t.op(Op::Div, {t.a, t.c(1)}), 1) == "a"); }
+  SECTION("−(−x) → x") { CHECK(t.simplify(t.op(Op::Neg, {t.op(Op::Neg, {t.a})}), 1) == "a"); }
+  SECTION("(Aᵀ)ᵀ → A") { CHECK(t.simplify(t.op(Op::Transpose, {t.op(Op::Transpose, {t.a})}), 1) == "a"); }
+  SECTION("a + (−b) → a − b, (−a) + b → b − a") {
+    CHECK(t.simplify(t.op(Op::Add, {t.a, t.op(Op::Neg, {t.b})}), 1) == "sub(a, b)");
+  }
+  SECTION("(−a) + b → b − a") { CHECK(t.simplify(t.op(Op::Add, {t.op(Op::Neg, {t.a}), t.b}), 1) == "sub(b, a)"); }
+  SECTION("a − (−b) → a + b") { CHECK(t.simplify(t.op(Op::Sub, {t.a, t.op(Op::Neg, {t.b})}), 1) == "add(a, b)"); }
+  SECTION("sum_to / broadcast_to to the same shape → x") {
+    Attrs same;
+    same.shape = {F(2), F(3)};
+    CHECK(t.simplify(t.op(Op::SumTo, {t.op(Op::BroadcastTo, {t.a}, same)}, same), 2) == "a");
+  }
+  SECTION("real sums and broadcasts stay") {
+    Attrs to;
+    to.shape = {F(3)};
+    CHECK(t.simplify(t.op(Op::SumTo, {t.a}, to), 0) == "sum_to[3](a)");
+  }
+  SECTION("nothing to do") { CHECK(t.simplify(t.op(Op::Mul, {t.a, t.c(2)}), 0) == "mul(a, const 2)"); }
+}

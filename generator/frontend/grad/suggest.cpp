@@ -27,14 +27,14 @@ size_t edit_distance(std::string_view a, std::string_view b, size_t limit) {
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
   // Long words are not typos of short names; skipping them keeps hostile input cheap.
   if (word.empty() || word.size() > 64) return "";
-  size_t limit = std::max<size_t>(1, word.size() / 3);
+  size_t limit = std::clamp<size_t>(word.size() / 2, 1, 3);
   const std::string* best = nullptr;
   size_t best_d = limit + 1;
   for (const std::string& c : candidates) {
     if (c == word) continue;
     size_t d = edit_distance(word, c, limit);
     // A one-letter word is at distance 1 from every other one: no suggestion then.
-    if (d >= word.size()) continue;
+    if (d > limit || d >= word.size()) continue;
     if (d <= best_d) {
       best = &c;
       best_d = d;

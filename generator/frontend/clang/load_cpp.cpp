@@ -1,0 +1,364 @@
+// Runs Clang on a C++ file, finds the GRADGEN_DIFFERENTIATE functions, maps their parameters
+// to Program leaves and lowers their bodies; every error is reported in Clang's format.
+#include "frontend/clang/load_cpp.h"
+
+#include <clang/AST/ASTContext.h>
+#include <clang/AST/Attr.h>
+#include <clang/AST/Decl.h>
+#include <clang/AST/DeclCXX.h>
+#include <clang/AST/DeclTemplate.h>
+#include <clang/Basic/Diagnostic.h>
+#include <clang/Basic/DiagnosticOptions.h>
+#include <clang/Basic/SourceManager.h>
+#include <clang/Frontend/ASTUnit.h>
+#include <clang/Frontend/TextDiagnostic.h>
+#include <clang/Frontend/TextDiagnosticPrinter.h>
+#include <clang/Tooling/Tooling.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "frontend/clang/lower.h"
+#include "support/error.h"
+
+namespace gg {
+namespace {
+
+using cppfe::LowerError;
+using cppfe::TypeInfo;
+using cppfe::Value;
+
+SourceLoc to_loc(const clang::SourceManager& sm, clang::SourceLocation l) {
+  clang::PresumedLoc p = sm.getPresumedLoc(sm.getExpansionLoc(l));
+  if (!p.isValid()) return {};
+  return SourceLoc{p.getFilename(), static_cast<int>(p.getLine()), static_cast<int>(p.getColumn())};
+}
+
+/// Prints Clang's diagnostics as Clang does and records its errors in gg::Diagnostics.
+class Collector : public clang::DiagnosticConsumer {
+ public:
+  Collector(llvm::raw_ostream& os, clang::DiagnosticOptions* opts, Diagnostics& diags)
+      : printer_(os, opts), diags_(diags) {}
+  void BeginSourceFile(const clang::LangOptions& lo, const clang::Preprocessor* pp) override {
+    printer_.BeginSourceFile(lo, pp);
+  }
+  void EndSourceFile() override { printer_.EndSourceFile(); }
+  void HandleDiagnostic(clang::DiagnosticsEngine::Level level, const clang::Diagnostic& info) override {
+    clang::DiagnosticConsumer::HandleDiagnostic(level, info);
+    printer_.HandleDiagnostic(level, info);
+    if (level < clang::DiagnosticsEngine::Error) return;
+    llvm::SmallString<128> msg;
+    info.FormatDiagnostic(msg);
+    SourceLoc loc;
+    if (info.hasSourceManager() && info.getLocation().isValid()) loc = to_loc(info.getSourceManager(), info.getLocation());
+    diags_.error(loc, std::string(msg.str()));
+  }
+
+ private:
+  clang::TextDiagnosticPrinter printer_;
+  Diagnostics& diags_;
+};
+
+/// What the annotations on one function say.
+struct Marks {
+  bool differentiate = false;
+  bool has_wrt = false;
+  std::vector<std::string> wrt;
+  std::map<std::string, int64_t> extents;
+};
+
+const clang::Expr* strip(const clang::Expr* e) {
+  for (;;) {
+    if (auto* c = llvm::dyn_cast<clang::ConstantExpr>(e)) e = c->getSubExpr();
+    else if (auto* i = llvm::dyn_cast<clang::ImplicitCastExpr>(e)) e = i->getSubExpr();
+    else if (auto* p = llvm::dyn_cast<clang::ParenExpr>(e)) e = p->getSubExpr();
+    else return e;
+  }
+}
+
+class FileLowering {
+ public:
+  FileLowering(clang::ASTUnit& ast, const std::string& file, Diagnostics& diags, llvm::raw_ostream& os)
+      : ast_(ast), ctx_(ast.getASTContext()), file_(file), diags_(diags), os_(os), opts_(new clang::DiagnosticOptions) {}
+
+  void error(clang::SourceLocation begin, clang::SourceLocation end, const std::string& msg) {
+    const clang::SourceManager& sm = ctx_.getSourceManager();
+    clang::TextDiagnostic td(os_, ast_.getLangOpts(), opts_.get());
+    llvm::SmallVector<clang::CharSourceRange, 1> ranges;
+    if (end.isValid()) ranges.push_back(clang::CharSourceRange::getTokenRange(begin, end));
+    td.emitDiagnostic(clang::FullSourceLoc(begin, sm), clang::DiagnosticsEngine::Error, msg, ranges, {});
+    diags_.error(to_loc(sm, begin), msg);
+  }
+
+  Marks marks_of(const clang::FunctionDecl* fn) {
+    Marks m;
+    for (const auto* a : fn->specific_attrs<clang::AnnotateAttr>()) {
+      std::vector<const clang::Expr*> args(a->args_begin(), a->args_end());
+      auto str = [&](size_t i) -> std::string {
+        auto* s = i < args.size() ? llvm::dyn_cast<clang::StringLiteral>(strip(args[i])) : nullptr;
+        if (!s) throw LowerError{a->getLocation().getRawEncoding(), 0, "gradgen annotation arguments must be string literals"};
+        return s->getString().str();
+      };
+      if (a->getAnnotation() == "gradgen") {
+        m.differentiate = true;
+        if (args.empty()) continue;
+        if (str(0) != "wrt")
+          throw LowerError{a->getLocation().getRawEncoding(), 0, "unknown gradgen annotation '" + str(0) + "' (expected \"wrt\")"};
+        m.has_wrt = true;
+        for (size_t i = 1; i < args.size(); ++i) m.wrt.push_back(str(i));
+      } else if (a->getAnnotation() == "gradgen.extent") {
+        clang::Expr::EvalResult r;
+        if (args.size() != 2 || !args[1]->EvaluateAsInt(r, ctx_) || r.Val.getInt().getSExtValue() <= 0)
+          throw LowerError{a->getLocation().getRawEncoding(), 0, "GRADGEN_EXTENT needs a parameter name and a positive constant size"};
+        m.extents[str(0)] = r.Val.getInt().getSExtValue();
+      }
+    }
+    return m;
+  }
+
+  /// The leaf for one parameter and the Value its name is bound to in the body.
+  Value bind_param(Program& p, cppfe::Lowerer& lw, const clang::ParmVarDecl* pd, const Marks& m) {
+    std::string name = pd->getNameAsString();
+    if (name.empty()) throw LowerError{pd->getLocation().getRawEncoding(), 0, "parameters of a differentiated function need names"};
+    TypeInfo ti = lw.classify(pd->getOriginalType());
+    auto where = pd->getLocation().getRawEncoding();
+    std::vector<int64_t> dims;
+    switch (ti.kind) {
+      case TypeInfo::Kind::Float: break;
+      case TypeInfo::Kind::Tensor: dims = ti.dims; break;
+      case TypeInfo::Kind::Array: {
+        if (!is_float_array(pd->getOriginalType()))
+          throw LowerError{where, 0, "unsupported construct: array parameter '" + name + "' must hold float or double"};
+        int64_t n = 1;
+        for (int64_t d : ti.dims) n *= d;
+        dims = {n};  // fed flat, in element order
+        break;
+      }
+      case TypeInfo::Kind::Pointer: {
+        auto it = m.extents.find(name);
+        if (it == m.extents.end())
+          throw LowerError{where, 0, "pointer parameter '" + name + "' needs its size: add GRADGEN_EXTENT(" + name + ", N) to the function"};
+        dims = {it->second};
+        break;
+      }
+      case TypeInfo::Kind::Int:
+        throw LowerError{where, 0, "unsupported construct: integer parameter '" + name +
+                                       "' (sizes and loop bounds must be compile-time constants)"};
+      case TypeInfo::Kind::Unsupported:
+        throw LowerError{where, 0, "unsupported construct: parameter '" + name + "' of type '" +
+                                       pd->getType().getAsString() + "'"};
+    }
+    bool diff = !m.has_wrt || std::find(m.wrt.begin(), m.wrt.end(), name) != m.wrt.end();
+    Attrs at;
+    at.name = name;
+    for (int64_t d : dims) at.shape.push_back(Dim::fixed(d));
+    const Node* leaf = p.graph->make(diff ? Op::Param : Op::Input, {}, at);
+    p.leaves.push_back(Leaf{name, diff ? LeafKind::Param : LeafKind::Input, leaf, Init{}, std::nullopt,
+                            to_loc(ctx_.getSourceManager(), pd->getLocation())});
+    if (ti.kind == TypeInfo::Kind::Float) return Value::num(leaf);
+    if (ti.kind == TypeInfo::Kind::Tensor) return Value::tensor(leaf);
+    std::vector<int64_t> shape = ti.kind == TypeInfo::Kind::Pointer ? dims : ti.dims;
+    int64_t flat = 0;
+    return elements(*p.graph, leaf, shape, 0, flat);
+  }
+
+  bool is_float_array(clang::QualType t) {
+    clang::QualType c = t.getNonReferenceType().getCanonicalType();
+    for (;;) {
+      if (auto* ca = ctx_.getAsConstantArrayType(c)) {
+        c = ca->getElementType().getCanonicalType();
+        continue;
+      }
+      auto* spec = llvm::dyn_cast_or_null<clang::ClassTemplateSpecializationDecl>(c->getAsCXXRecordDecl());
+      if (spec && spec->isInStdNamespace() && spec->getName() == "array") {
+        c = spec->getTemplateArgs()[0].getAsType().getCanonicalType();
+        continue;
+      }
+      return c->isRealFloatingType();
+    }
+  }
+
+  /// Nested arrays of index nodes reading `leaf` in row-major order.
+  static Value elements(Graph& g, const Node* leaf, const std::vector<int64_t>& shape, size_t d, int64_t& flat) {
+    if (d == shape.size()) {
+      Attrs at;
+      at.axis = static_cast<int>(flat++);
+      return Value::num(g.make(Op::Index, {leaf}, at));
+    }
+    Value v;
+    v.kind = Value::Kind::Array;
+    for (int64_t i = 0; i < shape[d]; ++i) v.elems.push_back(elements(g, leaf, shape, d + 1, flat));
+    return v;
+  }
+
+  std::optional<Program> lower(const clang::FunctionDecl* fn, const Marks& m) {
+    Program p;
+    p.name = fn->getNameAsString();
+    p.source_file = file_;
+    cppfe::Lowerer lw(ctx_, p);
+    TypeInfo rt = lw.classify(fn->getReturnType());
+    if (rt.kind != TypeInfo::Kind::Float)
+      throw LowerError{fn->getLocation().getRawEncoding(), 0, "a differentiated function must return float or double, not '" +
+                                                                  fn->getReturnType().getAsString() + "'"};
+    p.precision = rt.is_float32 ? Precision::F32 : Precision::F64;
+    std::set<std::string> names;
+    std::vector<cppfe::Arg> args;
+    for (const clang::ParmVarDecl* pd : fn->parameters()) {
+      names.insert(pd->getNameAsString());
+      args.push_back(cppfe::Arg{nullptr, bind_param(p, lw, pd, m)});
+    }
+    for (const std::string& w : m.wrt)
+      if (!names.count(w)) throw LowerError{fn->getLocation().getRawEncoding(), 0, "GRADGEN_DIFFERENTIATE_WRT names '" + w +
+                                                                                       "', which is not a parameter of '" + p.name + "'"};
+    Value r = lw.run_function(fn, std::move(args));
+    set_loss(p, r, fn);
+    return p;
+  }
+
+  void set_loss(Program& p, const Value& r, const clang::FunctionDecl* fn) {
+    const Node* loss = r.kind == Value::Kind::Int ? p.graph->constant(static_cast<double>(r.i)) : r.n;
+    if (!loss || !loss->is_scalar())
+      throw LowerError{fn->getLocation().getRawEncoding(), 0, "the return value of '" + p.name + "' is not a scalar"};
+    p.loss = loss;
+    for (Definition& d : p.definitions)
+      if (d.node == loss) {  // `double J = ...; return J;` names the loss J
+        d.kind = DefKind::Loss;
+        p.loss_name = d.name;
+        return;
+      }
+    std::string name = "loss";
+    for (int i = 1; p.find_leaf(name) || p.find_definition(name); ++i) name = "loss_" + std::to_string(i);
+    p.loss_name = name;
+    p.definitions.push_back(Definition{name, DefKind::Loss, loss, to_loc(ctx_.getSourceManager(), fn->getLocation())});
+  }
+
+  void collect(const clang::DeclContext* dc, std::vector<const clang::FunctionDecl*>& out) {
+    for (const clang::Decl* d : dc->decls()) {
+      if (auto* ns = llvm::dyn_cast<clang::NamespaceDecl>(d)) collect(ns, out);
+      else if (auto* ls = llvm::dyn_cast<clang::LinkageSpecDecl>(d)) collect(ls, out);
+      else if (auto* ft = llvm::dyn_cast<clang::FunctionTemplateDecl>(d)) {
+        if (ft->getTemplatedDecl()->hasAttr<clang::AnnotateAttr>() && marks_of(ft->getTemplatedDecl()).differentiate)
+          error(ft->getLocation(), {}, "unsupported construct: a function template cannot be differentiated directly (call it from an annotated function)");
+      } else if (auto* fn = llvm::dyn_cast<clang::FunctionDecl>(d)) {
+        if (fn->isThisDeclarationADefinition() && fn->hasAttr<clang::AnnotateAttr>()) out.push_back(fn);
+      } else if (auto* rd = llvm::dyn_cast<clang::CXXRecordDecl>(d)) {
+        for (const clang::CXXMethodDecl* md : rd->methods())
+          if (md->hasAttr<clang::AnnotateAttr>() && marks_of(md).differentiate)
+            error(md->getLocation(), {}, "unsupported construct: member function '" + md->getNameAsString() + "' cannot be differentiated (make it a free function)");
+      }
+    }
+  }
+
+  std::optional<std::vector<Program>> run(const std::string& only) {
+    std::vector<const clang::FunctionDecl*> fns;
+    std::vector<Program> out;
+    bool ok = true;
+    try {
+      collect(ctx_.getTranslationUnitDecl(), fns);
+    } catch (const LowerError& e) {
+      report(e, nullptr);
+      return std::nullopt;
+    }
+    ok = !diags_.has_errors();
+    bool any = false;
+    for (const clang::FunctionDecl* fn : fns) {
+      try {
+        Marks m = marks_of(fn);
+        if (!m.differentiate || (!only.empty() && fn->getNameAsString() != only)) continue;
+        any = true;
+        if (auto p = lower(fn, m)) out.push_back(std::move(*p));
+      } catch (const LowerError& e) {
+        report(e, fn);
+        ok = false;
+      } catch (const ShapeError& e) {
+        error(fn->getLocation(), {}, std::string("shape error: ") + e.what());
+        ok = false;
+      } catch (const std::exception& e) {
+        error(fn->getLocation(), {}, std::string("internal error while lowering: ") + e.what());
+        ok = false;
+      }
+    }
+    if (ok && !any) {
+      std::string what = only.empty() ? "no function is marked GRADGEN_DIFFERENTIATE"
+                                      : "no function named '" + only + "' is marked GRADGEN_DIFFERENTIATE";
+      diags_.error(SourceLoc{file_, 0, 0}, what);
+      os_ << file_ << ": error: " << what << "\n";
+      return std::nullopt;
+    }
+    if (!ok) return std::nullopt;
+    return out;
+  }
+
+  void report(const LowerError& e, const clang::FunctionDecl* fn) {
+    auto b = clang::SourceLocation::getFromRawEncoding(e.begin);
+    auto en = clang::SourceLocation::getFromRawEncoding(e.end);
+    if (b.isInvalid() && fn) b = fn->getLocation();
+    error(b, en, e.message);
+  }
+
+ private:
+  clang::ASTUnit& ast_;
+  clang::ASTContext& ctx_;
+  std::string file_;
+  Diagnostics& diags_;
+  llvm::raw_ostream& os_;
+  llvm::IntrusiveRefCntPtr<clang::DiagnosticOptions> opts_;
+};
+
+std::vector<std::string> compiler_args(const CppOptions& options) {
+  std::vector<std::string> args{"-std=c++17", "-resource-dir", GG_CLANG_RESOURCE_DIR, "-isystem", GG_RUNTIME_INCLUDE_DIR,
+                                "-Wno-unused-value"};
+  args.insert(args.end(), options.clang_args.begin(), options.clang_args.end());
+  return args;
+}
+
+}  // namespace
+
+bool is_cpp_file(const std::string& path) {
+  for (const char* ext : {".cpp", ".cc", ".cxx", ".c++", ".C", ".hpp", ".hh", ".hxx"}) {
+    std::string e = ext;
+    if (path.size() > e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0) return true;
+  }
+  return false;
+}
+
+std::optional<std::vector<Program>> load_cpp(const std::string& text, const std::string& filename,
+                                             const CppOptions& options, Diagnostics& diags, std::string& rendered) {
+  llvm::raw_string_ostream os(rendered);
+  llvm::IntrusiveRefCntPtr<clang::DiagnosticOptions> opts(new clang::DiagnosticOptions);
+  Collector collector(os, opts.get(), diags);
+  std::unique_ptr<clang::ASTUnit> ast = clang::tooling::buildASTFromCodeWithArgs(
+      text, compiler_args(options), filename, "gradgen", std::make_shared<clang::PCHContainerOperations>(),
+      clang::tooling::getClangStripDependencyFileAdjuster(), clang::tooling::FileContentMappings(), &collector);
+  if (!ast || collector.getNumErrors() > 0 || diags.has_errors()) {
+    if (!ast && !diags.has_errors()) {
+      diags.error(SourceLoc{filename, 0, 0}, "clang could not parse the file");
+      os << filename << ": error: clang could not parse the file\n";
+    }
+    os.flush();
+    return std::nullopt;
+  }
+  FileLowering fl(*ast, filename, diags, os);
+  auto result = fl.run(options.function);
+  os.flush();
+  return result;
+}
+
+std::optional<std::vector<Program>> load_cpp_file(const std::string& path, const CppOptions& options,
+                                                  Diagnostics& diags, std::string& rendered) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diags.error(SourceLoc{path, 0, 0}, "cannot read " + path);
+    rendered += path + ": error: cannot read " + path + "\n";
+    return std::nullopt;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return load_cpp(ss.str(), path, options, diags, rendered);
+}
+
+}  // namespace gg

@@ -1,0 +1,140 @@
+// Lowering of one annotated C++ function's body into IR by symbolic execution: loops are
+// unrolled, helper calls inlined, locals become SSA values, branches on data become selects.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <set>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ir/expr.h"
+#include "ir/program.h"
+
+namespace clang {
+class ASTContext;
+class Expr;
+class FunctionDecl;
+class QualType;
+class SourceRange;
+class Stmt;
+class ValueDecl;
+class VarDecl;
+}  // namespace clang
+
+namespace gg::cppfe {
+
+/// An unsupported or invalid construct at `begin..end` (raw clang::SourceLocation encodings).
+struct LowerError {
+  unsigned begin = 0, end = 0;
+  std::string message;
+};
+
+/// What a C++ object holds during lowering: a known integer (loop counters, indices, bools),
+/// a scalar or tensor IR node, or an array of values (C arrays, std::array, pointer params).
+struct Value {
+  enum class Kind { Undef, Int, Num, Tensor, Array };
+  Kind kind = Kind::Undef;
+  int64_t i = 0;
+  const Node* n = nullptr;
+  std::vector<Value> elems;
+
+  static Value of_int(int64_t v) { return Value{Kind::Int, v, nullptr, {}}; }
+  static Value num(const Node* n) { return Value{Kind::Num, 0, n, {}}; }
+  static Value tensor(const Node* n) { return Value{Kind::Tensor, 0, n, {}}; }
+};
+
+/// How a C++ type lowers: its Value kind and, for arrays and tensors, its shape.
+struct TypeInfo {
+  enum class Kind { Unsupported, Int, Float, Array, Tensor, Pointer };
+  Kind kind = Kind::Unsupported;
+  std::vector<int64_t> dims;  // Array: sizes outermost first; Tensor: its shape
+  bool is_float32 = false;    // element or scalar type is float
+};
+
+/// A call argument: an alias of the caller's object (reference and pointer parameters) or a value.
+struct Arg {
+  Value* alias = nullptr;
+  Value value;
+};
+
+class Lowerer {
+ public:
+  Lowerer(clang::ASTContext& ctx, Program& program);
+
+  /// Runs `fn`'s body with its parameters bound to `args`; returns the return value.
+  Value run_function(const clang::FunctionDecl* fn, std::vector<Arg> args);
+  TypeInfo classify(clang::QualType t) const;
+
+ private:
+  struct Frame {
+    const clang::FunctionDecl* fn = nullptr;
+    std::map<const clang::ValueDecl*, Value*> vars;
+    std::deque<Value> store;
+    std::vector<std::pair<const Node*, Value>> returns;  // (path condition or nullptr, value)
+    bool returned = false, breaking = false, continuing = false;
+  };
+  using Snapshot = std::vector<std::deque<Value>>;
+
+  // Statements (lower_stmt.cpp).
+  void exec(const clang::Stmt* s);
+  void exec_decl(const clang::VarDecl* v);
+  void exec_if(const clang::Stmt* s);
+  void exec_for(const clang::Stmt* s);
+  void exec_while(const clang::Stmt* s);
+  void exec_range_for(const clang::Stmt* s);
+  void exec_return(const clang::Stmt* s);
+  bool loop_iteration(const clang::Stmt* body, int64_t& count, const clang::Stmt* loop);
+  void branch_on_data(const Node* cond, const clang::Stmt* then_s, const clang::Stmt* else_s);
+  Snapshot snapshot() const;
+  void restore(const Snapshot& s);
+  Value merge(const Node* cond, const Value& a, const Value& b, const clang::Stmt* at);
+  Value fold_returns(const clang::Stmt* at);
+  bool stopped() const;
+
+  // Expressions (lower_expr.cpp).
+  Value eval(const clang::Expr* e);
+  Value* lvalue(const clang::Expr* e);
+  Value eval_cast(const clang::Expr* e);
+  Value eval_binary(const clang::Expr* e);
+  Value eval_unary(const clang::Expr* e);
+  Value eval_assign(const clang::Expr* e);
+  Value eval_init_list(const clang::Expr* e);
+  Value eval_construct(const clang::Expr* e);
+  Value eval_decl_ref(const clang::Expr* e);
+  Value arith(int opcode, const Value& a, const Value& b, const clang::Expr* at);
+  Value zero_of(clang::QualType t, const clang::Stmt* at);
+  Value* element(Value* base, const clang::Expr* index, const clang::Expr* at);
+  int64_t int_of(const clang::Expr* e);
+  const Node* cond_of(const Value& v, const clang::Stmt* at);
+  void store(Value* slot, Value v, const clang::ValueDecl* named, const clang::Stmt* at);
+
+  // Calls (lower_call.cpp).
+  Value eval_call(const clang::Expr* e);
+  bool try_math(const clang::FunctionDecl* fn, const clang::Expr* call, Value& out);
+  bool try_tensor_api(const clang::FunctionDecl* fn, const clang::Expr* call, Value& out);
+  bool try_std_array(const clang::FunctionDecl* fn, const clang::Expr* call, Value& out);
+  Value inline_call(const clang::FunctionDecl* fn, const clang::Expr* call);
+  Value* array_element_lvalue(const clang::Expr* call);
+
+  // Helpers.
+  [[noreturn]] void fail(const clang::Stmt* at, const std::string& message) const;
+  const Node* num(const Value& v, const clang::Stmt* at);
+  E e(const Node* n) { return E{program_.graph.get(), n}; }
+  E k(double v) { return E{program_.graph.get(), program_.graph->constant(v)}; }
+  Frame& frame() { return *frames_.back(); }
+  void define(const std::string& name, const Node* n, const clang::Stmt* at);
+
+  clang::ASTContext& ctx_;
+  Program& program_;
+  std::vector<std::unique_ptr<Frame>> frames_;
+  std::set<std::string> names_;       // taken definition and leaf names
+  std::set<const Node*> defined_;     // nodes that already have a definition
+  std::set<const Node*> bools_;       // nodes known to hold only 0 or 1
+  std::deque<Value> temps_;           // temporaries indexed in place (e.g. a returned std::array)
+};
+
+}  // namespace gg::cppfe

@@ -1,0 +1,567 @@
+// Expressions: literals, variables, casts, arithmetic and comparisons (on known integers they
+// are computed, on floating data they build IR), assignments, array elements and initialisers.
+#include <clang/AST/ASTContext.h>
+#include <clang/AST/Decl.h>
+#include <clang/AST/DeclTemplate.h>
+#include <clang/AST/Expr.h>
+#include <clang/AST/ExprCXX.h>
+#include <clang/AST/OperationKinds.h>
+#include <clang/Basic/SourceManager.h>
+
+#include <functional>
+
+#include "frontend/clang/lower.h"
+#include "ir/op_table.h"
+
+namespace gg::cppfe {
+
+using K = Value::Kind;
+
+const Node* Lowerer::num(const Value& v, const clang::Stmt* at) {
+  switch (v.kind) {
+    case K::Int:
+      return program_.graph->constant(static_cast<double>(v.i));
+    case K::Num:
+    case K::Tensor:
+      return v.n;
+    case K::Undef:
+      fail(at, "use of a variable before it is assigned a value");
+    case K::Array:
+      fail(at, "an array is used where a number is expected");
+  }
+  fail(at, "bad value");
+}
+
+const Node* Lowerer::cond_of(const Value& v, const clang::Stmt* at) {
+  const Node* x = num(v, at);
+  if (bools_.count(x)) return x;
+  const Node* c = (k(1.0) - e(program_.graph->make(Op::Equal, {x, program_.graph->constant(0.0)}))).n;
+  bools_.insert(c);
+  return c;
+}
+
+int64_t Lowerer::int_of(const clang::Expr* ex) {
+  Value v = eval(ex);
+  if (v.kind == K::Int) return v.i;
+  if (v.kind == K::Num && v.n->op == Op::Const) return static_cast<int64_t>(v.n->attrs.value);
+  fail(ex, "unsupported construct: data-dependent index or size (it must be a compile-time constant)");
+}
+
+void Lowerer::define(const std::string& name, const Node* n, const clang::Stmt* at) {
+  if (n->op == Op::Input || n->op == Op::Param || n->op == Op::Const || n->op == Op::Index || defined_.count(n)) return;
+  std::string unique = name;
+  for (int i = 1; names_.count(unique) || program_.find_leaf(unique); ++i) unique = name + "_" + std::to_string(i);
+  names_.insert(unique);
+  defined_.insert(n);
+  SourceLoc loc;
+  if (at) {
+    clang::PresumedLoc p = ctx_.getSourceManager().getPresumedLoc(
+        ctx_.getSourceManager().getExpansionLoc(at->getBeginLoc()));
+    if (p.isValid()) loc = SourceLoc{p.getFilename(), static_cast<int>(p.getLine()), static_cast<int>(p.getColumn())};
+  }
+  program_.definitions.push_back(Definition{unique, DefKind::Plain, n, loc});
+}
+
+void Lowerer::store(Value* slot, Value v, const clang::ValueDecl* named, const clang::Stmt* at) {
+  *slot = std::move(v);
+  if (named && (slot->kind == K::Num || slot->kind == K::Tensor)) define(named->getNameAsString(), slot->n, at);
+}
+
+Value Lowerer::eval(const clang::Expr* ex) {
+  using SC = clang::Stmt::StmtClass;
+  switch (ex->getStmtClass()) {
+    case SC::IntegerLiteralClass:
+      return Value::of_int(llvm::cast<clang::IntegerLiteral>(ex)->getValue().getSExtValue());
+    case SC::CharacterLiteralClass:
+      return Value::of_int(llvm::cast<clang::CharacterLiteral>(ex)->getValue());
+    case SC::CXXBoolLiteralExprClass:
+      return Value::of_int(llvm::cast<clang::CXXBoolLiteralExpr>(ex)->getValue() ? 1 : 0);
+    case SC::FloatingLiteralClass:
+      return Value::num(program_.graph->constant(llvm::cast<clang::FloatingLiteral>(ex)->getValueAsApproximateDouble()));
+    case SC::ParenExprClass:
+      return eval(llvm::cast<clang::ParenExpr>(ex)->getSubExpr());
+    case SC::ConstantExprClass:
+    case SC::ExprWithCleanupsClass:
+      return eval(llvm::cast<clang::FullExpr>(ex)->getSubExpr());
+    case SC::MaterializeTemporaryExprClass:
+      return eval(llvm::cast<clang::MaterializeTemporaryExpr>(ex)->getSubExpr());
+    case SC::CXXBindTemporaryExprClass:
+      return eval(llvm::cast<clang::CXXBindTemporaryExpr>(ex)->getSubExpr());
+    case SC::SubstNonTypeTemplateParmExprClass:
+      return eval(llvm::cast<clang::SubstNonTypeTemplateParmExpr>(ex)->getReplacement());
+    case SC::CXXDefaultArgExprClass:
+      return eval(llvm::cast<clang::CXXDefaultArgExpr>(ex)->getExpr());
+    case SC::CXXDefaultInitExprClass:
+      return eval(llvm::cast<clang::CXXDefaultInitExpr>(ex)->getExpr());
+    case SC::ImplicitCastExprClass:
+    case SC::CStyleCastExprClass:
+    case SC::CXXFunctionalCastExprClass:
+    case SC::CXXStaticCastExprClass:
+    case SC::CXXConstCastExprClass:
+      return eval_cast(ex);
+    case SC::DeclRefExprClass:
+      return eval_decl_ref(ex);
+    case SC::BinaryOperatorClass:
+    case SC::CompoundAssignOperatorClass:
+      return eval_binary(ex);
+    case SC::UnaryOperatorClass:
+      return eval_unary(ex);
+    case SC::ConditionalOperatorClass: {
+      auto* co = llvm::cast<clang::ConditionalOperator>(ex);
+      Value c = eval(co->getCond());
+      if (c.kind == K::Int) return eval(c.i ? co->getTrueExpr() : co->getFalseExpr());
+      const Node* cn = cond_of(c, co->getCond());
+      return merge(cn, eval(co->getTrueExpr()), eval(co->getFalseExpr()), ex);
+    }
+    case SC::ArraySubscriptExprClass: {
+      Value* p = lvalue(ex);
+      if (!p) fail(ex, "unsupported array access");
+      return *p;
+    }
+    case SC::CallExprClass:
+    case SC::CXXMemberCallExprClass:
+    case SC::CXXOperatorCallExprClass:
+      return eval_call(ex);
+    case SC::InitListExprClass:
+      return eval_init_list(ex);
+    case SC::CXXConstructExprClass:
+    case SC::CXXTemporaryObjectExprClass:
+      return eval_construct(ex);
+    case SC::ImplicitValueInitExprClass:
+    case SC::CXXScalarValueInitExprClass:
+      return zero_of(ex->getType(), ex);
+    case SC::CXXThrowExprClass:
+      fail(ex, "unsupported construct: throw expression (exceptions)");
+    case SC::CXXNewExprClass:
+      fail(ex, "unsupported construct: heap allocation (new)");
+    case SC::CXXDeleteExprClass:
+      fail(ex, "unsupported construct: heap deallocation (delete)");
+    case SC::LambdaExprClass:
+      fail(ex, "unsupported construct: lambda expression");
+    case SC::CXXDynamicCastExprClass:
+    case SC::CXXReinterpretCastExprClass:
+      fail(ex, std::string("unsupported construct: ") + llvm::cast<clang::CastExpr>(ex)->getCastKindName() + " cast");
+    case SC::CXXTypeidExprClass:
+      fail(ex, "unsupported construct: typeid (run-time type information)");
+    case SC::StmtExprClass:
+      fail(ex, "unsupported construct: statement expression");
+    default:
+      break;
+  }
+  // sizeof, alignof, noexcept(...) and other integer constants Clang can fold.
+  clang::Expr::EvalResult r;
+  if (ex->getType()->isIntegralOrEnumerationType() && !ex->isValueDependent() && ex->EvaluateAsInt(r, ctx_))
+    return Value::of_int(r.Val.getInt().getSExtValue());
+  if (llvm::isa<clang::MemberExpr>(ex)) fail(ex, "unsupported construct: member access (classes and structs are not supported)");
+  fail(ex, std::string("unsupported construct: ") + ex->getStmtClassName());
+}
+
+Value* Lowerer::lvalue(const clang::Expr* ex) {
+  using SC = clang::Stmt::StmtClass;
+  switch (ex->getStmtClass()) {
+    case SC::ParenExprClass:
+      return lvalue(llvm::cast<clang::ParenExpr>(ex)->getSubExpr());
+    case SC::ImplicitCastExprClass: {
+      auto* c = llvm::cast<clang::ImplicitCastExpr>(ex);
+      bool pointer_read = c->getCastKind() == clang::CK_LValueToRValue && c->getType()->isPointerType();
+      if (c->getCastKind() == clang::CK_NoOp || c->getCastKind() == clang::CK_ArrayToPointerDecay || pointer_read)
+        return lvalue(c->getSubExpr());
+      return nullptr;
+    }
+    case SC::DeclRefExprClass: {
+      auto it = frame().vars.find(llvm::cast<clang::DeclRefExpr>(ex)->getDecl());
+      return it == frame().vars.end() ? nullptr : it->second;
+    }
+    case SC::ArraySubscriptExprClass: {
+      auto* as = llvm::cast<clang::ArraySubscriptExpr>(ex);
+      if (!as->getBase()->getType()->isPointerType() && !as->getBase()->getType()->isArrayType())
+        fail(ex, "unsupported construct: subscript on a non-array");
+      Value* base = lvalue(as->getBase());
+      if (!base) fail(as->getBase(), "unsupported construct: subscript of an expression that is not a named array (pointer arithmetic?)");
+      return element(base, as->getIdx(), ex);
+    }
+    case SC::CXXOperatorCallExprClass:
+    case SC::CXXMemberCallExprClass:
+      return array_element_lvalue(ex);
+    case SC::UnaryOperatorClass:
+      if (llvm::cast<clang::UnaryOperator>(ex)->getOpcode() == clang::UO_Deref)
+        fail(ex, "unsupported construct: pointer dereference (index the array instead)");
+      return nullptr;
+    default:
+      return nullptr;
+  }
+}
+
+Value* Lowerer::element(Value* base, const clang::Expr* index, const clang::Expr* at) {
+  if (base->kind != K::Array) fail(at, "subscript of something that is not an array");
+  int64_t i = int_of(index);
+  if (i < 0 || i >= static_cast<int64_t>(base->elems.size()))
+    fail(index, "index " + std::to_string(i) + " is out of bounds for an array of " + std::to_string(base->elems.size()) +
+                    " elements");
+  return &base->elems[static_cast<size_t>(i)];
+}
+
+Value Lowerer::eval_cast(const clang::Expr* ex) {
+  auto* c = llvm::cast<clang::CastExpr>(ex);
+  const clang::Expr* sub = c->getSubExpr();
+  switch (c->getCastKind()) {
+    case clang::CK_LValueToRValue: {
+      Value* p = lvalue(sub);
+      Value v = p ? *p : eval(sub);
+      if (v.kind == K::Undef) fail(sub, "use of a variable before it is assigned a value");
+      return v;
+    }
+    case clang::CK_NoOp:
+    case clang::CK_ArrayToPointerDecay:
+    case clang::CK_ConstructorConversion:
+    case clang::CK_UserDefinedConversion:
+    case clang::CK_FloatingCast:
+    case clang::CK_UncheckedDerivedToBase:
+    case clang::CK_DerivedToBase:
+      return eval(sub);
+    case clang::CK_ToVoid:
+      eval(sub);
+      return Value{};
+    case clang::CK_IntegralCast:
+    case clang::CK_IntegralToFloating:
+    case clang::CK_BooleanToSignedIntegral: {
+      Value v = eval(sub);
+      if (v.kind == K::Int && c->getCastKind() == clang::CK_IntegralToFloating)
+        return Value::num(program_.graph->constant(static_cast<double>(v.i)));
+      if (v.kind == K::Int && c->getCastKind() == clang::CK_BooleanToSignedIntegral) return Value::of_int(-v.i);
+      return v;
+    }
+    case clang::CK_IntegralToBoolean:
+    case clang::CK_FloatingToBoolean: {
+      Value v = eval(sub);
+      if (v.kind == K::Int) return Value::of_int(v.i != 0);
+      if (v.kind == K::Num && v.n->op == Op::Const) return Value::of_int(v.n->attrs.value != 0);
+      return Value::num(cond_of(v, sub));
+    }
+    case clang::CK_FloatingToIntegral: {
+      Value v = eval(sub);
+      if (v.kind == K::Num && v.n->op == Op::Const) return Value::of_int(static_cast<int64_t>(v.n->attrs.value));
+      fail(ex, "unsupported construct: conversion of floating-point data to an integer (not differentiable)");
+    }
+    default:
+      fail(ex, std::string("unsupported construct: ") + c->getCastKindName() + " conversion");
+  }
+}
+
+Value Lowerer::eval_decl_ref(const clang::Expr* ex) {
+  auto* dr = llvm::cast<clang::DeclRefExpr>(ex);
+  const clang::ValueDecl* d = dr->getDecl();
+  auto it = frame().vars.find(d);
+  if (it != frame().vars.end()) return *it->second;
+  if (auto* ec = llvm::dyn_cast<clang::EnumConstantDecl>(d)) return Value::of_int(ec->getInitVal().getSExtValue());
+  if (auto* v = llvm::dyn_cast<clang::VarDecl>(d)) {
+    clang::Expr::EvalResult r;
+    if (v->getType()->isIntegralOrEnumerationType() && ex->EvaluateAsInt(r, ctx_))
+      return Value::of_int(r.Val.getInt().getSExtValue());
+    if (v->getType()->isRealFloatingType() && v->getType().isConstQualified() && ex->EvaluateAsRValue(r, ctx_) &&
+        r.Val.isFloat())
+      return Value::num(program_.graph->constant(r.Val.getFloat().convertToDouble()));
+    if (v->hasGlobalStorage())
+      fail(ex, "unsupported construct: global variable '" + v->getNameAsString() + "' (pass it as a parameter or make it a constant)");
+  }
+  fail(ex, "unsupported reference to '" + d->getNameAsString() + "'");
+}
+
+Value Lowerer::arith(int opcode, const Value& a, const Value& b, const clang::Expr* at) {
+  auto op = static_cast<clang::BinaryOperatorKind>(opcode);
+  if (a.kind == K::Int && b.kind == K::Int) {
+    int64_t x = a.i, y = b.i;
+    switch (op) {
+      case clang::BO_Add: return Value::of_int(x + y);
+      case clang::BO_Sub: return Value::of_int(x - y);
+      case clang::BO_Mul: return Value::of_int(x * y);
+      case clang::BO_Div:
+      case clang::BO_Rem:
+        if (y == 0) fail(at, "integer division by zero");
+        return Value::of_int(op == clang::BO_Div ? x / y : x % y);
+      case clang::BO_LT: return Value::of_int(x < y);
+      case clang::BO_GT: return Value::of_int(x > y);
+      case clang::BO_LE: return Value::of_int(x <= y);
+      case clang::BO_GE: return Value::of_int(x >= y);
+      case clang::BO_EQ: return Value::of_int(x == y);
+      case clang::BO_NE: return Value::of_int(x != y);
+      case clang::BO_And: return Value::of_int(x & y);
+      case clang::BO_Or: return Value::of_int(x | y);
+      case clang::BO_Xor: return Value::of_int(x ^ y);
+      case clang::BO_Shl:
+        if (y < 0 || y > 62) fail(at, "shift count out of range");
+        return Value::of_int(x << y);
+      case clang::BO_Shr:
+        if (y < 0 || y > 62) fail(at, "shift count out of range");
+        return Value::of_int(x >> y);
+      case clang::BO_LAnd: return Value::of_int(x && y);
+      case clang::BO_LOr: return Value::of_int(x || y);
+      default: fail(at, "unsupported integer operator");
+    }
+  }
+  bool tensor = a.kind == K::Tensor || b.kind == K::Tensor;
+  E x = e(num(a, at)), y = e(num(b, at));
+  Graph& g = *program_.graph;
+  const Node* r = nullptr;
+  bool is_bool = true;
+  switch (op) {
+    case clang::BO_Add: r = (x + y).n; is_bool = false; break;
+    case clang::BO_Sub: r = (x - y).n; is_bool = false; break;
+    case clang::BO_Mul: r = (x * y).n; is_bool = false; break;
+    case clang::BO_Div: r = (x / y).n; is_bool = false; break;
+    case clang::BO_LT: r = g.make(Op::Less, {x, y}); break;
+    case clang::BO_GT: r = g.make(Op::Less, {y, x}); break;
+    case clang::BO_LE: r = g.make(Op::LessEq, {x, y}); break;
+    case clang::BO_GE: r = g.make(Op::LessEq, {y, x}); break;
+    case clang::BO_EQ: r = g.make(Op::Equal, {x, y}); break;
+    case clang::BO_NE: r = (k(1.0) - e(g.make(Op::Equal, {x, y}))).n; break;
+    case clang::BO_LAnd: r = (e(cond_of(a, at)) * e(cond_of(b, at))).n; break;
+    case clang::BO_LOr: r = (k(1.0) - (k(1.0) - e(cond_of(a, at))) * (k(1.0) - e(cond_of(b, at)))).n; break;
+    default:
+      fail(at, std::string("unsupported construct: operator ") + clang::BinaryOperator::getOpcodeStr(op).str() +
+                   " on floating-point data");
+  }
+  if (is_bool) bools_.insert(r);
+  return tensor ? Value::tensor(r) : Value::num(r);
+}
+
+Value Lowerer::eval_binary(const clang::Expr* ex) {
+  auto* bo = llvm::cast<clang::BinaryOperator>(ex);
+  if (bo->isAssignmentOp()) return eval_assign(ex);
+  auto op = bo->getOpcode();
+  if (op == clang::BO_Comma) {
+    eval(bo->getLHS());
+    return eval(bo->getRHS());
+  }
+  if (bo->getLHS()->getType()->isPointerType() || bo->getRHS()->getType()->isPointerType())
+    fail(ex, "unsupported construct: pointer arithmetic");
+  if (op == clang::BO_PtrMemD || op == clang::BO_PtrMemI) fail(ex, "unsupported construct: pointer to member");
+  Value a = eval(bo->getLHS());
+  if ((op == clang::BO_LAnd || op == clang::BO_LOr) && a.kind == K::Int && (a.i != 0) == (op == clang::BO_LOr))
+    return Value::of_int(op == clang::BO_LOr);  // short circuit on a known operand
+  Value b = eval(bo->getRHS());
+  if ((op == clang::BO_LAnd || op == clang::BO_LOr) && a.kind == K::Int && b.kind == K::Int)
+    return Value::of_int(b.i != 0);
+  return arith(op, a, b, ex);
+}
+
+Value Lowerer::eval_assign(const clang::Expr* ex) {
+  auto* bo = llvm::cast<clang::BinaryOperator>(ex);
+  if (bo->getLHS()->getType()->isPointerType()) fail(ex, "unsupported construct: pointer assignment or arithmetic");
+  Value* slot = lvalue(bo->getLHS());
+  if (!slot) fail(bo->getLHS(), "unsupported construct: assignment to this kind of target");
+  Value v = eval(bo->getRHS());
+  if (bo->getOpcode() != clang::BO_Assign) {
+    if (slot->kind == K::Undef) fail(bo->getLHS(), "use of a variable before it is assigned a value");
+    v = arith(clang::BinaryOperator::getOpForCompoundAssignment(bo->getOpcode()), *slot, v, ex);
+  }
+  const clang::ValueDecl* named = nullptr;
+  if (auto* dr = llvm::dyn_cast<clang::DeclRefExpr>(bo->getLHS()->IgnoreParenImpCasts())) named = dr->getDecl();
+  store(slot, std::move(v), named, ex);
+  return *slot;
+}
+
+Value Lowerer::eval_unary(const clang::Expr* ex) {
+  auto* uo = llvm::cast<clang::UnaryOperator>(ex);
+  const clang::Expr* sub = uo->getSubExpr();
+  switch (uo->getOpcode()) {
+    case clang::UO_Plus:
+      return eval(sub);
+    case clang::UO_Minus: {
+      Value v = eval(sub);
+      if (v.kind == K::Int) return Value::of_int(-v.i);
+      const Node* r = (-e(num(v, sub))).n;
+      return v.kind == K::Tensor ? Value::tensor(r) : Value::num(r);
+    }
+    case clang::UO_LNot: {
+      Value v = eval(sub);
+      if (v.kind == K::Int) return Value::of_int(!v.i);
+      const Node* r = (k(1.0) - e(cond_of(v, sub))).n;
+      bools_.insert(r);
+      return Value::num(r);
+    }
+    case clang::UO_Not: {
+      Value v = eval(sub);
+      if (v.kind != K::Int) fail(ex, "unsupported construct: bitwise not on floating-point data");
+      return Value::of_int(~v.i);
+    }
+    case clang::UO_PreInc:
+    case clang::UO_PostInc:
+    case clang::UO_PreDec:
+    case clang::UO_PostDec: {
+      if (sub->getType()->isPointerType()) fail(ex, "unsupported construct: pointer arithmetic");
+      Value* slot = lvalue(sub);
+      if (!slot) fail(sub, "unsupported construct: increment of this kind of target");
+      if (slot->kind == K::Undef) fail(sub, "use of a variable before it is assigned a value");
+      Value old = *slot;
+      Value one = Value::of_int(1);
+      Value nv = arith(uo->isIncrementOp() ? clang::BO_Add : clang::BO_Sub, old, one, ex);
+      const clang::ValueDecl* named = nullptr;
+      if (auto* dr = llvm::dyn_cast<clang::DeclRefExpr>(sub->IgnoreParenImpCasts())) named = dr->getDecl();
+      store(slot, nv, named, ex);
+      return uo->isPrefix() ? nv : old;
+    }
+    case clang::UO_Deref:
+      fail(ex, "unsupported construct: pointer dereference (index the array instead)");
+    case clang::UO_AddrOf:
+      fail(ex, "unsupported construct: address-of operator (pointers to locals)");
+    default:
+      fail(ex, std::string("unsupported construct: unary operator ") + clang::UnaryOperator::getOpcodeStr(uo->getOpcode()).str());
+  }
+}
+
+TypeInfo Lowerer::classify(clang::QualType qt) const {
+  TypeInfo ti;
+  clang::QualType t = qt.getNonReferenceType().getCanonicalType();
+  if (t->isRealFloatingType()) {
+    ti.kind = TypeInfo::Kind::Float;
+    ti.is_float32 = t->isSpecificBuiltinType(clang::BuiltinType::Float);
+    return ti;
+  }
+  if (t->isIntegralOrEnumerationType()) {
+    ti.kind = TypeInfo::Kind::Int;
+    return ti;
+  }
+  if (auto* ca = ctx_.getAsConstantArrayType(t)) {
+    TypeInfo inner = classify(ca->getElementType());
+    if (inner.kind != TypeInfo::Kind::Float && inner.kind != TypeInfo::Kind::Int && inner.kind != TypeInfo::Kind::Array)
+      return ti;
+    ti = inner;
+    ti.kind = TypeInfo::Kind::Array;
+    ti.dims.insert(ti.dims.begin(), static_cast<int64_t>(ca->getSize().getZExtValue()));
+    return ti;
+  }
+  if (t->isPointerType()) {
+    TypeInfo inner = classify(t->getPointeeType());
+    if (inner.kind != TypeInfo::Kind::Float) return ti;
+    ti.kind = TypeInfo::Kind::Pointer;
+    ti.is_float32 = inner.is_float32;
+    return ti;
+  }
+  auto* spec = llvm::dyn_cast_or_null<clang::ClassTemplateSpecializationDecl>(t->getAsCXXRecordDecl());
+  if (!spec) return ti;
+  const clang::TemplateArgumentList& args = spec->getTemplateArgs();
+  std::string name = spec->getQualifiedNameAsString();
+  auto int_arg = [&](unsigned i) { return static_cast<int64_t>(args[i].getAsIntegral().getExtValue()); };
+  if (spec->isInStdNamespace() && spec->getName() == "array" && args.size() == 2 &&
+      args[1].getKind() == clang::TemplateArgument::Integral) {
+    TypeInfo inner = classify(args[0].getAsType());
+    if (inner.kind != TypeInfo::Kind::Float && inner.kind != TypeInfo::Kind::Int && inner.kind != TypeInfo::Kind::Array)
+      return ti;
+    ti = inner;
+    ti.kind = TypeInfo::Kind::Array;
+    ti.dims.insert(ti.dims.begin(), int_arg(1));
+    return ti;
+  }
+  bool matrix = name == "gradgen::Matrix" && args.size() == 3;
+  bool vector = name == "gradgen::Vector" && args.size() == 2;
+  if (!matrix && !vector) return ti;
+  TypeInfo elem = classify(args[args.size() - 1].getAsType());
+  if (elem.kind != TypeInfo::Kind::Float) return ti;
+  ti.kind = TypeInfo::Kind::Tensor;
+  ti.is_float32 = elem.is_float32;
+  ti.dims = matrix ? std::vector<int64_t>{int_arg(0), int_arg(1)} : std::vector<int64_t>{int_arg(0)};
+  return ti;
+}
+
+namespace {
+Shape shape_of(const std::vector<int64_t>& dims) {
+  Shape s;
+  for (int64_t d : dims) s.push_back(Dim::fixed(d));
+  return s;
+}
+}  // namespace
+
+Value Lowerer::zero_of(clang::QualType t, const clang::Stmt* at) {
+  TypeInfo ti = classify(t);
+  switch (ti.kind) {
+    case TypeInfo::Kind::Float:
+      return Value::num(program_.graph->constant(0.0));
+    case TypeInfo::Kind::Int:
+      return Value::of_int(0);
+    case TypeInfo::Kind::Tensor:
+      return Value::tensor(with_shape(Op::BroadcastTo, k(0.0), shape_of(ti.dims)).n);
+    case TypeInfo::Kind::Array: {
+      clang::QualType c = t.getNonReferenceType().getCanonicalType();
+      clang::QualType elem;
+      if (auto* ca = ctx_.getAsConstantArrayType(c)) elem = ca->getElementType();
+      else elem = llvm::cast<clang::ClassTemplateSpecializationDecl>(c->getAsCXXRecordDecl())->getTemplateArgs()[0].getAsType();
+      Value v;
+      v.kind = K::Array;
+      Value z = zero_of(elem, at);
+      v.elems.assign(static_cast<size_t>(ti.dims[0]), z);
+      return v;
+    }
+    case TypeInfo::Kind::Pointer:
+    case TypeInfo::Kind::Unsupported:
+      break;
+  }
+  fail(at, "unsupported type '" + t.getAsString() + "'");
+}
+
+// A tensor built from its elements: the sum of each non-zero element placed at its index.
+static Value tensor_from(Graph& g, const Value& arr, const std::vector<int64_t>& dims) {
+  std::vector<const Node*> flat;
+  // Depth-first over nested arrays gives row-major order.
+  std::function<void(const Value&)> walk = [&](const Value& v) {
+    if (v.kind == K::Array)
+      for (const Value& x : v.elems) walk(x);
+    else
+      flat.push_back(v.kind == K::Int ? g.constant(static_cast<double>(v.i)) : v.n);
+  };
+  walk(arr);
+  Shape s = shape_of(dims);
+  const Node* acc = nullptr;
+  for (size_t i = 0; i < flat.size(); ++i) {
+    if (!flat[i] || flat[i]->is_const(0.0)) continue;
+    Attrs at;
+    at.axis = static_cast<int>(i);
+    at.shape = s;
+    const Node* sc = g.make(Op::Scatter, {flat[i]}, at);
+    acc = acc ? g.make(Op::Add, {acc, sc}) : sc;
+  }
+  if (!acc) {
+    Attrs at;
+    at.shape = s;
+    acc = g.make(Op::BroadcastTo, {g.constant(0.0)}, at);
+  }
+  return Value::tensor(acc);
+}
+
+Value Lowerer::eval_init_list(const clang::Expr* ex) {
+  auto* il = llvm::cast<clang::InitListExpr>(ex);
+  clang::QualType t = il->getType().getCanonicalType();
+  TypeInfo ti = classify(t);
+  if (ti.kind == TypeInfo::Kind::Float || ti.kind == TypeInfo::Kind::Int)
+    return il->getNumInits() ? eval(il->getInit(0)) : zero_of(t, ex);
+  if (auto* ca = ctx_.getAsConstantArrayType(t)) {
+    Value v;
+    v.kind = K::Array;
+    size_t n = ca->getSize().getZExtValue();
+    for (size_t i = 0; i < n; ++i) {
+      if (i < il->getNumInits()) v.elems.push_back(eval(il->getInit(static_cast<unsigned>(i))));
+      else if (il->hasArrayFiller()) v.elems.push_back(eval(il->getArrayFiller()));
+      else v.elems.push_back(zero_of(ca->getElementType(), ex));
+    }
+    return v;
+  }
+  if (ti.kind == TypeInfo::Kind::Array || ti.kind == TypeInfo::Kind::Tensor) {
+    // std::array and the gradgen tensors are aggregates around one array member.
+    if (il->getNumInits() == 0) return zero_of(t, ex);
+    if (il->getNumInits() != 1) fail(ex, "unsupported initializer");
+    Value inner = eval(il->getInit(0));
+    if (ti.kind == TypeInfo::Kind::Array) return inner;
+    return tensor_from(*program_.graph, inner, ti.dims);
+  }
+  fail(ex, "unsupported initializer of type '" + il->getType().getAsString() + "'");
+}
+
+Value Lowerer::eval_construct(const clang::Expr* ex) {
+  auto* ce = llvm::cast<clang::CXXConstructExpr>(ex);
+  const clang::CXXConstructorDecl* ctor = ce->getConstructor();
+  if (ctor->isCopyOrMoveConstructor() && ce->getNumArgs() >= 1) return eval(ce->getArg(0));
+  if (ctor->isDefaultConstructor() && ce->getNumArgs() == 0) return zero_of(ce->getType(), ex);
+  fail(ex, "unsupported construct: constructor of '" + ce->getType().getAsString() + "'");
+}
+
+}  // namespace gg::cppfe

@@ -1,0 +1,165 @@
+// Annotated C++ functions that the C++ front end lowers; the tests also compile this file
+// natively (the annotations vanish outside Clang) to get reference values and finite differences.
+#pragma once
+
+#include <array>
+#include <cmath>
+
+#include <gradgen/annotate.hpp>
+#include <gradgen/tensor_api.hpp>
+
+namespace suite {
+
+// Rosenbrock: locals, products, constants.
+GRADGEN_DIFFERENTIATE
+double rosenbrock(double x, double y) {
+  double a = 1.0 - x;
+  double b = y - x * x;
+  return a * a + 100.0 * b * b;
+}
+
+// Logistic regression (binary cross-entropy) over C arrays; gradient w.r.t. w and b only.
+GRADGEN_DIFFERENTIATE_WRT("w", "b")
+double logistic(const double (&w)[3], double b, const double (&x)[3], double y) {
+  double z = b;
+  for (int i = 0; i < 3; ++i) z += w[i] * x[i];
+  double p = 1.0 / (1.0 + std::exp(-z));
+  return -(y * std::log(p) + (1.0 - y) * std::log(1.0 - p));
+}
+
+// Polynomial (Horner, loop counting down) plus constant and non-integer powers.
+GRADGEN_DIFFERENTIATE
+double polynomial(const std::array<double, 5>& c, double x) {
+  double r = 0;
+  for (int i = 4; i >= 0; --i) r = r * x + c[i];
+  return r + std::pow(x, 3) + std::pow(x, 2.5) + std::pow(c[0], x);
+}
+
+// Dot product over pointer parameters with extents given in the annotation.
+GRADGEN_DIFFERENTIATE GRADGEN_EXTENT(a, 4) GRADGEN_EXTENT(b, 4)
+double dot(const double* a, const double* b) {
+  double s = 0;
+  for (int i = 0; i < 4; i++) s += a[i] * b[i];
+  return s;
+}
+
+// A helper with a data-dependent maximum (if on values) used for a stable softmax.
+inline double max_of(const double (&v)[5]) {
+  double m = v[0];
+  for (double x : v)
+    if (x > m) m = x;
+  return m;
+}
+
+// Softmax + cross-entropy over arrays: local arrays, range-for, helper call, log/exp.
+GRADGEN_DIFFERENTIATE_WRT("z")
+double softmax_xent(const double (&z)[5], const double (&y)[5]) {
+  const double m = max_of(z);
+  double e[5];
+  double s = 0;
+  for (int i = 0; i < 5; ++i) {
+    e[i] = std::exp(z[i] - m);
+    s += e[i];
+  }
+  double loss = 0;
+  for (int i = 0; i < 5; ++i) loss -= y[i] * std::log(e[i] / s);
+  return loss;
+}
+
+// An RNN-like recurrence over 16 steps.
+constexpr int kSteps = 16;
+GRADGEN_DIFFERENTIATE_WRT("w", "u", "b")
+double rnn(double w, double u, double b, const std::array<double, kSteps>& x) {
+  double h = 0;
+  double loss = 0;
+  for (int t = 0; t < kSteps; ++t) {
+    h = std::tanh(w * h + u * x[t] + b);
+    loss += h * h;
+  }
+  return loss / kSteps;
+}
+
+// relu with an early return, clamp with ?:, if/else on values, fabs, fmin, fmax.
+inline double relu(double v) {
+  if (v > 0) return v;
+  return 0.0;
+}
+inline double clamp01(double v) { return v < 0 ? 0.0 : (v > 1 ? 1.0 : v); }
+GRADGEN_DIFFERENTIATE
+double branches(double a, double b) {
+  double r = relu(a - b) + clamp01(a * b);
+  if (a > 1.0) {
+    r *= a;
+  } else if (b < -1.0) {
+    r -= b * b;
+  } else {
+    r += std::sin(b);
+  }
+  return r + std::fabs(a) + std::fmin(a, b) + std::fmax(std::cos(a), b);
+}
+
+// Helpers: out-parameters by reference, std::array by value, nested calls.
+inline double sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
+inline void layer(const double (&x)[2], const double (&W)[2][3], const double (&b)[3], double (&out)[3]) {
+  for (int j = 0; j < 3; ++j) {
+    double s = b[j];
+    for (int k = 0; k < 2; ++k) s += x[k] * W[k][j];
+    out[j] = sigmoid(s);
+  }
+}
+inline std::array<double, 2> twice(std::array<double, 2> v) {
+  for (auto& x : v) x *= 2.0;
+  return v;
+}
+GRADGEN_DIFFERENTIATE
+double helpers(const double (&x)[2], const double (&W)[2][3], const double (&b)[3]) {
+  double h[3];
+  layer(x, W, b, h);
+  std::array<double, 2> p = twice({h[0], h[1]});
+  return p[0] * p[1] + std::sqrt(h[2]) + std::log(sigmoid(x[0]));
+}
+
+// The [2, 3, 1] seed network (spec §1) over four samples, with C arrays.
+GRADGEN_DIFFERENTIATE_WRT("W1", "b1", "W2", "b2")
+double seed_arrays(const double (&X)[4][2], const double (&Y)[4][1], const double (&W1)[2][3], const double (&b1)[3],
+                   const double (&W2)[3][1], const double (&b2)[1]) {
+  double J = 0;
+  for (int n = 0; n < 4; ++n) {
+    double a2[3];
+    for (int j = 0; j < 3; ++j) {
+      double z2 = b1[j];
+      for (int k = 0; k < 2; ++k) z2 += X[n][k] * W1[k][j];
+      a2[j] = sigmoid(z2);
+    }
+    double z3 = b2[0];
+    for (int j = 0; j < 3; ++j) z3 += a2[j] * W2[j][0];
+    const double d = z3 - Y[n][0];
+    J += d * d;
+  }
+  return J / 4;
+}
+
+// The same network over the tensor API: lowers to the same graph as its .grad twin.
+GRADGEN_DIFFERENTIATE_WRT("W1", "b1", "W2", "b2")
+double seed_tensor(const gradgen::Matrix<4, 2>& X, const gradgen::Matrix<4, 1>& Y, const gradgen::Matrix<2, 3>& W1,
+                   const gradgen::Vector<3>& b1, const gradgen::Matrix<3, 1>& W2, const gradgen::Vector<1>& b2) {
+  auto z2 = gradgen::matmul(X, W1) + b1;
+  auto a2 = gradgen::sigmoid(z2);
+  auto z3 = gradgen::matmul(a2, W2) + b2;
+  double J = gradgen::mse(z3, Y);
+  return J;
+}
+
+// Tensor API extras: softmax, cross-entropy, element access, scalar broadcasting.
+GRADGEN_DIFFERENTIATE
+double tensor_extras(const gradgen::Matrix<2, 3>& Z, const gradgen::Matrix<2, 3>& T) {
+  auto p = gradgen::softmax(Z);
+  double ce = gradgen::cross_entropy(Z, T);
+  return ce + gradgen::sum(gradgen::tanh(p * 2.0 - 1.0)) + Z(1, 2) * p(0, 1) + gradgen::mean(gradgen::relu(Z));
+}
+
+// float precision.
+GRADGEN_DIFFERENTIATE
+float single(float x) { return x * x * 0.5f; }
+
+}  // namespace suite

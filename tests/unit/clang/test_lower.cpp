@@ -1,0 +1,319 @@
+// The C++ front end lowers annotated functions into Programs whose loss matches the natively
+// compiled function and whose gradients (autodiff + simplification, evaluated by the reference
+// interpreter) match central finite differences of the native function.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <functional>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "autodiff/reverse.h"
+#include "frontend/clang/load_cpp.h"
+#include "frontend/grad/load.h"
+#include "interp/interpreter.h"
+#include "ir/printer.h"
+#include "passes/pipeline.h"
+#include "unit/clang/suite.hpp"
+
+using namespace gg;
+
+namespace {
+
+using Point = std::map<std::string, std::vector<double>>;
+using Native = std::function<double(const Point&)>;
+
+const std::string kSuite = std::string(GG_SOURCE_DIR) + "/tests/unit/clang/suite.hpp";
+
+/// Lowers the suite once (Clang is slow); each test takes its function's Program.
+Program take(const std::string& name) {
+  static std::map<std::string, Program> programs = [] {
+    Diagnostics diags;
+    std::string rendered;
+    auto ps = load_cpp_file(kSuite, CppOptions{}, diags, rendered);
+    INFO(rendered);
+    REQUIRE(ps);
+    std::map<std::string, Program> m;
+    for (Program& p : *ps) m.emplace(p.name, std::move(p));
+    return m;
+  }();
+  auto it = programs.find(name);
+  if (it == programs.end()) {  // already taken: lower just this function again
+    Diagnostics diags;
+    std::string rendered;
+    auto ps = load_cpp_file(kSuite, CppOptions{{}, name}, diags, rendered);
+    REQUIRE(ps);
+    REQUIRE(ps->size() == 1);
+    return std::move(ps->front());
+  }
+  Program p = std::move(it->second);
+  programs.erase(it);
+  return p;
+}
+
+Values to_values(const Program& p, const Point& x) {
+  Values v;
+  for (const Leaf& l : p.leaves) {
+    Tensor t;
+    for (const Dim& d : l.node->shape) t.shape.push_back(d.size);
+    t.data = x.at(l.name);
+    REQUIRE(static_cast<int64_t>(t.data.size()) == Tensor::zeros(t.shape).numel());
+    v[l.name] = t;
+  }
+  return v;
+}
+
+/// Loss equals the native value; every produced gradient equals central differences of the
+/// native function (f64, relative 1e-7); params not listed in `diff` get no gradient.
+void check_against_native(Program p, const Point& x, const Native& f, const std::vector<std::string>& diff) {
+  differentiate_and_optimize(p, PipelineOptions{});
+  EvalResult r = evaluate(p, to_values(p, x), Precision::F64);
+  double f0 = f(x);
+  CHECK(r.loss == Approx(f0).epsilon(1e-12).margin(1e-12));
+  std::vector<std::string> got;
+  for (const auto& [name, g] : r.grads) got.push_back(name);
+  CHECK(got.size() == diff.size());
+  for (const std::string& name : diff) {
+    REQUIRE(r.grads.count(name));
+    const Tensor& g = r.grads.at(name);
+    REQUIRE(g.data.size() == x.at(name).size());
+    for (size_t i = 0; i < g.data.size(); ++i) {
+      Point hi = x, lo = x;
+      double h = 1e-6 * std::max(1.0, std::fabs(x.at(name)[i]));
+      hi[name][i] += h;
+      lo[name][i] -= h;
+      double fd = (f(hi) - f(lo)) / (2 * h);
+      INFO(p.name << ": d/d" << name << "[" << i << "] = " << g.data[i] << ", finite difference " << fd);
+      CHECK(std::fabs(g.data[i] - fd) <= 1e-7 * std::max(1.0, std::fabs(fd)));
+    }
+  }
+}
+
+std::vector<double> random_vec(std::mt19937_64& rng, size_t n, double lo, double hi) {
+  std::uniform_real_distribution<double> u(lo, hi);
+  std::vector<double> v(n);
+  for (double& x : v) x = u(rng);
+  return v;
+}
+
+template <size_t N>
+void fill(double (&dst)[N], const std::vector<double>& src) {
+  for (size_t i = 0; i < N; ++i) dst[i] = src[i];
+}
+template <size_t R, size_t C>
+void fill(double (&dst)[R][C], const std::vector<double>& src) {
+  for (size_t i = 0; i < R * C; ++i) dst[i / C][i % C] = src[i];
+}
+template <class A>
+A as(const std::vector<double>& src) {
+  A a{};
+  for (size_t i = 0; i < src.size(); ++i) {
+    if constexpr (requires { a.data[0]; }) a.data[i] = src[i];
+    else a[i] = src[i];
+  }
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("rosenbrock lowers and differentiates", "[clang][gradient]") {
+  Program p = take("rosenbrock");
+  CHECK(p.precision == Precision::F64);
+  REQUIRE(p.leaves.size() == 2);
+  CHECK(p.leaves[0].kind == LeafKind::Param);
+  CHECK(p.find_definition("a"));
+  CHECK(p.find_definition("b"));
+  // d/dx = −2(1−x) − 400x(y−x²), d/dy = 200(y−x²): at (0.5, 1) that is −151 and 150.
+  Point x{{"x", {0.5}}, {"y", {1.0}}};
+  differentiate_and_optimize(p, PipelineOptions{});
+  EvalResult r = evaluate(p, to_values(p, x), Precision::F64);
+  CHECK(r.loss == Approx(0.25 + 100 * 0.5625));
+  CHECK(r.grads.at("x").data[0] == Approx(-1.0 - 150.0));
+  CHECK(r.grads.at("y").data[0] == Approx(150.0));
+}
+
+TEST_CASE("rosenbrock matches finite differences at random points", "[clang][gradient]") {
+  std::mt19937_64 rng(1);
+  Point x{{"x", random_vec(rng, 1, -2, 2)}, {"y", random_vec(rng, 1, -2, 2)}};
+  check_against_native(take("rosenbrock"), x, [](const Point& q) { return suite::rosenbrock(q.at("x")[0], q.at("y")[0]); },
+                       {"x", "y"});
+}
+
+TEST_CASE("logistic regression over C arrays, gradient w.r.t. named params only", "[clang][gradient]") {
+  std::mt19937_64 rng(2);
+  Point x{{"w", random_vec(rng, 3, -1, 1)}, {"b", {0.3}}, {"x", random_vec(rng, 3, -2, 2)}, {"y", {1.0}}};
+  Program p = take("logistic");
+  CHECK(p.find_leaf("x")->kind == LeafKind::Input);
+  CHECK(p.find_leaf("w")->node->shape == Shape{Dim::fixed(3)});
+  check_against_native(std::move(p), x,
+                       [](const Point& q) {
+                         double w[3], xx[3];
+                         fill(w, q.at("w"));
+                         fill(xx, q.at("x"));
+                         return suite::logistic(w, q.at("b")[0], xx, q.at("y")[0]);
+                       },
+                       {"w", "b"});
+}
+
+TEST_CASE("polynomial with std::array and pow", "[clang][gradient]") {
+  std::mt19937_64 rng(3);
+  Point x{{"c", random_vec(rng, 5, 0.5, 1.5)}, {"x", {1.3}}};
+  check_against_native(take("polynomial"), x,
+                       [](const Point& q) { return suite::polynomial(as<std::array<double, 5>>(q.at("c")), q.at("x")[0]); },
+                       {"c", "x"});
+}
+
+TEST_CASE("dot product over pointer parameters with extents", "[clang][gradient]") {
+  std::mt19937_64 rng(4);
+  Point x{{"a", random_vec(rng, 4, -1, 1)}, {"b", random_vec(rng, 4, -1, 1)}};
+  Program p = take("dot");
+  CHECK(p.find_leaf("a")->node->shape == Shape{Dim::fixed(4)});
+  check_against_native(std::move(p), x, [](const Point& q) { return suite::dot(q.at("a").data(), q.at("b").data()); },
+                       {"a", "b"});
+}
+
+TEST_CASE("softmax cross-entropy over arrays with a data-dependent max", "[clang][gradient]") {
+  std::mt19937_64 rng(5);
+  Point x{{"z", random_vec(rng, 5, -3, 3)}, {"y", {0.1, 0.2, 0.3, 0.4, 0.0}}};
+  check_against_native(take("softmax_xent"), x,
+                       [](const Point& q) {
+                         double z[5], y[5];
+                         fill(z, q.at("z"));
+                         fill(y, q.at("y"));
+                         return suite::softmax_xent(z, y);
+                       },
+                       {"z"});
+}
+
+TEST_CASE("RNN-like recurrence over 16 steps", "[clang][gradient]") {
+  std::mt19937_64 rng(6);
+  Point x{{"w", {0.7}}, {"u", {-0.4}}, {"b", {0.1}}, {"x", random_vec(rng, 16, -1, 1)}};
+  Program p = take("rnn");
+  CHECK(p.find_definition("h_15"));  // h reassigned 16 times: SSA names h, h_1, ..., h_15
+  check_against_native(std::move(p), x,
+                       [](const Point& q) {
+                         return suite::rnn(q.at("w")[0], q.at("u")[0], q.at("b")[0],
+                                           as<std::array<double, 16>>(q.at("x")));
+                       },
+                       {"w", "u", "b"});
+}
+
+TEST_CASE("relu, clamp and if/else branches in every region", "[clang][gradient]") {
+  // Points chosen inside each piece (away from kinks): a > 1; b < -1; neither.
+  for (auto [a, b] : {std::pair{1.7, 0.3}, std::pair{0.4, -1.6}, std::pair{-0.3, 0.6}, std::pair{0.6, 0.9}}) {
+    Point x{{"a", {a}}, {"b", {b}}};
+    Diagnostics diags;
+    std::string rendered;
+    auto ps = load_cpp_file(kSuite, CppOptions{{}, "branches"}, diags, rendered);
+    REQUIRE(ps);
+    REQUIRE(ps->size() == 1);
+    check_against_native(std::move(ps->front()), x, [](const Point& q) { return suite::branches(q.at("a")[0], q.at("b")[0]); },
+                         {"a", "b"});
+  }
+}
+
+TEST_CASE("kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, fmin/fmax split ties", "[clang][gradient]") {
+  Program p = take("branches");
+  differentiate_and_optimize(p, PipelineOptions{});
+  // a = b = 0: relu(a-b) contributes 0; clamp01(ab) is in its lower piece (ab = 0 is not < 0,
+  // not > 1, so v itself: d/da = b = 0); a ≤ 1 and b ≥ −1 so r += sin(b): d/db = cos 0 = 1;
+  // fabs'(0) = 0; fmin(0, 0) splits 1/2 to each; fmax(cos a, b) = fmax(1, 0) picks cos a: d/da = −sin 0 = 0.
+  EvalResult r = evaluate(p, to_values(p, {{"a", {0.0}}, {"b", {0.0}}}), Precision::F64);
+  CHECK(r.grads.at("a").data[0] == Approx(0.5));
+  CHECK(r.grads.at("b").data[0] == Approx(1.5));
+}
+
+TEST_CASE("helper calls with out-parameters and std::array by value are inlined", "[clang][gradient]") {
+  std::mt19937_64 rng(7);
+  Point x{{"x", random_vec(rng, 2, -1, 1)}, {"W", random_vec(rng, 6, -1, 1)}, {"b", random_vec(rng, 3, -1, 1)}};
+  Program p = take("helpers");
+  CHECK(p.find_leaf("W")->node->shape == Shape{Dim::fixed(6)});  // 2-D arrays are fed flat
+  check_against_native(std::move(p), x,
+                       [](const Point& q) {
+                         double xx[2], W[2][3], b[3];
+                         fill(xx, q.at("x"));
+                         fill(W, q.at("W"));
+                         fill(b, q.at("b"));
+                         return suite::helpers(xx, W, b);
+                       },
+                       {"x", "W", "b"});
+}
+
+namespace {
+Point seed_point() {
+  std::mt19937_64 rng(8);
+  return {{"X", random_vec(rng, 8, -1, 1)},  {"Y", random_vec(rng, 4, -1, 1)}, {"W1", random_vec(rng, 6, -1, 1)},
+          {"b1", random_vec(rng, 3, -1, 1)}, {"W2", random_vec(rng, 3, -1, 1)}, {"b2", random_vec(rng, 1, -1, 1)}};
+}
+double seed_native(const Point& q) {
+  double X[4][2], Y[4][1], W1[2][3], b1[3], W2[3][1], b2[1];
+  fill(X, q.at("X"));
+  fill(Y, q.at("Y"));
+  fill(W1, q.at("W1"));
+  fill(b1, q.at("b1"));
+  fill(W2, q.at("W2"));
+  fill(b2, q.at("b2"));
+  return suite::seed_arrays(X, Y, W1, b1, W2, b2);
+}
+}  // namespace
+
+TEST_CASE("seed network over C arrays", "[clang][gradient]") {
+  check_against_native(take("seed_arrays"), seed_point(), seed_native, {"W1", "b1", "W2", "b2"});
+}
+
+TEST_CASE("seed network over the tensor API matches the native code and the array version", "[clang][gradient]") {
+  check_against_native(take("seed_tensor"), seed_point(),
+                       [](const Point& q) {
+                         return suite::seed_tensor(
+                             as<gradgen::Matrix<4, 2>>(q.at("X")), as<gradgen::Matrix<4, 1>>(q.at("Y")),
+                             as<gradgen::Matrix<2, 3>>(q.at("W1")), as<gradgen::Vector<3>>(q.at("b1")),
+                             as<gradgen::Matrix<3, 1>>(q.at("W2")), as<gradgen::Vector<1>>(q.at("b2")));
+                       },
+                       {"W1", "b1", "W2", "b2"});
+  CHECK(seed_native(seed_point()) ==
+        Approx(suite::seed_tensor(as<gradgen::Matrix<4, 2>>(seed_point().at("X")),
+                                  as<gradgen::Matrix<4, 1>>(seed_point().at("Y")),
+                                  as<gradgen::Matrix<2, 3>>(seed_point().at("W1")),
+                                  as<gradgen::Vector<3>>(seed_point().at("b1")),
+                                  as<gradgen::Matrix<3, 1>>(seed_point().at("W2")),
+                                  as<gradgen::Vector<1>>(seed_point().at("b2")))));
+}
+
+TEST_CASE("seed network in C++ and its .grad twin give the same IR and gradients", "[clang][twin]") {
+  Program cpp = take("seed_tensor");
+  Diagnostics diags;
+  std::string twin_path = std::string(GG_SOURCE_DIR) + "/tests/unit/clang/seed_tensor.grad";
+  auto grad = load_grad_file(twin_path, diags);
+  INFO(diags.render());
+  REQUIRE(grad);
+  differentiate_and_optimize(cpp, PipelineOptions{});
+  differentiate_and_optimize(*grad, PipelineOptions{});
+  CHECK(print_ir(cpp) == print_ir(*grad));
+  Values v = to_values(cpp, seed_point());
+  EvalResult a = evaluate(cpp, v, Precision::F64);
+  EvalResult b = evaluate(*grad, v, Precision::F64);
+  CHECK(a.loss == b.loss);
+  for (const auto& [name, g] : a.grads) CHECK(g.data == b.grads.at(name).data);
+}
+
+TEST_CASE("tensor API softmax, cross-entropy and element access", "[clang][gradient]") {
+  std::mt19937_64 rng(9);
+  Point x{{"Z", random_vec(rng, 6, -2, 2)}, {"T", {0.2, 0.3, 0.5, 0.0, 1.0, 0.0}}};
+  check_against_native(take("tensor_extras"), x,
+                       [](const Point& q) {
+                         return suite::tensor_extras(as<gradgen::Matrix<2, 3>>(q.at("Z")),
+                                                     as<gradgen::Matrix<2, 3>>(q.at("T")));
+                       },
+                       {"Z", "T"});
+}
+
+TEST_CASE("float functions lower with f32 precision", "[clang]") {
+  Program p = take("single");
+  CHECK(p.precision == Precision::F32);
+  differentiate_and_optimize(p, PipelineOptions{});
+  EvalResult r = evaluate(p, to_values(p, {{"x", {3.0}}}), Precision::F64);
+  CHECK(r.loss == Approx(4.5));
+  CHECK(r.grads.at("x").data[0] == Approx(3.0));
+}

@@ -92,17 +92,18 @@ Token Lexer::error_at(size_t pos, size_t len, const std::string& message) {
   return t;
 }
 
-// Validates the comment's UTF-8 (any valid text is allowed) and stops before the newline.
+// Validates the comment's UTF-8 (any valid text is allowed; the first bad byte is
+// reported, once per comment) and stops before the newline.
 void Lexer::skip_comment() {
+  bool reported = false;
   while (pos_ < src_.size() && src_[pos_] != '\n') {
     size_t n = utf8_len(src_, pos_);
-    if (n == 0) {
+    if (n == 0 && !reported && !quiet_) {
       Token t = make(Tok::Error, pos_, 1);
-      if (!quiet_) diags_.error(loc(t), "invalid UTF-8 byte " + hex_byte(static_cast<unsigned char>(src_[pos_])) +
-                                            " in comment");
-      n = 1;
+      diags_.error(loc(t), "invalid UTF-8 byte " + hex_byte(static_cast<unsigned char>(src_[pos_])) + " in comment");
+      reported = true;
     }
-    pos_ += n;
+    pos_ += n == 0 ? 1 : n;
   }
 }
 

@@ -118,7 +118,10 @@ Lowerer::Lowerer(Program& program, Diagnostics& diags, std::string file)
 std::string Lowerer::at(const SourceLoc& loc) { return std::to_string(loc.line) + ":" + std::to_string(loc.col); }
 
 void Lowerer::statement(const Stmt& s) {
-  if (first_) {
+  seen_any_ = true;
+  // An unrecognisable first line was reported already; the check waits for a real statement.
+  bool unknown = s.kind == StmtKind::Broken && s.broken_kind == StmtKind::Broken;
+  if (first_ && !unknown) {
     first_ = false;
     bool is_network = s.kind == StmtKind::Network || s.broken_kind == StmtKind::Network;
     if (!is_network) {
@@ -144,7 +147,7 @@ void Lowerer::statement(const Stmt& s) {
 }
 
 void Lowerer::finish() {
-  if (first_) {
+  if (!seen_any_) {
     error({file_, 1, 1}, "empty network description: expected 'network NAME'");
     return;
   }

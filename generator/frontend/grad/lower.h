@@ -87,7 +87,8 @@ class Lowerer {
   std::string file_;
   std::map<std::string, Symbol> syms_;
   size_t next_order_ = 0;
-  bool first_ = true;
+  bool first_ = true;     // the network-first check is still to do
+  bool seen_any_ = false;  // any statement at all
   std::optional<SourceLoc> network_, precision_, optimizer_, loss_;
 };
 

@@ -299,3 +299,12 @@ TEST_CASE("load_grad_file reads files and reports unreadable ones", "[load]") {
   CHECK_FALSE(load_grad_file("/tmp", e).has_value());
   CHECK_THAT(e.errors()[0].message, Catch::Contains("is a directory"));
 }
+
+TEST_CASE("an unrecognisable first line is reported once, not also as a missing network", "[lower][recovery]") {
+  Diagnostics d;
+  std::string text = "$ junk\n" + kHead + "loss L = sum(X)\n";
+  CHECK_FALSE(load_grad(text, "t.grad", d).has_value());
+  INFO(d.render(text));
+  REQUIRE(d.errors().size() == 1);
+  CHECK(d.errors()[0].message == "unexpected character '$'");
+}

@@ -1,6 +1,8 @@
 // load_grad on valid networks: leaves, shapes, definitions, precedence, dense, optimizer.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include "frontend/grad/load.h"
 #include "ir/op_table.h"
 
@@ -119,4 +121,23 @@ TEST_CASE("dense creates NAME_W and NAME_b params in order", "[load][dense]") {
   CHECK(yhat->op == Op::Add);  // linear: no activation node
   CHECK(p.optimizer.kind == "sgd");
   CHECK(p.optimizer.arg("lr") == 0.01);
+}
+
+TEST_CASE("every shipped example network loads without errors", "[load][examples]") {
+  namespace fs = std::filesystem;
+  int count = 0;
+  for (const char* dir : {"examples", "bench/networks"}) {
+    fs::path root = fs::path(GG_SOURCE_DIR) / dir;
+    if (!fs::exists(root)) continue;
+    for (const auto& e : fs::directory_iterator(root)) {
+      if (e.path().extension() != ".grad") continue;
+      Diagnostics d;
+      auto p = load_grad_file(e.path().string(), d);
+      INFO(d.render());
+      CHECK(p.has_value());
+      if (p) CHECK(p->loss != nullptr);
+      ++count;
+    }
+  }
+  CHECK(count >= 1);
 }

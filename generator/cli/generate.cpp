@@ -1,0 +1,112 @@
+// `gradgen generate`: writes the specialised C++ for a network, all files or none.
+#include "cli/generate.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <regex>
+
+#include "emit/cpp_names.h"
+#include "passes/bind_dims.h"
+#include "passes/pipeline.h"
+#include "support/error.h"
+
+namespace gg::cli {
+namespace {
+
+void check_namespace(const std::string& ns) {
+  static const std::regex part("[A-Za-z_][A-Za-z0-9_]*");
+  size_t start = 0;
+  while (true) {
+    size_t end = ns.find("::", start);
+    std::string p = ns.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (!std::regex_match(p, part) || cpp::is_reserved(p) || p.find("__") != std::string::npos || p[0] == '_')
+      throw UsageError("--namespace expects a C++ namespace name such as 'nets' or 'my::nets', got '" + ns + "'");
+    if (end == std::string::npos) return;
+    start = end + 2;
+  }
+}
+
+struct GenerateOpts {
+  GenerateRequest req;
+  std::string out = ".";
+  std::vector<std::string> bind;
+  std::string precision;
+};
+
+}  // namespace
+
+GeneratedCode generate_code(const GenerateRequest& r) {
+  if (!r.ns.empty()) check_namespace(r.ns);
+  GeneratedCode g{load_network(r.network), {}, {}, {}};
+  Program& p = g.program;
+  std::vector<std::string> declared = p.dims;
+  if (!r.bind.empty()) bind_dims(p, r.bind);
+  if (r.precision) p.precision = *r.precision;
+  differentiate_and_optimize(p, PipelineOptions{});
+  g.eqs = build_equations(p);
+  cpp::CppOptions o;
+  o.ns = r.ns;
+  o.dim_args = declared;
+  o.bound = r.bind;
+  o.source = r.network;
+  g.api = cpp::describe_cpp(p, g.eqs, o);
+  g.files = cpp::emit_cpp(p, g.eqs, o);
+  return g;
+}
+
+void write_generated(const cpp::CppFiles& f, const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir)) throw InputError("cannot create output directory '" + dir + "'");
+  const std::pair<std::string, const std::string*> files[] = {
+      {f.base + ".hpp", &f.hpp}, {f.base + ".cpp", &f.cpp}, {f.base + ".h", &f.h}};
+  std::vector<std::string> temps;
+  auto cleanup = [&] {
+    for (const std::string& t : temps) std::remove(t.c_str());
+  };
+  for (const auto& [name, text] : files) {
+    std::string tmp = (fs::path(dir) / ("." + name + ".tmp" + std::to_string(getpid()))).string();
+    temps.push_back(tmp);
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << *text;
+    out.close();
+    if (!out) {
+      cleanup();
+      throw InputError("cannot write '" + (fs::path(dir) / name).string() + "'");
+    }
+  }
+  for (size_t i = 0; i < temps.size(); ++i) {
+    fs::rename(temps[i], fs::path(dir) / files[i].first, ec);
+    if (ec) {
+      cleanup();
+      throw InputError("cannot write '" + (fs::path(dir) / files[i].first).string() + "': " + ec.message());
+    }
+  }
+}
+
+Subcommand add_generate(CLI::App& root) {
+  auto o = std::make_shared<GenerateOpts>();
+  CLI::App* app = root.add_subcommand("generate", "Write specialised C++ (NAME.hpp, NAME.cpp, NAME.h) for a network");
+  app->add_option("NET.grad", o->req.network, "the network")->required();
+  app->add_option("-o,--output", o->out, "output directory (default: the current one)");
+  app->add_option("--bind", o->bind, "fix a symbolic dim, e.g. n=64 (the batch argument must then equal it)");
+  app->add_option("--precision", o->precision, "f32 or f64, overriding the network's precision")
+      ->check(CLI::IsMember({"f32", "f64"}));
+  app->add_option("--namespace", o->req.ns, "C++ namespace of the generated API (default: the network name)");
+  return {app, [o] {
+            o->req.bind = parse_bindings(o->bind);
+            if (!o->precision.empty()) o->req.precision = parse_precision(o->precision);
+            GeneratedCode g = generate_code(o->req);
+            write_generated(g.files, o->out);
+            return kOk;
+          }};
+}
+
+}  // namespace gg::cli

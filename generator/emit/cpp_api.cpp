@@ -1,0 +1,78 @@
+// Builds the API description of a network (names and argument order of the generated code).
+#include "emit/cpp_api.h"
+
+#include <set>
+
+#include "ir/op_table.h"
+#include "support/error.h"
+
+namespace gg::cpp {
+namespace {
+
+void add_needed_inputs(const Node* n, std::set<std::string>& seen, std::set<const Node*>& visited) {
+  if (!visited.insert(n).second) return;
+  if (n->op == Op::Input) seen.insert(n->attrs.name);
+  for (const Node* o : n->inputs) add_needed_inputs(o, seen, visited);
+}
+
+}  // namespace
+
+std::string array_suffix(const Shape& s) {
+  std::string out;
+  for (const Dim& d : s) out += "[" + std::to_string(d.size) + "]";
+  return out;
+}
+
+std::string first_elem(const std::string& obj, const std::string& field, const Shape& s) {
+  if (s.empty()) return "&" + obj + "." + field;
+  if (s.size() == 1) return obj + "." + field;
+  std::string zeros;
+  for (size_t i = 0; i < s.size(); ++i) zeros += "[0]";
+  return "&" + obj + "." + field + zeros;
+}
+
+CppApi make_api(const Program& p, const EquationSet& eqs, const Names& names, const CppOptions& o) {
+  CppApi api;
+  api.base = p.name;
+  api.ns = o.ns.empty() ? mangle(p.name) : o.ns;
+  api.cprefix = mangle(p.name) + "_";
+  api.scalar = p.precision == Precision::F64 ? "double" : "float";
+  api.dims = o.dim_args.empty() ? p.dims : o.dim_args;
+  for (const std::string& d : api.dims) {
+    api.dim_idents.push_back(names.dim.at(d));
+    if (!o.bound.count(d)) api.free_dims.push_back(names.dim.at(d));
+  }
+  api.loss_name = p.loss_name;
+  std::set<std::string> fwd_needed;
+  std::set<const Node*> visited;
+  for (const Definition& d : p.definitions)
+    if (d.kind == DefKind::Output) add_needed_inputs(d.node, fwd_needed, visited);
+  for (const Leaf& l : p.leaves) {
+    ApiTensor t{l.name, names.leaf.at(l.name), l.node->shape, l.node};
+    if (l.kind == LeafKind::Param) {
+      if (!static_numel(t.shape))
+        throw InputError("param '" + l.name + "' has symbolic shape " + shape_str(t.shape) +
+                         "; fix its dims with --bind to generate code");
+      api.num_params += *static_numel(t.shape);
+      api.params.push_back(t);
+      continue;
+    }
+    api.inputs.push_back(t);
+    if (l.kind == LeafKind::Input || fwd_needed.count(l.name)) api.forward_inputs.push_back(t);
+  }
+  for (const Equation& e : eqs.forward) {
+    const Definition* d = p.find_definition(e.name);
+    if (d && d->kind == DefKind::Output && e.node == d->node) api.outputs.push_back({d->name, names.eq_ident.at(&e), d->node->shape, d->node});
+  }
+  for (const std::string& x : p.grad_inputs) {
+    const Leaf* l = p.find_leaf(x);
+    std::string want = "d" + p.loss_name + "/d" + x, ident;
+    for (const Equation& e : eqs.backward)
+      if (e.name == want) ident = names.eq_ident.at(&e);
+    if (ident.empty()) throw InternalError("no backward equation for grad input " + x);
+    api.grad_inputs.push_back({x, ident, l->node->shape, p.adjoint_of(x)});
+  }
+  return api;
+}
+
+}  // namespace gg::cpp

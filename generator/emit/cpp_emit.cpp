@@ -1,0 +1,284 @@
+// Renders the three generated files from templates/ with the entry points' text.
+#include "emit/cpp_emit.h"
+
+#include <cctype>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "emit/cpp_entry.h"
+#include "emit/cpp_templates.h"
+#include "support/version.h"
+
+namespace gg::cpp {
+namespace {
+
+std::string join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
+  return out;
+}
+
+std::string upper(std::string s) {
+  for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+bool mentions(const std::string& text, const std::string& word) {
+  return std::regex_search(text, std::regex("\\b" + word + "\\b"));
+}
+
+// Runtime headers the generated code actually calls.
+std::string includes(const std::string& code, bool has_params) {
+  std::vector<std::string> inc;
+  static const char* acts[] = {"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "exp", "log", "sqrt", "square",
+                               "abs", "sin", "cos", "pow", "step", "leaky_step", "sign"};
+  bool act = false;
+  for (const char* a : acts) act = act || code.find(std::string("gg::") + a + "(") != std::string::npos;
+  if (act) inc.push_back("#include <gradgen/activations.hpp>");
+  if (code.find("gg::fill(") != std::string::npos || code.find("gg::copy(") != std::string::npos)
+    inc.push_back("#include <gradgen/buffer.hpp>");
+  if (has_params) inc.push_back("#include <gradgen/init.hpp>");
+  if (code.find("gg::matmul_") != std::string::npos) inc.push_back("#include <gradgen/matmul.hpp>");
+  inc.push_back("#include <gradgen/optim.hpp>");
+  if (code.find("gg::logsumexp") != std::string::npos || code.find("gg::clamped_log") != std::string::npos)
+    inc.push_back("#include <gradgen/reduce.hpp>");
+  std::string out = code.find("std::numeric_limits") != std::string::npos ? "#include <limits>\n\n" : "";
+  return out + join(inc, "\n") + "\n";
+}
+
+struct Sig {
+  std::vector<std::string> cpp_params, impl_params, c_params, impl_args_cpp, impl_args_c, ptr_checks;
+};
+
+std::string const_ptr(const std::string& scalar, const std::string& id) { return "const " + scalar + "* " + id; }
+
+Sig forward_sig(const CppApi& a) {
+  Sig s;
+  s.cpp_params.push_back("const Params& params");
+  s.impl_params.push_back("const ::" + a.cprefix + "params& params");
+  s.c_params.push_back("const " + a.cprefix + "params* params");
+  s.impl_args_cpp.push_back("params");
+  s.impl_args_c.push_back("*params");
+  auto both = [&](const std::string& cpp, const std::string& c, const std::string& arg) {
+    s.cpp_params.push_back(cpp);
+    s.impl_params.push_back(cpp);
+    s.c_params.push_back(c);
+    s.impl_args_cpp.push_back(arg);
+    s.impl_args_c.push_back(arg);
+  };
+  for (const ApiTensor& t : a.forward_inputs) both(const_ptr("Scalar", t.ident), const_ptr(a.cprefix + "scalar", t.ident), t.ident);
+  for (const std::string& d : a.dim_idents) both("std::int64_t " + d, "int64_t " + d, d);
+  for (const ApiTensor& t : a.outputs) both("Scalar* " + t.ident, a.cprefix + "scalar* " + t.ident, t.ident);
+  return s;
+}
+
+Sig lag_sig(const CppApi& a) {
+  Sig s;
+  s.cpp_params.push_back("const Params& params");
+  s.impl_params.push_back("const ::" + a.cprefix + "params& params");
+  s.c_params.push_back("const " + a.cprefix + "params* params");
+  s.impl_args_cpp.push_back("params");
+  s.impl_args_c.push_back("*params");
+  auto both = [&](const std::string& cpp, const std::string& c, const std::string& arg) {
+    s.cpp_params.push_back(cpp);
+    s.impl_params.push_back(cpp);
+    s.c_params.push_back(c);
+    s.impl_args_cpp.push_back(arg);
+    s.impl_args_c.push_back(arg);
+  };
+  for (const ApiTensor& t : a.inputs) both(const_ptr("Scalar", t.ident), const_ptr(a.cprefix + "scalar", t.ident), t.ident);
+  for (const std::string& d : a.dim_idents) both("std::int64_t " + d, "int64_t " + d, d);
+  s.cpp_params.push_back("Scalar& loss");
+  s.impl_params.push_back("Scalar* loss");
+  s.c_params.push_back(a.cprefix + "scalar* loss");
+  s.impl_args_cpp.push_back("&loss");
+  s.impl_args_c.push_back("loss");
+  s.cpp_params.push_back("Grads& grads");
+  s.impl_params.push_back("::" + a.cprefix + "grads& grads");
+  s.c_params.push_back(a.cprefix + "grads* grads");
+  s.impl_args_cpp.push_back("grads");
+  s.impl_args_c.push_back("*grads");
+  for (const ApiTensor& t : a.grad_inputs) both("Scalar* " + t.ident, a.cprefix + "scalar* " + t.ident, t.ident);
+  return s;
+}
+
+std::string c_def(const CppApi& a, const std::string& fn, const Sig& s, bool grads) {
+  std::vector<std::string> params = s.c_params;
+  params.push_back(a.cprefix + "scalar* ws");
+  params.push_back("size_t ws_size");
+  std::vector<std::string> args = s.impl_args_c;
+  args.push_back("ws");
+  args.push_back("ws_size");
+  std::string check = grads ? "params == nullptr || grads == nullptr" : "params == nullptr";
+  return fmt::format("int {}{}({}) {{\n  if ({}) return ::{}::kNullPointer;\n  return ::{}::{}_impl({});\n}}", a.cprefix, fn,
+                     join(params, ", "), check, a.ns, a.ns, fn, join(args, ", "));
+}
+
+std::string example(const CppApi& a) {
+  std::string ns = a.ns + "::";
+  std::vector<std::string> l;
+  std::vector<std::string> maxes;
+  for (size_t i = 0; i < a.free_dims.size(); ++i) maxes.push_back("64");
+  std::string ws = maxes.empty() ? ns + "Workspace ws;" : ns + "Workspace<" + join(maxes, ", ") + "> ws;";
+  l.push_back(ns + "Params params;");
+  l.push_back(ns + "init(params, /*seed=*/0);");
+  l.push_back("static " + ws + (maxes.empty() ? "" : "  // batches up to 64"));
+  l.push_back(ns + "Grads grads;");
+  l.push_back(ns + "OptState state{};");
+  std::vector<std::string> args{"params"};
+  for (const ApiTensor& t : a.inputs) args.push_back(t.ident);
+  for (const std::string& d : a.dim_idents) args.push_back(d);
+  args.push_back("loss");
+  args.push_back("grads");
+  for (const ApiTensor& t : a.grad_inputs) args.push_back(t.ident);
+  args.push_back("ws");
+  l.push_back(a.scalar + " loss = 0;");
+  l.push_back("if (" + ns + "loss_and_grad(" + join(args, ", ") + ") != " + ns + "kOk) { /* handle */ }");
+  l.push_back(ns + "step(params, grads, state);");
+  std::vector<std::string> fargs{"params"};
+  for (const ApiTensor& t : a.forward_inputs) fargs.push_back(t.ident);
+  for (const std::string& d : a.dim_idents) fargs.push_back(d);
+  for (const ApiTensor& t : a.outputs) fargs.push_back(t.ident);
+  fargs.push_back("ws");
+  l.push_back(ns + "forward(" + join(fargs, ", ") + ");");
+  for (std::string& s : l) s = "//   " + s;
+  return join(l, "\n");
+}
+
+std::string param_fields(const CppApi& a) {
+  std::vector<std::string> f;
+  for (const ApiTensor& t : a.params) f.push_back("  " + a.scalar + " " + t.ident + array_suffix(t.shape) + ";  /* " + shape_str(t.shape) + " */");
+  if (f.empty()) f.push_back("  " + a.scalar + " none_[1];  /* the network has no params */");
+  return join(f, "\n");
+}
+
+std::string ws_body(const CppApi& a, const Entry& fwd, const Entry& lag) {
+  std::vector<std::string> l;
+  std::string all = fwd.workspace_need + " " + lag.workspace_need;
+  for (const std::string& d : a.free_dims)
+    if (!mentions(all, d)) l.push_back("static_cast<void>(" + d + ");");
+  l.push_back("const std::int64_t forward_need = " + fwd.workspace_need + ";");
+  l.push_back("const std::int64_t train_need = " + lag.workspace_need + ";");
+  l.push_back("const std::int64_t need = forward_need > train_need ? forward_need : train_need;");
+  l.push_back("return static_cast<std::size_t>(need > 0 ? need : 1);");
+  for (std::string& s : l) s = "  " + s;
+  return join(l, "\n");
+}
+
+}  // namespace
+
+CppApi describe_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o) {
+  Names names = make_names(p, eqs, o.dim_args);
+  return make_api(p, eqs, names, o);
+}
+
+CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o) {
+  Names names = make_names(p, eqs, o.dim_args);
+  CppApi a = make_api(p, eqs, names, o);
+  EntryContext ctx{p, eqs, names, a, o};
+  Entry fwd = forward_entry(ctx);
+  Entry lag = loss_and_grad_entry(ctx);
+  std::string init = init_body(ctx), step = step_body(ctx);
+  Sig fs = forward_sig(a), ls = lag_sig(a);
+
+  std::string source = o.source.empty() ? p.source_file : o.source;
+  std::string banner = fmt::format("// @generated by gradgen {} from {}", version(), source);
+  std::string optimizer = p.optimizer.kind == "adam" ? "Adam" : "SGD (momentum)";
+  std::string num_params = std::to_string(a.num_params);
+  std::string nstate = std::to_string(a.num_params > 0 ? a.num_params : 1);
+  std::string state_fields = p.optimizer.kind == "adam"
+                                 ? "  " + a.scalar + " m[" + nstate + "];  /* first moments, flat */\n  " + a.scalar +
+                                       " v[" + nstate + "];  /* second moments, flat */\n  int64_t t;  /* steps taken */"
+                                 : "  " + a.scalar + " velocity[" + nstate + "];  /* flat, param order */\n  int64_t t;  /* steps taken */";
+  std::vector<std::string> ws_params, tparams, maxes;
+  for (const std::string& d : a.free_dims) {
+    ws_params.push_back("std::int64_t " + d);
+    tparams.push_back("std::int64_t Max_" + d);
+    maxes.push_back("Max_" + d);
+  }
+  std::string tmpl = tparams.empty() ? "" : "template <" + join(tparams, ", ") + ">\n";
+  std::string ws_struct =
+      "/// Scratch memory (saved activations, temporaries) for dims up to the template arguments.\n" + tmpl +
+      "struct Workspace {\n  Scalar data[workspace_size(" + join(maxes, ", ") + ")];\n};";
+  std::string ws_type = tparams.empty() ? "Workspace" : "Workspace<" + join(maxes, ", ") + ">";
+  std::string ws_ctor = (tparams.empty() ? "" : "  " + tmpl.substr(0, tmpl.size() - 1) + "\n") + "  WorkspaceRef(" +
+                        ws_type + "& w) : data(w.data), size(workspace_size(" + join(maxes, ", ") + ")) {}";
+  std::string pfirst = "none_";
+  if (!a.params.empty()) {
+    const ApiTensor& t0 = a.params.front();
+    pfirst = t0.shape.size() == 1 ? t0.ident : "&" + t0.ident;
+    for (size_t i = 0; t0.shape.size() > 1 && i < t0.shape.size(); ++i) pfirst += "[0]";
+  }
+
+  std::vector<std::string> param_names;
+  for (const ApiTensor& t : a.params) param_names.push_back(t.ident + shape_str(t.shape));
+  std::string dims_note = a.dims.empty() ? "" : " (" + join(a.dim_idents, ", ") + ")";
+  for (const auto& [d, v] : o.bound) dims_note += "; " + d + " is fixed to " + std::to_string(v) + " by --bind";
+
+  std::string fwd_decl = "Status forward(" + join(fs.cpp_params, ", ") + ", WorkspaceRef ws) noexcept;";
+  std::string lag_decl = "Status loss_and_grad(" + join(ls.cpp_params, ", ") + ", WorkspaceRef ws) noexcept;";
+  auto cpp_def = [&](const std::string& fn, const Sig& s) {
+    std::vector<std::string> args = s.impl_args_cpp;
+    args.push_back("ws.data");
+    args.push_back("ws.size");
+    return "Status " + fn + "(" + join(s.cpp_params, ", ") + ", WorkspaceRef ws) noexcept {\n  return " + fn + "_impl(" +
+           join(args, ", ") + ");\n}";
+  };
+  std::vector<std::string> fimpl = fs.impl_params, limpl = ls.impl_params;
+  for (auto* v : {&fimpl, &limpl}) v->push_back("Scalar* ws"), v->push_back("std::size_t ws_size");
+
+  std::vector<std::string> c_ws_params;
+  for (const std::string& d : a.free_dims) c_ws_params.push_back("int64_t " + d);
+  std::vector<std::string> c_fwd = fs.c_params, c_lag = ls.c_params;
+  for (auto* v : {&c_fwd, &c_lag}) v->push_back(a.cprefix + "scalar* ws"), v->push_back("size_t ws_size");
+  std::string cp = a.cprefix;
+  std::string c_decls = fmt::format(
+      "/* Scalars of workspace needed for the given dims. */\nsize_t {0}workspace_size({1});\n"
+      "/* Fills every param from its init= using seed. */\nint {0}init({0}params* params, uint64_t seed);\n"
+      "/* Inference for one batch: writes each output. */\nint {0}forward({2});\n"
+      "/* Loss, every param's gradient, and d(loss)/dX for each grad input. */\nint {0}loss_and_grad({3});\n"
+      "/* One optimizer update of params from grads. */\nint {0}step({0}params* params, const {0}grads* grads, "
+      "{0}opt_state* state);",
+      cp, c_ws_params.empty() ? "void" : join(c_ws_params, ", "), join(c_fwd, ", "), join(c_lag, ", "));
+  std::string c_defs =
+      "extern \"C\" {\n\n" +
+      fmt::format("size_t {0}workspace_size({1}) {{ return ::{2}::workspace_size({3}); }}\n\n", cp,
+                  c_ws_params.empty() ? "void" : join(c_ws_params, ", "), a.ns, join(a.free_dims, ", ")) +
+      fmt::format("int {0}init({0}params* params, uint64_t seed) {{\n  if (params == nullptr) return ::{1}::kNullPointer;\n"
+                  "  return ::{1}::init_impl(*params, seed);\n}}\n\n",
+                  cp, a.ns) +
+      c_def(a, "forward", fs, false) + "\n\n" + c_def(a, "loss_and_grad", ls, true) + "\n\n" +
+      fmt::format("int {0}step({0}params* params, const {0}grads* grads, {0}opt_state* state) {{\n"
+                  "  if (params == nullptr || grads == nullptr || state == nullptr) return ::{1}::kNullPointer;\n"
+                  "  return ::{1}::step_impl(*params, *grads, *state);\n}}\n\n}}  // extern \"C\"",
+                  cp, a.ns);
+
+  std::string code = init + fwd.body + lag.body + step;
+  CppFiles f;
+  f.base = a.base;
+  f.h = fmt::format(fmt::runtime(template_text("network.h.in")), fmt::arg("banner", banner), fmt::arg("network", p.name),
+                    fmt::arg("base", a.base), fmt::arg("CP", upper(cp)), fmt::arg("cp", cp),
+                    fmt::arg("guard", "GRADGEN_" + upper(mangle(p.name)) + "_H"), fmt::arg("scalar", a.scalar),
+                    fmt::arg("param_fields", param_fields(a)), fmt::arg("optimizer", optimizer),
+                    fmt::arg("state_fields", state_fields), fmt::arg("c_decls", c_decls));
+  f.hpp = fmt::format(
+      fmt::runtime(template_text("network.hpp.in")), fmt::arg("banner", banner), fmt::arg("network", p.name),
+      fmt::arg("scalar", a.scalar), fmt::arg("base", a.base), fmt::arg("param_list", join(param_names, ", ")),
+      fmt::arg("loss", p.loss_name), fmt::arg("optimizer", optimizer), fmt::arg("dims_note", dims_note),
+      fmt::arg("example", example(a)), fmt::arg("ns", a.ns), fmt::arg("num_params", num_params),
+      fmt::arg("ws_params", join(ws_params, ", ")), fmt::arg("ws_body", ws_body(a, fwd, lag)),
+      fmt::arg("workspace_struct", ws_struct), fmt::arg("workspace_ctor", ws_ctor), fmt::arg("cp", cp),
+      fmt::arg("params_first", pfirst), fmt::arg("grads_first", pfirst), fmt::arg("forward_decl", fwd_decl),
+      fmt::arg("loss_and_grad_decl", lag_decl));
+  f.cpp = fmt::format(fmt::runtime(template_text("network.cpp.in")), fmt::arg("banner", banner),
+                      fmt::arg("network", p.name), fmt::arg("base", a.base), fmt::arg("includes", includes(code, !a.params.empty())),
+                      fmt::arg("ns", a.ns), fmt::arg("cp", cp), fmt::arg("init_body", init),
+                      fmt::arg("forward_params", join(fimpl, ", ")), fmt::arg("forward_body", fwd.body),
+                      fmt::arg("lag_params", join(limpl, ", ")), fmt::arg("lag_body", lag.body),
+                      fmt::arg("step_body", step), fmt::arg("forward_def", cpp_def("forward", fs)),
+                      fmt::arg("loss_and_grad_def", cpp_def("loss_and_grad", ls)), fmt::arg("c_defs", c_defs));
+  return f;
+}
+
+}  // namespace gg::cpp

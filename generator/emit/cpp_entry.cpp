@@ -1,0 +1,165 @@
+// Entry-point bodies: checks (null pointers, dims, workspace size), declarations, kernels.
+#include "emit/cpp_entry.h"
+
+#include <fmt/format.h>
+
+#include "emit/cpp_kernels.h"
+#include "ir/op_table.h"
+
+namespace gg::cpp {
+namespace {
+
+std::string join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
+  return out;
+}
+
+// Equations shown as comments only: relevant to this entry point but computed inline, leaves,
+// or gradients that are identically zero.
+std::set<const Equation*> comment_only(const EntryContext& c, const Plan& plan, bool backward) {
+  std::set<const Equation*> out;
+  auto consider = [&](const Equation& e, bool zero_ok) {
+    if (!e.node) {
+      if (zero_ok) out.insert(&e);
+    } else if (plan.closure.count(e.node) && !plan.materialised.count(e.node)) {
+      out.insert(&e);
+    }
+  };
+  for (const Equation& e : c.eqs.forward) consider(e, false);
+  if (backward)
+    for (const Equation& e : c.eqs.backward) consider(e, true);
+  return out;
+}
+
+// Checks, declarations and kernels of one entry point; `pointers` are its pointer arguments.
+Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::vector<std::string>& pointers,
+                 bool backward) {
+  Entry e;
+  e.results = std::move(results);
+  e.plan = make_plan(c.p, c.eqs, c.names, e.results);
+  KernelWriter kw(c.eqs, c.names, e.plan, c.p.precision);
+  std::string kernels = kw.body(e.results, comment_only(c, e.plan, backward));
+
+  std::vector<std::string> lines;
+  std::vector<std::string> nulls;
+  for (const std::string& ptr : pointers) nulls.push_back(ptr + " == nullptr");
+  lines.push_back("if (" + join(nulls, " || ") + ") return kNullPointer;");
+  for (size_t i = 0; i < c.api.dims.size(); ++i) {
+    const std::string& id = c.api.dim_idents[i];
+    auto b = c.opts.bound.find(c.api.dims[i]);
+    if (b != c.opts.bound.end())
+      lines.push_back(fmt::format("if ({} != {}) return kBadDim;  // fixed by --bind", id, b->second));
+    else
+      lines.push_back(fmt::format("if ({0} < 1 || {0} > kMaxDim) return kBadDim;", id));
+  }
+  lines.push_back("if (ws_size < workspace_size(" + join(c.api.free_dims, ", ") + ")) return kWorkspaceTooSmall;");
+  bool params_used = false;
+  for (const ApiTensor& t : c.api.params)
+    if (kw.used_leaves().count(t.name)) {
+      lines.push_back("const Scalar* const " + t.ident + " = " + first_elem("params", t.ident, t.shape) + ";");
+      params_used = true;
+    }
+  if (!params_used) lines.push_back("static_cast<void>(params);");
+  for (const Result& r : e.results)
+    if (r.node && e.plan.dest.count(r.node) && e.plan.dest.at(r.node) == r.dest && e.plan.name.at(r.node) != r.dest)
+      lines.push_back("Scalar* const " + e.plan.name.at(r.node) + " = " + r.dest + ";");
+  std::string prev = "ws", prev_size;
+  std::vector<std::string> sizes;
+  for (const Node* n : e.plan.workspace) {
+    std::string at = prev_size.empty() ? prev : prev + " + " + prev_size;
+    lines.push_back(fmt::format("Scalar* const {} = {};  // {}", e.plan.name.at(n), at, shape_str(n->shape)));
+    prev = e.plan.name.at(n);
+    prev_size = kw.numel(n->shape);
+    sizes.push_back(prev_size);
+  }
+  e.workspace_need = sizes.empty() ? "0" : join(sizes, " + ");
+  for (std::string& l : lines) l = "  " + l;
+  e.body = join(lines, "\n") + "\n\n" + kernels + "  return kOk;";
+  return e;
+}
+
+}  // namespace
+
+Entry forward_entry(const EntryContext& c) {
+  std::vector<Result> results;
+  std::vector<std::string> pointers;
+  for (const ApiTensor& t : c.api.forward_inputs) pointers.push_back(t.ident);
+  for (const ApiTensor& t : c.api.outputs) {
+    results.push_back(Result{t.node, t.shape, t.ident, t.ident});
+    pointers.push_back(t.ident);
+  }
+  pointers.push_back("ws");
+  return make_entry(c, std::move(results), pointers, false);
+}
+
+Entry loss_and_grad_entry(const EntryContext& c) {
+  std::vector<Result> results;
+  std::vector<std::string> pointers;
+  for (const ApiTensor& t : c.api.inputs) pointers.push_back(t.ident);
+  results.push_back(Result{c.p.loss, Shape{}, "loss", c.p.loss_name});
+  pointers.push_back("loss");
+  for (const ApiTensor& t : c.api.params)
+    results.push_back(Result{c.p.adjoint_of(t.name), t.shape, first_elem("grads", t.ident, t.shape),
+                             "d" + c.p.loss_name + "_d" + t.name});
+  for (const ApiTensor& t : c.api.grad_inputs) {
+    results.push_back(Result{t.node, t.shape, t.ident, t.ident});
+    pointers.push_back(t.ident);
+  }
+  pointers.push_back("ws");
+  return make_entry(c, std::move(results), pointers, true);
+}
+
+std::string init_body(const EntryContext& c) {
+  std::vector<std::string> lines;
+  for (const ApiTensor& t : c.api.params) {
+    const Leaf& l = *c.p.find_leaf(t.name);
+    int rank = static_cast<int>(t.shape.size());
+    int64_t fin = rank == 2 ? t.shape[0].size : 0, fout = rank == 2 ? t.shape[1].size : 0;
+    std::string args = "nullptr";
+    std::vector<std::string> vals;
+    for (double a : l.init.args) vals.push_back(fmt::format("{}", a));
+    if (!vals.empty()) {
+      lines.push_back("{");
+      lines.push_back("  const double args[] = {" + join(vals, ", ") + "};");
+      args = "args";
+    }
+    lines.push_back(fmt::format("{}if (gg::rt::init_tensor<Scalar>(\"{}\", {}, {}, {}, {}, {}, seed, \"{}\", {}, {}) != "
+                                "gg::rt::InitStatus::Ok)",
+                                vals.empty() ? "" : "  ", l.init.kind, args, vals.size(), rank, fin, fout, t.name,
+                                first_elem("params", t.ident, t.shape), *static_numel(t.shape)));
+    lines.push_back(std::string(vals.empty() ? "" : "  ") + "  return kBadInit;");
+    if (!vals.empty()) lines.push_back("}");
+  }
+  if (c.api.params.empty()) lines.push_back("static_cast<void>(params);"), lines.push_back("static_cast<void>(seed);");
+  lines.push_back("return kOk;");
+  for (std::string& l : lines) l = "  " + l;
+  return join(lines, "\n");
+}
+
+std::string step_body(const EntryContext& c) {
+  const Optimizer& opt = c.p.optimizer;
+  Precision pr = c.p.precision;
+  std::vector<std::string> lines{"state.t += 1;"};
+  int64_t off = 0;
+  for (const ApiTensor& t : c.api.params) {
+    const Leaf& l = *c.p.find_leaf(t.name);
+    double lr = l.lr.value_or(opt.arg("lr"));
+    int64_t n = *static_numel(t.shape);
+    std::string pp = first_elem("params", t.ident, t.shape), gp = first_elem("grads", t.ident, t.shape);
+    if (opt.kind == "adam")
+      lines.push_back(fmt::format("gg::adam_update({}, {}, state.m + {}, state.v + {}, {}, {}, {}, {}, {}, state.t);", pp,
+                                  gp, off, off, n, literal(lr, pr), literal(opt.arg("beta1"), pr),
+                                  literal(opt.arg("beta2"), pr), literal(opt.arg("eps"), pr)));
+    else
+      lines.push_back(fmt::format("gg::sgd_update({}, {}, state.velocity + {}, {}, {}, {});", pp, gp, off, n,
+                                  literal(lr, pr), literal(opt.arg("momentum"), pr)));
+    off += n;
+  }
+  if (c.api.params.empty()) lines.push_back("static_cast<void>(params);"), lines.push_back("static_cast<void>(grads);");
+  lines.push_back("return kOk;");
+  for (std::string& l : lines) l = "  " + l;
+  return join(lines, "\n");
+}
+
+}  // namespace gg::cpp

@@ -1,0 +1,34 @@
+// Bodies of the generated entry points (init, forward, loss_and_grad, step): argument
+// checks, buffer declarations and the scheduled kernels.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "emit/cpp_api.h"
+#include "emit/cpp_plan.h"
+
+namespace gg::cpp {
+
+/// One entry point that computes values: its results, its plan, and the text of its body.
+struct Entry {
+  std::vector<Result> results;
+  Plan plan;
+  std::string body;
+  std::string workspace_need;  // int64 expression: scalars of workspace it uses ("0" if none)
+};
+
+struct EntryContext {
+  const Program& p;
+  const EquationSet& eqs;
+  const Names& names;
+  const CppApi& api;
+  const CppOptions& opts;
+};
+
+Entry forward_entry(const EntryContext& c);
+Entry loss_and_grad_entry(const EntryContext& c);
+std::string init_body(const EntryContext& c);
+std::string step_body(const EntryContext& c);
+
+}  // namespace gg::cpp

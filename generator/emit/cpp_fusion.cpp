@@ -1,0 +1,74 @@
+// Loop fusion: an elementwise value joins the loop that produces its operand when both run
+// over the same shape and it reads that operand at the same index (so a bias add and an
+// activation land in the matmul epilogue, and an elementwise chain becomes one loop whose
+// intermediate values are loop-local scalars). Then decides which values need memory.
+#include <algorithm>
+#include <functional>
+
+#include "emit/cpp_plan.h"
+#include "ir/op_table.h"
+
+namespace gg::cpp {
+namespace {
+
+bool in_group(const Group& g, const Node* n) {
+  return std::find(g.members.begin(), g.members.end(), n) != g.members.end();
+}
+
+// True when `v` reads at least one member of `g` and reads every member it uses through
+// elementwise ops only (identity indexing, since all shapes match).
+bool reads_group_elementwise(const Plan& plan, const Group& g, const Node* v) {
+  bool any = false, bad = false;
+  std::function<void(const Node*, bool)> walk = [&](const Node* n, bool straight) {
+    if (has_flag(n, kLeaf)) return;
+    if (plan.materialised.count(n)) {
+      if (in_group(g, n)) {
+        any = true;
+        bad = bad || !straight;
+      }
+      return;
+    }
+    for (const Node* o : n->inputs) walk(o, straight && has_flag(n, kElementwise));
+  };
+  for (const Node* o : v->inputs) walk(o, true);
+  return any && !bad;
+}
+
+bool fusable(const Plan& plan, const Group& g, const Node* v) {
+  if (g.kind != Kind::Map && g.kind != Kind::MatMul) return false;
+  if (!has_flag(v, kElementwise)) return false;
+  if (v->shape != g.members.front()->shape) return false;
+  return reads_group_elementwise(plan, g, v);
+}
+
+}  // namespace
+
+void fuse(Plan& plan, const std::vector<Result>& results) {
+  for (const Node* v : plan.order) {
+    if (!plan.groups.empty() && fusable(plan, plan.groups.back(), v))
+      plan.groups.back().members.push_back(v);
+    else
+      plan.groups.push_back(Group{kind_of(v->op), {v}});
+  }
+  for (size_t i = 0; i < results.size(); ++i) {
+    const Node* n = results[i].node;
+    if (n && !has_flag(n, kLeaf) && !plan.dest.count(n)) {
+      plan.dest[n] = results[i].dest;
+      plan.stored.insert(n);
+    } else {
+      plan.finishes.push_back(Finish{i, n});
+    }
+  }
+  for (const Group& g : plan.groups)
+    for (const Node* m : g.members) {
+      bool outside = false;
+      auto it = plan.consumers.find(m);
+      if (it != plan.consumers.end())
+        for (const Node* c : it->second) outside = outside || !in_group(g, c);
+      if (outside || (g.kind != Kind::Map && g.kind != Kind::MatMul) || m == g.members.back())
+        plan.stored.insert(m);
+      if (plan.stored.count(m) && !plan.dest.count(m)) plan.workspace.push_back(m);
+    }
+}
+
+}  // namespace gg::cpp

@@ -1,0 +1,349 @@
+// Statement text for fused groups: loops, matmul epilogues, reductions, softmax and losses.
+#include "emit/cpp_kernels.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "ir/op_table.h"
+#include "support/error.h"
+
+namespace gg::cpp {
+namespace {
+
+std::string var(size_t d) { return "i" + std::to_string(d); }
+
+// "i0", "i1" for each dimension, "0" for a size-1 one (it has a single index).
+Idx loop_idx(const Shape& s) {
+  Idx idx;
+  for (size_t d = 0; d < s.size(); ++d) idx.push_back(s[d].is_one() ? "0" : var(d));
+  return idx;
+}
+
+// Drops one pair of parentheses around the whole expression.
+std::string unwrap(const std::string& e) {
+  if (e.size() < 2 || e.front() != '(' || e.back() != ')') return e;
+  int depth = 0;
+  for (size_t i = 0; i < e.size(); ++i) {
+    depth += e[i] == '(' ? 1 : e[i] == ')' ? -1 : 0;
+    if (depth == 0 && i + 1 < e.size()) return e;
+  }
+  return e.substr(1, e.size() - 2);
+}
+
+}  // namespace
+
+Idx broadcast_idx(const Shape& from, const Shape& to, const Idx& idx) {
+  Idx out;
+  size_t off = to.size() - from.size();
+  for (size_t d = 0; d < from.size(); ++d) out.push_back(from[d].is_one() ? "0" : idx[off + d]);
+  return out;
+}
+
+std::string KernelWriter::dim(const Dim& d) const {
+  return d.is_symbolic() ? names_.dim.at(d.symbol) : std::to_string(d.size);
+}
+
+std::string KernelWriter::numel(const Shape& s) const {
+  int64_t fixed = 1;
+  std::string syms;
+  for (const Dim& d : s) {
+    if (d.is_symbolic())
+      syms += (syms.empty() ? "" : " * ") + dim(d);
+    else
+      fixed *= d.size;
+  }
+  if (syms.empty()) return std::to_string(fixed);
+  return fixed == 1 ? syms : syms + " * " + std::to_string(fixed);
+}
+
+std::string KernelWriter::count_value(const Shape& s) const {
+  if (auto n = static_numel(s)) return literal(static_cast<double>(*n), prec_);
+  return "static_cast<Scalar>(" + numel(s) + ")";
+}
+
+// Row-major flat offset in Horner form: ((i0) * d1 + i1) * d2 + i2, size-1 indices dropped.
+std::string KernelWriter::offset(const Shape& s, const Idx& idx) const {
+  std::string e;
+  for (size_t d = 0; d < s.size(); ++d) {
+    if (!e.empty() && !s[d].is_one()) e = (e.find(" + ") != std::string::npos ? "(" + e + ")" : e) + " * " + dim(s[d]);
+    if (idx[d] != "0") e = e.empty() ? idx[d] : e + " + " + idx[d];
+  }
+  return e.empty() ? "0" : e;
+}
+
+std::string KernelWriter::ptr(const Node* n) {
+  if (n->op == Op::Input || n->op == Op::Param) {
+    const std::string& id = names_.leaf.at(n->attrs.name);
+    used_leaves_.insert(n->attrs.name);
+    return id;
+  }
+  return plan_.name.at(n);
+}
+
+std::string KernelWriter::read(const Node* n, const Idx& idx) {
+  if (n->op == Op::Const) return literal(n->attrs.value, prec_);
+  if (n->op == Op::Count) return count_value(n->attrs.shape);
+  if (n->op == Op::Input || n->op == Op::Param) return ptr(n) + "[" + offset(n->shape, idx) + "]";
+  if (auto it = locals_.find(n); it != locals_.end()) return it->second;
+  if (plan_.materialised.count(n)) return ptr(n) + "[" + offset(n->shape, idx) + "]";
+  return define(n, idx);
+}
+
+// `n` computed from its operands at index `idx` (elementwise ops and index maps only).
+std::string KernelWriter::define(const Node* n, const Idx& idx) {
+  if (has_flag(n, kLeaf)) return read(n, idx);
+  if (n->op == Op::Transpose) return read(n->inputs[0], {idx[1], idx[0]});
+  if (n->op == Op::BroadcastTo) return read(n->inputs[0], broadcast_idx(n->inputs[0]->shape, n->shape, idx));
+  if (n->op == Op::Unsqueeze) {
+    Idx in = idx;
+    in.erase(in.begin() + n->attrs.axis);
+    return read(n->inputs[0], in);
+  }
+  if (n->op == Op::Index) {  // flat element attrs.axis of a static shape
+    const Shape& s = n->inputs[0]->shape;
+    Idx in(s.size());
+    int64_t rest = n->attrs.axis;
+    for (size_t d = s.size(); d-- > 0;) {
+      in[d] = std::to_string(rest % s[d].size);
+      rest /= s[d].size;
+    }
+    return read(n->inputs[0], in);
+  }
+  if (n->op == Op::Scatter)  // one-hot placement of a scalar
+    return "(" + offset(n->shape, idx) + " == " + std::to_string(n->attrs.axis) + " ? " + read(n->inputs[0], {}) +
+           " : Scalar(0))";
+  if (!has_flag(n, kElementwise)) throw InternalError(std::string("C++ emitter: ") + op_info(n->op).name + " was not given a buffer");
+  std::vector<std::string> ops;
+  for (const Node* o : n->inputs) ops.push_back(read(o, broadcast_idx(o->shape, n->shape, idx)));
+  ops.resize(3);
+  return fmt::format(fmt::runtime(op_info(n->op).emit), ops[0], ops[1], ops[2],
+                     fmt::arg("value", literal(n->attrs.value, prec_)));
+}
+
+void KernelWriter::line(const std::string& s) { out_ += std::string(static_cast<size_t>(indent_) * 2, ' ') + s + "\n"; }
+
+void KernelWriter::open_loops(const Shape& s, const Idx& idx, const std::vector<bool>& which) {
+  for (size_t d = 0; d < s.size(); ++d) {
+    if (!which[d] || idx[d] == "0") continue;
+    line(fmt::format("for (std::int64_t {0} = 0; {0} < {1}; ++{0}) {{", idx[d], dim(s[d])));
+    ++indent_;
+    ++open_;
+  }
+}
+
+void KernelWriter::close_loops() {
+  for (; open_ > 0; --open_) {
+    --indent_;
+    line("}");
+  }
+}
+
+void KernelWriter::comments(const Node* n) {
+  auto it = names_.eqs.find(n);
+  if (it == names_.eqs.end()) return;
+  for (const Equation* e : it->second) line("// " + eqs_.line(*e, Format::Text));
+}
+
+void KernelWriter::members(const Group& g, const Idx& idx, size_t from) {
+  for (size_t i = from; i < g.members.size(); ++i) {
+    const Node* m = g.members[i];
+    std::string e = unwrap(define(m, idx));
+    if (plan_.stored.count(m)) {
+      line(ptr(m) + "[" + offset(m->shape, idx) + "] = " + e + ";");
+    } else {
+      line("const Scalar " + plan_.name.at(m) + " = " + e + ";");
+      locals_[m] = plan_.name.at(m);
+    }
+  }
+}
+
+void KernelWriter::map_group(const Group& g) {
+  const Shape& s = g.members.front()->shape;
+  Idx idx = loop_idx(s);
+  open_loops(s, idx, std::vector<bool>(s.size(), true));
+  members(g, idx, 0);
+  close_loops();
+}
+
+void KernelWriter::matmul_group(const Group& g) {
+  const Node* mm = g.members.front();
+  auto [a, ta] = strip_transposes(plan_, mm->inputs[0]);
+  auto [b, tb] = strip_transposes(plan_, mm->inputs[1]);
+  Idx idx = loop_idx(mm->shape);
+  auto param = [&](size_t d) { return idx[d] == "0" ? std::string("std::int64_t") : "std::int64_t " + idx[d]; };
+  line(fmt::format("gg::matmul_{}{}({}, {}, {}, {}, {}, [&]({}, {}, Scalar acc) {{", ta ? 't' : 'n', tb ? 't' : 'n', ptr(a),
+                   ptr(b), dim(mm->shape[0]), dim(mm->inputs[0]->shape[1]), dim(mm->shape[1]), param(0), param(1)));
+  ++indent_;
+  if (plan_.stored.count(mm)) line(ptr(mm) + "[" + offset(mm->shape, idx) + "] = acc;");
+  locals_[mm] = "acc";
+  members(g, idx, 1);
+  --indent_;
+  line("});");
+}
+
+void KernelWriter::reduce_group(const Node* r) {
+  const Node* o = r->inputs[0];
+  const Shape& s = o->shape;
+  Idx idx = loop_idx(s);
+  std::vector<bool> reduced(s.size(), true);
+  Idx out;
+  std::string scale;
+  switch (r->op) {
+    case Op::Sum: break;
+    case Op::Mean: scale = " / " + count_value(s); break;
+    case Op::SumAxis: case Op::MeanAxis: {
+      size_t ax = static_cast<size_t>(r->attrs.axis);
+      for (size_t d = 0; d < s.size(); ++d)
+        if (d != ax) {
+          reduced[d] = false;
+          out.push_back(idx[d]);
+        }
+      if (r->op == Op::MeanAxis) scale = " / " + count_value(Shape{s[ax]});
+      break;
+    }
+    case Op::SumTo: {
+      const Shape& t = r->shape;
+      size_t off = s.size() - t.size();
+      for (size_t j = 0; j < t.size(); ++j) {
+        reduced[off + j] = t[j].is_one() && !s[off + j].is_one();
+        out.push_back(t[j].is_one() ? "0" : idx[off + j]);
+      }
+      break;
+    }
+    default: throw InternalError("reduce_group: not a reduction");
+  }
+  std::vector<bool> outer(reduced.size());
+  for (size_t d = 0; d < reduced.size(); ++d) outer[d] = !reduced[d];
+  open_loops(s, idx, outer);
+  int outer_open = open_;
+  if (outer_open == 0) line("{"), ++indent_;
+  line("Scalar acc = Scalar(0);");
+  open_ = 0;
+  open_loops(s, idx, reduced);
+  line("acc += " + unwrap(read(o, idx)) + ";");
+  close_loops();
+  line(ptr(r) + "[" + offset(r->shape, out) + "] = acc" + scale + ";");
+  if (outer_open == 0) --indent_, line("}");
+  open_ = outer_open;
+  close_loops();
+}
+
+void KernelWriter::rowwise_group(const Node* r) {
+  const Node* o = r->inputs[0];
+  const Shape& s = o->shape;
+  size_t ax = static_cast<size_t>(r->attrs.axis);
+  Idx idx = loop_idx(s);
+  std::vector<bool> outer(s.size(), true);
+  outer[ax] = false;
+  open_loops(s, idx, outer);
+  int outer_open = open_;
+  if (outer_open == 0) line("{"), ++indent_;
+  std::string param = idx[ax] == "0" ? "std::int64_t" : "std::int64_t " + idx[ax];
+  line(fmt::format("const Scalar lse = gg::logsumexp<Scalar>({}, [&]({}) {{ return {}; }});", dim(s[ax]), param,
+                   unwrap(read(o, idx))));
+  open_ = 0;
+  std::vector<bool> axis(s.size(), false);
+  axis[ax] = true;
+  open_loops(s, idx, axis);
+  std::string x = read(o, idx);
+  line(ptr(r) + "[" + offset(s, idx) + "] = " + (r->op == Op::Softmax ? "gg::exp(" + x + " - lse)" : x + " - lse") + ";");
+  close_loops();
+  if (outer_open == 0) --indent_, line("}");
+  open_ = outer_open;
+  close_loops();
+}
+
+void KernelWriter::loss_group(const Node* r) {
+  const Node* p = r->inputs[0];
+  const Node* y = r->inputs[1];
+  const Shape& s = p->shape;
+  Idx idx = loop_idx(s);
+  line("{");
+  ++indent_;
+  line("Scalar acc = Scalar(0);");
+  std::string scale = " / " + count_value(s);
+  if (r->op == Op::CrossEntropy) {
+    size_t ax = s.size() - 1;
+    std::vector<bool> rows(s.size(), true);
+    rows[ax] = false;
+    open_loops(s, idx, rows);
+    int outer_open = open_;
+    std::string param = idx[ax] == "0" ? "std::int64_t" : "std::int64_t " + idx[ax];
+    line(fmt::format("const Scalar lse = gg::logsumexp<Scalar>({}, [&]({}) {{ return {}; }});", dim(s[ax]), param,
+                     unwrap(read(p, idx))));
+    open_ = 0;
+    std::vector<bool> axis(s.size(), false);
+    axis[ax] = true;
+    open_loops(s, idx, axis);
+    line("acc -= " + read(y, idx) + " * (" + read(p, idx) + " - lse);");
+    close_loops();
+    open_ = outer_open;
+    close_loops();
+    scale = s.size() == 2 ? " / " + count_value(Shape{s[0]}) : "";
+  } else {
+    open_loops(s, idx, std::vector<bool>(s.size(), true));
+    std::string pv = unwrap(read(p, idx)), yv = unwrap(read(y, idx));
+    switch (r->op) {
+      case Op::Mse: case Op::Sse:
+        line("const Scalar dv = " + pv + " - " + read(y, idx) + ";");
+        line("acc += dv * dv;");
+        break;
+      case Op::Bce:
+        line("const Scalar pv = " + pv + ";");
+        line("const Scalar yv = " + yv + ";");
+        line("acc -= yv * gg::clamped_log(pv) + (Scalar(1) - yv) * gg::clamped_log(Scalar(1) - pv);");
+        break;
+      case Op::BceLogits:
+        line("const Scalar zv = " + pv + ";");
+        line("acc += gg::softplus(zv) - zv * " + read(y, idx) + ";");
+        break;
+      default: throw InternalError("loss_group: not a loss");
+    }
+    close_loops();
+    if (r->op == Op::Sse) scale.clear();
+  }
+  line(ptr(r) + "[0] = acc" + scale + ";");
+  --indent_;
+  line("}");
+}
+
+void KernelWriter::group(const Group& g) {
+  for (const Node* m : g.members) comments(m);
+  switch (g.kind) {
+    case Kind::Map: map_group(g); break;
+    case Kind::MatMul: matmul_group(g); break;
+    case Kind::Reduce: reduce_group(g.members.front()); break;
+    case Kind::RowWise: rowwise_group(g.members.front()); break;
+    case Kind::Loss: loss_group(g.members.front()); break;
+  }
+  locals_.clear();
+}
+
+std::string KernelWriter::body(const std::vector<Result>& results, const std::set<const Equation*>& comment_only) {
+  std::vector<const Equation*> pending(comment_only.begin(), comment_only.end());
+  std::sort(pending.begin(), pending.end(), [](const Equation* a, const Equation* b) { return a->seq < b->seq; });
+  size_t next = 0;
+  auto flush = [&](int below) {
+    for (; next < pending.size() && pending[next]->seq < below; ++next)
+      line("// " + eqs_.line(*pending[next], Format::Text));
+  };
+  for (const Group& g : plan_.groups) {
+    int first = 1 << 30;
+    for (const Node* m : g.members)
+      if (auto it = names_.eqs.find(m); it != names_.eqs.end()) first = std::min(first, it->second.front()->seq);
+    flush(first);
+    group(g);
+  }
+  flush(1 << 30);
+  for (const Finish& f : plan_.finishes) {
+    const Result& r = results[f.result];
+    if (!f.from)
+      line(fmt::format("gg::fill({}, {}, Scalar(0));", r.dest, numel(r.shape)));
+    else
+      line(fmt::format("gg::copy({}, {}, {});", r.dest, ptr(f.from), numel(r.shape)));
+  }
+  return out_;
+}
+
+}  // namespace gg::cpp

@@ -1,0 +1,35 @@
+// Identifiers and literals for the C++ emitter: deterministic mangling of source names that
+// are C/C++ keywords, reserved identifiers or clash with the generated API, and scalar literals.
+#pragma once
+
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "ir/program.h"
+
+namespace gg::cpp {
+
+/// True for names generated code cannot use as-is: C and C++ keywords, alternative tokens,
+/// common standard macros and typedefs, the generated API's own names and its local variables.
+bool is_reserved(std::string_view name);
+
+/// A legal, unreserved identifier for `raw`: invalid characters become '_', a leading digit
+/// or underscore gets a 'v'/'u' prefix, "__" becomes "_x_", and a reserved word gets a '_' suffix.
+std::string mangle(std::string_view raw);
+
+/// Hands out unique identifiers in request order (so names are stable run to run): a name
+/// already taken gets "_2", "_3", ... appended.
+class Namer {
+ public:
+  std::string claim(std::string_view raw);
+  bool taken(const std::string& s) const { return used_.count(s) != 0; }
+
+ private:
+  std::set<std::string> used_;
+};
+
+/// A literal of the scalar type that reads back as `v`: "0.5f", "2.0", "(-1.0f)".
+std::string literal(double v, Precision p);
+
+}  // namespace gg::cpp

@@ -1,0 +1,169 @@
+// Scheduling of one entry point: the materialised set, dependency order and storage.
+#include "emit/cpp_plan.h"
+
+#include <algorithm>
+#include <functional>
+
+#include "ir/op_table.h"
+#include "support/error.h"
+
+namespace gg::cpp {
+
+Kind kind_of(Op op) {
+  switch (op) {
+    case Op::Input: case Op::Param: case Op::Const: case Op::Count:
+    case Op::Add: case Op::Sub: case Op::Mul: case Op::Div: case Op::Neg: case Op::Sigmoid: case Op::Tanh:
+    case Op::Relu: case Op::LeakyRelu: case Op::Softplus: case Op::Exp: case Op::Log: case Op::Sqrt:
+    case Op::Square: case Op::Abs: case Op::Sin: case Op::Cos: case Op::Pow: case Op::Step: case Op::LeakyStep:
+    case Op::Sign: case Op::Transpose: case Op::BroadcastTo: case Op::Unsqueeze: case Op::Index: case Op::Scatter:
+    case Op::Select: case Op::Less: case Op::LessEq: case Op::Equal:
+      return Kind::Map;
+    case Op::MatMul: return Kind::MatMul;
+    case Op::Sum: case Op::Mean: case Op::SumAxis: case Op::MeanAxis: case Op::SumTo: return Kind::Reduce;
+    case Op::Softmax: case Op::LogSoftmax: return Kind::RowWise;
+    case Op::Mse: case Op::Sse: case Op::CrossEntropy: case Op::Bce: case Op::BceLogits: return Kind::Loss;
+  }
+  throw InternalError("kind_of: unknown op");
+}
+
+bool is_view(Op op) {
+  return op == Op::Transpose || op == Op::BroadcastTo || op == Op::Unsqueeze || op == Op::Index;
+}
+
+namespace {
+
+bool is_leaf(const Node* n) { return has_flag(n, kLeaf); }
+
+std::vector<const Equation*> all_equations(const EquationSet& eqs) {
+  std::vector<const Equation*> all;
+  for (const Equation& e : eqs.forward) all.push_back(&e);
+  for (const Equation& e : eqs.backward) all.push_back(&e);
+  std::stable_sort(all.begin(), all.end(), [](const Equation* a, const Equation* b) { return a->seq < b->seq; });
+  return all;
+}
+
+class Planner {
+ public:
+  Planner(const EquationSet& eqs, const Names& names, Plan& plan)
+      : eqs_(eqs), names_(names), plan_(plan), namer_(names.namer) {}
+
+  void run(const std::vector<Result>& results) {
+    for (const Result& r : results)
+      if (r.node) collect(r.node);
+    for (const Result& r : results)
+      if (r.node && !is_leaf(r.node)) {
+        plan_.materialised.insert(r.node);
+        if (!names_.node.count(r.node)) hint_[r.node] = r.hint;
+      }
+    for (const Node* n : topo_) decide(n);
+    // Matrix products read buffers: an operand that is an expression gets one first.
+    for (const Node* n : topo_)
+      if (n->op == Op::MatMul)
+        for (const Node* o : n->inputs) {
+          const Node* base = strip_transposes(plan_, o).first;
+          if (!is_leaf(base)) plan_.materialised.insert(base);
+        }
+    for (const Equation* e : all_equations(eqs_))
+      if (e->node && plan_.materialised.count(e->node)) visit(e->node, e->ident);
+    for (const Result& r : results)
+      if (r.node && plan_.materialised.count(r.node)) visit(r.node, r.hint);
+  }
+
+ private:
+  // Closure of the results and the number of users of each node inside it.
+  void collect(const Node* n) {
+    if (plan_.closure.count(n)) return;
+    plan_.closure.insert(n);
+    for (const Node* o : n->inputs) {
+      collect(o);
+      ++uses_[o];
+    }
+    topo_.push_back(n);
+  }
+
+  // Named values, structural ops and shared elementwise subexpressions get a buffer.
+  void decide(const Node* n) {
+    if (is_leaf(n)) return;
+    bool named = names_.node.count(n) && !is_view(n->op);
+    bool structural = kind_of(n->op) != Kind::Map;
+    bool shared = has_flag(n, kElementwise) && uses_[n] > 1;
+    if (named || structural || shared) plan_.materialised.insert(n);
+  }
+
+  // Post-order: every materialised dependency is scheduled before `v`.
+  void visit(const Node* v, const std::string& hint) {
+    if (done_.count(v)) return;
+    done_.insert(v);
+    auto it = names_.node.find(v);
+    std::string name = it != names_.node.end() ? it->second
+                       : hint_.count(v)         ? namer_.claim(hint_[v])
+                                                : namer_.claim(hint + "_" + op_info(v->op).name);
+    plan_.name[v] = name;
+    for (const Node* d : direct_deps(plan_, v)) {
+      visit(d, name);
+      plan_.consumers[d].push_back(v);
+    }
+    plan_.order.push_back(v);
+  }
+
+  const EquationSet& eqs_;
+  const Names& names_;
+  Plan& plan_;
+  Namer namer_;
+  std::map<const Node*, int> uses_;
+  std::map<const Node*, std::string> hint_;
+  std::vector<const Node*> topo_;
+  std::set<const Node*> done_;
+};
+
+}  // namespace
+
+std::pair<const Node*, bool> strip_transposes(const Plan& plan, const Node* o) {
+  bool t = false;
+  while (o->op == Op::Transpose && !plan.materialised.count(o)) {
+    o = o->inputs[0];
+    t = !t;
+  }
+  return {o, t};
+}
+
+std::vector<const Node*> direct_deps(const Plan& plan, const Node* v) {
+  std::vector<const Node*> out;
+  auto add = [&](const Node* n) {
+    if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+  };
+  std::function<void(const Node*)> walk = [&](const Node* n) {
+    if (is_leaf(n)) return;
+    if (plan.materialised.count(n)) return add(n);
+    for (const Node* o : n->inputs) walk(o);
+  };
+  for (const Node* o : v->inputs) {
+    if (v->op == Op::MatMul) o = strip_transposes(plan, o).first;
+    walk(o);
+  }
+  return out;
+}
+
+Names make_names(const Program& p, const EquationSet& eqs, const std::vector<std::string>& dim_args) {
+  Names n;
+  for (const std::string& d : dim_args) n.dim[d] = n.namer.claim(d);
+  for (const std::string& d : p.dims)
+    if (!n.dim.count(d)) n.dim[d] = n.namer.claim(d);
+  for (const Leaf& l : p.leaves) n.leaf[l.name] = n.namer.claim(l.name);
+  for (const Equation* e : all_equations(eqs)) {
+    n.eq_ident[e] = n.namer.claim(e->ident);
+    if (!e->node || has_flag(e->node, kLeaf)) continue;
+    n.eqs[e->node].push_back(e);
+    if (!n.node.count(e->node)) n.node[e->node] = n.eq_ident[e];
+  }
+  return n;
+}
+
+Plan make_plan(const Program&, const EquationSet& eqs, const Names& names, const std::vector<Result>& results) {
+  Plan plan;
+  Planner(eqs, names, plan).run(results);
+  fuse(plan, results);
+  return plan;
+}
+
+}  // namespace gg::cpp

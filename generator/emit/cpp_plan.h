@@ -1,0 +1,80 @@
+// Statement scheduling for one generated entry point (forward or loss_and_grad): which nodes
+// get a buffer, in what order they are computed, which fuse into one loop (cpp_fusion.cpp),
+// and where each one is stored (a result pointer, the workspace, or a loop-local scalar).
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "emit/cpp_names.h"
+#include "emit/equations.h"
+#include "ir/program.h"
+
+namespace gg::cpp {
+
+/// How a materialised node is computed: an elementwise/index-mapping loop, a matrix product
+/// (transposed operands folded into the kernel variant), a reduction, a row-wise softmax or a loss.
+enum class Kind { Map, MatMul, Reduce, RowWise, Loss };
+Kind kind_of(Op op);
+
+/// Ops that only re-index their operand (never materialised unless they are a result).
+bool is_view(Op op);
+
+/// Identifiers shared by every entry point of one network.
+struct Names {
+  Namer namer;
+  std::map<std::string, std::string> dim;   // dim symbol -> identifier
+  std::map<std::string, std::string> leaf;  // leaf name -> identifier
+  std::map<const Node*, std::string> node;  // node named by an equation -> identifier
+  std::map<const Node*, std::vector<const Equation*>> eqs;  // node -> its equations, in seq order
+  std::map<const Equation*, std::string> eq_ident;          // every equation -> identifier
+};
+Names make_names(const Program& p, const EquationSet& eqs, const std::vector<std::string>& dim_args);
+
+/// One value an entry point hands back: written through `dest` (a pointer expression).
+struct Result {
+  const Node* node;  // nullptr: identically zero
+  Shape shape;
+  std::string dest;
+  std::string hint;  // identifier to use for the node if it has none
+};
+
+struct Group {
+  Kind kind;
+  std::vector<const Node*> members;  // computed in this order inside one loop nest
+};
+
+/// What to do after all groups: zero-fill or copy into a result that does not own its node.
+struct Finish {
+  size_t result;
+  const Node* from;  // nullptr: zero fill; a leaf or a stored node: copy
+};
+
+struct Plan {
+  std::vector<const Node*> order;  // materialised nodes, dependencies first
+  std::vector<Group> groups;
+  std::set<const Node*> materialised;
+  std::map<const Node*, std::string> name;       // materialised node -> identifier
+  std::map<const Node*, std::string> dest;       // node owned by a result -> pointer expression
+  std::set<const Node*> stored;                  // written to memory (others are loop locals)
+  std::vector<const Node*> workspace;            // stored nodes that live in the workspace
+  std::map<const Node*, std::vector<const Node*>> consumers;  // materialised users
+  std::vector<Finish> finishes;
+  std::set<const Node*> closure;                 // every node the results need
+};
+
+/// Schedules the computation of `results`. Deterministic: equation order, then result order.
+Plan make_plan(const Program& p, const EquationSet& eqs, const Names& names, const std::vector<Result>& results);
+
+/// Groups consecutive scheduled nodes into fused loops (cpp_fusion.cpp) and decides storage.
+void fuse(Plan& plan, const std::vector<Result>& results);
+
+/// The materialised nodes that `v`'s computation reads (through inline nodes).
+std::vector<const Node*> direct_deps(const Plan& plan, const Node* v);
+
+/// `o` with inline transposes stripped (the matmul operand actually read) and whether it is transposed.
+std::pair<const Node*, bool> strip_transposes(const Plan& plan, const Node* o);
+
+}  // namespace gg::cpp

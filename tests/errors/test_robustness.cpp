@@ -2,6 +2,7 @@
 // escaping exception), quickly. Generated cases plus a seeded mutation fuzzer.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 
@@ -145,7 +146,8 @@ TEST_CASE("random mutations of a valid file never escape diagnostics", "[robust]
   const std::string alphabet = "()[],=+-*/@.#\n\r\t 019eE_aXTn\x80\xc3\xff";
   auto start = std::chrono::steady_clock::now();
   int failures = 0;
-  for (int iter = 0; iter < 3000; ++iter) {
+  double slowest = 0;
+  for (int iter = 0; iter < 2500; ++iter) {
     std::string s = kValid;
     int edits = 1 + static_cast<int>(rng() % 4);
     for (int e = 0; e < edits && !s.empty(); ++e) {
@@ -158,6 +160,7 @@ TEST_CASE("random mutations of a valid file never escape diagnostics", "[robust]
       }
     }
     Diagnostics d;
+    auto t0 = std::chrono::steady_clock::now();
     try {
       auto p = load_grad(s, "fuzz.grad", d);
       std::string out = d.render(s);
@@ -168,8 +171,10 @@ TEST_CASE("random mutations of a valid file never escape diagnostics", "[robust]
     } catch (...) {
       ++failures;
     }
+    slowest = std::max(slowest, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   CHECK(failures == 0);
-  CHECK(secs < 20.0);
+  CHECK(slowest < 0.25);  // no input is pathologically slow (generous for sanitizer builds)
+  CHECK(secs < 60.0);     // a hang detector; a Debug build takes a few seconds
 }

@@ -55,6 +55,28 @@ const std::vector<ArgSpec>& extra_params(std::string_view fn) {
   return none;
 }
 
+/// Names callable from .grad ("dense" first), and the subset usable as dense's activation
+/// ("linear" first, then elementwise unary ops); computed once from the op table.
+const std::vector<std::string>& callable_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v{"dense"};
+    for (const OpInfo& r : op_table())
+      if (r.name && find_callable(r.name) == &r) v.push_back(r.name);
+    return v;
+  }();
+  return names;
+}
+
+const std::vector<std::string>& activation_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v{"linear"};
+    for (const OpInfo& r : op_table())
+      if (r.name && find_callable(r.name) == &r && (r.flags & kElementwise) && r.arity == 1) v.push_back(r.name);
+    return v;
+  }();
+  return names;
+}
+
 struct InitKind {
   const char* name;
   std::vector<ArgSpec> args;
@@ -565,10 +587,7 @@ const Node* Lowerer::call(const Expr& e) {
       error(e.loc, "'" + e.name + "' is not a function");
       return nullptr;
     }
-    std::vector<std::string> fns{"dense"};
-    for (const OpInfo& r : op_table())
-      if (r.name && find_callable(r.name)) fns.push_back(r.name);
-    error(e.loc, "unknown function '" + e.name + "'" + did_you_mean(e.name, fns));
+    error(e.loc, "unknown function '" + e.name + "'" + did_you_mean(e.name, callable_names()));
     return nullptr;
   }
   size_t arity = static_cast<size_t>(info->arity);
@@ -646,9 +665,7 @@ const Node* Lowerer::dense(const Stmt& s, const Expr& e) {
   const OpInfo* act = nullptr;
   if (given[1]) {
     const Expr& a = *given[1];
-    std::vector<std::string> acts{"linear"};
-    for (const OpInfo& r : op_table())
-      if (r.name && find_callable(r.name) && (r.flags & kElementwise) && r.arity == 1) acts.push_back(r.name);
+    const std::vector<std::string>& acts = activation_names();
     if (a.kind != Expr::Name) return error(a.loc, "activation must be a function name such as 'sigmoid'"), nullptr;
     if (a.name != "linear") {
       if (std::find(acts.begin(), acts.end(), a.name) == acts.end())

@@ -1,0 +1,182 @@
+// `gradgen check NET.grad [--bind n=4] [--seed S] [--interp]`: every produced gradient against
+// central finite differences of the loss, in f64, at a random point; exit 3 on disagreement.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <gradgen/init.hpp>
+#include <iostream>
+#include <memory>
+#include <set>
+
+#include "cli/commands.h"
+#include "cli/compiled.h"
+#include "emit/equations.h"
+#include "interp/interpreter.h"
+#include "support/error.h"
+
+namespace gg::cli {
+namespace {
+
+constexpr int64_t kDefaultDim = 4;     // size of a symbolic dim that --bind leaves open
+constexpr int64_t kCheckAll = 100;     // tensors up to this size are checked element by element
+constexpr int64_t kSample = 50;        // bigger ones at this many random elements
+constexpr double kStep = 1e-6;         // h = kStep · max(1, |x|)
+constexpr double kRelTol = 1e-4;
+constexpr double kAbsTol = 1e-6;       // times max(1, |loss|): rounding in the loss over h
+
+struct Row {
+  std::string name, shape;
+  int64_t checked = 0, total = 0;
+  double max_err = 0;
+  std::string failure;  // first disagreement, empty when all agree
+};
+
+DimBindings choose_dims(const Program& p, const DimBindings& bind) {
+  for (const auto& [name, size] : bind)
+    if (std::find(p.dims.begin(), p.dims.end(), name) == p.dims.end())
+      throw InputError("--bind " + name + "=" + std::to_string(size) + ": '" + name + "' is not a dim of network '" +
+                       p.name + "'");
+  DimBindings dims;
+  for (const std::string& d : p.dims) dims[d] = bind.count(d) ? bind.at(d) : kDefaultDim;
+  return dims;
+}
+
+// Params from their init; inputs and targets uniform in [0.1, 1), positive so that log,
+// sqrt and pow of raw inputs are defined, and away from relu's kink at 0.
+Values random_point(const Program& p, uint64_t seed, const DimBindings& dims) {
+  Values v = init_params(p, seed, dims);
+  for (const Leaf& l : p.leaves) {
+    if (l.kind == LeafKind::Param) continue;
+    Tensor t = Tensor::zeros(concrete(l.node->shape, dims));
+    rt::Rng rng(seed, "check:" + l.name);
+    for (double& x : t.data) x = rng.uniform(0.1, 1.0);
+    v[l.name] = std::move(t);
+  }
+  return v;
+}
+
+std::vector<int64_t> sample(int64_t n, uint64_t seed, const std::string& name) {
+  std::vector<int64_t> idx;
+  if (n <= kCheckAll) {
+    for (int64_t i = 0; i < n; ++i) idx.push_back(i);
+    return idx;
+  }
+  rt::Rng rng(seed, "sample:" + name);
+  std::set<int64_t> picked;
+  while (static_cast<int64_t>(picked.size()) < kSample)
+    picked.insert(static_cast<int64_t>(rng.next_u64() % static_cast<uint64_t>(n)));
+  return {picked.begin(), picked.end()};
+}
+
+double loss_at(const Program& p, const Values& v, const DimBindings& dims) {
+  Interpreter in(v, dims, Precision::F64);
+  return in.eval(p.loss).data.at(0);
+}
+
+Row check_one(const Program& p, Values& v, const DimBindings& dims, const std::string& name, const Tensor& grad,
+              double loss, uint64_t seed) {
+  Row row{"d" + p.loss_name + "/d" + name, "", 0, grad.numel(), 0, ""};
+  row.shape = "[";
+  for (size_t i = 0; i < grad.shape.size(); ++i) row.shape += (i ? ", " : "") + std::to_string(grad.shape[i]);
+  row.shape += "]";
+  Tensor& x = v.at(name);
+  for (int64_t i : sample(x.numel(), seed, name)) {
+    double x0 = x.data[i];
+    double h = kStep * std::max(1.0, std::fabs(x0));
+    x.data[i] = x0 + h;
+    double up = loss_at(p, v, dims);
+    x.data[i] = x0 - h;
+    double down = loss_at(p, v, dims);
+    x.data[i] = x0;
+    double fd = (up - down) / (2 * h);
+    double g = grad.data[i];
+    double err = std::fabs(g - fd);
+    row.max_err = std::isnan(err) ? err : std::max(row.max_err, err);
+    ++row.checked;
+    bool ok = err <= kRelTol * std::max(std::fabs(g), std::fabs(fd)) + kAbsTol * std::max(1.0, std::fabs(loss));
+    if (!ok && row.failure.empty())
+      row.failure = row.name + " element " + std::to_string(i) + ": gradient " + number_text(g) +
+                    ", finite difference " + number_text(fd);
+  }
+  return row;
+}
+
+std::string pad(const std::string& s, size_t w) {
+  // Width in code points, so that names with ∂ or ᵀ would still line up.
+  size_t cps = 0;
+  for (unsigned char c : s) cps += (c & 0xC0) != 0x80;
+  return s + std::string(w > cps ? w - cps : 0, ' ');
+}
+
+std::string sci(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1e", v);
+  return buf;
+}
+
+void print_table(const std::vector<Row>& rows) {
+  size_t wn = 8, ws = 5;
+  for (const Row& r : rows) {
+    wn = std::max(wn, r.name.size());
+    ws = std::max(ws, r.shape.size());
+  }
+  std::cout << "  " << pad("gradient", wn) << "  " << pad("shape", ws) << "  " << pad("checked", 12) << "  "
+            << pad("max |error|", 11) << "  status\n";
+  for (const Row& r : rows)
+    std::cout << "  " << pad(r.name, wn) << "  " << pad(r.shape, ws) << "  "
+              << pad(std::to_string(r.checked) + " of " + std::to_string(r.total), 12) << "  "
+              << pad(sci(r.max_err), 11) << "  " << (r.failure.empty() ? "ok" : "FAILED") << "\n";
+}
+
+int check_interp(const CheckRequest& req) {
+  Program p = load_and_differentiate(req.network);
+  DimBindings dims = choose_dims(p, req.bind);
+  Values v = random_point(p, req.seed, dims);
+  EvalResult r = evaluate(p, v, Precision::F64);
+  std::string dim_text;
+  for (const auto& [d, size] : dims) dim_text += (dim_text.empty() ? ", " : " ") + d + "=" + std::to_string(size);
+  std::cout << "check " << p.name << " (interpreter, f64" << dim_text << ", seed " << req.seed
+            << "): gradients vs central finite differences, h = 1e-6·max(1, |x|)\n";
+  std::cout << "  loss " << p.loss_name << " = " << number_text(r.loss) << "\n";
+  std::vector<Row> rows;
+  for (const Adjoint& a : p.adjoints) {
+    if (!r.grads.count(a.of)) continue;  // adjoints of definitions are intermediate values
+    rows.push_back(check_one(p, v, dims, a.of, r.grads.at(a.of), r.loss, req.seed));
+  }
+  print_table(rows);
+  size_t failed = 0;
+  for (const Row& row : rows)
+    if (!row.failure.empty()) {
+      ++failed;
+      std::cout << "  disagreement: " << row.failure << "\n";
+    }
+  if (failed) {
+    std::cout << "FAILED: " << failed << " of " << rows.size() << " gradients disagree with finite differences\n";
+    return kCheckFailed;
+  }
+  std::cout << "ok: all " << rows.size() << " gradients agree with finite differences\n";
+  return kOk;
+}
+
+}  // namespace
+
+Subcommand add_check(CLI::App& root) {
+  struct Opts {
+    CheckRequest req;
+    std::vector<std::string> bind;
+    bool interp = false;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* app = root.add_subcommand("check", "Compare every gradient with central finite differences (exit 3 if one disagrees)");
+  app->add_option("NET.grad", o->req.network, "the network")->required();
+  app->add_option("--bind", o->bind, "fix a symbolic dim, e.g. n=4 (unbound dims are 4)");
+  app->add_option("--seed", o->req.seed, "seed of the random point (default 0)");
+  app->add_flag("--interp", o->interp, "use the built-in reference interpreter instead of compiled code");
+  return {app, [o] {
+            o->req.bind = parse_bindings(o->bind);
+            return o->interp ? check_interp(o->req) : check_compiled(o->req);
+          }};
+}
+
+}  // namespace gg::cli

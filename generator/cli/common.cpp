@@ -1,0 +1,93 @@
+// Loading networks for the subcommands, atomic output files and shared flag parsing.
+#include "cli/common.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "frontend/grad/load.h"
+#include "passes/pipeline.h"
+#include "support/diagnostics.h"
+#include "support/error.h"
+
+namespace gg::cli {
+
+Program load_network(const std::string& path) {
+  Diagnostics diags;
+  std::optional<Program> p = load_grad_file(path, diags);
+  if (!p || diags.has_errors()) {
+    std::cerr << diags.render();
+    throw Reported{kInputError};
+  }
+  return std::move(*p);
+}
+
+Program load_and_differentiate(const std::string& path, const std::vector<std::string>& dump_after) {
+  for (const std::string& pass : dump_after)
+    if (std::find(pass_names().begin(), pass_names().end(), pass) == pass_names().end()) {
+      std::string known;
+      for (const std::string& k : pass_names()) known += (known.empty() ? "" : ", ") + k;
+      throw UsageError("unknown pass '" + pass + "' for --dump-after (passes: " + known + ")");
+    }
+  Program p = load_network(path);
+  PipelineOptions opts;
+  opts.dump_after = dump_after;
+  opts.dump = dump_after.empty() ? nullptr : &std::cout;
+  differentiate_and_optimize(p, opts);
+  return p;
+}
+
+void write_file_atomic(const std::string& path, const std::string& text) {
+  namespace fs = std::filesystem;
+  fs::path target(path);
+  fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  std::string tmp = (dir / ("." + target.filename().string() + ".tmp" + std::to_string(getpid()))).string();
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) {
+      int err = errno;
+      std::remove(tmp.c_str());
+      throw InputError("cannot write '" + path + "': " + std::strerror(err));
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, target, ec);
+  if (ec) {
+    std::remove(tmp.c_str());
+    throw InputError("cannot write '" + path + "': " + ec.message());
+  }
+}
+
+DimBindings parse_bindings(const std::vector<std::string>& specs) {
+  DimBindings b;
+  for (const std::string& s : specs) {
+    size_t eq = s.find('=');
+    std::string name = s.substr(0, eq);
+    int64_t size = 0;
+    const char* first = eq == std::string::npos ? nullptr : s.data() + eq + 1;
+    const char* last = s.data() + s.size();
+    auto r = first ? std::from_chars(first, last, size) : std::from_chars_result{last, std::errc::invalid_argument};
+    if (name.empty() || !first || r.ec != std::errc() || r.ptr != last || size < 1)
+      throw UsageError("--bind expects NAME=SIZE with a positive integer size, got '" + s + "'");
+    if (b.count(name)) throw UsageError("--bind gives dimension '" + name + "' twice");
+    b[name] = size;
+  }
+  return b;
+}
+
+Precision parse_precision(const std::string& s) {
+  if (s == "f32") return Precision::F32;
+  if (s == "f64") return Precision::F64;
+  throw UsageError("--precision must be f32 or f64, got '" + s + "'");
+}
+
+}  // namespace gg::cli

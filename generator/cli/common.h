@@ -1,0 +1,57 @@
+// Shared pieces of the gradgen subcommands: loading a network (diagnostics on stderr),
+// exit statuses, atomic file output and the flag parsers the subcommands have in common.
+#pragma once
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "ir/program.h"
+#include "ir/shape.h"
+
+namespace CLI {
+class App;
+}
+
+namespace gg::cli {
+
+/// Exit statuses of spec §6 (4 is gradgen's own: a bug, reported as "internal error:").
+enum Exit : int { kOk = 0, kInputError = 1, kUsageError = 2, kCheckFailed = 3, kInternalError = 4 };
+
+/// Thrown once an error has already been reported on stderr; main exits with `code`.
+struct Reported {
+  int code;
+};
+
+/// A bad flag value found after parsing (exit 2), e.g. an unknown --dump-after pass.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// A subcommand: it adds itself to the root app and returns the action run when chosen.
+/// The action returns the exit status; errors are thrown (InputError, UsageError, Reported).
+struct Subcommand {
+  CLI::App* app;
+  std::function<int()> run;
+};
+
+/// Reads and loads a .grad file. On any error prints the rendered diagnostics on stderr and
+/// throws Reported{1}.
+Program load_network(const std::string& path);
+
+/// load_network, then autodiff and the simplification pipeline; IR dumps after the passes
+/// named in `dump_after` go to stdout. An unknown pass name is a UsageError.
+Program load_and_differentiate(const std::string& path, const std::vector<std::string>& dump_after = {});
+
+/// Writes `text` to `path` atomically (temporary file in the same folder, then rename):
+/// on failure nothing is left behind and an InputError names the path.
+void write_file_atomic(const std::string& path, const std::string& text);
+
+/// Parses `--bind n=4` values ("name=size", size a positive integer); UsageError otherwise.
+DimBindings parse_bindings(const std::vector<std::string>& specs);
+
+/// "f32" or "f64"; UsageError otherwise.
+Precision parse_precision(const std::string& s);
+
+}  // namespace gg::cli

@@ -1,0 +1,55 @@
+// `gradgen eval NET.grad --feed FEED.json [--seed S] [--precision f64] [--interp]`: loss,
+// outputs and gradients at the fed point, as one JSON object on stdout.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/compiled.h"
+#include "cli/eval_json.h"
+#include "cli/feed.h"
+#include "interp/interpreter.h"
+#include "support/error.h"
+
+namespace gg::cli {
+namespace {
+
+struct EvalOpts {
+  EvalRequest req;
+  std::string precision;
+  bool interp = false;
+};
+
+int eval_interp(const EvalRequest& r) {
+  Program p = load_and_differentiate(r.network);
+  if (r.precision) p.precision = *r.precision;
+  Values fed = read_feed(r.feed);
+  DimBindings dims;
+  try {
+    dims = infer_dims(p, fed);
+  } catch (const InputError& e) {
+    throw InputError(r.feed + ": " + e.what());
+  }
+  Values all = complete_params(p, std::move(fed), r.seed, dims);
+  std::cout << eval_json(p, evaluate(p, all, p.precision));
+  return kOk;
+}
+
+}  // namespace
+
+Subcommand add_eval(CLI::App& root) {
+  auto o = std::make_shared<EvalOpts>();
+  CLI::App* app = root.add_subcommand("eval", "Evaluate loss, outputs and gradients at the values in FEED.json");
+  app->add_option("NET.grad", o->req.network, "the network")->required();
+  app->add_option("--feed", o->req.feed, "JSON object: input, target and param names to (nested) arrays")->required();
+  app->add_option("--seed", o->req.seed, "seed for initialising params the feed lacks (default 0)");
+  app->add_option("--precision", o->precision, "f32 or f64, overriding the network's precision")
+      ->check(CLI::IsMember({"f32", "f64"}));
+  app->add_flag("--interp", o->interp, "use the built-in reference interpreter instead of compiled code");
+  return {app, [o] {
+            if (!o->precision.empty()) o->req.precision = parse_precision(o->precision);
+            return o->interp ? eval_interp(o->req) : eval_compiled(o->req);
+          }};
+}
+
+}  // namespace gg::cli

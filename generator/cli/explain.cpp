@@ -1,0 +1,36 @@
+// `gradgen explain NET.grad [--format text|markdown|latex] [--dump-after=PASS]`: the forward
+// and backward equations.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include "cli/commands.h"
+#include "emit/equations.h"
+
+namespace gg::cli {
+
+Subcommand add_explain(CLI::App& root) {
+  struct Opts {
+    std::string file;
+    std::string format = "text";
+    std::vector<std::string> dump_after;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* app = root.add_subcommand("explain", "Print the forward equations F1..Fk and backward equations B1..Bm");
+  app->add_option("NET.grad", o->file, "the network")->required();
+  app->add_option("--format", o->format, "text (default), markdown or latex")
+      ->check(CLI::IsMember({"text", "markdown", "latex"}));
+  app->add_option("--dump-after", o->dump_after, "also print the IR after these passes (autodiff, const_fold, "
+                                                 "algebraic, cse, dce)")
+      ->delimiter(',');
+  return {app, [o] {
+            static const std::map<std::string, Format> formats{
+                {"text", Format::Text}, {"markdown", Format::Markdown}, {"latex", Format::Latex}};
+            Program p = load_and_differentiate(o->file, o->dump_after);
+            std::cout << render_equations(build_equations(p), formats.at(o->format));
+            return int{kOk};
+          }};
+}
+
+}  // namespace gg::cli

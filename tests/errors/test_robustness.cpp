@@ -109,6 +109,9 @@ TEST_CASE("number and dimension overflow", "[robust]") {
   require_error(kHead + "param W[99999999999999999999, 2]\n", 4, 9, "is too large");
   require_error(kHead + "param W[1099511627776, 2]\n", 4, 7, "too many elements");
   require_error(kHead + "param W[65536, 65536, 65536, 65536]\n", 4, 7, "too many elements");
+  std::string ones = "1";
+  for (int i = 0; i < 100000; ++i) ones += ", 1";
+  require_error(kHead + "param W[" + ones + "]\n", 4, 7, "'W' has 100001 dimensions (at most 32)");
 }
 
 TEST_CASE("very long lines, CR/LF and tabs", "[robust]") {

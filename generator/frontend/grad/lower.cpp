@@ -14,6 +14,8 @@ namespace {
 
 /// Largest element count (and dimension) a declared tensor may have: 2^40.
 constexpr int64_t kMaxElements = int64_t{1} << 40;
+/// Most dimensions a declared tensor may have (numpy's classic limit).
+constexpr size_t kMaxRank = 32;
 
 /// Every built-in of language.md §5 plus the layer and activation words: never tensor names,
 /// whether or not the op table has the row yet.
@@ -437,6 +439,11 @@ std::optional<Shape> Lowerer::shape(const Stmt& s) {
     out.push_back(*dm);
   }
   if (!ok) return std::nullopt;
+  if (out.size() > kMaxRank) {
+    error(s.names[0].loc, "'" + s.names[0].name + "' has " + std::to_string(out.size()) + " dimensions (at most " +
+                              std::to_string(kMaxRank) + ")");
+    return std::nullopt;
+  }
   if (numel > kMaxElements) {
     error(s.names[0].loc, "'" + s.names[0].name + "' has too many elements (more than 2^40)");
     return std::nullopt;

@@ -27,21 +27,6 @@ bool is_builtin(std::string_view w) {
   return std::find(kNames.begin(), kNames.end(), w) != kNames.end() || w == "false" || find_callable(w) != nullptr;
 }
 
-/// C++ keywords: names become C++ identifiers in the generated code.
-bool is_cpp_keyword(std::string_view w) {
-  static constexpr std::array<std::string_view, 84> kWords = {
-      "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case", "catch",
-      "char", "char8_t", "char16_t", "char32_t", "class", "compl", "concept", "const_cast", "consteval", "constexpr",
-      "constinit", "continue", "co_await", "co_return", "co_yield", "decltype", "default", "delete", "do", "double",
-      "dynamic_cast", "else", "enum", "explicit", "export", "extern", "float", "for", "friend", "goto", "if",
-      "inline", "int", "long", "mutable", "namespace", "new", "noexcept", "not", "not_eq", "nullptr", "operator",
-      "or", "or_eq", "private", "protected", "public", "register", "reinterpret_cast", "requires", "return",
-      "short", "signed", "sizeof", "static", "static_assert", "static_cast", "struct", "switch", "template", "this",
-      "thread_local", "throw", "try", "typedef", "typeid", "typename", "union", "unsigned", "using", "virtual",
-      "void"};
-  return std::find(kWords.begin(), kWords.end(), w) != kWords.end() || w == "volatile" || w == "wchar_t" ||
-         w == "while" || w == "xor" || w == "xor_eq";
-}
 
 /// Extra (constant) parameters of built-ins beyond their tensor operands.
 const std::vector<ArgSpec>& extra_params(std::string_view fn) {
@@ -187,7 +172,6 @@ void Lowerer::network(const Stmt& s) {
     return;
   }
   const Ident& id = s.names[0];
-  if (is_cpp_keyword(id.name)) error(id.loc, "'" + id.name + "' is a C++ keyword and cannot name a network");
   network_ = s.loc;
   p_.name = id.name;
 }
@@ -377,10 +361,6 @@ void Lowerer::broken(const Stmt& s) {
 bool Lowerer::check_new_name(const Ident& id) {
   if (is_builtin(id.name)) {
     error(id.loc, "'" + id.name + "' is a built-in function and cannot be used as a name");
-    return false;
-  }
-  if (is_cpp_keyword(id.name)) {
-    error(id.loc, "'" + id.name + "' is a C++ keyword and cannot be used as a name");
     return false;
   }
   auto it = syms_.find(id.name);

@@ -141,3 +141,21 @@ TEST_CASE("every shipped example network loads without errors", "[load][examples
   }
   CHECK(count >= 1);
 }
+
+// C++ keywords and reserved identifiers are valid .grad names: the C++ emitter mangles them.
+TEST_CASE("C++ keywords are accepted as network and tensor names", "[load]") {
+  Program p = load_ok(R"(network class
+dim n
+input int[n, 2]
+target new[n, 1]
+param std[2, 3]
+param _X[3]
+param main[3, 1]
+z = sigmoid(int @ std + _X)
+loss J = mse(z @ main, new)
+)");
+  CHECK(p.name == "class");
+  REQUIRE(p.leaves.size() == 5);
+  CHECK(p.leaves[0].name == "int");
+  CHECK(p.leaves[4].name == "main");
+}

@@ -132,6 +132,7 @@ class Lowerer {
   Program& program_;
   std::vector<std::unique_ptr<Frame>> frames_;
   std::set<std::string> names_;       // taken definition and leaf names
+  std::map<std::string, int> name_next_;  // last numeric suffix used per base name
   std::set<const Node*> defined_;     // nodes that already have a definition
   std::set<const Node*> bools_;       // nodes known to hold only 0 or 1
   std::deque<Value> temps_;           // temporaries indexed in place (e.g. a returned std::array)

@@ -50,7 +50,8 @@ int64_t Lowerer::int_of(const clang::Expr* ex) {
 void Lowerer::define(const std::string& name, const Node* n, const clang::Stmt* at) {
   if (n->op == Op::Input || n->op == Op::Param || n->op == Op::Const || n->op == Op::Index || defined_.count(n)) return;
   std::string unique = name;
-  for (int i = 1; names_.count(unique) || program_.find_leaf(unique); ++i) unique = name + "_" + std::to_string(i);
+  int& next = name_next_[name];  // next suffix to try: keeps long unrolled chains linear
+  while (names_.count(unique) || program_.find_leaf(unique)) unique = name + "_" + std::to_string(++next);
   names_.insert(unique);
   defined_.insert(n);
   SourceLoc loc;
@@ -176,6 +177,9 @@ Value* Lowerer::lvalue(const clang::Expr* ex) {
       auto* as = llvm::cast<clang::ArraySubscriptExpr>(ex);
       if (!as->getBase()->getType()->isPointerType() && !as->getBase()->getType()->isArrayType())
         fail(ex, "unsupported construct: subscript on a non-array");
+      if (as->getBase()->IgnoreParenImpCasts()->getType()->isPointerType() &&
+          llvm::isa<clang::BinaryOperator, clang::UnaryOperator>(as->getBase()->IgnoreParenImpCasts()))
+        fail(as->getBase(), "unsupported construct: pointer arithmetic");
       Value* base = lvalue(as->getBase());
       if (!base) fail(as->getBase(), "unsupported construct: subscript of an expression that is not a named array (pointer arithmetic?)");
       return element(base, as->getIdx(), ex);

@@ -59,8 +59,12 @@ Value Lowerer::run_function(const clang::FunctionDecl* fn, std::vector<Arg> args
 Value Lowerer::fold_returns(const clang::Stmt* at) {
   Frame& f = frame();
   if (f.fn->getReturnType()->isVoidType()) return Value{};
-  if (f.returns.empty() || f.returns.back().first != nullptr)
-    fail(at, "not every path through '" + f.fn->getNameAsString() + "' returns a value");
+  if (f.returns.empty() || f.returns.back().first != nullptr) {
+    LowerError err;  // points at the closing brace, where control falls off
+    err.begin = at->getEndLoc().getRawEncoding();
+    err.message = "not every path through '" + f.fn->getNameAsString() + "' returns a value";
+    throw err;
+  }
   Value r = f.returns.back().second;
   for (size_t i = f.returns.size() - 1; i-- > 0;) r = merge(f.returns[i].first, f.returns[i].second, r, at);
   return r;
@@ -146,6 +150,10 @@ void Lowerer::exec_decl(const clang::VarDecl* v) {
     return;
   }
   TypeInfo ti = classify(v->getType());
+  if (ti.kind == TypeInfo::Kind::Pointer && init) {
+    eval(init);  // names the real problem first: pointer arithmetic, new, ...
+    fail(init, "unsupported construct: local pointer variable '" + v->getNameAsString() + "' (index the array itself)");
+  }
   if (ti.kind == TypeInfo::Kind::Unsupported || ti.kind == TypeInfo::Kind::Pointer)
     fail(init, "unsupported local variable type '" + v->getType().getAsString() + "' of '" + v->getNameAsString() +
                    "' (pointers, heap objects and classes other than std::array and gradgen tensors are not supported)");

@@ -1,0 +1,154 @@
+// Every unsupported construct is an error at its exact location in the C++ file, in Clang's
+// format (FILE:LINE:COL: error: MESSAGE, the source line, a caret), naming the construct;
+// a file Clang cannot parse gets Clang's own errors.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "frontend/clang/load_cpp.h"
+
+using namespace gg;
+
+namespace {
+
+struct Case {
+  const char* what;
+  const char* source;
+  const char* at;       // the text the error points at (its first occurrence after a "@" mark)
+  const char* message;  // expected message, a prefix of the full one
+};
+
+/// 1-based line and column of the first `at` after the '@' marker (which is then removed).
+std::pair<int, int> locate(std::string& src, const std::string& at) {
+  size_t mark = src.find('@');
+  REQUIRE(mark != std::string::npos);
+  src.erase(mark, 1);
+  size_t pos = src.find(at, mark);
+  REQUIRE(pos != std::string::npos);
+  int line = 1, col = 1;
+  for (size_t i = 0; i < pos; ++i) {
+    if (src[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return {line, col};
+}
+
+void expect_error(const Case& c) {
+  std::string src = std::string("#include <gradgen/annotate.hpp>\n") + c.source;
+  auto [line, col] = locate(src, c.at);
+  Diagnostics diags;
+  std::string rendered;
+  auto ps = load_cpp(src, "input.cpp", CppOptions{}, diags, rendered);
+  INFO(c.what << "\n" << rendered);
+  CHECK_FALSE(ps);
+  REQUIRE(diags.errors().size() >= 1);
+  const Diagnostic& d = diags.errors().front();
+  CHECK(d.loc.file == "input.cpp");
+  CHECK(d.loc.line == line);
+  CHECK(d.loc.col == col);
+  CHECK(d.message.rfind(c.message, 0) == 0);
+  std::string head = "input.cpp:" + std::to_string(line) + ":" + std::to_string(col) + ": error: " + c.message;
+  size_t at = rendered.find(head);  // Clang's own warnings may come first
+  REQUIRE(at != std::string::npos);
+  // Clang's format goes on with the source line and a caret under the column.
+  size_t nl = rendered.find('\n', at);
+  REQUIRE(nl != std::string::npos);
+  size_t nl2 = rendered.find('\n', nl + 1);
+  REQUIRE(nl2 != std::string::npos);
+  std::string caret = rendered.substr(nl2 + 1, rendered.find('\n', nl2 + 1) - nl2 - 1);
+  CHECK(caret.find('^') == static_cast<size_t>(col - 1));
+}
+
+const Case kCases[] = {
+    {"pointer arithmetic", "GRADGEN_DIFFERENTIATE GRADGEN_EXTENT(p, 3)\ndouble f(const double* p) {\n  return @(p + 1)[0];\n}\n",
+     "(p + 1)", "unsupported construct: pointer arithmetic"},
+    {"pointer arithmetic in a local", "GRADGEN_DIFFERENTIATE GRADGEN_EXTENT(p, 3)\ndouble f(const double* p) {\n  const double* q = @p + 1;\n  return q[0];\n}\n",
+     "p + 1", "unsupported construct: pointer arithmetic"},
+    {"heap allocation", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  double* q = @new double[3];\n  return x;\n}\n",
+     "new", "unsupported construct: heap allocation (new)"},
+    {"heap deallocation", "double* g();\nGRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  @delete g();\n  return x;\n}\n",
+     "delete", "unsupported construct: heap deallocation (delete)"},
+    {"virtual call", "struct B { virtual double h(double) const; };\nextern const B& b;\nGRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  return @b.h(x);\n}\n",
+     "b.h", "unsupported construct: virtual call to 'B::h'"},
+    {"unbounded for", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  @for (;;) x += 1;\n  return x;\n}\n",
+     "for", "unsupported construct: unbounded loop"},
+    {"runaway while", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  @while (true) x += 1;\n  return x;\n}\n",
+     "while", "unsupported construct: loop runs more than 100000 iterations"},
+    {"data-dependent bound", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  double s = 0;\n  for (int i = 0; @i < x; ++i) s += x;\n  return s;\n}\n",
+     "i < x", "unsupported construct: data-dependent loop bound"},
+    {"data-dependent index", "GRADGEN_DIFFERENTIATE\ndouble f(const double (&a)[3], double x) {\n  return a[(int)@x];\n}\n",
+     "x]", "unsupported construct: conversion of floating-point data to an integer"},
+    {"goto", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  @goto end;\nend:\n  return x;\n}\n", "goto",
+     "unsupported construct: goto"},
+    {"throw", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  if (x > 0) @throw 1;\n  return x;\n}\n", "throw",
+     "unsupported construct: throw expression (exceptions)"},
+    {"try", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  @try { x += 1; } catch (...) {}\n  return x;\n}\n", "try",
+     "unsupported construct: exception handling (try/catch)"},
+    {"unknown function", "double g(double);\nGRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  return 2 * @g(x);\n}\n",
+     "g(x)", "unsupported construct: call to unknown function 'g'"},
+    {"address-of", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  double* p = @&x;\n  return x;\n}\n", "&x",
+     "unsupported construct: address-of operator"},
+    {"global variable", "double scale = 2;\nGRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  return x * @scale;\n}\n",
+     "scale;", "unsupported construct: global variable 'scale'"},
+    {"switch", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  int k = 1;\n  @switch (k) { default: break; }\n  return x;\n}\n",
+     "switch", "unsupported construct: switch statement"},
+    {"break on data", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  for (int i = 0; i < 3; ++i) {\n    if (x > i) @break;\n  }\n  return x;\n}\n",
+     "break", "break/continue under a condition that depends on floating-point data"},
+    {"out of bounds", "GRADGEN_DIFFERENTIATE\ndouble f(const double (&a)[3]) {\n  return a[@3];\n}\n", "3]",
+     "index 3 is out of bounds for an array of 3 elements"},
+    {"uninitialised", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  double y;\n  return x + @y;\n}\n", "y;",
+     "use of a variable before it is assigned a value"},
+    {"missing return path", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  if (x > 0) return x;\n@}\n", "}",
+     "not every path through 'f' returns a value"},
+    {"integer parameter", "GRADGEN_DIFFERENTIATE\ndouble f(double x, int @n) {\n  return x;\n}\n", "n)",
+     "unsupported construct: integer parameter 'n'"},
+    {"pointer without extent", "GRADGEN_DIFFERENTIATE\ndouble f(const double* @p) {\n  return p[0];\n}\n", "p)",
+     "pointer parameter 'p' needs its size: add GRADGEN_EXTENT(p, N)"},
+    {"wrt names no parameter", "GRADGEN_DIFFERENTIATE_WRT(\"q\")\ndouble @f(double x) {\n  return x;\n}\n", "f(",
+     "GRADGEN_DIFFERENTIATE_WRT names 'q', which is not a parameter of 'f'"},
+    {"class parameter", "struct S { double v; };\nGRADGEN_DIFFERENTIATE\ndouble f(S @s) {\n  return 1.0;\n}\n", "s)",
+     "unsupported construct: parameter 's' of type"},
+    {"lambda", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  auto g = @[](double v) { return v; };\n  return x;\n}\n",
+     "[]", "unsupported local variable type"},
+    {"member function", "struct S {\n  GRADGEN_DIFFERENTIATE double @m(double x) { return x; }\n};\n", "m(",
+     "unsupported construct: member function 'm' cannot be differentiated"},
+    {"Clang's own parse error", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  return x +@;\n}\n", ";",
+     "expected expression"},
+    {"Clang's own type error", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  return @y;\n}\n", "y",
+     "use of undeclared identifier 'y'"},
+};
+
+}  // namespace
+
+TEST_CASE("unsupported constructs are located errors in Clang's format", "[clang][errors]") {
+  for (const Case& c : kCases) {
+    SECTION(c.what) { expect_error(c); }
+  }
+}
+
+TEST_CASE("a file with no annotated function is an error", "[clang][errors]") {
+  Diagnostics diags;
+  std::string rendered;
+  auto ps = load_cpp("double f(double x) { return x; }\n", "plain.cpp", CppOptions{}, diags, rendered);
+  CHECK_FALSE(ps);
+  CHECK(rendered == "plain.cpp: error: no function is marked GRADGEN_DIFFERENTIATE\n");
+}
+
+TEST_CASE("an unreadable file is an error, not a crash", "[clang][errors]") {
+  Diagnostics diags;
+  std::string rendered;
+  CHECK_FALSE(load_cpp_file("/nonexistent/model.cpp", CppOptions{}, diags, rendered));
+  CHECK(rendered == "/nonexistent/model.cpp: error: cannot read /nonexistent/model.cpp\n");
+}
+
+TEST_CASE("is_cpp_file dispatches on the extension", "[clang]") {
+  CHECK(is_cpp_file("model.cpp"));
+  CHECK(is_cpp_file("dir/m.cc"));
+  CHECK(is_cpp_file("m.hpp"));
+  CHECK_FALSE(is_cpp_file("seed.grad"));
+  CHECK_FALSE(is_cpp_file("cpp"));
+}

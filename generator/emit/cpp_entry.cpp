@@ -61,6 +61,7 @@ Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::
       params_used = true;
     }
   if (!params_used) lines.push_back("static_cast<void>(params);");
+  if (backward && c.api.params.empty()) lines.push_back("static_cast<void>(grads);");
   for (const Result& r : e.results)
     if (r.node && e.plan.dest.count(r.node) && e.plan.dest.at(r.node) == r.dest && e.plan.name.at(r.node) != r.dest)
       lines.push_back("Scalar* const " + e.plan.name.at(r.node) + " = " + r.dest + ";");

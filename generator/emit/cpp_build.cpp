@@ -1,0 +1,106 @@
+// Temporary directories, argv process spawning (posix_spawnp) and tool locations.
+#include "emit/cpp_build.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace gg::cpp {
+namespace fs = std::filesystem;
+
+TempDir::TempDir(const std::string& prefix) {
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/" + prefix + "-XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (!mkdtemp(buf.data())) throw std::runtime_error("cannot create a temporary directory in " + tmpl);
+  path_ = buf.data();
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+ProcessResult run_process(const std::vector<std::string>& argv, const std::string& scratch_dir) {
+  ProcessResult r;
+  std::string out_path = scratch_dir + "/.stdout", err_path = scratch_dir + "/.stderr";
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) {
+    r.err = "cannot run '" + argv[0] + "'";
+    return r;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+  }
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  r.out = slurp(out_path);
+  r.err = slurp(err_path);
+  std::remove(out_path.c_str());
+  std::remove(err_path.c_str());
+  return r;
+}
+
+std::vector<std::string> cxx_command() {
+  std::vector<std::string> cmd;
+  const char* cxx = std::getenv("CXX");
+  std::istringstream words(cxx && *cxx ? cxx : "c++");
+  for (std::string w; words >> w;) cmd.push_back(w);
+  if (cmd.empty()) cmd.push_back("c++");
+  return cmd;
+}
+
+std::string runtime_include_dir() {
+  const char* env = std::getenv("GRADGEN_RUNTIME_INCLUDE");
+  if (env && *env) return env;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    fs::path inc = exe.parent_path().parent_path() / "include";
+    if (fs::exists(inc / "gradgen" / "matmul.hpp")) return inc.string();
+  }
+#ifdef GRADGEN_RUNTIME_INCLUDE_DIR
+  return GRADGEN_RUNTIME_INCLUDE_DIR;
+#else
+  return "include";
+#endif
+}
+
+}  // namespace gg::cpp

@@ -1,0 +1,160 @@
+// End-to-end helpers: pipeline, unity builds of several generated networks, comparisons.
+#include "e2e_support.h"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "frontend/grad/load.h"
+#include "passes/bind_dims.h"
+#include "passes/pipeline.h"
+#include "support/diagnostics.h"
+
+namespace e2e {
+namespace fs = std::filesystem;
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+namespace {
+
+// Deterministic values in [lo, hi) (splitmix64), independent of the interpreter's streams.
+struct Rand {
+  uint64_t s;
+  double next(double lo, double hi) {
+    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return lo + (hi - lo) * static_cast<double>(z >> 11) / 9007199254740992.0;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Net> build_net(const std::string& text, const std::string& file, gg::DimBindings bind,
+                               const char* precision, uint64_t seed) {
+  auto n = std::make_unique<Net>();
+  n->file = file;
+  gg::Diagnostics diags;
+  auto p = gg::load_grad(text, file, diags);
+  if (!p) FAIL("network does not load:\n" << diags.render() << "\n" << text);
+  n->program = std::move(*p);
+  gg::Program& prog = n->program;
+  std::vector<std::string> declared = prog.dims;
+  if (!bind.empty()) gg::bind_dims(prog, bind);
+  if (precision) prog.precision = std::string(precision) == "f64" ? gg::Precision::F64 : gg::Precision::F32;
+  gg::differentiate_and_optimize(prog, gg::PipelineOptions{});
+  n->eqs = gg::build_equations(prog);
+  gg::cpp::CppOptions o;
+  o.dim_args = declared;
+  o.bound = bind;
+  o.source = file;
+  n->api = gg::cpp::describe_cpp(prog, n->eqs, o);
+  n->files = gg::cpp::emit_cpp(prog, n->eqs, o);
+  for (const std::string& d : declared) n->dims[d] = bind.count(d) ? bind.at(d) : 3;
+  Rand r{seed};
+  for (const gg::Leaf& l : prog.leaves) {
+    if (l.kind == gg::LeafKind::Param) continue;
+    gg::Tensor t = gg::Tensor::zeros(gg::concrete(l.node->shape, n->dims));
+    for (double& x : t.data) x = r.next(0.1, 0.9);
+    n->values[l.name] = t;
+  }
+  n->values = gg::complete_params(prog, n->values, seed, n->dims);
+  return n;
+}
+
+std::vector<std::string> compilers() {
+  std::vector<std::string> out;
+  for (const char* c : {"g++", "clang++"})
+    if (fs::exists(std::string("/usr/bin/") + c)) out.push_back(c);
+  return out;
+}
+
+gg::cpp::ProcessResult compile(const std::string& compiler, const std::vector<std::string>& sources,
+                               const std::string& exe, const std::string& include_dir,
+                               const std::vector<std::string>& extra) {
+  std::vector<std::string> argv{compiler, "-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
+                                "-I" + gg::cpp::runtime_include_dir(), "-I" + include_dir};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.insert(argv.end(), sources.begin(), sources.end());
+  argv.push_back("-o");
+  argv.push_back(exe);
+  return gg::cpp::run_process(argv, fs::path(exe).parent_path().string());
+}
+
+std::vector<gg::cpp::DriverOutput> compile_and_run(const std::vector<Net*>& nets, const std::string& compiler,
+                                                   bool feed_params, const std::string& extra_flags) {
+  gg::cpp::TempDir dir("gradgen-e2e");
+  std::vector<gg::cpp::DriverCase> cases;
+  std::string unity;
+  for (Net* n : nets) {
+    gg::cpp::write_text(dir.file(n->files.base + ".hpp"), n->files.hpp);
+    gg::cpp::write_text(dir.file(n->files.base + ".cpp"), n->files.cpp);
+    gg::cpp::write_text(dir.file(n->files.base + ".h"), n->files.h);
+    unity += "#include \"" + n->files.base + ".cpp\"\n";
+    gg::cpp::DriverCase c{&n->api, {}, n->dims, 1, true};
+    for (const auto& [name, t] : n->values) {
+      const gg::Leaf* l = n->program.find_leaf(name);
+      if (l->kind == gg::LeafKind::Param && !feed_params) continue;
+      c.values[name] = t.data;
+    }
+    cases.push_back(c);
+  }
+  gg::cpp::write_text(dir.file("driver.cpp"), unity + gg::cpp::driver_source(cases));
+  std::vector<std::string> extra;
+  std::istringstream words(extra_flags);
+  for (std::string w; words >> w;) extra.push_back(w);
+  auto built = compile(compiler, {dir.file("driver.cpp")}, dir.file("driver"), dir.path(), extra);
+  if (built.exit_code != 0) {
+    for (Net* n : nets) UNSCOPED_INFO(n->file << ":\n" << n->files.cpp);
+    FAIL(compiler << " failed:\n" << built.err.substr(0, 6000));
+  }
+  auto ran = gg::cpp::run_process({dir.file("driver")}, dir.path());
+  REQUIRE(ran.exit_code == 0);
+  auto out = gg::cpp::parse_driver_output(ran.out);
+  REQUIRE(out.size() == nets.size());
+  return out;
+}
+
+gg::EvalResult interpret(const Net& n) { return gg::evaluate(n.program, n.values, n.program.precision); }
+
+namespace {
+
+void compare_tensor(const std::string& what, const std::vector<double>& got, const std::vector<double>& want,
+                    double tol) {
+  REQUIRE(got.size() == want.size());
+  double scale = 0;
+  for (double w : want) scale = std::max(scale, std::fabs(w));
+  for (size_t i = 0; i < got.size(); ++i) {
+    double a = got[i], b = want[i];
+    if (std::isnan(a) && std::isnan(b)) continue;
+    double err = std::fabs(a - b);
+    if (!(err <= tol * (std::fabs(a) + std::fabs(b)) + tol * scale))
+      FAIL(what << "[" << i << "]: compiled " << a << " vs interpreter " << b << " (tol " << tol << ")");
+  }
+}
+
+}  // namespace
+
+void compare(const Net& n, const gg::cpp::DriverOutput& got, const gg::EvalResult& want, double tol) {
+  INFO(n.file);
+  REQUIRE(got.status == 0);
+  compare_tensor("loss", {got.loss}, {want.loss}, tol);
+  for (const auto& [name, t] : want.outputs) {
+    REQUIRE(got.outputs.count(name));
+    compare_tensor("output " + name, got.outputs.at(name), t.data, tol);
+  }
+  for (const auto& [name, t] : want.grads) {
+    REQUIRE(got.grads.count(name));
+    compare_tensor("grad " + name, got.grads.at(name), t.data, tol);
+  }
+}
+
+}  // namespace e2e

@@ -135,7 +135,7 @@ int check_interp(const CheckRequest& req) {
   Values v = random_point(p, req.seed, dims);
   EvalResult r = evaluate(p, v, Precision::F64);
   std::string dim_text;
-  for (const auto& [d, size] : dims) dim_text += (dim_text.empty() ? ", " : " ") + d + "=" + std::to_string(size);
+  for (const auto& [d, size] : dims) dim_text += ", " + d + "=" + std::to_string(size);
   std::cout << "check " << p.name << " (interpreter, f64" << dim_text << ", seed " << req.seed
             << "): gradients vs central finite differences, h = 1e-6·max(1, |x|)\n";
   std::cout << "  loss " << p.loss_name << " = " << number_text(r.loss) << "\n";

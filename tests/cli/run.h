@@ -1,0 +1,91 @@
+// Runs the built gradgen binary (GG_GRADGEN_EXE) with an argv, no shell, capturing its exit
+// status, stdout and stderr; plus a scratch folder per test.
+#pragma once
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace gg::test {
+
+struct Result {
+  int status = -1;  // exit status; -1 if it did not exit normally (a crash)
+  std::string out, err;
+  double seconds = 0;
+};
+
+inline std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+inline void spit(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+
+/// A fresh empty folder under the build tree, removed at the end of the test.
+struct Scratch {
+  std::filesystem::path dir;
+  Scratch() {
+    static int counter = 0;
+    dir = std::filesystem::path(GG_BINARY_DIR) / "test_cli_tmp" /
+          (std::to_string(getpid()) + "_" + std::to_string(counter++));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+  }
+  ~Scratch() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  std::string path(const std::string& name) const { return (dir / name).string(); }
+  std::string write(const std::string& name, const std::string& text) const {
+    spit(path(name), text);
+    return path(name);
+  }
+};
+
+/// gradgen ARGS..., stdout and stderr to files in a private folder, then read back.
+inline Result gradgen(const std::vector<std::string>& args) {
+  Scratch s;
+  std::string out = s.path("stdout"), err = s.path("stderr");
+  std::vector<std::string> all{GG_GRADGEN_EXE};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  Result r;
+  auto start = std::chrono::steady_clock::now();
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) {
+    r.err = "posix_spawn failed";
+    return r;
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+inline std::string example(const std::string& name) { return std::string(GG_SOURCE_DIR) + "/examples/" + name; }
+
+}  // namespace gg::test

@@ -1,0 +1,331 @@
+// The gradgen command line, run as a separate process: every subcommand on the examples,
+// exit statuses 0/1/2/3, located errors, nothing written on error, JSON output whose
+// gradients match finite differences of the loss it reports, and determinism.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "run.h"
+
+using namespace gg::test;
+using json = nlohmann::json;
+
+namespace {
+
+const std::vector<std::string> kExamples{"seed", "classifier", "broadcast", "input_grad"};
+
+bool has(const std::string& text, const std::string& piece) { return text.find(piece) != std::string::npos; }
+
+// Runs `dot -Tsvg FILE` (no shell); true when Graphviz accepts the file.
+bool dot_accepts(const std::string& file) {
+  std::vector<std::string> args{"dot", "-Tsvg", "-o", "/dev/null", file};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawnp(&pid, "dot", nullptr, nullptr, argv.data(), environ) != 0) return false;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("version and help", "[cli]") {
+  Result v = gradgen({"--version"});
+  CHECK(v.status == 0);
+  CHECK(v.out == "gradgen 0.1.0\n");
+  Result h = gradgen({"--help"});
+  CHECK(h.status == 0);
+  for (const char* sub : {"explain", "graph", "check", "eval"}) {
+    CHECK(has(h.out, sub));
+    Result s = gradgen({sub, "--help"});
+    CHECK(s.status == 0);
+    CHECK(has(s.out, std::string("Usage: gradgen ") + sub));
+    CHECK(has(s.out, "NET.grad"));
+  }
+}
+
+TEST_CASE("usage errors exit 2", "[cli]") {
+  const std::string seed = example("seed.grad");
+  std::vector<std::vector<std::string>> cases{
+      {},                                                    // no subcommand
+      {"frobnicate"},                                        // unknown subcommand
+      {"explain"},                                           // missing NET.grad
+      {"explain", seed, "--format", "html"},                 // bad format
+      {"explain", seed, "--dump-after=nosuchpass"},          // unknown pass
+      {"explain", seed, "--nosuchflag"},                     // unknown flag
+      {"eval", seed, "--interp"},                            // missing --feed
+      {"eval", seed, "--feed", "x.json", "--precision", "f16", "--interp"},
+      {"check", seed, "--interp", "--bind", "n"},            // NAME=SIZE
+      {"check", seed, "--interp", "--bind", "n=0"},          // size must be positive
+      {"check", seed, "--interp", "--seed", "-x"},
+      {"graph", seed, "extra"},
+  };
+  for (const auto& args : cases) {
+    Result r = gradgen(args);
+    INFO("args: " << (args.empty() ? "(none)" : args[0]) << " ... " << r.err);
+    CHECK(r.status == 2);
+    CHECK(!r.err.empty());
+    CHECK(r.out.empty());
+  }
+  Result pass = gradgen({"explain", seed, "--dump-after=nosuchpass"});
+  CHECK(has(pass.err, "unknown pass 'nosuchpass'"));
+  CHECK(has(pass.err, "cse"));
+}
+
+TEST_CASE("explain prints the seed's equations in three formats", "[cli]") {
+  Result r = gradgen({"explain", example("seed.grad")});
+  REQUIRE(r.status == 0);
+  CHECK(r.err.empty());
+  for (const char* line : {"F1: z2 = X @ W1 + b1", "F2: a2 = sigmoid(z2)", "J = mse(z3, Y)",
+                           "dJ/dz3 = 2/n · (z3 − Y)", "dJ/dW2 = a2ᵀ @ dJ/dz3", "dJ/da2 = dJ/dz3 @ W2ᵀ",
+                           "dJ/dz2 = dJ/da2 ⊙ a2 ⊙ (1 − a2)", "dJ/dW1 = Xᵀ @ dJ/dz2", "dJ/dX = dJ/dz2 @ W1ᵀ",
+                           "dJ/db1 = sum(dJ/dz2, axis=0)", "dJ/db2 = sum(dJ/dz3, axis=0)"})
+    CHECK(has(r.out, line));
+  Result md = gradgen({"explain", example("seed.grad"), "--format", "markdown"});
+  CHECK(md.status == 0);
+  CHECK(has(md.out, "`dJ/dW2 = a2ᵀ @ dJ/dz3`"));
+  Result tex = gradgen({"explain", example("seed.grad"), "--format=latex"});
+  CHECK(tex.status == 0);
+  CHECK(has(tex.out, "\\begin{align*}"));
+  CHECK(has(tex.out, "\\frac{\\partial J}{\\partial W_2} &= a_2^\\top \\frac{\\partial J}{\\partial z_3}"));
+  Result dump = gradgen({"explain", example("seed.grad"), "--dump-after=cse"});
+  CHECK(dump.status == 0);
+  CHECK(has(dump.out, "after cse"));
+  CHECK(has(dump.out, "B1: dJ/dz3"));
+}
+
+TEST_CASE("every example explains, graphs and checks", "[cli]") {
+  for (const std::string& ex : kExamples) {
+    INFO(ex);
+    std::string grad = example(ex + ".grad");
+    Result e = gradgen({"explain", grad});
+    CHECK(e.status == 0);
+    CHECK(has(e.out, "B1: "));
+    Scratch s;
+    for (bool backward : {false, true}) {
+      std::vector<std::string> args{"graph", grad, "-o", s.path("g.dot")};
+      if (backward) args.push_back("--backward");
+      Result g = gradgen(args);
+      CHECK(g.status == 0);
+      CHECK(g.out.empty());
+      CHECK(dot_accepts(s.path("g.dot")));
+      CHECK(has(slurp(s.path("g.dot")), "cluster_backward") == backward);
+    }
+    Result c = gradgen({"check", grad, "--interp"});
+    CHECK(c.status == 0);
+    CHECK(has(c.out, "ok: all "));
+    CHECK(!has(c.out, "FAILED"));
+  }
+}
+
+TEST_CASE("graph prints to stdout without -o", "[cli]") {
+  Result g = gradgen({"graph", example("seed.grad"), "--backward"});
+  CHECK(g.status == 0);
+  CHECK(g.out.rfind("digraph \"seed\" {", 0) == 0);
+  CHECK(has(g.out, "B3: dJ/dW2 = a2ᵀ @ dJ/dz3"));
+  CHECK(has(g.out, "∂(a2 @ W2)/∂W2 = a2ᵀ"));
+}
+
+TEST_CASE("check binds dims and seeds the point", "[cli]") {
+  Result a = gradgen({"check", example("seed.grad"), "--interp", "--bind", "n=7", "--seed", "42"});
+  CHECK(a.status == 0);
+  CHECK(has(a.out, "n=7, seed 42"));
+  CHECK(has(a.out, "dJ/dX     [7, 2]  14 of 14"));
+  Result b = gradgen({"check", example("seed.grad"), "--interp", "--bind", "m=3"});
+  CHECK(b.status == 1);  // not a dim of the network: an input error
+  CHECK(has(b.err, "'m' is not a dim of network 'seed'"));
+}
+
+// A correct tool cannot be made to compute a wrong gradient, but it can be asked about a point
+// where the loss is not differentiable: relu(w − 1) at w = 1 has one-sided slopes 0 and 1, the
+// convention relu'(0) = 0 gives 0 and the central difference gives 1/2. check must say so.
+TEST_CASE("check exits 3 where gradient and finite differences disagree", "[cli]") {
+  Scratch s;
+  std::string kink = s.write("kink.grad",
+                             "network kink\nparam w[] init=constant(1)\nparam v[] init=constant(0.5)\n"
+                             "loss L = relu(w - 1) + square(v)\n");
+  Result r = gradgen({"check", kink, "--interp"});
+  CHECK(r.status == 3);
+  CHECK(has(r.out, "dL/dw"));
+  CHECK(has(r.out, "FAILED"));
+  CHECK(has(r.out, "dL/dw element 0: gradient 0, finite difference 0.4999"));  // 1/2 up to rounding
+  CHECK(std::regex_search(r.out, std::regex("dL/dv +\\[\\] +1 of 1 +\\S+ +ok")));  // the smooth one still agrees
+}
+
+TEST_CASE("eval prints one JSON object with every output and gradient", "[cli]") {
+  Result r = gradgen({"eval", example("seed.grad"), "--feed", example("seed.feed.json"), "--interp"});
+  REQUIRE(r.status == 0);
+  CHECK(r.err.empty());
+  json j = json::parse(r.out);
+  CHECK(j.size() == 3);
+  CHECK(j["loss"].is_number());
+  CHECK(j["outputs"]["yhat"].size() == 4);
+  CHECK(j["outputs"]["yhat"][0].size() == 1);
+  for (const char* g : {"W1", "b1", "W2", "b2", "X"}) CHECK(j["grads"].contains(g));
+  CHECK(j["grads"].size() == 5);
+  CHECK(j["grads"]["W1"].size() == 2);
+  CHECK(j["grads"]["W1"][0].size() == 3);
+  CHECK(j["grads"]["b1"].size() == 3);
+  CHECK(j["grads"]["X"].size() == 4);
+  // Spec order: loss, outputs, grads; params in declaration order, then grad inputs.
+  CHECK(r.out.find("\"loss\"") < r.out.find("\"outputs\""));
+  CHECK(r.out.find("\"W1\"") < r.out.find("\"b1\""));
+  CHECK(r.out.find("\"b2\"") < r.out.find("\"X\""));
+  // Numbers read back to the same double: printing them again gives the same text.
+  std::string again = j["loss"].dump();
+  CHECK(std::stod(again) == j["loss"].get<double>());
+}
+
+TEST_CASE("eval seeds missing params and honours --precision", "[cli]") {
+  std::vector<std::string> base{"eval", example("seed.grad"), "--feed", example("seed.feed.json"), "--interp"};
+  auto with = [&](std::vector<std::string> extra) {
+    auto a = base;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return gradgen(a);
+  };
+  Result s0 = with({}), s0b = with({"--seed", "0"}), s1 = with({"--seed", "1"});
+  CHECK(s0.out == s0b.out);
+  CHECK(s0.out != s1.out);
+  Result f64 = with({"--precision", "f64"});
+  REQUIRE(f64.status == 0);
+  double l32 = json::parse(s0.out)["loss"], l64 = json::parse(f64.out)["loss"];
+  CHECK(l32 != l64);                   // seed.grad is f32; f64 is not rounded to float
+  CHECK(std::fabs(l32 - l64) < 1e-6);  // ... but it is the same loss
+  CHECK(static_cast<double>(static_cast<float>(l32)) == l32);
+}
+
+// eval's gradients against central differences of eval's own loss: every param is fed, so
+// perturbing one element of the feed and re-running gives L(x ± h).
+TEST_CASE("eval gradients match finite differences of the loss", "[cli]") {
+  Scratch s;
+  json feed = json::parse(slurp(example("seed.feed.json")));
+  feed["W1"] = {{0.3, -0.2, 0.5}, {0.8, 0.1, -0.6}};
+  feed["b1"] = {0.1, -0.1, 0.05};
+  feed["W2"] = {{0.7}, {-0.4}, {0.2}};
+  feed["b2"] = {0.02};
+  auto run = [&](const json& f) {
+    std::string path = s.write("feed.json", f.dump());
+    Result r = gradgen({"eval", example("seed.grad"), "--feed", path, "--precision", "f64", "--interp"});
+    REQUIRE(r.status == 0);
+    return json::parse(r.out);
+  };
+  json base = run(feed);
+  const double h = 1e-6;
+  struct Probe {
+    std::string name;
+    std::vector<int> at;
+  };
+  for (const Probe& p : {Probe{"W1", {0, 2}}, Probe{"W1", {1, 0}}, Probe{"b1", {1}}, Probe{"W2", {2, 0}},
+                         Probe{"b2", {0}}, Probe{"X", {1, 1}}, Probe{"X", {3, 0}}}) {
+    auto elem = [&](json& j) -> json& { return p.at.size() == 1 ? j[p.name][p.at[0]] : j[p.name][p.at[0]][p.at[1]]; };
+    json up = feed, down = feed;
+    double x = elem(feed);
+    elem(up) = x + h;
+    elem(down) = x - h;
+    double fd = (run(up)["loss"].get<double>() - run(down)["loss"].get<double>()) / (2 * h);
+    json g = base["grads"];
+    double grad = p.at.size() == 1 ? g[p.name][p.at[0]].get<double>() : g[p.name][p.at[0]][p.at[1]].get<double>();
+    INFO(p.name << " at " << p.at[0]);
+    CHECK(grad == Approx(fd).epsilon(1e-6).margin(1e-8));
+  }
+}
+
+TEST_CASE("feed errors exit 1 naming the file and the tensor", "[cli]") {
+  Scratch s;
+  struct Case {
+    std::string feed, expect;
+  };
+  std::vector<Case> cases{
+      {R"({"Y": [[0], [1]]})", "'X'"},                                  // missing input
+      {R"({"X": [[0, 0, 0]], "Y": [[0]]})", "'X'"},                     // wrong shape
+      {R"({"X": [[0, "a"]], "Y": [[0]]})", "'X'[0][1]: expected a number"},
+      {R"({"X": [[0, 0], [1]], "Y": [[0], [1]]})", "'X'[1]: ragged array"},
+      {R"({"X": [[0, 0], [1, 1]], "Y": [[0], [1], [1]]})", "'Y'"},       // n = 2 vs n = 3
+      {R"({"X": [[0, 0]], "Y": [[0]], "Z": 1})", "'Z'"},                 // unknown name
+      {R"({"X": [[0, 0]], "Y": [[0]])", "invalid JSON: parse error at line 1"},
+      {R"([1, 2])", "expected one JSON object"},
+      {R"({"X": [], "Y": [[0]]})", "'X': an empty array"},
+      {R"({"X": [[0, 0]], "Y": [[0]], "b2": [true]})", "'b2'[0]: expected a number, got boolean"},
+  };
+  for (const Case& c : cases) {
+    std::string path = s.write("bad.feed.json", c.feed);
+    Result r = gradgen({"eval", example("seed.grad"), "--feed", path, "--interp"});
+    INFO(c.feed << "\n" << r.err);
+    CHECK(r.status == 1);
+    CHECK(r.out.empty());
+    CHECK(has(r.err, path));
+    CHECK(has(r.err, c.expect));
+  }
+  Result missing = gradgen({"eval", example("seed.grad"), "--feed", s.path("nope.json"), "--interp"});
+  CHECK(missing.status == 1);
+  CHECK(has(missing.err, "nope.json"));
+}
+
+// Every file of the front end's error corpus: exit 1 fast, located diagnostic on stderr,
+// nothing on stdout, and `graph -o` leaves no file behind.
+TEST_CASE("malformed networks exit 1 with a located error and write nothing", "[cli]") {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(std::string(GG_SOURCE_DIR) + "/tests/errors/corpus"))
+    if (e.path().extension() == ".grad") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  REQUIRE(files.size() >= 10);
+  Scratch s;
+  std::regex expect_re("^# expect: (\\d+:\\d+): ([^\\r\\n]*)");
+  for (const fs::path& f : files) {
+    INFO(f.filename().string());
+    std::smatch m;
+    std::string text = slurp(f.string());
+    std::string located = f.string() + ":";
+    if (std::regex_search(text, m, expect_re)) located += m[1].str() + ": error: " + m[2].str();
+    for (const char* sub : {"explain", "graph", "check", "eval"}) {
+      std::vector<std::string> args{sub, f.string()};
+      if (std::string(sub) == "graph") args.insert(args.end(), {"-o", s.path("out.dot")});
+      if (std::string(sub) == "eval") args.insert(args.end(), {"--feed", example("seed.feed.json")});
+      if (std::string(sub) == "eval" || std::string(sub) == "check") args.push_back("--interp");
+      Result r = gradgen(args);
+      INFO(sub << ": " << r.err);
+      CHECK(r.status == 1);
+      CHECK(r.out.empty());
+      CHECK(has(r.err, located));
+      CHECK(r.seconds < 1.0);
+    }
+    CHECK(!fs::exists(s.path("out.dot")));
+    CHECK(std::distance(fs::directory_iterator(s.dir), fs::directory_iterator()) == 0);  // no temp files
+  }
+  Result missing = gradgen({"explain", s.path("missing.grad")});
+  CHECK(missing.status == 1);
+  CHECK(has(missing.err, "missing.grad:1:1: error: cannot read"));
+}
+
+TEST_CASE("graph -o replaces the file only on success", "[cli]") {
+  Scratch s;
+  std::string out = s.write("g.dot", "old contents\n");
+  std::string bad = s.write("bad.grad", "network b\ninput X[2\n");
+  CHECK(gradgen({"graph", bad, "-o", out}).status == 1);
+  CHECK(slurp(out) == "old contents\n");
+  CHECK(gradgen({"graph", example("seed.grad"), "-o", out}).status == 0);
+  CHECK(slurp(out).rfind("digraph", 0) == 0);
+  Result nodir = gradgen({"graph", example("seed.grad"), "-o", s.path("no/such/dir/g.dot")});
+  CHECK(nodir.status == 1);
+  CHECK(has(nodir.err, "cannot write"));
+}
+
+TEST_CASE("output is deterministic", "[cli]") {
+  std::vector<std::vector<std::string>> runs{
+      {"explain", example("classifier.grad"), "--format", "latex"},
+      {"graph", example("broadcast.grad"), "--backward"},
+      {"eval", example("classifier.grad"), "--feed", example("classifier.feed.json"), "--interp"},
+      {"check", example("input_grad.grad"), "--interp", "--seed", "3"},
+  };
+  for (const auto& args : runs) {
+    Result a = gradgen(args), b = gradgen(args);
+    INFO(args[0]);
+    CHECK(a.status == 0);
+    CHECK(a.out == b.out);
+    CHECK(a.err == b.err);
+  }
+}

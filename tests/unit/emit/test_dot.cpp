@@ -32,6 +32,7 @@ int run_dot(const std::string& text) {
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 0, in.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
   char arg0[] = "dot", arg1[] = "-Tsvg";
   char* argv[] = {arg0, arg1, nullptr};
   pid_t pid = 0;

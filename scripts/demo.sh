@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `make demo`: a short tour of gradgen on the seed [2, 3, 1] network.
+# Usage: scripts/demo.sh PATH/TO/gradgen
+set -euo pipefail
+gradgen="$(realpath "${1:?usage: scripts/demo.sh PATH/TO/gradgen}")"
+cd "$(dirname "$0")/.."
+
+step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; "${@:2}"; }
+
+step "the network" cat examples/seed.grad
+step "forward and backward equations" "$gradgen" explain examples/seed.grad
+step "loss, output and gradients on XOR (reference interpreter)" \
+  "$gradgen" eval examples/seed.grad --feed examples/seed.feed.json --interp
+step "every gradient against finite differences" "$gradgen" check examples/seed.grad --interp
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+step "the graph with its backward equations, as DOT" "$gradgen" graph examples/seed.grad --backward -o "$out/seed.dot"
+if command -v dot >/dev/null; then
+  dot -Tsvg "$out/seed.dot" -o "$out/seed.svg"
+  echo "rendered $(wc -c < "$out/seed.svg") bytes of SVG (try: gradgen graph examples/seed.grad --backward | dot -Tsvg > seed.svg)"
+fi

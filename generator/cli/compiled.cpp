@@ -1,19 +1,162 @@
-// Placeholder for compiled mode until the C++ code generator plugs in here: it says so
-// plainly (a usage error) rather than silently falling back to the interpreter.
+// Compiled mode of `eval` and `check` (the default): generate the network's C++ into a private
+// temporary directory, write a driver main(), compile both with $CXX (argv, no shell), run the
+// program, read its results back, and remove the directory on every path.
 #include "cli/compiled.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <gradgen/init.hpp>
+#include <iostream>
+
 #include "cli/common.h"
+#include "cli/eval_json.h"
+#include "cli/feed.h"
+#include "cli/generate.h"
+#include "emit/cpp_build.h"
+#include "emit/cpp_driver.h"
+#include "interp/interpreter.h"
+#include "support/error.h"
 
 namespace gg::cli {
+namespace {
 
-int eval_compiled(const EvalRequest&) {
-  throw UsageError("eval without --interp needs compiled mode, which this build of gradgen does not have yet; "
-                   "use --interp");
+// Builds and runs `c` for the generated network `g`; returns its one result.
+cpp::DriverOutput run_compiled(const GeneratedCode& g, const cpp::DriverCase& c) {
+  cpp::TempDir dir("gradgen-eval");
+  const cpp::CppFiles& f = g.files;
+  cpp::write_text(dir.file(f.base + ".hpp"), f.hpp);
+  cpp::write_text(dir.file(f.base + ".cpp"), f.cpp);
+  cpp::write_text(dir.file(f.base + ".h"), f.h);
+  cpp::write_text(dir.file("driver.cpp"), cpp::driver_source({c}));
+  std::vector<std::string> argv = cpp::cxx_command();
+  for (const char* a : {"-std=c++17", "-O1"}) argv.push_back(a);
+  argv.push_back("-I" + cpp::runtime_include_dir());
+  argv.push_back("-I" + dir.path());
+  argv.push_back(dir.file("driver.cpp"));
+  argv.push_back(dir.file(f.base + ".cpp"));
+  argv.push_back("-o");
+  argv.push_back(dir.file("driver"));
+  cpp::ProcessResult built = cpp::run_process(argv, dir.path());
+  if (built.exit_code < 0)
+    throw InputError("cannot run the C++ compiler '" + argv[0] + "' (set $CXX, or use --interp)");
+  if (built.exit_code != 0)
+    throw InternalError("the generated code did not compile with '" + argv[0] + "':\n" + built.err.substr(0, 4000));
+  cpp::ProcessResult ran = cpp::run_process({dir.file("driver")}, dir.path());
+  if (ran.exit_code != 0) throw InternalError("the compiled network exited with status " + std::to_string(ran.exit_code));
+  std::vector<cpp::DriverOutput> out = cpp::parse_driver_output(ran.out);
+  if (out.size() != 1) throw InternalError("the compiled network printed no result");
+  if (out[0].status != 0)
+    throw InternalError("the compiled network returned status " + std::to_string(out[0].status));
+  return out[0];
 }
 
-int check_compiled(const CheckRequest&) {
-  throw UsageError("check without --interp needs compiled mode, which this build of gradgen does not have yet; "
-                   "use --interp");
+Tensor as_tensor(const Shape& s, const DimBindings& dims, std::vector<double> data) {
+  return Tensor{concrete(s, dims), std::move(data)};
+}
+
+EvalResult to_result(const GeneratedCode& g, const cpp::DriverOutput& o, const DimBindings& dims) {
+  EvalResult r;
+  r.loss = o.loss;
+  r.dims = dims;
+  for (const cpp::ApiTensor& t : g.api.outputs) r.outputs[t.name] = as_tensor(t.shape, dims, o.outputs.at(t.name));
+  for (const cpp::ApiTensor& t : g.api.params) r.grads[t.name] = as_tensor(t.shape, dims, o.grads.at(t.name));
+  for (const cpp::ApiTensor& t : g.api.grad_inputs) r.grads[t.name] = as_tensor(t.shape, dims, o.grads.at(t.name));
+  return r;
+}
+
+cpp::DriverCase make_case(const GeneratedCode& g, const Values& fed, const DimBindings& dims, uint64_t seed) {
+  cpp::DriverCase c{&g.api, {}, {}, seed, true};
+  for (const auto& [name, t] : fed) c.values[name] = t.data;
+  for (const std::string& d : g.api.dims) c.dims[d] = dims.at(d);
+  return c;
+}
+
+}  // namespace
+
+int eval_compiled(const EvalRequest& r) {
+  GeneratedCode g = generate_code(GenerateRequest{r.network, {}, r.precision, ""});
+  Values fed = read_feed(r.feed);
+  DimBindings dims;
+  try {
+    dims = infer_dims(g.program, fed);
+  } catch (const InputError& e) {
+    throw InputError(r.feed + ": " + e.what());
+  }
+  complete_params(g.program, fed, r.seed, dims);  // reports a bad init= like the interpreter does
+  cpp::DriverOutput out = run_compiled(g, make_case(g, fed, dims, r.seed));
+  std::cout << eval_json(g.program, to_result(g, out, dims));
+  return kOk;
+}
+
+namespace {
+
+constexpr int64_t kDefaultDim = 4;  // as `check --interp`: unbound dims are 4
+constexpr double kRelTol = 1e-4, kAbsTol = 1e-6;
+
+// Central difference of the loss along element i of `name`, in f64 by the interpreter.
+double central_difference(const Program& p, Values& v, const DimBindings& dims, const std::string& name, size_t i) {
+  double& x = v.at(name).data[i];
+  double x0 = x, h = 1e-6 * std::max(1.0, std::fabs(x0));
+  x = x0 + h;
+  double up = Interpreter(v, dims, Precision::F64).eval(p.loss).data.at(0);
+  x = x0 - h;
+  double down = Interpreter(v, dims, Precision::F64).eval(p.loss).data.at(0);
+  x = x0;
+  return (up - down) / (2 * h);
+}
+
+}  // namespace
+
+int check_compiled(const CheckRequest& req) {
+  GeneratedCode g = generate_code(GenerateRequest{req.network, req.bind, Precision::F64, ""});
+  const Program& p = g.program;
+  DimBindings dims;
+  for (const std::string& d : g.api.dims) dims[d] = req.bind.count(d) ? req.bind.at(d) : kDefaultDim;
+  Values v = init_params(p, req.seed, dims);
+  Values fed;
+  for (const Leaf& l : p.leaves) {
+    if (l.kind == LeafKind::Param) continue;
+    Tensor t = Tensor::zeros(concrete(l.node->shape, dims));
+    rt::Rng rng(req.seed, "check:" + l.name);
+    for (double& x : t.data) x = rng.uniform(0.1, 1.0);
+    v[l.name] = fed[l.name] = t;
+  }
+  cpp::DriverOutput out = run_compiled(g, make_case(g, fed, dims, req.seed));
+  std::cout << "check " << p.name << " (compiled, f64, seed " << req.seed
+            << "): gradients vs central finite differences, h = 1e-6·max(1, |x|)\n";
+  std::cout << "  loss " << p.loss_name << " = " << number_text(out.loss) << "\n";
+  size_t failed = 0, total = 0;
+  std::vector<std::string> names;
+  for (const cpp::ApiTensor& t : g.api.params) names.push_back(t.name);
+  for (const cpp::ApiTensor& t : g.api.grad_inputs) names.push_back(t.name);
+  for (const std::string& name : names) {
+    const std::vector<double>& grad = out.grads.at(name);
+    ++total;
+    double max_err = 0;
+    std::string failure;
+    size_t stride = std::max<size_t>(1, grad.size() / 50);  // at most ~50 elements per tensor
+    for (size_t i = 0; i < grad.size(); i += stride) {
+      double fd = central_difference(p, v, dims, name, i);
+      double err = std::fabs(grad[i] - fd);
+      max_err = std::max(max_err, err);
+      if (!(err <= kRelTol * std::max(std::fabs(grad[i]), std::fabs(fd)) + kAbsTol * std::max(1.0, std::fabs(out.loss))) &&
+          failure.empty())
+        failure = "element " + std::to_string(i) + ": gradient " + number_text(grad[i]) + ", finite difference " +
+                  number_text(fd);
+    }
+    char err_text[32];
+    std::snprintf(err_text, sizeof err_text, "%.1e", max_err);
+    std::cout << "  d" << p.loss_name << "/d" << name << "  max |error| " << err_text << "  "
+              << (failure.empty() ? "ok" : "FAILED " + failure) << "\n";
+    failed += !failure.empty();
+  }
+  if (failed) {
+    std::cout << "FAILED: " << failed << " of " << total << " gradients disagree with finite differences\n";
+    return kCheckFailed;
+  }
+  std::cout << "ok: all " << total << " gradients agree with finite differences\n";
+  return kOk;
 }
 
 }  // namespace gg::cli

@@ -13,6 +13,9 @@
 #include <iostream>
 
 #include "frontend/grad/load.h"
+#ifdef GRADGEN_HAVE_CLANG
+#include "frontend/clang/load_cpp.h"
+#endif
 #include "passes/pipeline.h"
 #include "support/diagnostics.h"
 #include "support/error.h"
@@ -20,6 +23,16 @@
 namespace gg::cli {
 
 Program load_network(const std::string& path) {
+#ifdef GRADGEN_HAVE_CLANG
+  if (is_cpp_file(path)) {  // the C++ front end (frontend/clang) lowers annotated functions
+    Diagnostics cpp_diags;
+    std::string rendered;
+    std::optional<Program> p = load_cpp_network(path, command_line_cpp_options(), cpp_diags, rendered);
+    std::cerr << rendered;
+    if (!p) throw Reported{kInputError};
+    return std::move(*p);
+  }
+#endif
   Diagnostics diags;
   std::optional<Program> p = load_grad_file(path, diags);
   if (!p || diags.has_errors()) {

@@ -8,6 +8,9 @@
 #include "cli/generate.h"
 #include "support/error.h"
 #include "support/version.h"
+#ifdef GRADGEN_HAVE_CLANG
+#include "frontend/clang/load_cpp.h"
+#endif
 
 namespace gg::cli {
 namespace {
@@ -18,6 +21,15 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   // One line per subcommand; each lives in its own file.
   std::vector<Subcommand> subs{add_generate(app), add_explain(app), add_graph(app), add_check(app), add_eval(app)};
+#ifdef GRADGEN_HAVE_CLANG
+  // `gradgen explain model.cpp -- -DN=4`: what follows `--` goes to Clang (C++ inputs).
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--") {
+      command_line_cpp_options().clang_args.assign(argv + i + 1, argv + argc);
+      argc = i;
+      break;
+    }
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -362,3 +362,28 @@ std::optional<std::vector<Program>> load_cpp_file(const std::string& path, const
 }
 
 }  // namespace gg
+
+namespace gg {
+
+CppOptions& command_line_cpp_options() {
+  static CppOptions options;
+  return options;
+}
+
+std::optional<Program> load_cpp_network(const std::string& path, const CppOptions& options, Diagnostics& diags,
+                                        std::string& rendered) {
+  auto ps = load_cpp_file(path, options, diags, rendered);
+  if (!ps) return std::nullopt;
+  if (ps->size() != 1) {
+    std::string names;
+    for (const Program& p : *ps) names += (names.empty() ? "" : ", ") + p.name;
+    std::string msg = "several functions are marked GRADGEN_DIFFERENTIATE (" + names +
+                      "); this command differentiates one function per file";
+    diags.error(SourceLoc{path, 0, 0}, msg);
+    rendered += path + ": error: " + msg + "\n";
+    return std::nullopt;
+  }
+  return std::move(ps->front());
+}
+
+}  // namespace gg

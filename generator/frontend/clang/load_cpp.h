@@ -34,3 +34,16 @@ std::optional<std::vector<Program>> load_cpp(const std::string& text, const std:
                                              const CppOptions& options, Diagnostics& diags, std::string& rendered);
 
 }  // namespace gg
+
+namespace gg {
+
+/// The options the command line uses for C++ inputs; main() fills clang_args from the
+/// arguments after `--` (`gradgen explain model.cpp -- -DN=4`).
+CppOptions& command_line_cpp_options();
+
+/// The one Program of a C++ file for the subcommands that take one network: the file must
+/// mark exactly one function (or options.function must name one); else an error like load_cpp_file's.
+std::optional<Program> load_cpp_network(const std::string& path, const CppOptions& options, Diagnostics& diags,
+                                        std::string& rendered);
+
+}  // namespace gg

@@ -38,6 +38,8 @@ struct Rand {
 
 }  // namespace
 
+std::unique_ptr<Net> finish(std::unique_ptr<Net> n, gg::DimBindings bind, const char* precision, uint64_t seed);
+
 std::unique_ptr<Net> build_net(const std::string& text, const std::string& file, gg::DimBindings bind,
                                const char* precision, uint64_t seed) {
   auto n = std::make_unique<Net>();
@@ -46,7 +48,19 @@ std::unique_ptr<Net> build_net(const std::string& text, const std::string& file,
   auto p = gg::load_grad(text, file, diags);
   if (!p) FAIL("network does not load:\n" << diags.render() << "\n" << text);
   n->program = std::move(*p);
+  return finish(std::move(n), bind, precision, seed);
+}
+
+std::unique_ptr<Net> build_net(gg::Program program, const char* precision, uint64_t seed) {
+  auto n = std::make_unique<Net>();
+  n->file = program.source_file;
+  n->program = std::move(program);
+  return finish(std::move(n), {}, precision, seed);
+}
+
+std::unique_ptr<Net> finish(std::unique_ptr<Net> n, gg::DimBindings bind, const char* precision, uint64_t seed) {
   gg::Program& prog = n->program;
+  const std::string& file = n->file;
   std::vector<std::string> declared = prog.dims;
   if (!bind.empty()) gg::bind_dims(prog, bind);
   if (precision) prog.precision = std::string(precision) == "f64" ? gg::Precision::F64 : gg::Precision::F32;

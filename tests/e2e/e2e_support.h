@@ -30,6 +30,9 @@ struct Net {
 std::unique_ptr<Net> build_net(const std::string& text, const std::string& file, gg::DimBindings bind = {},
                                const char* precision = nullptr, uint64_t seed = 1);
 
+/// The same for a Program built by hand (names the front end would reject, e.g. C++ keywords).
+std::unique_ptr<Net> build_net(gg::Program program, const char* precision = nullptr, uint64_t seed = 1);
+
 /// Generates every net into `dir`, writes a unity translation unit including all their .cpp
 /// files plus a driver, compiles it with `compiler` and runs it. `feed_params`: pass the
 /// params explicitly (else the driver initialises them with `seed`). REQUIREs success.

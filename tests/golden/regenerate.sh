@@ -22,3 +22,8 @@ for grad in examples/*.grad; do
   "$gradgen" graph "$grad" --backward -o "$here/graph_${name}_backward.dot"
 done
 echo "regenerated explain_* and graph_* goldens in tests/golden"
+
+# generate: the C++ for the seed network (banner names seed.grad as given), as golden/cpp_seed.*.
+tmp="$(mktemp -d)"; (cd examples && "$gradgen" generate seed.grad -o "$tmp")
+for ext in hpp cpp h; do cp "$tmp/seed.$ext" "$here/cpp_seed.$ext"; done; rm -rf "$tmp"
+echo "regenerated cpp_seed.* goldens in tests/golden"

@@ -1,0 +1,55 @@
+# gradgen_add_network(<target> <file.grad> [BIND n=4 ...] [PRECISION f32|f64] [NAMESPACE ns])
+#
+# Creates a static library <target> from the C++ that `gradgen generate` writes for the
+# network at build time (NAME.hpp, NAME.cpp, NAME.h under the build tree, on the target's
+# include path). The sources regenerate when the .grad file or the gradgen executable changes.
+# Works with find_package(gradgen) (imported gradgen::gradgen) and inside gradgen's own tree.
+include_guard(GLOBAL)
+
+function(gradgen_add_network target grad)
+  cmake_parse_arguments(GG "" "PRECISION;NAMESPACE" "BIND" ${ARGN})
+  if(GG_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "gradgen_add_network: unexpected arguments ${GG_UNPARSED_ARGUMENTS}")
+  endif()
+  if(TARGET gradgen::gradgen)
+    set(exe gradgen::gradgen)
+  elseif(TARGET gradgen)
+    set(exe gradgen)
+  else()
+    message(FATAL_ERROR "gradgen_add_network: no gradgen executable (find_package(gradgen) first)")
+  endif()
+  get_filename_component(src "${grad}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  # The generated files are named after the `network NAME` statement.
+  file(STRINGS "${src}" lines REGEX "^[ \t]*network[ \t]+[A-Za-z_][A-Za-z0-9_]*")
+  if(NOT lines)
+    message(FATAL_ERROR "gradgen_add_network: no 'network NAME' line in ${src}")
+  endif()
+  list(GET lines 0 line)
+  string(REGEX REPLACE "^[ \t]*network[ \t]+([A-Za-z_][A-Za-z0-9_]*).*" "\\1" name "${line}")
+  set(out "${CMAKE_CURRENT_BINARY_DIR}/gradgen_${target}")
+  set(args "")
+  foreach(b IN LISTS GG_BIND)
+    list(APPEND args --bind ${b})
+  endforeach()
+  if(GG_PRECISION)
+    list(APPEND args --precision ${GG_PRECISION})
+  endif()
+  if(GG_NAMESPACE)
+    list(APPEND args --namespace ${GG_NAMESPACE})
+  endif()
+  get_filename_component(grad_name "${src}" NAME)
+  get_filename_component(grad_dir "${src}" DIRECTORY)
+  add_custom_command(
+    OUTPUT "${out}/${name}.hpp" "${out}/${name}.cpp" "${out}/${name}.h"
+    COMMAND "${CMAKE_COMMAND}" -E make_directory "${out}"
+    COMMAND $<TARGET_FILE:${exe}> generate "${grad_name}" -o "${out}" ${args}
+    WORKING_DIRECTORY "${grad_dir}"
+    DEPENDS "${src}" ${exe} $<TARGET_FILE:${exe}>
+    COMMENT "gradgen: generating C++ for ${grad_name}"
+    VERBATIM)
+  add_library(${target} STATIC "${out}/${name}.cpp" "${out}/${name}.hpp" "${out}/${name}.h")
+  target_include_directories(${target} PUBLIC "${out}")
+  target_link_libraries(${target} PUBLIC gradgen::runtime)
+  target_compile_features(${target} PUBLIC cxx_std_17)
+  set_target_properties(${target} PROPERTIES LINKER_LANGUAGE CXX)
+endfunction()

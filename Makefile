@@ -34,7 +34,7 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 demo: build
 	@bash scripts/demo.sh $(BUILD)/gradgen
 
-# Installs libtorch/OpenBLAS/Google Benchmark if missing, builds gradgen and the bench in their
+# Installs libtorch/OpenBLAS if missing, builds gradgen and the bench in their
 # own Release dir (networks generated there by that gradgen), runs it with OPENBLAS_* unset.
 BENCH_BUILD ?= build-bench
 bench: deps

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages `make bench` needs (libtorch, OpenBLAS, Google Benchmark,
-# pkg-config). Idempotent: installs only what is missing; `make test` never runs this.
+# Installs the Debian 12 packages `make bench` needs (libtorch, OpenBLAS, pkg-config).
+# Idempotent: installs only what is missing; `make test` never runs this.
 set -euo pipefail
 
-packages=(libtorch-dev libopenblas-dev libbenchmark-dev pkg-config)
+packages=(libtorch-dev libopenblas-dev pkg-config)
 
 missing=()
 for p in "${packages[@]}"; do

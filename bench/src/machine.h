@@ -5,7 +5,8 @@
 
 namespace bench {
 
-/// Best-of-`trials` fp32 throughput of a register-blocked FMA loop on `threads` threads, GFLOP/s.
+/// Best-of-`trials` fp32 throughput of a register-blocked FMA loop on `threads` threads, GFLOP/s
+/// (per-thread CPU time, so other processes on the machine do not lower it).
 double measure_fp32_peak(int threads, int trials);
 /// The SIMD width the peak loop was compiled for, e.g. "AVX-512".
 const char* peak_isa();

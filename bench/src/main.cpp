@@ -25,7 +25,8 @@ namespace {
 struct Options {
   int reps = 15;               // timed repetitions per implementation; the median is reported
   double rep_seconds = 0.02;   // each repetition runs enough steps to last about this long
-  int check_steps = 5;         // steps whose losses must agree before anything is timed
+  double max_seconds = 5;      // per implementation: fewer repetitions (at least 3) past this
+  int check_steps = 3;         // steps whose losses must agree before anything is timed
   int peak_trials = 5;
   std::vector<int> threads{1, 2};
   std::string only;            // comma-separated workload ids; empty = all
@@ -60,7 +61,7 @@ Options parse(int argc, char** argv) {
       return argv[++i];
     };
     try {
-      if (a == "--quick") o.reps = 5, o.rep_seconds = 0.005, o.peak_trials = 2;
+      if (a == "--quick") o.reps = 5, o.rep_seconds = 0.005, o.peak_trials = 2, o.max_seconds = 1;
       else if (a == "--reps") o.reps = std::max(1, std::stoi(value()));
       else if (a == "--rep-ms") o.rep_seconds = std::max(0.1, std::stod(value())) / 1000;
       else if (a == "--threads") o.threads = parse_ints(value());
@@ -80,8 +81,14 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// Median seconds per step: warm up while sizing the inner loop, then `reps` timed repetitions.
-double time_step(Impl& impl, const Options& o) {
+struct Timing {
+  double seconds;  // median per step
+  int reps;        // repetitions it is the median of
+};
+
+// Warms up while sizing the inner loop, then times `reps` repetitions (fewer, but at least 3,
+// when they would take more than max_seconds: a slow implementation must not stall the run).
+Timing time_step(Impl& impl, const Options& o) {
   long n = 1;
   double t = 0;
   for (;;) {
@@ -91,15 +98,17 @@ double time_step(Impl& impl, const Options& o) {
     if (t >= o.rep_seconds / 4 || n >= (1L << 26)) break;
     n *= 4;
   }
-  const long inner = std::max(1L, std::lround(o.rep_seconds / (t / n)));
+  const double per_step = t / static_cast<double>(n);
+  const long inner = std::max(1L, std::lround(o.rep_seconds / per_step));
+  const int reps = std::clamp(static_cast<int>(o.max_seconds / (per_step * inner)), std::min(3, o.reps), o.reps);
   std::vector<double> samples;
-  for (int r = 0; r < o.reps; ++r) {
+  for (int r = 0; r < reps; ++r) {
     const auto t0 = Clock::now();
     for (long i = 0; i < inner; ++i) impl.step();
-    samples.push_back(seconds_since(t0) / inner);
+    samples.push_back(seconds_since(t0) / static_cast<double>(inner));
   }
   std::sort(samples.begin(), samples.end());
-  return samples[samples.size() / 2];
+  return {samples[samples.size() / 2], reps};
 }
 
 // The heap footprint of one implementation, independent of what the others hold: what it keeps
@@ -123,29 +132,35 @@ long long transient_peak(F&& f) {
 std::vector<ImplSpec> specs_for(const Problem& p) {
   std::vector<ImplSpec> s = gradgen_impls(p);
   if (p.id == "W1")
-    s.push_back({"hand-written (specialised, B=" + std::to_string(p.batch) + ")", false, false, make_hand_w1});
-  s.push_back({p.id == "W1" ? "OpenBLAS sgemm" : "hand-written OpenBLAS sgemm", false, true, make_blas_mlp});
+    s.push_back({"hand-written, specialised B=" + std::to_string(p.batch), false, false, make_hand_w1});
+  s.push_back({p.id == "W1" ? "OpenBLAS sgemm" : "hand-written + OpenBLAS sgemm", false, true, make_blas_mlp});
   s.push_back({"libtorch " + torch_version(), false, true, make_torch_mlp});
   return s;
 }
 
-void check_losses(const Problem& p, int threads, const std::vector<Entry>& es) {
-  // f32 sums in different orders: agreement to ~1e-4 relative after a few SGD steps.
-  const double rtol = 2e-4, atol = 1e-6;
+// Largest relative difference between two loss sequences.
+double loss_diff(const std::vector<double>& a, const std::vector<double>& b) {
+  double d = 0;
+  for (size_t s = 0; s < a.size() && s < b.size(); ++s)
+    d = std::max(d, std::fabs(a[s] - b[s]) / std::max({std::fabs(a[s]), std::fabs(b[s]), 1e-30}));
+  return std::isnan(d) ? INFINITY : d;
+}
+
+// Every implementation's losses must match the first baseline's, step by step, before
+// anything is timed: f32 sums in different orders agree to ~1e-5 after a few SGD steps.
+const Entry& check_losses(const Problem& p, int threads, const std::vector<Entry>& es) {
+  constexpr double kRtol = 2e-4;
   const Entry& ref = *std::find_if(es.begin(), es.end(), [](const Entry& e) { return !e.spec.gradgen; });
   bool ok = true;
   for (const Entry& e : es)
-    for (size_t s = 0; s < e.losses.size(); ++s) {
-      const double a = e.losses[s], b = ref.losses[s];
-      if (!(std::fabs(a - b) <= rtol * std::max(std::fabs(a), std::fabs(b)) + atol)) ok = false;
-    }
-  if (ok) return;
-  std::fprintf(stderr, "\ngradgen_bench: LOSS MISMATCH on %s batch %d (%d thread%s); reference: %s\n",
-               p.id.c_str(), p.batch, threads, threads > 1 ? "s" : "", ref.spec.name.c_str());
+    ok = ok && e.losses.size() == ref.losses.size() && loss_diff(e.losses, ref.losses) <= kRtol;
+  if (ok) return ref;
+  std::fprintf(stderr, "\ngradgen_bench: LOSS MISMATCH on %s batch %d (%d thread%s): relative tolerance %g, "
+               "reference %s\n", p.id.c_str(), p.batch, threads, threads > 1 ? "s" : "", kRtol, ref.spec.name.c_str());
   for (const Entry& e : es) {
     std::fprintf(stderr, "  %-40s", e.spec.name.c_str());
     for (double l : e.losses) std::fprintf(stderr, " %.9g", l);
-    std::fprintf(stderr, "\n");
+    std::fprintf(stderr, "  (max rel diff %.3g)\n", loss_diff(e.losses, ref.losses));
   }
   std::exit(1);
 }
@@ -169,14 +184,15 @@ void run_group(const Problem& p, int threads, const Options& o, Report& rep) {
       }
     });
   }
-  check_losses(p, threads, es);
+  const Entry& ref = check_losses(p, threads, es);
   for (Entry& e : es) {
     e.impl->activate();
-    double sec = 0;
-    e.heap_steps = std::max(e.heap_steps, transient_peak([&] { sec = time_step(*e.impl, o); }));
-    rep.add(Result(p, threads, e.spec.name, e.spec.gradgen, sec, e.heap(), e.losses));
+    Timing tm{};
+    e.heap_steps = std::max(e.heap_steps, transient_peak([&] { tm = time_step(*e.impl, o); }));
+    rep.add(Result(p, threads, e.spec.name, e.spec.gradgen, tm.seconds, tm.reps, e.heap(), e.losses,
+                   loss_diff(e.losses, ref.losses)));
     std::fprintf(stderr, "  %s b=%d t=%d %-40s %s\n", p.id.c_str(), p.batch, threads, e.spec.name.c_str(),
-                 format_time(sec).c_str());
+                 format_time(tm.seconds).c_str());
   }
 }
 
@@ -193,7 +209,8 @@ int main(int argc, char** argv) {
 
   Report rep;
   rep.machine = describe_machine();
-  rep.reps = std::to_string(o.reps) + " repetitions of ~" + format_time(o.rep_seconds) + " each";
+  rep.reps = std::to_string(o.reps) + " repetitions of >= " + format_time(o.rep_seconds) + " (fewer, at least 3, where they would take over " +
+             format_time(o.max_seconds) + ": column reps)";
   std::fprintf(stderr, "gradgen_bench: measuring fp32 peak...\n");
   for (int t : o.threads) rep.peak[t] = measure_fp32_peak(t, o.peak_trials);
   torch_warm_up();

@@ -18,10 +18,13 @@ struct Result {
   std::string impl;
   bool gradgen = false;
   double seconds = 0;     // median per step
+  int reps = 0;           // repetitions the median is taken over
   long long heap = 0;     // bytes
   std::vector<double> losses;
+  double loss_diff = 0;  // largest relative difference from the reference baseline's losses
 
-  Result(const Problem& p, int t, std::string name, bool gg, double sec, long long h, std::vector<double> l);
+  Result(const Problem& p, int t, std::string name, bool gg, double sec, int reps, long long h,
+         std::vector<double> l, double diff);
 };
 
 struct Report {

@@ -1,0 +1,122 @@
+// The gradgen column: adapters from the generated C++ API (NAME.hpp: Params, Grads, OptState,
+// workspace_size, loss_and_grad, step) to the bench's Impl, one per generated variant.
+// A gradgen step is loss_and_grad followed by step, on a heap workspace sized once.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+#include "impl.h"
+#include "w1/bench_w1.hpp"
+#include "w1_b4/bench_w1_b4.hpp"
+#include "w1_b64/bench_w1_b64.hpp"
+#include "w2/bench_w2.hpp"
+#include "w2_b64/bench_w2_b64.hpp"
+#include "w3/bench_w3.hpp"
+#include "w3_b256/bench_w3_b256.hpp"
+
+namespace bench {
+namespace {
+
+// workspace_size takes the dims left symbolic: (n) without --bind, () with it.
+template <class F>
+std::size_t workspace_scalars(F f, int64_t n) {
+  if constexpr (std::is_invocable_v<F, int64_t>)
+    return f(n);
+  else
+    return f();
+}
+
+// One generated variant; A is the traits struct GG_VARIANT(namespace) writes below, since a
+// namespace cannot be a template argument.
+template <class A>
+class GradgenStep final : public Impl {
+  using Params = typename A::Params;
+  using Grads = typename A::Grads;
+  using OptState = typename A::OptState;
+
+ public:
+  explicit GradgenStep(const Problem& p)
+      : p_(p), params_(std::make_unique<Params>()), grads_(std::make_unique<Grads>()),
+        state_(std::make_unique<OptState>()), ws_(A::workspace(p.batch)) {
+    // Params is one flat array in declaration order: W1, b1, W2, b2, ... as in bench/networks.
+    std::size_t at = 0;
+    for (int l = 0; l < p.layers(); ++l)
+      for (const auto* v : {&p.W[l], &p.b[l]}) {
+        if (at + v->size() > Params::size()) throw std::logic_error(A::name() + ": Params smaller than the network");
+        std::memcpy(params_->data() + at, v->data(), v->size() * sizeof(float));
+        at += v->size();
+      }
+    if (at != Params::size()) throw std::logic_error(A::name() + ": Params larger than the network");
+  }
+
+  void step() override {
+    int s = A::loss_and_grad(*params_, p_.X.data(), p_.Y.data(), p_.batch, loss_, *grads_, ws_);
+    if (s == 0) s = A::step(*params_, *grads_, *state_);
+    if (s != 0) {
+      std::fprintf(stderr, "gradgen_bench: %s returned status %d\n", A::name().c_str(), s);
+      std::exit(1);
+    }
+  }
+
+  double loss() override { return loss_; }
+
+ private:
+  const Problem& p_;
+  std::unique_ptr<Params> params_;  // W3's params are 8 MiB: not on the stack
+  std::unique_ptr<Grads> grads_;
+  std::unique_ptr<OptState> state_;
+  std::vector<float> ws_;
+  float loss_ = 0;
+};
+
+#define GG_VARIANT(NS)                                                                          \
+  struct NS##_api {                                                                             \
+    using Params = NS::Params;                                                                  \
+    using Grads = NS::Grads;                                                                    \
+    using OptState = NS::OptState;                                                              \
+    static std::string name() { return #NS; }                                                   \
+    static std::vector<float> workspace(int64_t n) {                                            \
+      auto f = [](auto... d) -> decltype(NS::workspace_size(d...)) { return NS::workspace_size(d...); }; \
+      return std::vector<float>(workspace_scalars(f, n));                                       \
+    }                                                                                           \
+    static int loss_and_grad(const Params& p, const float* X, const float* Y, int64_t n, float& loss, \
+                             Grads& g, std::vector<float>& ws) {                                \
+      return NS::loss_and_grad(p, X, Y, n, loss, g, NS::WorkspaceRef(ws.data(), ws.size()));    \
+    }                                                                                           \
+    static int step(Params& p, const Grads& g, OptState& s) { return NS::step(p, g, s); }      \
+  };
+
+GG_VARIANT(bench_w1)
+GG_VARIANT(bench_w1_b4)
+GG_VARIANT(bench_w1_b64)
+GG_VARIANT(bench_w2)
+GG_VARIANT(bench_w2_b64)
+GG_VARIANT(bench_w3)
+GG_VARIANT(bench_w3_b256)
+
+template <class A>
+ImplSpec spec(std::string label) {
+  return {std::move(label), true, false,
+          [](const Problem& p, int) -> std::unique_ptr<Impl> { return std::make_unique<GradgenStep<A>>(p); }};
+}
+
+}  // namespace
+
+std::vector<ImplSpec> gradgen_impls(const Problem& p) {
+  const std::string bound = "gradgen --bind n=" + std::to_string(p.batch);
+  const std::string free = "gradgen (n at run time)";
+  // The bound variant comes first: it is the one the other rows are compared with.
+  if (p.id == "W1" && p.batch == 4) return {spec<bench_w1_b4_api>(bound), spec<bench_w1_api>(free)};
+  if (p.id == "W1" && p.batch == 64) return {spec<bench_w1_b64_api>(bound), spec<bench_w1_api>(free)};
+  if (p.id == "W2" && p.batch == 64) return {spec<bench_w2_b64_api>(bound), spec<bench_w2_api>(free)};
+  if (p.id == "W3" && p.batch == 256) return {spec<bench_w3_b256_api>(bound), spec<bench_w3_api>(free)};
+  if (p.id == "W1") return {spec<bench_w1_api>(free)};
+  if (p.id == "W2") return {spec<bench_w2_api>(free)};
+  if (p.id == "W3") return {spec<bench_w3_api>(free)};
+  return {};
+}
+
+}  // namespace bench

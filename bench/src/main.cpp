@@ -90,7 +90,8 @@ struct Timing {
 
 // Warms up while sizing the inner loop, then times `reps` repetitions (fewer, but at least 3,
 // when they would take more than max_seconds: a slow implementation must not stall the run).
-Timing time_step(Impl& impl, const Options& o) {
+// `samples` comes reserved from the caller, so the harness allocates nothing while it times.
+Timing time_step(Impl& impl, const Options& o, std::vector<double>& samples) {
   long n = 1;
   double t = 0;
   for (;;) {
@@ -103,7 +104,6 @@ Timing time_step(Impl& impl, const Options& o) {
   const double per_step = t / static_cast<double>(n);
   const long inner = std::max(1L, std::lround(o.rep_seconds / per_step));
   const int reps = std::clamp(static_cast<int>(o.max_seconds / (per_step * inner)), std::min(3, o.reps), o.reps);
-  std::vector<double> samples;
   for (int r = 0; r < reps; ++r) {
     const auto t0 = Clock::now();
     for (long i = 0; i < inner; ++i) impl.step();
@@ -198,7 +198,9 @@ void run_group(const Problem& p, int threads, const Options& o, Report& rep) {
   for (Entry& e : es) {
     e.impl->activate();
     Timing tm{};
-    e.heap_steps = std::max(e.heap_steps, transient_peak([&] { tm = time_step(*e.impl, o); }));
+    std::vector<double> samples;
+    samples.reserve(static_cast<size_t>(o.reps));
+    e.heap_steps = std::max(e.heap_steps, transient_peak([&] { tm = time_step(*e.impl, o, samples); }));
     rep.add(Result(p, threads, e.spec.name, e.spec.gradgen, tm.seconds, tm.reps, e.heap(), e.losses,
                    loss_diff(e.losses, ref.losses)));
     std::fprintf(stderr, "  %s b=%d t=%d %-40s %s\n", p.id.c_str(), p.batch, threads, e.spec.name.c_str(),

@@ -165,6 +165,10 @@ class Printer {
       if (close == std::string::npos) throw InternalError("unterminated placeholder in a display pattern");
       std::string key = p.substr(i + 1, close - i - 1);
       i = close;
+      if (key == "*") {  // every operand, comma-separated (variadic ops such as pack)
+        for (size_t k = 0; k < n->inputs.size(); ++k) out += (k ? ", " : "") + operand_text(n, k, prec, true);
+        continue;
+      }
       if (key.empty() || !std::isdigit(static_cast<unsigned char>(key[0]))) {
         out += attribute(n, key);
         continue;

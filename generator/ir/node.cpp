@@ -8,7 +8,7 @@ namespace gg {
 
 const Node* Graph::make(Op op, std::vector<const Node*> inputs, Attrs attrs) {
   const OpInfo& info = op_info(op);
-  if (static_cast<int>(inputs.size()) != info.arity)
+  if (info.arity != kVariadic && static_cast<int>(inputs.size()) != info.arity)
     throw InternalError(std::string(info.name) + " takes " + std::to_string(info.arity) + " operands, got " +
                         std::to_string(inputs.size()));
   for (const Node* in : inputs)

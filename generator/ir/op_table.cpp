@@ -400,6 +400,18 @@ Shape select_shape(const std::vector<const Node*>& in, const Attrs&) {
                " and " + shape_str(in[2]->shape));
   return *s;
 }
+// Pack: n scalars become the n elements of attrs.shape (a static shape).
+Shape pack_shape(const std::vector<const Node*>& in, const Attrs& a) {
+  auto n = static_numel(a.shape);
+  if (!n || *n != static_cast<int64_t>(in.size()))
+    shape_fail("cannot pack " + std::to_string(in.size()) + " scalars into " + shape_str(a.shape));
+  for (const Node* x : in)
+    if (!x->is_scalar()) shape_fail("pack takes scalars, got " + shape_str(x->shape));
+  return a.shape;
+}
+void eval_pack(const EvalArgs& a) {
+  for (size_t i = 0; i < a.in.size(); ++i) a.out.data[i] = a.in[i]->data[0];
+}
 void eval_index(const EvalArgs& a) { a.out.data[0] = a.in[0]->data[static_cast<size_t>(a.node.attrs.axis)]; }
 void eval_scatter(const EvalArgs& a) {
   for (double& v : a.out.data) v = 0;
@@ -433,6 +445,14 @@ void vjp_scatter(Vjp& v) {
   Attrs at;
   at.axis = v.node->attrs.axis;
   v.to(0, call(v.graph, Op::Index, {v.g}, std::move(at)));
+}
+// pack is linear: element i's cotangent is the i-th element of g.
+void vjp_pack(Vjp& v) {
+  for (size_t i = 0; i < v.node->inputs.size(); ++i) {
+    Attrs at;
+    at.axis = static_cast<int>(i);
+    v.to(static_cast<int>(i), call(v.graph, Op::Index, {v.g}, std::move(at)));
+  }
 }
 // select(c, a, b): da = select(c, g, 0), db = select(c, 0, g); the condition is piecewise
 // constant, so it gets none (at a tie the branch taken is the one differentiated).
@@ -535,6 +555,8 @@ std::vector<OpInfo> build_rows() {
        {"bce_logits({0}, {1})", "\\operatorname{{BCE}}_{{\\sigma}}({0}, {1})", 5}, "gg::bce_logits"},
       {Op::Index, "index", 1, kInternal | kLinear, index_shape, eval_index, vjp_index, {"{0}[{axis}]", "{0}_{{{axis}}}", 4},
        "{0}[{axis}]"},
+      {Op::Pack, "pack", kVariadic, kInternal | kLinear, pack_shape, eval_pack, vjp_pack,
+       {"[{*}]", "\\left[{*}\\right]", 5}, "gg::pack"},
       {Op::Scatter, "scatter", 1, kInternal | kLinear, scatter_shape, eval_scatter, vjp_scatter,
        {"onehot({0}, at={axis}, {shape})", "{0} e_{{{axis}}}", 5}, "gg::scatter"},
       {Op::Select, "select", 3, kEw | kInternal, select_shape, eval_select, vjp_select,

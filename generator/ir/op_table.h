@@ -58,10 +58,13 @@ struct Display {
   int precedence;  // 1 additive, 2 multiplicative, 3 unary minus, 4 postfix/call, 5 atom
 };
 
+/// OpInfo::arity of an op taking any number of operands (Pack).
+constexpr int kVariadic = -1;
+
 struct OpInfo {
   Op op;
   const char* name;
-  int arity;
+  int arity;  // operand count, or kVariadic
   unsigned flags;
   ShapeRule shape;
   EvalRule eval;

@@ -26,7 +26,7 @@ void check_row(const Node* n) {
 void check_node(const Node* n) {
   check_row(n);
   const OpInfo& info = op_info(n->op);
-  if (static_cast<int>(n->inputs.size()) != info.arity)
+  if (info.arity != kVariadic && static_cast<int>(n->inputs.size()) != info.arity)
     fail(where(n) + " has " + std::to_string(n->inputs.size()) + " operands, its op takes " +
          std::to_string(info.arity));
   for (const Node* in : n->inputs) {

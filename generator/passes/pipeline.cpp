@@ -12,6 +12,7 @@
 #include "passes/const_fold.h"
 #include "passes/cse.h"
 #include "passes/dce.h"
+#include "passes/pack_scatters.h"
 
 namespace gg {
 namespace {
@@ -49,6 +50,9 @@ size_t round_of(Program& p, const PipelineOptions& opts, int r) {
   n = algebraic(p);  // no rule of algebraic.cpp matches a live node's immediate operands
   changes += n;
   after("algebraic", note(r, "rewritten", n), p, opts);
+  n = pack_scatters(p);  // no add of two scatters/packs and no index of a pack is live
+  changes += n;
+  after("pack_scatters", note(r, "merged", n), p, opts);
   n = cse(p);  // no two live nodes have the same op, operands and attributes
   changes += n;
   after("cse", note(r, "merged", n), p, opts);
@@ -60,7 +64,7 @@ size_t round_of(Program& p, const PipelineOptions& opts, int r) {
 }  // namespace
 
 const std::vector<std::string>& pass_names() {
-  static const std::vector<std::string> names{"autodiff", "const_fold", "algebraic", "cse", "dce"};
+  static const std::vector<std::string> names{"autodiff", "const_fold", "algebraic", "pack_scatters", "cse", "dce"};
   return names;
 }
 

@@ -15,11 +15,11 @@ struct PipelineOptions {
   bool verify = false;                  // run the verifier before the first pass and after every pass
 };
 
-/// Names accepted by dump_after, in pipeline order: autodiff, const_fold, algebraic, cse, dce.
+/// Names accepted by dump_after, in pipeline order: autodiff, const_fold, algebraic, pack_scatters, cse, dce.
 /// The CLI checks --dump-after against this list (an unknown name is a usage error, exit 2).
 const std::vector<std::string>& pass_names();
 
-/// Runs const_fold, algebraic, cse and dce in rounds until a round changes nothing (at most
+/// Runs const_fold, algebraic, pack_scatters, cse and dce in rounds until a round changes nothing (at most
 /// a fixed number of rounds). Values are preserved (up to floating-point reassociation the
 /// rules do not perform). Ends with dce, so p.graph is replaced and holds live nodes only:
 /// node pointers not held by `p` are invalid afterwards.

@@ -44,6 +44,7 @@ std::map<Op, std::vector<Case>> special_cases() {
       {Op::LogSoftmax, {mk({{3, 4}}, 1), mk({{3, 4}}, 0), mk({{5}}, 0)}},
       {Op::Index, {mk({{3, 4}}, 5), mk({{6}}, 0), mk({{}}, 0)}},
       {Op::Scatter, {mk({{}}, 7, {3, 4}), mk({{}}, 0, {5})}},
+      {Op::Pack, {mk({{}, {}, {}, {}, {}, {}}, 0, {2, 3}), mk({{}}, 0, {1}), mk({{}, {}}, 0, {2})}},
   };
 }
 
@@ -259,8 +260,8 @@ TEST_CASE("every op's gradient rule matches finite differences", "[gradcheck]") 
     std::vector<Case> cases = it != special.end() ? it->second : default_cases(row);
     INFO("op " << row.name);
     if (cases.empty()) FAIL("no gradcheck cases for op '" << row.name << "': add it to special_cases()");
-    // Index and Scatter need static sizes (their element index is checked at build time).
-    bool symbolic_ok = row.op != Op::Index && row.op != Op::Scatter;
+    // Index, Scatter and Pack need static sizes (their element index is checked at build time).
+    bool symbolic_ok = row.op != Op::Index && row.op != Op::Scatter && row.op != Op::Pack;
     uint64_t seed = 1;
     for (Case c : cases)
       for (double value : attr_values(row.op)) {

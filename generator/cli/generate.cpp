@@ -11,9 +11,14 @@
 #include <memory>
 #include <regex>
 
+#include "emit/cpp_function.h"
 #include "emit/cpp_names.h"
+#ifdef GRADGEN_HAVE_CLANG
+#include "frontend/clang/load_cpp.h"
+#endif
 #include "passes/bind_dims.h"
 #include "passes/pipeline.h"
+#include "support/diagnostics.h"
 #include "support/error.h"
 
 namespace gg::cli {
@@ -38,6 +43,34 @@ struct GenerateOpts {
   std::vector<std::string> bind;
   std::string precision;
 };
+
+#ifdef GRADGEN_HAVE_CLANG
+// A C++ input: NAME_grad.hpp and NAME_grad.cpp for every annotated function (emit/cpp_function.h).
+void generate_cpp_functions(const GenerateOpts& o) {
+  if (!o.bind.empty() || !o.precision.empty() || !o.req.ns.empty())
+    throw UsageError("--bind, --precision and --namespace apply to .grad networks, not to C++ inputs");
+  CppOptions copts = command_line_cpp_options();
+  std::vector<CppSignature> sigs;
+  copts.signatures = &sigs;
+  Diagnostics diags;
+  std::string rendered;
+  auto programs = load_cpp_file(o.req.network, copts, diags, rendered);
+  std::cerr << rendered;
+  if (!programs) throw Reported{kInputError};
+  std::vector<std::pair<std::string, std::string>> files;  // all rendered before any is written
+  for (size_t i = 0; i < programs->size(); ++i) {
+    Program& p = (*programs)[i];
+    differentiate_and_optimize(p, PipelineOptions{});
+    cpp::FunctionFiles f = cpp::emit_function_grad(p, build_equations(p), sigs.at(i), o.req.network);
+    files.emplace_back(f.base + ".hpp", f.hpp);
+    files.emplace_back(f.base + ".cpp", f.cpp);
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(o.out, ec);
+  if (ec || !std::filesystem::is_directory(o.out)) throw InputError("cannot create output directory '" + o.out + "'");
+  for (const auto& [name, text] : files) write_file_atomic((std::filesystem::path(o.out) / name).string(), text);
+}
+#endif
 
 }  // namespace
 
@@ -101,6 +134,9 @@ Subcommand add_generate(CLI::App& root) {
       ->check(CLI::IsMember({"f32", "f64"}));
   app->add_option("--namespace", o->req.ns, "C++ namespace of the generated API (default: the network name)");
   return {app, [o] {
+#ifdef GRADGEN_HAVE_CLANG
+            if (is_cpp_file(o->req.network)) return generate_cpp_functions(*o), kOk;
+#endif
             o->req.bind = parse_bindings(o->bind);
             if (!o->precision.empty()) o->req.precision = parse_precision(o->precision);
             GeneratedCode g = generate_code(o->req);

@@ -82,8 +82,10 @@ const clang::Expr* strip(const clang::Expr* e) {
 
 class FileLowering {
  public:
-  FileLowering(clang::ASTUnit& ast, const std::string& file, Diagnostics& diags, llvm::raw_ostream& os)
-      : ast_(ast), ctx_(ast.getASTContext()), file_(file), diags_(diags), os_(os), opts_(new clang::DiagnosticOptions) {}
+  FileLowering(clang::ASTUnit& ast, const std::string& file, Diagnostics& diags, llvm::raw_ostream& os,
+               std::vector<CppSignature>* signatures)
+      : ast_(ast), ctx_(ast.getASTContext()), file_(file), diags_(diags), os_(os), opts_(new clang::DiagnosticOptions),
+        signatures_(signatures) {}
 
   void error(clang::SourceLocation begin, clang::SourceLocation end, const std::string& msg) {
     const clang::SourceManager& sm = ctx_.getSourceManager();
@@ -216,7 +218,51 @@ class FileLowering {
                                                                                        "', which is not a parameter of '" + p.name + "'"};
     Value r = lw.run_function(fn, std::move(args));
     set_loss(p, r, fn);
+    if (signatures_) signatures_->push_back(signature_of(fn, lw));
     return p;
+  }
+
+  /// A pointer to the first element: nested C arrays and std::arrays are contiguous row-major.
+  static std::string flat_pointer(const std::string& name, const TypeInfo& ti) {
+    switch (ti.kind) {
+      case TypeInfo::Kind::Float: return "&" + name;
+      case TypeInfo::Kind::Tensor: return "&" + name + ".data[0]";
+      case TypeInfo::Kind::Pointer: return name;
+      case TypeInfo::Kind::Array: {
+        std::string e = "&" + name;
+        for (size_t d = 0; d < ti.dims.size(); ++d) e += "[0]";
+        return e;
+      }
+      case TypeInfo::Kind::Int: case TypeInfo::Kind::Unsupported: break;
+    }
+    return "";  // bind_param has already rejected these
+  }
+
+  /// The function's C++ signature with canonical (fully qualified) types, for generated code.
+  CppSignature signature_of(const clang::FunctionDecl* fn, cppfe::Lowerer& lw) const {
+    clang::PrintingPolicy pol(ctx_.getLangOpts());
+    pol.FullyQualifiedName = true;
+    pol.SuppressScope = false;
+    CppSignature sig;
+    sig.name = fn->getNameAsString();
+    std::string q = fn->getQualifiedNameAsString();
+    sig.ns = q.size() > sig.name.size() + 2 ? q.substr(0, q.size() - sig.name.size() - 2) : "";
+    sig.return_type = fn->getReturnType().getCanonicalType().getUnqualifiedType().getAsString(pol);
+    for (const clang::ParmVarDecl* pd : fn->parameters()) {
+      CppParam cp;
+      cp.name = pd->getNameAsString();
+      std::string decl;
+      llvm::raw_string_ostream os(decl);
+      pd->getOriginalType().getCanonicalType().print(os, pol, cp.name);
+      os.flush();
+      cp.decl = decl;
+      TypeInfo ti = lw.classify(pd->getOriginalType());
+      cp.scalar = ti.kind == TypeInfo::Kind::Float;
+      sig.uses_tensor_api = sig.uses_tensor_api || ti.kind == TypeInfo::Kind::Tensor;
+      cp.flat = flat_pointer(cp.name, ti);
+      sig.params.push_back(std::move(cp));
+    }
+    return sig;
   }
 
   void set_loss(Program& p, const Value& r, const clang::FunctionDecl* fn) {
@@ -307,6 +353,7 @@ class FileLowering {
   Diagnostics& diags_;
   llvm::raw_ostream& os_;
   llvm::IntrusiveRefCntPtr<clang::DiagnosticOptions> opts_;
+  std::vector<CppSignature>* signatures_;
 };
 
 std::vector<std::string> compiler_args(const CppOptions& options) {
@@ -342,7 +389,7 @@ std::optional<std::vector<Program>> load_cpp(const std::string& text, const std:
     os.flush();
     return std::nullopt;
   }
-  FileLowering fl(*ast, filename, diags, os);
+  FileLowering fl(*ast, filename, diags, os, options.signatures);
   auto result = fl.run(options.function);
   os.flush();
   return result;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "frontend/clang/signature.h"
 #include "ir/program.h"
 #include "support/diagnostics.h"
 
@@ -15,6 +16,7 @@ namespace gg {
 struct CppOptions {
   std::vector<std::string> clang_args;  // extra compiler arguments (after `--` on the command line)
   std::string function;                 // lower only this annotated function; empty = all of them
+  std::vector<CppSignature>* signatures = nullptr;  // when set, receives one signature per Program
 };
 
 /// True for the file names the C++ front end reads (.cpp .cc .cxx .c++ .C .hpp .hh .hxx).

@@ -1,0 +1,152 @@
+// f_grad for one annotated C++ function: signature, flat views of the parameters, locals for
+// temporaries, and the scheduled statements of the network emitter (see cpp_function.h).
+#include "emit/cpp_function.h"
+
+#include <fmt/format.h>
+
+#include <set>
+#include <vector>
+
+#include "emit/cpp_kernels.h"
+#include "emit/cpp_names.h"
+#include "emit/cpp_plan.h"
+#include "emit/cpp_templates.h"
+#include "support/error.h"
+#include "support/version.h"
+
+namespace gg::cpp {
+namespace {
+
+std::string join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
+  return out;
+}
+
+bool mentions(const std::string& code, const std::string& what) { return code.find(what) != std::string::npos; }
+
+// Gradient out-parameters, one per differentiated parameter, in parameter order.
+std::vector<std::string> grad_params(const CppSignature& sig, const Program& p) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < sig.params.size(); ++i)
+    if (p.leaves.at(i).kind == LeafKind::Param)
+      out.push_back(sig.return_type + (sig.params[i].scalar ? "& d_" : "* d_") + sig.params[i].name);
+  return out;
+}
+
+// Runtime headers the statements use (only those).
+std::string runtime_includes(const std::string& code) {
+  std::vector<std::string> inc;
+  static const char* acts[] = {"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "exp", "log", "sqrt", "square",
+                               "abs", "sin", "cos", "pow", "step", "leaky_step", "sign"};
+  bool act = false;
+  for (const char* a : acts) act = act || mentions(code, std::string("gg::") + a + "(");
+  if (act) inc.push_back("#include <gradgen/activations.hpp>");
+  if (mentions(code, "gg::fill(") || mentions(code, "gg::copy(")) inc.push_back("#include <gradgen/buffer.hpp>");
+  if (mentions(code, "gg::matmul_")) inc.push_back("#include <gradgen/matmul.hpp>");
+  if (mentions(code, "gg::logsumexp") || mentions(code, "gg::clamped_log")) inc.push_back("#include <gradgen/reduce.hpp>");
+  return inc.empty() ? "" : join(inc, "\n") + "\n";
+}
+
+// Equations shown as comments only: computed inline, or gradients that are identically zero.
+std::set<const Equation*> comment_only(const EquationSet& eqs, const Plan& plan) {
+  std::set<const Equation*> out;
+  for (const Equation& e : eqs.forward)
+    if (e.node && plan.closure.count(e.node) && !plan.materialised.count(e.node)) out.insert(&e);
+  for (const Equation& e : eqs.backward)
+    if (!e.node || (plan.closure.count(e.node) && !plan.materialised.count(e.node))) out.insert(&e);
+  return out;
+}
+
+// The statements: flat parameter views, buffers, the kernels, then `return value;`.
+std::string make_body(const Program& p, const EquationSet& eqs, const CppSignature& sig) {
+  Names names = make_names(p, eqs, {});
+  // Leaves are read as `id[offset]`: give each a flat pointer view of its parameter.
+  for (const CppParam& cp : sig.params) names.leaf[cp.name] = names.namer.claim(cp.name + "_");
+  for (const CppParam& cp : sig.params) names.namer.claim("d_" + cp.name);
+  const std::string value = names.namer.claim("value");
+
+  std::vector<Result> results{Result{p.loss, Shape{}, "&" + value, p.loss_name}};
+  for (size_t i = 0; i < sig.params.size(); ++i) {
+    const Leaf& l = p.leaves.at(i);
+    if (l.kind != LeafKind::Param) continue;
+    const CppParam& cp = sig.params[i];
+    results.push_back(Result{p.adjoint_of(l.name), l.node->shape, (cp.scalar ? "&d_" : "d_") + cp.name,
+                             "d" + p.loss_name + "_d" + l.name});
+  }
+  Plan plan = make_plan(p, eqs, names, results);
+  KernelWriter kw(eqs, names, plan, p.precision);
+  std::string kernels = kw.body(results, comment_only(eqs, plan));
+
+  std::vector<std::string> lines;
+  for (const CppParam& cp : sig.params) {
+    if (kw.used_leaves().count(cp.name))
+      lines.push_back("const auto* const " + names.leaf.at(cp.name) + " = " + cp.flat + ";");
+    else
+      lines.push_back("static_cast<void>(" + cp.name + ");  // the value does not depend on it");
+  }
+  lines.push_back("Scalar " + value + " = Scalar(0);");
+  for (const Result& r : results)
+    if (r.node && plan.dest.count(r.node) && plan.dest.at(r.node) == r.dest && plan.name.at(r.node) != r.dest)
+      lines.push_back("Scalar* const " + plan.name.at(r.node) + " = " + r.dest + ";");
+  for (const Node* n : plan.workspace) {
+    auto size = static_numel(n->shape);
+    if (!size) throw InputError("gradgen generate: '" + sig.name + "' has a value of symbolic shape " + shape_str(n->shape));
+    lines.push_back(fmt::format("Scalar {}[{}];  // {}", plan.name.at(n), *size, shape_str(n->shape)));
+  }
+  for (std::string& l : lines) l = "  " + l;
+  return join(lines, "\n") + "\n\n" + kernels + "  return " + value + ";";
+}
+
+std::string ns_open(const CppSignature& sig) { return sig.ns.empty() ? "" : "namespace " + sig.ns + " {\n\n"; }
+std::string ns_close(const CppSignature& sig) {
+  return sig.ns.empty() ? "" : "\n}  // namespace " + sig.ns + "\n";
+}
+
+std::string header_includes(const CppSignature& sig) {
+  std::string decls;
+  for (const CppParam& cp : sig.params) decls += cp.decl + "\n";
+  std::string inc;
+  if (mentions(decls, "std::array")) inc += "#include <array>\n";
+  if (sig.uses_tensor_api) inc += "#include <gradgen/tensor_api.hpp>\n";
+  return inc;
+}
+
+}  // namespace
+
+std::string function_grad_decl(const CppSignature& sig, const Program& p) {
+  std::vector<std::string> params;
+  for (const CppParam& cp : sig.params) params.push_back(cp.decl);
+  for (const std::string& g : grad_params(sig, p)) params.push_back(g);
+  return sig.return_type + " " + sig.name + "_grad(" + join(params, ", ") + ")";
+}
+
+FunctionFiles emit_function_grad(const Program& p, const EquationSet& eqs, const CppSignature& sig,
+                                 const std::string& source) {
+  if (sig.params.size() != p.leaves.size())
+    throw InternalError("emit_function_grad: " + std::to_string(sig.params.size()) + " parameters for " +
+                        std::to_string(p.leaves.size()) + " leaves");
+  FunctionFiles f;
+  f.base = sig.name + "_grad";
+  std::string qualified = sig.ns.empty() ? sig.name : sig.ns + "::" + sig.name;
+  std::string banner = fmt::format("// @generated by gradgen {} from {}", version(), source);
+  std::string decl = function_grad_decl(sig, p);
+  std::vector<std::string> wrt;
+  for (const Leaf& l : p.leaves)
+    if (l.kind == LeafKind::Param) wrt.push_back(l.name);
+  std::string summary = "Returns " + sig.name + "(...) and writes its gradient with respect to " +
+                        (wrt.empty() ? std::string("nothing") : join(wrt, ", ")) + ".";
+  std::string body = make_body(p, eqs, sig);
+  f.hpp = fmt::format(fmt::runtime(template_text("function.hpp.in")), fmt::arg("banner", banner),
+                      fmt::arg("qualified", qualified), fmt::arg("scalar", sig.return_type), fmt::arg("name", sig.name),
+                      fmt::arg("includes", header_includes(sig)), fmt::arg("ns_open", ns_open(sig)),
+                      fmt::arg("summary", summary), fmt::arg("decl", decl), fmt::arg("ns_close", ns_close(sig)));
+  f.cpp = fmt::format(fmt::runtime(template_text("function.cpp.in")), fmt::arg("banner", banner),
+                      fmt::arg("qualified", qualified), fmt::arg("base", f.base),
+                      fmt::arg("includes", runtime_includes(body)), fmt::arg("ns_open", ns_open(sig)),
+                      fmt::arg("signature", decl), fmt::arg("scalar", sig.return_type), fmt::arg("body", body),
+                      fmt::arg("ns_close", ns_close(sig)));
+  return f;
+}
+
+}  // namespace gg::cpp

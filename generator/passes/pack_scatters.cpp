@@ -39,6 +39,14 @@ const Node* merge_sum(Graph& g, const Node* old, const std::vector<const Node*>&
   return g.make(Op::Pack, std::move(a), std::move(at));
 }
 
+// scatter(x, 0) into a one-element shape → pack(x): a plain store, no one-hot test.
+const Node* single_scatter(Graph& g, const Node* old, const std::vector<const Node*>& ins) {
+  if (old->op != Op::Scatter || static_numel(old->shape) != int64_t{1}) return nullptr;
+  Attrs at;
+  at.shape = old->shape;
+  return g.make(Op::Pack, {ins[0]}, std::move(at));
+}
+
 // pack(e_0, …, e_{n-1})[i] → e_i.
 const Node* index_of_pack(const Node* old, const std::vector<const Node*>& ins) {
   if (old->op != Op::Index || ins[0]->op != Op::Pack) return nullptr;
@@ -54,6 +62,7 @@ size_t pack_scatters(Program& p) {
       [&](const Node* old, const std::vector<const Node*>& ins) -> Rewritten {
         if (const Node* r = merge_sum(g, old, ins)) return {r, true};
         if (const Node* r = index_of_pack(old, ins)) return {r, true};
+        if (const Node* r = single_scatter(g, old, ins)) return {r, true};
         return {};
       },
       "pack_scatters");

@@ -11,7 +11,8 @@
 namespace gg {
 
 /// Rewrites, bottom-up, add(a, b) where a and b are each a scatter or a pack of the same
-/// static shape into one pack, and index(pack(e...), i) into e_i. Returns the rewrite count.
+/// static shape into one pack, index(pack(e...), i) into e_i and a
+/// scatter into a one-element shape into a pack. Returns the rewrite count.
 size_t pack_scatters(Program& p);
 
 }  // namespace gg

@@ -42,6 +42,7 @@ bench: deps
 	cmake -S . -B $(BENCH_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DGRADGEN_BENCH=ON -DGRADGEN_TESTS=OFF
 	cmake --build $(BENCH_BUILD) --target gradgen_bench -j $(JOBS)
 	bash bench/run-bench.sh $(BENCH_BUILD)/bench/gradgen_bench $(BENCH_ARGS)
+	bash bench/cpp_frontend/run.sh $(BENCH_BUILD)/gradgen $(BENCH_BUILD)/cpp_frontend
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

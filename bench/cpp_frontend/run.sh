@@ -9,6 +9,6 @@ root=$(cd "$here/../.." && pwd)
 out=${2:-$(mktemp -d)}
 mkdir -p "$out"
 "$gradgen" generate "$here/seed_arrays.cpp" -o "$out"
-${CXX:-c++} -std=c++17 -O2 -march=native -I"$root/runtime/include" -I"$here" -I"$out" \
+${CXX:-c++} -std=c++17 -O2 -I"$root/runtime/include" -I"$here" -I"$out" \
   "$here/main.cpp" "$out/seed_arrays_grad.cpp" -o "$out/cpp_frontend_bench"
 "$out/cpp_frontend_bench"

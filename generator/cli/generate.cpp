@@ -42,6 +42,7 @@ struct GenerateOpts {
   std::string out = ".";
   std::vector<std::string> bind;
   std::string precision;
+  bool report = false;
 };
 
 #ifdef GRADGEN_HAVE_CLANG
@@ -133,6 +134,7 @@ Subcommand add_generate(CLI::App& root) {
   app->add_option("--precision", o->precision, "f32 or f64, overriding the network's precision")
       ->check(CLI::IsMember({"f32", "f64"}));
   app->add_option("--namespace", o->req.ns, "C++ namespace of the generated API (default: the network name)");
+  app->add_flag("--report", o->report, "print the memory plan (params, gradients, optimizer state, saved activations, workspace reuse)");
   return {app, [o] {
 #ifdef GRADGEN_HAVE_CLANG
             if (is_cpp_file(o->req.network)) return generate_cpp_functions(*o), kOk;
@@ -141,6 +143,7 @@ Subcommand add_generate(CLI::App& root) {
             if (!o->precision.empty()) o->req.precision = parse_precision(o->precision);
             GeneratedCode g = generate_code(o->req);
             write_generated(g.files, o->out);
+            if (o->report) std::cout << g.files.report;
             return kOk;
           }};
 }

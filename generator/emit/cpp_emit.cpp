@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "emit/cpp_entry.h"
+#include "emit/cpp_report.h"
 #include "emit/cpp_templates.h"
 #include "support/version.h"
 
@@ -257,6 +258,7 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
   std::string code = init + fwd.body + lag.body + step;
   CppFiles f;
   f.base = a.base;
+  f.report = memory_report(ctx, fwd, lag);
   f.h = fmt::format(fmt::runtime(template_text("network.h.in")), fmt::arg("banner", banner), fmt::arg("network", p.name),
                     fmt::arg("base", a.base), fmt::arg("CP", upper(cp)), fmt::arg("cp", cp),
                     fmt::arg("guard", "GRADGEN_" + upper(mangle(p.name)) + "_H"), fmt::arg("scalar", a.scalar),

@@ -13,6 +13,7 @@ namespace gg::cpp {
 struct CppFiles {
   std::string base;  // NAME
   std::string hpp, cpp, h;
+  std::string report;  // the memory plan (gradgen generate --report)
 };
 
 /// Renders templates/network.{hpp,cpp,h}.in for `p`. Throws InputError when the network

@@ -32,6 +32,32 @@ std::set<const Equation*> comment_only(const EntryContext& c, const Plan& plan, 
   return out;
 }
 
+// Scalars in a size class as an int64 expression: "n * 3", "6".
+std::string size_text(const EntryContext& c, const Size& z) {
+  std::vector<std::string> f;
+  for (const std::string& sym : z.syms) f.push_back(c.names.dim.at(sym));
+  if (z.fixed != 1 || f.empty()) f.push_back(std::to_string(z.fixed));
+  return join(f, " * ");
+}
+
+// The pointer to a workspace buffer: the start of its slot (after the previous slot) or the
+// buffer whose memory it takes over, with a comment saying which.
+std::string workspace_decl(const Plan& plan, const Node* n, const std::vector<std::string>& sizes) {
+  const Placement& pl = plan.memory.placement.at(n);
+  const Slot& slot = plan.memory.slots[pl.slot];
+  std::string note = shape_str(n->shape);
+  std::string at;
+  if (slot.occupants.front() != n) {
+    at = plan.name.at(slot.occupants.front());
+    note += (pl.in_place ? ", in place of " : ", reuses the memory of ") + plan.name.at(pl.replaces);
+  } else if (pl.slot == 0) {
+    at = "ws";
+  } else {
+    at = plan.name.at(plan.memory.slots[pl.slot - 1].occupants.front()) + " + " + sizes[pl.slot - 1];
+  }
+  return fmt::format("Scalar* const {} = {};  // {}", plan.name.at(n), at, note);
+}
+
 // Checks, declarations and kernels of one entry point; `pointers` are its pointer arguments.
 Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::vector<std::string>& pointers,
                  bool backward) {
@@ -65,15 +91,9 @@ Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::
   for (const Result& r : e.results)
     if (r.node && e.plan.dest.count(r.node) && e.plan.dest.at(r.node) == r.dest && e.plan.name.at(r.node) != r.dest)
       lines.push_back("Scalar* const " + e.plan.name.at(r.node) + " = " + r.dest + ";");
-  std::string prev = "ws", prev_size;
   std::vector<std::string> sizes;
-  for (const Node* n : e.plan.workspace) {
-    std::string at = prev_size.empty() ? prev : prev + " + " + prev_size;
-    lines.push_back(fmt::format("Scalar* const {} = {};  // {}", e.plan.name.at(n), at, shape_str(n->shape)));
-    prev = e.plan.name.at(n);
-    prev_size = kw.numel(n->shape);
-    sizes.push_back(prev_size);
-  }
+  for (const Slot& slot : e.plan.memory.slots) sizes.push_back(size_text(c, slot.size));
+  for (const Node* n : e.plan.workspace) lines.push_back(workspace_decl(e.plan, n, sizes));
   e.workspace_need = sizes.empty() ? "0" : join(sizes, " + ");
   for (std::string& l : lines) l = "  " + l;
   e.body = join(lines, "\n") + "\n\n" + kernels + "  return kOk;";

@@ -211,7 +211,14 @@ void KernelWriter::reduce_group(const Node* r) {
       }
       break;
     }
-    default: throw InternalError("reduce_group: not a reduction");
+    case Op::Input: case Op::Param: case Op::Const: case Op::Count: case Op::Add: case Op::Sub: case Op::Mul:
+    case Op::Div: case Op::Neg: case Op::Sigmoid: case Op::Tanh: case Op::Relu: case Op::LeakyRelu: case Op::Softplus:
+    case Op::Exp: case Op::Log: case Op::Sqrt: case Op::Square: case Op::Abs: case Op::Sin: case Op::Cos: case Op::Pow:
+    case Op::Step: case Op::LeakyStep: case Op::Sign: case Op::Transpose: case Op::BroadcastTo: case Op::Unsqueeze:
+    case Op::Index: case Op::Pack: case Op::Scatter: case Op::Select: case Op::Less: case Op::LessEq: case Op::Equal:
+    case Op::MatMul: case Op::Softmax: case Op::LogSoftmax:
+    case Op::Mse: case Op::Sse: case Op::CrossEntropy: case Op::Bce: case Op::BceLogits:
+      throw InternalError("reduce_group: not a reduction");
   }
   std::vector<bool> outer(reduced.size());
   for (size_t d = 0; d < reduced.size(); ++d) outer[d] = !reduced[d];
@@ -298,7 +305,14 @@ void KernelWriter::loss_group(const Node* r) {
         line("const Scalar zv = " + pv + ";");
         line("acc += gg::softplus(zv) - zv * " + read(y, idx) + ";");
         break;
-      default: throw InternalError("loss_group: not a loss");
+      case Op::Input: case Op::Param: case Op::Const: case Op::Count: case Op::Add: case Op::Sub: case Op::Mul:
+      case Op::Div: case Op::Neg: case Op::Sigmoid: case Op::Tanh: case Op::Relu: case Op::LeakyRelu: case Op::Softplus:
+      case Op::Exp: case Op::Log: case Op::Sqrt: case Op::Square: case Op::Abs: case Op::Sin: case Op::Cos: case Op::Pow:
+      case Op::Step: case Op::LeakyStep: case Op::Sign: case Op::Transpose: case Op::BroadcastTo: case Op::Unsqueeze:
+      case Op::Index: case Op::Pack: case Op::Scatter: case Op::Select: case Op::Less: case Op::LessEq: case Op::Equal:
+      case Op::MatMul: case Op::Softmax: case Op::LogSoftmax:
+      case Op::Sum: case Op::Mean: case Op::SumAxis: case Op::MeanAxis: case Op::SumTo: case Op::CrossEntropy:
+        throw InternalError("loss_group: not an elementwise loss");
     }
     close_loops();
     if (r->op == Op::Sse) scale.clear();
@@ -306,6 +320,12 @@ void KernelWriter::loss_group(const Node* r) {
   line(ptr(r) + "[0] = acc" + scale + ";");
   --indent_;
   line("}");
+}
+
+// One store per element: the scalars a Pack gathers into a small static tensor.
+void KernelWriter::pack_group(const Node* n) {
+  for (size_t k = 0; k < n->inputs.size(); ++k)
+    line(ptr(n) + "[" + std::to_string(k) + "] = " + unwrap(read(n->inputs[k], {})) + ";");
 }
 
 void KernelWriter::group(const Group& g) {
@@ -316,6 +336,7 @@ void KernelWriter::group(const Group& g) {
     case Kind::Reduce: reduce_group(g.members.front()); break;
     case Kind::RowWise: rowwise_group(g.members.front()); break;
     case Kind::Loss: loss_group(g.members.front()); break;
+    case Kind::Pack: pack_group(g.members.front()); break;
   }
   locals_.clear();
 }

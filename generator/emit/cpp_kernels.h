@@ -44,6 +44,7 @@ class KernelWriter {
   void reduce_group(const Node* n);
   void rowwise_group(const Node* n);
   void loss_group(const Node* n);
+  void pack_group(const Node* n);
   void members(const Group& g, const Idx& idx, size_t from);
   void comments(const Node* n);
 

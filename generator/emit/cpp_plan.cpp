@@ -22,6 +22,7 @@ Kind kind_of(Op op) {
     case Op::Sum: case Op::Mean: case Op::SumAxis: case Op::MeanAxis: case Op::SumTo: return Kind::Reduce;
     case Op::Softmax: case Op::LogSoftmax: return Kind::RowWise;
     case Op::Mse: case Op::Sse: case Op::CrossEntropy: case Op::Bce: case Op::BceLogits: return Kind::Loss;
+    case Op::Pack: return Kind::Pack;
   }
   throw InternalError("kind_of: unknown op");
 }
@@ -163,6 +164,7 @@ Plan make_plan(const Program&, const EquationSet& eqs, const Names& names, const
   Plan plan;
   Planner(eqs, names, plan).run(results);
   fuse(plan, results);
+  plan.memory = plan_memory(plan);
   return plan;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "emit/cpp_memory.h"
 #include "emit/cpp_names.h"
 #include "emit/equations.h"
 #include "ir/program.h"
@@ -15,8 +16,9 @@
 namespace gg::cpp {
 
 /// How a materialised node is computed: an elementwise/index-mapping loop, a matrix product
-/// (transposed operands folded into the kernel variant), a reduction, a row-wise softmax or a loss.
-enum class Kind { Map, MatMul, Reduce, RowWise, Loss };
+/// (transposed operands folded into the kernel variant), a reduction, a row-wise softmax, a loss,
+/// or a pack of scalars into a small static tensor (one store per element).
+enum class Kind { Map, MatMul, Reduce, RowWise, Loss, Pack };
 Kind kind_of(Op op);
 
 /// Ops that only re-index their operand (never materialised unless they are a result).
@@ -63,6 +65,7 @@ struct Plan {
   std::map<const Node*, std::vector<const Node*>> consumers;  // materialised users
   std::vector<Finish> finishes;
   std::set<const Node*> closure;                 // every node the results need
+  MemoryPlan memory;                             // where each workspace buffer lives (cpp_memory.cpp)
 };
 
 /// Schedules the computation of `results`. Deterministic: equation order, then result order.

@@ -63,8 +63,8 @@ Status loss_and_grad_impl(const ::seed_params& params, const Scalar* X, const Sc
   Scalar* const dJ_db2 = grads.b2;
   Scalar* const a2 = ws;  // [n, 3]
   Scalar* const z3 = a2 + n * 3;  // [n, 1]
-  Scalar* const dJ_dz3 = z3 + n;  // [n, 1]
-  Scalar* const dJ_dz2 = dJ_dz3 + n;  // [n, 3]
+  Scalar* const dJ_dz3 = z3;  // [n, 1], in place of z3
+  Scalar* const dJ_dz2 = a2;  // [n, 3], in place of a2
 
   // F1: z2 = X @ W1 + b1
   // F2: a2 = sigmoid(z2)

@@ -51,7 +51,7 @@ constexpr std::size_t kNumParams = 13;
 /// Scalars of workspace that forward and loss_and_grad need for the given dims.
 constexpr std::size_t workspace_size(std::int64_t n) {
   const std::int64_t forward_need = n * 3;
-  const std::int64_t train_need = n * 3 + n + n + n * 3;
+  const std::int64_t train_need = n * 3 + n;
   const std::int64_t need = forward_need > train_need ? forward_need : train_need;
   return static_cast<std::size_t>(need > 0 ? need : 1);
 }

@@ -1,0 +1,112 @@
+// Text of the memory plan: sizes as "n × 8,232 B + 40 B" so that run-time dims stay visible.
+#include "emit/cpp_report.h"
+
+#include <fmt/format.h>
+
+#include <functional>
+#include <map>
+#include <set>
+
+namespace gg::cpp {
+namespace {
+
+std::string grouped(int64_t v) {
+  std::string d = std::to_string(v), out;
+  for (size_t i = 0; i < d.size(); ++i) {
+    if (i > 0 && (d.size() - i) % 3 == 0) out += ',';
+    out += d[i];
+  }
+  return out;
+}
+
+// Σ sizes in bytes, one term per symbolic class: "n × 8,232 B + 40 B", "0 B".
+std::string bytes(const EntryContext& c, const std::vector<Size>& sizes, int64_t elem) {
+  std::map<std::vector<std::string>, int64_t> terms;
+  for (const Size& z : sizes) terms[z.syms] += z.fixed * elem;
+  std::string out;
+  for (auto it = terms.rbegin(); it != terms.rend(); ++it) {
+    std::string t;
+    for (const std::string& s : it->first) t += c.names.dim.at(s) + " × ";
+    out += (out.empty() ? "" : " + ") + t + grouped(it->second) + " B";
+  }
+  return out.empty() ? "0 B" : out;
+}
+
+std::vector<Size> workspace_sizes(const Plan& plan) {
+  std::vector<Size> out;
+  for (const Node* n : plan.workspace) out.push_back(size_of(n->shape));
+  return out;
+}
+
+std::vector<Size> slot_sizes(const Plan& plan) {
+  std::vector<Size> out;
+  for (const Slot& s : plan.memory.slots) out.push_back(s.size);
+  return out;
+}
+
+// Forward values that loss_and_grad keeps for its backward groups.
+std::vector<const Node*> saved_activations(const EntryContext& c, const Plan& plan) {
+  std::set<const Node*> fwd;
+  std::function<void(const Node*)> walk = [&](const Node* n) {
+    if (fwd.insert(n).second)
+      for (const Node* o : n->inputs) walk(o);
+  };
+  walk(c.p.loss);
+  std::vector<const Node*> out;
+  for (const Node* n : plan.workspace) {
+    if (!fwd.count(n)) continue;
+    auto it = plan.consumers.find(n);
+    bool read_backward = false;
+    if (it != plan.consumers.end())
+      for (const Node* u : it->second) read_backward = read_backward || !fwd.count(u);
+    if (read_backward) out.push_back(n);
+  }
+  return out;
+}
+
+std::string names_of(const Plan& plan, const std::vector<const Node*>& nodes) {
+  std::string out;
+  for (const Node* n : nodes) out += (out.empty() ? "" : ", ") + plan.name.at(n) + shape_str(n->shape);
+  return out;
+}
+
+void entry_lines(std::vector<std::string>& l, const EntryContext& c, const std::string& fn, const Plan& plan, int64_t elem) {
+  l.push_back(fmt::format("  workspace, {:<18}{} in {} buffer(s) ({} without reuse)", fn + ":",
+                          bytes(c, slot_sizes(plan), elem), plan.memory.slots.size(),
+                          bytes(c, workspace_sizes(plan), elem)));
+  for (const Node* n : plan.workspace) {
+    const Placement& pl = plan.memory.placement.at(n);
+    if (!pl.replaces) continue;
+    l.push_back(fmt::format("    {}{} {} {}", plan.name.at(n), shape_str(n->shape),
+                            pl.in_place ? "overwrites in place" : "reuses the memory of", plan.name.at(pl.replaces)));
+  }
+}
+
+}  // namespace
+
+std::string memory_report(const EntryContext& c, const Entry& forward, const Entry& loss_and_grad) {
+  const int64_t elem = c.api.scalar == "double" ? 8 : 4;
+  const int64_t np = c.api.num_params;
+  const bool adam = c.p.optimizer.kind == "adam";
+  std::vector<std::string> l;
+  std::string dims;
+  for (const std::string& d : c.api.free_dims) dims += (dims.empty() ? "; " : ", ") + d;
+  l.push_back(fmt::format("memory plan of network `{}` ({}, {} bytes per scalar{}{})", c.p.name, c.api.scalar, elem, dims,
+                          dims.empty() ? "" : " at run time"));
+  l.push_back(fmt::format("  {:<28}{} B ({} scalars)", "parameters:", grouped(np * elem), grouped(np)));
+  l.push_back(fmt::format("  {:<28}{} B", "gradients:", grouped(np * elem)));
+  l.push_back(fmt::format("  {:<28}{} B ({})", "optimizer state:", grouped((adam ? 2 : 1) * np * elem + 8),
+                          adam ? "Adam moments m, v and the step count" : "SGD velocity and the step count"));
+  std::vector<const Node*> saved = saved_activations(c, loss_and_grad.plan);
+  std::vector<Size> saved_sizes;
+  for (const Node* n : saved) saved_sizes.push_back(size_of(n->shape));
+  l.push_back(fmt::format("  {:<28}{}{}", "saved activations:", bytes(c, saved_sizes, elem),
+                          saved.empty() ? "" : " (" + names_of(loss_and_grad.plan, saved) + ")"));
+  entry_lines(l, c, "loss_and_grad", loss_and_grad.plan, elem);
+  entry_lines(l, c, "forward", forward.plan, elem);
+  std::string out;
+  for (const std::string& s : l) out += s + "\n";
+  return out;
+}
+
+}  // namespace gg::cpp

@@ -14,7 +14,7 @@ namespace {
 
 Program one_param(const std::string& kind, std::vector<double> args, Shape shape, const std::string& name = "W") {
   Program p;
-  p.name = "t";
+  p.name = std::string("t");  // not = "t": GCC 12 -O2 warns falsely there (-Wrestrict, PR 105329)
   Attrs a;
   a.name = name;
   a.shape = shape;

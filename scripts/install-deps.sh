@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages gradgen needs to build and test. Idempotent: installs
-# only what is missing, and runs apt-get update only when something is.
+# Installs the Debian 12 packages gradgen needs to build and test (idempotent).
 set -euo pipefail
 
 packages=(
@@ -12,22 +11,4 @@ packages=(
   clang-14 llvm-14-dev libclang-14-dev libclang-cpp14-dev  # the C++ front end (GRADGEN_CLANG, LibTooling)
 )
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
-fi
-
-echo "install-deps: installing ${missing[*]}"
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "install-deps: run as root (missing: ${missing[*]})" >&2; exit 1; }
-  sudo=sudo
-fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+exec bash "$(dirname "$0")/install-packages.sh" install-deps "${packages[@]}"

@@ -1,4 +1,7 @@
-# gradgen_add_network(<target> <file.grad> [BIND n=4 ...] [PRECISION f32|f64] [NAMESPACE ns])
+# gradgen_add_network(<target> <file.grad> [BIND n=4 ...] [PRECISION f32|f64] [NAMESPACE ns] [BLAS])
+#
+# BLAS: large matrix products call CBLAS (gradgen generate --blas); the target then links
+# BLAS::BLAS from CMake's FindBLAS (set BLA_VENDOR, e.g. OpenBLAS, to pick one).
 #
 # Creates a static library <target> from the C++ that `gradgen generate` writes for the
 # network at build time (NAME.hpp, NAME.cpp, NAME.h under the build tree, on the target's
@@ -7,7 +10,7 @@
 include_guard(GLOBAL)
 
 function(gradgen_add_network target grad)
-  cmake_parse_arguments(GG "" "PRECISION;NAMESPACE" "BIND" ${ARGN})
+  cmake_parse_arguments(GG "BLAS" "PRECISION;NAMESPACE" "BIND" ${ARGN})
   if(GG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "gradgen_add_network: unexpected arguments ${GG_UNPARSED_ARGUMENTS}")
   endif()
@@ -37,6 +40,10 @@ function(gradgen_add_network target grad)
   if(GG_NAMESPACE)
     list(APPEND args --namespace ${GG_NAMESPACE})
   endif()
+  if(GG_BLAS)
+    list(APPEND args --blas)
+    find_package(BLAS REQUIRED)
+  endif()
   get_filename_component(grad_name "${src}" NAME)
   get_filename_component(grad_dir "${src}" DIRECTORY)
   add_custom_command(
@@ -50,6 +57,9 @@ function(gradgen_add_network target grad)
   add_library(${target} STATIC "${out}/${name}.cpp" "${out}/${name}.hpp" "${out}/${name}.h")
   target_include_directories(${target} PUBLIC "${out}")
   target_link_libraries(${target} PUBLIC gradgen::runtime)
+  if(GG_BLAS)
+    target_link_libraries(${target} PUBLIC BLAS::BLAS)
+  endif()
   target_compile_features(${target} PUBLIC cxx_std_17)
   set_target_properties(${target} PROPERTIES LINKER_LANGUAGE CXX)
 endfunction()

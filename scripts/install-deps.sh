@@ -7,6 +7,7 @@ packages=(
   libfmt-dev nlohmann-json3-dev libcli11-dev     # generator libraries
   catch2                                         # tests (Catch2 v2)
   graphviz                                       # `dot` renders `gradgen graph` output in tests
+  libopenblas-dev                                # tests/e2e: generated code built with --blas (CBLAS)
   python3-torch python3-numpy                    # tests/torch: PyTorch as an independent oracle
   clang-14 llvm-14-dev libclang-14-dev libclang-cpp14-dev  # the C++ front end (GRADGEN_CLANG, LibTooling)
 )

@@ -89,6 +89,7 @@ GeneratedCode generate_code(const GenerateRequest& r) {
   o.dim_args = declared;
   o.bound = r.bind;
   o.source = r.network;
+  o.blas = r.blas;
   g.api = cpp::describe_cpp(p, g.eqs, o);
   g.files = cpp::emit_cpp(p, g.eqs, o);
   return g;
@@ -134,6 +135,7 @@ Subcommand add_generate(CLI::App& root) {
   app->add_option("--precision", o->precision, "f32 or f64, overriding the network's precision")
       ->check(CLI::IsMember({"f32", "f64"}));
   app->add_option("--namespace", o->req.ns, "C++ namespace of the generated API (default: the network name)");
+  app->add_flag("--blas", o->req.blas, "large matrix products call CBLAS (cblas_sgemm/dgemm); link e.g. -lopenblas");
   app->add_flag("--report", o->report, "print the memory plan (params, gradients, optimizer state, saved activations, workspace reuse)");
   return {app, [o] {
 #ifdef GRADGEN_HAVE_CLANG

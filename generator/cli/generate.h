@@ -16,6 +16,7 @@ struct GenerateRequest {
   DimBindings bind;                    // --bind
   std::optional<Precision> precision;  // --precision, overriding the network's
   std::string ns;                      // --namespace; empty: the network name
+  bool blas = false;                   // --blas: large matrix products call CBLAS
 };
 
 /// A network turned into C++: the program (which owns the nodes), its equations, the API and

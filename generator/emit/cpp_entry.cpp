@@ -40,14 +40,30 @@ std::string size_text(const EntryContext& c, const Size& z) {
   return join(f, " * ");
 }
 
+// Largest workspace (in scalars) kept in local arrays when every size is fixed (--bind).
+constexpr int64_t kStackScalars = 2048;
+
+// Small fixed-size buffers live on the stack: the compiler then knows they alias nothing
+// (not the params, grads or inputs) and keeps them in registers after unrolling the loops.
+bool on_stack(const Plan& plan) {
+  int64_t total = 0;
+  for (const Slot& s : plan.memory.slots) {
+    if (!s.size.syms.empty()) return false;
+    total += s.size.fixed;
+  }
+  return total <= kStackScalars;
+}
+
 // The pointer to a workspace buffer: the start of its slot (after the previous slot) or the
-// buffer whose memory it takes over, with a comment saying which.
-std::string workspace_decl(const Plan& plan, const Node* n, const std::vector<std::string>& sizes) {
+// buffer whose memory it takes over, with a comment saying which. `local`: slots are arrays.
+std::string workspace_decl(const Plan& plan, const Node* n, const std::vector<std::string>& sizes, bool local) {
   const Placement& pl = plan.memory.placement.at(n);
   const Slot& slot = plan.memory.slots[pl.slot];
   std::string note = shape_str(n->shape);
   std::string at;
-  if (slot.occupants.front() != n) {
+  if (local && slot.occupants.front() == n) {
+    return fmt::format("Scalar {}[{}];  // {}", plan.name.at(n), sizes[pl.slot], note);
+  } else if (slot.occupants.front() != n) {
     at = plan.name.at(slot.occupants.front());
     note += (pl.in_place ? ", in place of " : ", reuses the memory of ") + plan.name.at(pl.replaces);
   } else if (pl.slot == 0) {
@@ -63,7 +79,7 @@ Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::
                  bool backward) {
   Entry e;
   e.results = std::move(results);
-  e.plan = make_plan(c.p, c.eqs, c.names, e.results);
+  e.plan = make_plan(c.p, c.eqs, c.names, e.results, PlanOptions{c.opts.blas});
   KernelWriter kw(c.eqs, c.names, e.plan, c.p.precision);
   std::string kernels = kw.body(e.results, comment_only(c, e.plan, backward));
 
@@ -93,8 +109,9 @@ Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::
       lines.push_back("Scalar* const " + e.plan.name.at(r.node) + " = " + r.dest + ";");
   std::vector<std::string> sizes;
   for (const Slot& slot : e.plan.memory.slots) sizes.push_back(size_text(c, slot.size));
-  for (const Node* n : e.plan.workspace) lines.push_back(workspace_decl(e.plan, n, sizes));
-  e.workspace_need = sizes.empty() ? "0" : join(sizes, " + ");
+  bool local = on_stack(e.plan);
+  for (const Node* n : e.plan.workspace) lines.push_back(workspace_decl(e.plan, n, sizes, local));
+  e.workspace_need = sizes.empty() || local ? "0" : join(sizes, " + ");
   for (std::string& l : lines) l = "  " + l;
   e.body = join(lines, "\n") + "\n\n" + kernels + "  return kOk;";
   return e;
@@ -172,6 +189,8 @@ std::string step_body(const EntryContext& c) {
       lines.push_back(fmt::format("gg::adam_update({}, {}, state.m + {}, state.v + {}, {}, {}, {}, {}, {}, state.t);", pp,
                                   gp, off, off, n, literal(lr, pr), literal(opt.arg("beta1"), pr),
                                   literal(opt.arg("beta2"), pr), literal(opt.arg("eps"), pr)));
+    else if (opt.arg("momentum") == 0)
+      lines.push_back(fmt::format("gg::sgd_update({}, {}, {}, {});", pp, gp, n, literal(lr, pr)));
     else
       lines.push_back(fmt::format("gg::sgd_update({}, {}, state.velocity + {}, {}, {}, {});", pp, gp, off, n,
                                   literal(lr, pr), literal(opt.arg("momentum"), pr)));

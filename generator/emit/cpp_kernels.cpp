@@ -166,7 +166,27 @@ void KernelWriter::map_group(const Group& g) {
   close_loops();
 }
 
+// C = op(A) op(B) by one GEMM into the product's buffer (or, when the product is only a loop
+// local, into the group's last buffer), then one loop applying the epilogue in place.
+void KernelWriter::blas_group(const Group& g) {
+  const Node* mm = g.members.front();
+  auto [a, ta] = strip_transposes(plan_, mm->inputs[0]);
+  auto [b, tb] = strip_transposes(plan_, mm->inputs[1]);
+  const Node* c = plan_.stored.count(mm) ? mm : g.members.back();
+  line(fmt::format("gg::gemm({}, {}, {}, {}, {}, Scalar(1), {}, {}, Scalar(0), {});", ta ? "true" : "false",
+                   tb ? "true" : "false", dim(mm->shape[0]), dim(mm->inputs[0]->shape[1]), dim(mm->shape[1]), ptr(a),
+                   ptr(b), ptr(c)));
+  if (g.members.size() == 1) return;
+  Idx idx = loop_idx(mm->shape);
+  open_loops(mm->shape, idx, std::vector<bool>(mm->shape.size(), true));
+  line("const Scalar acc = " + ptr(c) + "[" + offset(mm->shape, idx) + "];");
+  locals_[mm] = "acc";
+  members(g, idx, 1);
+  close_loops();
+}
+
 void KernelWriter::matmul_group(const Group& g) {
+  if (g.blas) return blas_group(g);
   const Node* mm = g.members.front();
   auto [a, ta] = strip_transposes(plan_, mm->inputs[0]);
   auto [b, tb] = strip_transposes(plan_, mm->inputs[1]);

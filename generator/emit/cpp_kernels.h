@@ -41,6 +41,7 @@ class KernelWriter {
   void group(const Group& g);
   void map_group(const Group& g);
   void matmul_group(const Group& g);
+  void blas_group(const Group& g);
   void reduce_group(const Node* n);
   void rowwise_group(const Node* n);
   void loss_group(const Node* n);

@@ -85,6 +85,8 @@ class Allocator {
   // The group's last member may take over, in place, a buffer this group reads for the last time.
   const Node* in_place_candidate(const Node* m, const Group& g, size_t gi) const {
     if (m != g.members.back() || (g.kind != Kind::Map && g.kind != Kind::MatMul)) return nullptr;
+    // A GEMM writes the whole product into the group's last buffer before the epilogue reads.
+    if (g.blas) return nullptr;
     std::vector<const Node*> reads;
     for (const Node* member : g.members)
       for (const Node* d : direct_deps(plan_, member))

@@ -160,10 +160,19 @@ Names make_names(const Program& p, const EquationSet& eqs, const std::vector<std
   return n;
 }
 
-Plan make_plan(const Program&, const EquationSet& eqs, const Names& names, const std::vector<Result>& results) {
+bool worth_blas(const Node* matmul) {
+  double work = 1;
+  for (const Dim& d : {matmul->shape[0], matmul->inputs[0]->shape[1], matmul->shape[1]})
+    work *= d.is_symbolic() ? 64.0 : static_cast<double>(d.size);
+  return work >= 32768;
+}
+
+Plan make_plan(const Program&, const EquationSet& eqs, const Names& names, const std::vector<Result>& results,
+               const PlanOptions& opts) {
   Plan plan;
   Planner(eqs, names, plan).run(results);
   fuse(plan, results);
+  for (Group& g : plan.groups) g.blas = opts.blas && g.kind == Kind::MatMul && worth_blas(g.members.front());
   plan.memory = plan_memory(plan);
   return plan;
 }

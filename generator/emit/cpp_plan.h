@@ -46,7 +46,17 @@ struct Result {
 struct Group {
   Kind kind;
   std::vector<const Node*> members;  // computed in this order inside one loop nest
+  bool blas = false;                 // a MatMul group lowered to a GEMM call, then its epilogue loop
 };
+
+/// Backend choices that change the schedule's text (not its values).
+struct PlanOptions {
+  bool blas = false;  // large matrix products call CBLAS (gradgen generate --blas)
+};
+
+/// True for products big enough to be worth a BLAS call: fixed dims multiplied, a symbolic
+/// dim (the batch) counted as 64.
+bool worth_blas(const Node* matmul);
 
 /// What to do after all groups: zero-fill or copy into a result that does not own its node.
 struct Finish {
@@ -69,7 +79,8 @@ struct Plan {
 };
 
 /// Schedules the computation of `results`. Deterministic: equation order, then result order.
-Plan make_plan(const Program& p, const EquationSet& eqs, const Names& names, const std::vector<Result>& results);
+Plan make_plan(const Program& p, const EquationSet& eqs, const Names& names, const std::vector<Result>& results,
+               const PlanOptions& opts = {});
 
 /// Groups consecutive scheduled nodes into fused loops (cpp_fusion.cpp) and decides storage.
 void fuse(Plan& plan, const std::vector<Result>& results);

@@ -38,17 +38,18 @@ struct Rand {
 
 }  // namespace
 
-std::unique_ptr<Net> finish(std::unique_ptr<Net> n, gg::DimBindings bind, const char* precision, uint64_t seed);
+std::unique_ptr<Net> finish(std::unique_ptr<Net> n, gg::DimBindings bind, const char* precision, uint64_t seed,
+                            bool blas = false);
 
 std::unique_ptr<Net> build_net(const std::string& text, const std::string& file, gg::DimBindings bind,
-                               const char* precision, uint64_t seed) {
+                               const char* precision, uint64_t seed, bool blas) {
   auto n = std::make_unique<Net>();
   n->file = file;
   gg::Diagnostics diags;
   auto p = gg::load_grad(text, file, diags);
   if (!p) FAIL("network does not load:\n" << diags.render() << "\n" << text);
   n->program = std::move(*p);
-  return finish(std::move(n), bind, precision, seed);
+  return finish(std::move(n), bind, precision, seed, blas);
 }
 
 std::unique_ptr<Net> build_net(gg::Program program, const char* precision, uint64_t seed) {
@@ -58,7 +59,8 @@ std::unique_ptr<Net> build_net(gg::Program program, const char* precision, uint6
   return finish(std::move(n), {}, precision, seed);
 }
 
-std::unique_ptr<Net> finish(std::unique_ptr<Net> n, gg::DimBindings bind, const char* precision, uint64_t seed) {
+std::unique_ptr<Net> finish(std::unique_ptr<Net> n, gg::DimBindings bind, const char* precision, uint64_t seed,
+                            bool blas) {
   gg::Program& prog = n->program;
   const std::string& file = n->file;
   std::vector<std::string> declared = prog.dims;
@@ -70,6 +72,7 @@ std::unique_ptr<Net> finish(std::unique_ptr<Net> n, gg::DimBindings bind, const 
   o.dim_args = declared;
   o.bound = bind;
   o.source = file;
+  o.blas = blas;
   n->api = gg::cpp::describe_cpp(prog, n->eqs, o);
   n->files = gg::cpp::emit_cpp(prog, n->eqs, o);
   for (const std::string& d : declared) n->dims[d] = bind.count(d) ? bind.at(d) : 3;
@@ -96,8 +99,12 @@ gg::cpp::ProcessResult compile(const std::string& compiler, const std::vector<st
                                const std::vector<std::string>& extra) {
   std::vector<std::string> argv{compiler, "-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
                                 "-I" + gg::cpp::runtime_include_dir(), "-I" + include_dir};
-  argv.insert(argv.end(), extra.begin(), extra.end());
+  // Libraries (-lNAME) go after the sources that need them.
+  for (const std::string& e : extra)
+    if (e.rfind("-l", 0) != 0) argv.push_back(e);
   argv.insert(argv.end(), sources.begin(), sources.end());
+  for (const std::string& e : extra)
+    if (e.rfind("-l", 0) == 0) argv.push_back(e);
   argv.push_back("-o");
   argv.push_back(exe);
   return gg::cpp::run_process(argv, fs::path(exe).parent_path().string());

@@ -134,6 +134,8 @@ TEST_CASE("names that are C++ keywords or clash with the API are mangled and com
 TEST_CASE("errors are status codes: null pointers, bad dims, small workspaces, --bind mismatch", "[e2e]") {
   auto n = seed_net({{"n", 4}});
   CHECK(n->files.cpp.find("if (n != 4) return kBadDim;  // fixed by --bind") != std::string::npos);
+  // Bound and small: the buffers are local arrays, so the workspace only has to be non-empty.
+  CHECK(n->files.cpp.find("  Scalar a2[12];  // [4, 3]") != std::string::npos);
   std::string out = run_with_seed(*n, R"(
 #include <cstdio>
 #include "seed.hpp"
@@ -147,7 +149,7 @@ int main() {
   std::printf("%d %d %d %d %d %d\n", seed::loss_and_grad(p, X, Y, 4, loss, g, dX, ws),
               seed::loss_and_grad(p, nullptr, Y, 4, loss, g, dX, ws),
               seed::loss_and_grad(p, X, Y, 3, loss, g, dX, ws),
-              seed::forward(p, X, 4, yhat, seed::WorkspaceRef(small, 2)),
+              seed::forward(p, X, 4, yhat, seed::WorkspaceRef(small, seed::workspace_size() - 1)),
               seed_loss_and_grad(nullptr, X, Y, 4, &loss, &g, dX, ws.data, seed::workspace_size()),
               seed::forward(p, X, 4, nullptr, ws));
 }

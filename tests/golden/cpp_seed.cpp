@@ -128,10 +128,10 @@ Status loss_and_grad_impl(const ::seed_params& params, const Scalar* X, const Sc
 
 Status step_impl(::seed_params& params, const ::seed_grads& grads, ::seed_opt_state& state) {
   state.t += 1;
-  gg::sgd_update(&params.W1[0][0], &grads.W1[0][0], state.velocity + 0, 6, 0.5f, 0.0f);
-  gg::sgd_update(params.b1, grads.b1, state.velocity + 6, 3, 0.5f, 0.0f);
-  gg::sgd_update(&params.W2[0][0], &grads.W2[0][0], state.velocity + 9, 3, 0.5f, 0.0f);
-  gg::sgd_update(params.b2, grads.b2, state.velocity + 12, 1, 0.5f, 0.0f);
+  gg::sgd_update(&params.W1[0][0], &grads.W1[0][0], 6, 0.5f);
+  gg::sgd_update(params.b1, grads.b1, 3, 0.5f);
+  gg::sgd_update(&params.W2[0][0], &grads.W2[0][0], 3, 0.5f);
+  gg::sgd_update(params.b2, grads.b2, 1, 0.5f);
   return kOk;
 }
 

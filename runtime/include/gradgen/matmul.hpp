@@ -1,43 +1,78 @@
 // Matrix products for generated code. Transposed operands are read through their indexing
 // (nt: b stored [p, k]; tn: a stored [k, m]), never copied. Each result element is handed to
 // an epilogue `epi(i, j, acc)`, so bias, activation and the store fuse into the product loop.
+// nn and tn accumulate a block of up to kBlock columns of one row at a time (the innermost loop
+// runs along contiguous columns of b, so it vectorises); every element still sums over k in
+// order, as the interpreter does.
 #pragma once
 
 #include <cstdint>
 
 namespace gg {
 
+namespace detail {
+constexpr std::int64_t kBlock = 64;
+
+// Row i of C for columns [j0, j0 + jn): acc[jj] = Σ_t a(t) · b[t * p + j0 + jj].
+template <class T, class A, class Epi>
+inline void row_block(A&& a, const T* b, std::int64_t i, std::int64_t j0, std::int64_t jn, std::int64_t k,
+                      std::int64_t p, Epi& epi) {
+  T acc[kBlock];
+  for (std::int64_t jj = 0; jj < jn; ++jj) acc[jj] = T(0);
+  for (std::int64_t t = 0; t < k; ++t) {
+    const T av = a(t);
+    const T* br = b + t * p + j0;
+    for (std::int64_t jj = 0; jj < jn; ++jj) acc[jj] += av * br[jj];
+  }
+  for (std::int64_t jj = 0; jj < jn; ++jj) epi(i, j0 + jj, acc[jj]);
+}
+}  // namespace detail
+
 /// C[m, p] = A[m, k] · B[k, p].
 template <class T, class Epi>
 inline void matmul_nn(const T* a, const T* b, std::int64_t m, std::int64_t k, std::int64_t p, Epi&& epi) {
   for (std::int64_t i = 0; i < m; ++i)
-    for (std::int64_t j = 0; j < p; ++j) {
-      T acc = T(0);
-      for (std::int64_t t = 0; t < k; ++t) acc += a[i * k + t] * b[t * p + j];
-      epi(i, j, acc);
-    }
+    for (std::int64_t j0 = 0; j0 < p; j0 += detail::kBlock)
+      detail::row_block<T>([&](std::int64_t t) { return a[i * k + t]; }, b, i, j0,
+                           p - j0 < detail::kBlock ? p - j0 : detail::kBlock, k, p, epi);
 }
 
-/// C[m, p] = A[m, k] · Bᵀ with B stored [p, k].
+/// C[m, p] = A[m, k] · Bᵀ with B stored [p, k]. Four columns at a time (independent sums for
+/// instruction-level parallelism; each still sums over k in order).
 template <class T, class Epi>
 inline void matmul_nt(const T* a, const T* b, std::int64_t m, std::int64_t k, std::int64_t p, Epi&& epi) {
-  for (std::int64_t i = 0; i < m; ++i)
-    for (std::int64_t j = 0; j < p; ++j) {
+  for (std::int64_t i = 0; i < m; ++i) {
+    const T* ar = a + i * k;
+    std::int64_t j = 0;
+    for (; j + 4 <= p; j += 4) {
+      T c0 = T(0), c1 = T(0), c2 = T(0), c3 = T(0);
+      for (std::int64_t t = 0; t < k; ++t) {
+        const T av = ar[t];
+        c0 += av * b[j * k + t];
+        c1 += av * b[(j + 1) * k + t];
+        c2 += av * b[(j + 2) * k + t];
+        c3 += av * b[(j + 3) * k + t];
+      }
+      epi(i, j, c0);
+      epi(i, j + 1, c1);
+      epi(i, j + 2, c2);
+      epi(i, j + 3, c3);
+    }
+    for (; j < p; ++j) {
       T acc = T(0);
-      for (std::int64_t t = 0; t < k; ++t) acc += a[i * k + t] * b[j * k + t];
+      for (std::int64_t t = 0; t < k; ++t) acc += ar[t] * b[j * k + t];
       epi(i, j, acc);
     }
+  }
 }
 
 /// C[m, p] = Aᵀ · B[k, p] with A stored [k, m].
 template <class T, class Epi>
 inline void matmul_tn(const T* a, const T* b, std::int64_t m, std::int64_t k, std::int64_t p, Epi&& epi) {
   for (std::int64_t i = 0; i < m; ++i)
-    for (std::int64_t j = 0; j < p; ++j) {
-      T acc = T(0);
-      for (std::int64_t t = 0; t < k; ++t) acc += a[t * m + i] * b[t * p + j];
-      epi(i, j, acc);
-    }
+    for (std::int64_t j0 = 0; j0 < p; j0 += detail::kBlock)
+      detail::row_block<T>([&](std::int64_t t) { return a[t * m + i]; }, b, i, j0,
+                           p - j0 < detail::kBlock ? p - j0 : detail::kBlock, k, p, epi);
 }
 
 /// C[m, p] = Aᵀ · Bᵀ with A stored [k, m] and B stored [p, k].

@@ -17,6 +17,13 @@ inline void sgd_update(T* p, const T* g, T* v, std::size_t n, T lr, T momentum) 
   }
 }
 
+/// p -= lr·g: SGD without momentum (the generated step calls this when momentum is 0, so the
+/// velocity buffer is neither read nor written).
+template <class T>
+inline void sgd_update(T* p, const T* g, std::size_t n, T lr) {
+  for (std::size_t i = 0; i < n; ++i) p[i] -= lr * g[i];
+}
+
 /// m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·g²;  p -= lr·m̂/(√v̂ + ε) with m̂ = m/(1−β1ᵗ),
 /// v̂ = v/(1−β2ᵗ); t counts steps from 1.
 template <class T>

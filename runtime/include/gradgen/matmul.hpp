@@ -41,26 +41,28 @@ inline void matmul_nn(const T* a, const T* b, std::int64_t m, std::int64_t k, st
 /// instruction-level parallelism; each still sums over k in order).
 template <class T, class Epi>
 inline void matmul_nt(const T* a, const T* b, std::int64_t m, std::int64_t k, std::int64_t p, Epi&& epi) {
+  const std::int64_t p4 = p - p % 4;
   for (std::int64_t i = 0; i < m; ++i) {
     const T* ar = a + i * k;
-    std::int64_t j = 0;
-    for (; j + 4 <= p; j += 4) {
+    for (std::int64_t j = 0; j < p4; j += 4) {
+      const T* b0 = b + j * k;
       T c0 = T(0), c1 = T(0), c2 = T(0), c3 = T(0);
       for (std::int64_t t = 0; t < k; ++t) {
         const T av = ar[t];
-        c0 += av * b[j * k + t];
-        c1 += av * b[(j + 1) * k + t];
-        c2 += av * b[(j + 2) * k + t];
-        c3 += av * b[(j + 3) * k + t];
+        c0 += av * b0[t];
+        c1 += av * b0[k + t];
+        c2 += av * b0[2 * k + t];
+        c3 += av * b0[3 * k + t];
       }
       epi(i, j, c0);
       epi(i, j + 1, c1);
       epi(i, j + 2, c2);
       epi(i, j + 3, c3);
     }
-    for (; j < p; ++j) {
+    for (std::int64_t j = p4; j < p; ++j) {
+      const T* br = b + j * k;
       T acc = T(0);
-      for (std::int64_t t = 0; t < k; ++t) acc += ar[t] * b[j * k + t];
+      for (std::int64_t t = 0; t < k; ++t) acc += ar[t] * br[t];
       epi(i, j, acc);
     }
   }

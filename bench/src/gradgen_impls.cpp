@@ -1,6 +1,11 @@
 // The gradgen column: adapters from the generated C++ API (NAME.hpp: Params, Grads, OptState,
 // workspace_size, loss_and_grad, step) to the bench's Impl, one per generated variant.
 // A gradgen step is loss_and_grad followed by step, on a heap workspace sized once.
+// The --blas variants (W2, W3) run their GEMMs on OpenBLAS, whose thread count is global
+// state: every gradgen row sets it, as the OpenBLAS baseline does, so that no row inherits
+// the previous row's setting, and the --blas variants get a 2-thread row.
+#include <cblas.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -38,8 +43,8 @@ class GradgenStep final : public Impl {
   using OptState = typename A::OptState;
 
  public:
-  explicit GradgenStep(const Problem& p)
-      : p_(p), params_(std::make_unique<Params>()), grads_(std::make_unique<Grads>()),
+  GradgenStep(const Problem& p, int threads)
+      : p_(p), threads_(threads), params_(std::make_unique<Params>()), grads_(std::make_unique<Grads>()),
         state_(std::make_unique<OptState>()), ws_(A::workspace(p.batch)) {
     // Params is one flat array in declaration order: W1, b1, W2, b2, ... as in bench/networks.
     std::size_t at = 0;
@@ -51,6 +56,8 @@ class GradgenStep final : public Impl {
       }
     if (at != Params::size()) throw std::logic_error(A::name() + ": Params larger than the network");
   }
+
+  void activate() override { openblas_set_num_threads(threads_); }
 
   void step() override {
     int s = A::loss_and_grad(*params_, p_.X.data(), p_.Y.data(), p_.batch, loss_, *grads_, ws_);
@@ -65,6 +72,7 @@ class GradgenStep final : public Impl {
 
  private:
   const Problem& p_;
+  int threads_;
   std::unique_ptr<Params> params_;  // W3's params are 8 MiB: not on the stack
   std::unique_ptr<Grads> grads_;
   std::unique_ptr<OptState> state_;
@@ -97,10 +105,11 @@ GG_VARIANT(bench_w2_b64)
 GG_VARIANT(bench_w3)
 GG_VARIANT(bench_w3_b256)
 
+// threaded: the variant was generated with --blas, so OpenBLAS's threads split its GEMMs.
 template <class A>
-ImplSpec spec(std::string label) {
-  return {std::move(label), true, false,
-          [](const Problem& p, int) -> std::unique_ptr<Impl> { return std::make_unique<GradgenStep<A>>(p); }};
+ImplSpec spec(std::string label, bool threaded = false) {
+  return {std::move(label), true, threaded,
+          [](const Problem& p, int t) -> std::unique_ptr<Impl> { return std::make_unique<GradgenStep<A>>(p, t); }};
 }
 
 }  // namespace
@@ -111,11 +120,11 @@ std::vector<ImplSpec> gradgen_impls(const Problem& p) {
   // The bound variant comes first: it is the one the other rows are compared with.
   if (p.id == "W1" && p.batch == 4) return {spec<bench_w1_b4_api>(bound), spec<bench_w1_api>(free)};
   if (p.id == "W1" && p.batch == 64) return {spec<bench_w1_b64_api>(bound), spec<bench_w1_api>(free)};
-  if (p.id == "W2" && p.batch == 64) return {spec<bench_w2_b64_api>(bound), spec<bench_w2_api>(free)};
-  if (p.id == "W3" && p.batch == 256) return {spec<bench_w3_b256_api>(bound), spec<bench_w3_api>(free)};
+  if (p.id == "W2" && p.batch == 64) return {spec<bench_w2_b64_api>(bound, true), spec<bench_w2_api>(free, true)};
+  if (p.id == "W3" && p.batch == 256) return {spec<bench_w3_b256_api>(bound, true), spec<bench_w3_api>(free, true)};
   if (p.id == "W1") return {spec<bench_w1_api>(free)};
-  if (p.id == "W2") return {spec<bench_w2_api>(free)};
-  if (p.id == "W3") return {spec<bench_w3_api>(free)};
+  if (p.id == "W2") return {spec<bench_w2_api>(free, true)};
+  if (p.id == "W3") return {spec<bench_w3_api>(free, true)};
   return {};
 }
 

@@ -264,10 +264,17 @@ void vjp_neg(Vjp& v) { v.to(0, -v.g); }
 void vjp_sigmoid(Vjp& v) { v.to(0, v.g * v.out * (1.0 - v.out)); }
 // tanh'(x) = 1 − tanh²(x), reusing the forward output.
 void vjp_tanh(Vjp& v) { v.to(0, v.g * (1.0 - v.out * v.out)); }
-// relu'(x) = step(x) = [x > 0]; relu'(0) = 0 as in PyTorch.
-void vjp_relu(Vjp& v) { v.to(0, v.g * unary(Op::Step, v.in(0))); }
+// relu'(x) = step(x) = [x > 0]; relu'(0) = 0 as in PyTorch. relu(x) > 0 ⇔ x > 0 (and both
+// sides are 0 at x = 0), so step(relu(x)) is the same mask read from the forward output:
+// the pre-activation need not be kept for the backward pass.
+void vjp_relu(Vjp& v) { v.to(0, v.g * unary(Op::Step, v.out)); }
 // leaky_relu'(x) = 1 for x > 0, alpha otherwise; leaky_relu'(0) = alpha as in PyTorch.
-void vjp_leaky_relu(Vjp& v) { v.to(0, v.g * with_value(Op::LeakyStep, v.in(0), v.node->attrs.value)); }
+// For alpha >= 0, leaky_relu(x) > 0 ⇔ x > 0, so the mask is read from the output as for
+// relu; for alpha < 0 negative x gives a positive output, so the input is needed.
+void vjp_leaky_relu(Vjp& v) {
+  double alpha = v.node->attrs.value;
+  v.to(0, v.g * with_value(Op::LeakyStep, alpha >= 0.0 ? v.out : v.in(0), alpha));
+}
 // softplus(x) = log(1 + eˣ): softplus'(x) = eˣ/(1 + eˣ) = σ(x) (finite for any x).
 void vjp_softplus(Vjp& v) { v.to(0, v.g * unary(Op::Sigmoid, v.in(0))); }
 // (eˣ)' = eˣ, reusing the forward output.

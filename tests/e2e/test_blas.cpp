@@ -35,7 +35,7 @@ void check(e2e::Net& n, double tol) {
 
 }  // namespace
 
-TEST_CASE("--blas: large products call CBLAS and match the interpreter", "[e2e][blas]") {
+TEST_CASE("generate --blas: large products call CBLAS and match the interpreter", "[e2e][blas]") {
   auto f64 = e2e::build_net(kNet, "blasnet.grad", {}, "f64", 1, true);
   const std::string& cpp = f64->files.cpp;
   CHECK(cpp.find("#include <gradgen/blas.hpp>") != std::string::npos);

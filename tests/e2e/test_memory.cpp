@@ -35,7 +35,7 @@ int train_buffers(const std::string& report) {
 
 }  // namespace
 
-TEST_CASE("--report: bytes of each part and the buffers that share memory", "[e2e][memory]") {
+TEST_CASE("generate --report: bytes of each part and the buffers that share memory", "[e2e][memory]") {
   auto n = e2e::build_net(e2e::read_file(std::string(GG_SOURCE_DIR) + "/examples/seed.grad"), "seed.grad");
   const std::string& r = n->files.report;
   INFO(r);

@@ -1,0 +1,133 @@
+// Keyword names end to end through the CLI: `gradgen generate` on tests/torch/nets/keywords.grad
+// (tensors named int, new, class, return, ...) gives C++ that compiles warning-free under g++ and
+// clang++ (-std=c++17 -Wall -Wextra -Wpedantic -Werror), and compiled `eval` equals `eval --interp`.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "run.h"
+
+using namespace gg::test;
+using json = nlohmann::json;
+
+namespace {
+
+std::string keywords_grad() { return std::string(GG_SOURCE_DIR) + "/tests/torch/nets/keywords.grad"; }
+
+// Runs argv (searched on PATH, no shell) in `dir`; stdout and stderr go to files there.
+Result run_tool(const std::vector<std::string>& args, const Scratch& dir) {
+  std::string out = dir.path("tool.out"), err = dir.path("tool.err");
+  std::vector<std::string> all = args;
+  std::vector<char*> argv;
+  for (std::string& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  Result r;
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) {
+    r.err = "posix_spawnp failed for " + args[0];
+    return r;
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+// Every number in `got` within 1e-10 (relative, with a 1e-14 floor) of the one in `want`,
+// and the same keys and array lengths.
+void expect_close(const json& got, const json& want, const std::string& where) {
+  INFO(where);
+  REQUIRE(got.type() == want.type());
+  if (want.is_number()) {
+    double a = got.get<double>(), b = want.get<double>();
+    CHECK(std::fabs(a - b) <= 1e-10 * std::max(std::fabs(a), std::fabs(b)) + 1e-14);
+  } else if (want.is_array()) {
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < want.size(); ++i) expect_close(got[i], want[i], where + "[" + std::to_string(i) + "]");
+  } else if (want.is_object()) {
+    REQUIRE(got.size() == want.size());
+    for (const auto& [key, value] : want.items()) {
+      REQUIRE(got.contains(key));
+      expect_close(got.at(key), value, where + "." + key);
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("keywords.grad: generated C++ compiles warning-free with g++ and clang++", "[cli][keywords]") {
+  Scratch s;
+  Result gen = gradgen({"generate", keywords_grad(), "-o", s.path("gen")});
+  INFO(gen.err);
+  REQUIRE(gen.status == 0);
+  // The files are named after the network (`network class`); the C++ inside must mangle it.
+  const std::string hpp = slurp(s.path("gen/class.hpp"));
+  REQUIRE(!hpp.empty());
+  CHECK(hpp.find("namespace class ") == std::string::npos);
+  // A main that uses the whole API through the mangled names, so every declaration is instantiated.
+  s.write("main.cpp", R"(#include <cmath>
+#include "class.hpp"
+int main() {
+  class_::Params params;
+  class_::Grads grads;
+  class_::OptState state{};
+  static class_::Workspace<3> ws;
+  double int_[6] = {0.1, 0.7, 0.4, -0.3, 0.9, 0.25}, new_[3] = {0.5, -0.2, 1.5}, dint[6], ret[3], loss = 0;
+  if (class_::init(params, 1) != class_::kOk) return 1;
+  if (class_::loss_and_grad(params, int_, new_, 3, loss, grads, dint, ws) != class_::kOk) return 2;
+  if (class_::step(params, grads, state) != class_::kOk) return 3;
+  if (class_::forward(params, int_, 3, ret, ws) != class_::kOk) return 4;
+  return std::isfinite(loss) && std::isfinite(ret[0]) && std::isfinite(dint[0]) ? 0 : 5;
+}
+)");
+  s.write("main.c", "#include \"class.h\"\nint main(void) { class__params p; return class__init(&p, 1); }\n");
+  const std::string runtime = std::string(GG_SOURCE_DIR) + "/runtime/include";
+  for (const char* cxx : {"g++", "clang++"}) {
+    INFO(cxx);
+    Result built = run_tool({cxx, "-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-I" + runtime,
+                             "-I" + s.path("gen"), s.path("gen/class.cpp"), s.path("main.cpp"), "-o", s.path("main")},
+                            s);
+    INFO(built.err.substr(0, 4000));
+    CHECK(built.status == 0);
+    CHECK(run_tool({s.path("main")}, s).status == 0);
+  }
+  // The C header alone, as C11, with the same warnings.
+  for (const char* cc : {"gcc", "clang"}) {
+    INFO(cc);
+    Result built = run_tool({cc, "-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-I" + s.path("gen"),
+                             "-fsyntax-only", s.path("main.c")},
+                            s);
+    INFO(built.err.substr(0, 4000));
+    CHECK(built.status == 0);
+  }
+}
+
+TEST_CASE("keywords.grad: compiled eval equals eval --interp to 1e-10", "[cli][keywords]") {
+  Scratch s;
+  // int[n, 2] and new[n, 1] with n = 3; params come from their init with --seed.
+  std::string feed = s.write("feed.json",
+                             R"({"int": [[0.1, 0.7], [0.4, -0.3], [0.9, 0.25]], "new": [[0.5], [-0.2], [1.5]]})");
+  for (const char* seed : {"0", "7"}) {
+    INFO("seed " << seed);
+    Result interp = gradgen({"eval", keywords_grad(), "--feed", feed, "--seed", seed, "--interp"});
+    Result compiled = gradgen({"eval", keywords_grad(), "--feed", feed, "--seed", seed});
+    INFO(interp.err << compiled.err);
+    REQUIRE(interp.status == 0);
+    REQUIRE(compiled.status == 0);
+    json want = json::parse(interp.out), got = json::parse(compiled.out);
+    // Every keyword name survives into the JSON under its source spelling.
+    REQUIRE(want.at("outputs").contains("return"));
+    for (const char* g : {"std", "_X", "main", "__y", "int"}) CHECK(want.at("grads").contains(g));
+    CHECK(want.at("loss").get<double>() > 0);
+    expect_close(got, want, "eval");
+  }
+}

@@ -90,6 +90,7 @@ GeneratedCode generate_code(const GenerateRequest& r) {
   o.bound = r.bind;
   o.source = r.network;
   o.blas = r.blas;
+  o.fuse_step = r.fuse_step;
   g.api = cpp::describe_cpp(p, g.eqs, o);
   g.files = cpp::emit_cpp(p, g.eqs, o);
   return g;
@@ -136,6 +137,7 @@ Subcommand add_generate(CLI::App& root) {
       ->check(CLI::IsMember({"f32", "f64"}));
   app->add_option("--namespace", o->req.ns, "C++ namespace of the generated API (default: the network name)");
   app->add_flag("--blas", o->req.blas, "large matrix products call CBLAS (cblas_sgemm/dgemm); link e.g. -lopenblas");
+  app->add_flag("--fuse-step", o->req.fuse_step, "also emit train_step: loss_and_grad with the optimizer update fused in");
   app->add_flag("--report", o->report, "print the memory plan (params, gradients, optimizer state, saved activations, workspace reuse)");
   return {app, [o] {
 #ifdef GRADGEN_HAVE_CLANG

@@ -17,6 +17,7 @@ struct GenerateRequest {
   std::optional<Precision> precision;  // --precision, overriding the network's
   std::string ns;                      // --namespace; empty: the network name
   bool blas = false;                   // --blas: large matrix products call CBLAS
+  bool fuse_step = false;              // --fuse-step: also emit train_step (update fused into backward)
 };
 
 /// A network turned into C++: the program (which owns the nodes), its equations, the API and

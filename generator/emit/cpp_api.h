@@ -17,6 +17,7 @@ struct CppOptions {
   DimBindings bound;                  // --bind: these dims are compile-time constants
   std::string source = "";            // file name as given, for the banner
   bool blas = false;                  // --blas: large matrix products call CBLAS
+  bool fuse_step = false;             // --fuse-step: also emit train_step (loss_and_grad + step fused)
 };
 
 struct ApiTensor {

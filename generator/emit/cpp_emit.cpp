@@ -1,7 +1,9 @@
 // Renders the three generated files from templates/ with the entry points' text.
 #include "emit/cpp_emit.h"
 
+#include <algorithm>
 #include <cctype>
+#include <optional>
 #include <regex>
 
 #include <fmt/format.h>
@@ -105,6 +107,18 @@ Sig lag_sig(const CppApi& a) {
   return s;
 }
 
+// train_step: loss_and_grad's arguments with mutable params and the optimizer state after grads.
+Sig train_sig(const CppApi& a) {
+  Sig s = lag_sig(a);
+  s.cpp_params[0] = "Params& params";
+  s.impl_params[0] = "::" + a.cprefix + "params& params";
+  auto at = std::find(s.cpp_params.begin(), s.cpp_params.end(), "Grads& grads") - s.cpp_params.begin() + 1;
+  s.cpp_params.insert(s.cpp_params.begin() + at, "OptState& state");
+  s.impl_params.insert(s.impl_params.begin() + at, "::" + a.cprefix + "opt_state& state");
+  s.impl_args_cpp.insert(s.impl_args_cpp.begin() + at, "state");
+  return s;
+}
+
 std::string c_def(const CppApi& a, const std::string& fn, const Sig& s, bool grads) {
   std::vector<std::string> params = s.c_params;
   params.push_back(a.cprefix + "scalar* ws");
@@ -155,13 +169,19 @@ std::string param_fields(const CppApi& a) {
   return join(f, "\n");
 }
 
-std::string ws_body(const CppApi& a, const Entry& fwd, const Entry& lag) {
+std::string ws_body(const CppApi& a, const Entry& fwd, const Entry& lag, const Entry* fused) {
   std::vector<std::string> l;
-  std::string all = fwd.workspace_need + " " + lag.workspace_need;
+  std::string all = fwd.workspace_need + " " + lag.workspace_need + (fused ? " " + fused->workspace_need : "");
   for (const std::string& d : a.free_dims)
     if (!mentions(all, d)) l.push_back("static_cast<void>(" + d + ");");
   l.push_back("const std::int64_t forward_need = " + fwd.workspace_need + ";");
-  l.push_back("const std::int64_t train_need = " + lag.workspace_need + ";");
+  if (fused) {
+    l.push_back("const std::int64_t grad_need = " + lag.workspace_need + ";");
+    l.push_back("const std::int64_t fused_need = " + fused->workspace_need + ";");
+    l.push_back("const std::int64_t train_need = grad_need > fused_need ? grad_need : fused_need;");
+  } else {
+    l.push_back("const std::int64_t train_need = " + lag.workspace_need + ";");
+  }
   l.push_back("const std::int64_t need = forward_need > train_need ? forward_need : train_need;");
   l.push_back("return static_cast<std::size_t>(need > 0 ? need : 1);");
   for (std::string& s : l) s = "  " + s;
@@ -181,6 +201,8 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
   EntryContext ctx{p, eqs, names, a, o};
   Entry fwd = forward_entry(ctx);
   Entry lag = loss_and_grad_entry(ctx);
+  std::optional<Entry> fused;
+  if (o.fuse_step) fused = train_step_entry(ctx);
   std::string init = init_body(ctx), step = step_body(ctx);
   Sig fs = forward_sig(a), ls = lag_sig(a);
 
@@ -256,7 +278,21 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
                   "  return ::{1}::step_impl(*params, *grads, *state);\n}}\n\n}}  // extern \"C\"",
                   cp, a.ns);
 
-  std::string code = init + fwd.body + lag.body + step;
+  // --fuse-step: train_step, C++ API only.
+  std::string ts_doc, ts_decl, ts_impl, ts_def;
+  if (fused) {
+    Sig ts = train_sig(a);
+    std::vector<std::string> timpl = ts.impl_params;
+    timpl.push_back("Scalar* ws"), timpl.push_back("std::size_t ws_size");
+    ts_doc = "\n//   train_step loss_and_grad and step in one pass (--fuse-step): each param is updated as\n"
+             "//              soon as its gradient is complete and nothing reads it any more; grads is\n"
+             "//              scratch (a gradient the fused GEMM applied directly is not written).";
+    ts_decl = "\n\n/// loss_and_grad then step, fused: the same params and loss; grads is scratch.\nStatus train_step(" +
+              join(ts.cpp_params, ", ") + ", WorkspaceRef ws) noexcept;";
+    ts_impl = "\n\nStatus train_step_impl(" + join(timpl, ", ") + ") {\n" + fused->body + "\n}";
+    ts_def = "\n\n" + cpp_def("train_step", ts);
+  }
+  std::string code = init + fwd.body + lag.body + step + (fused ? fused->body : "");
   CppFiles f;
   f.base = a.base;
   f.report = memory_report(ctx, fwd, lag);
@@ -270,10 +306,10 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
       fmt::arg("scalar", a.scalar), fmt::arg("base", a.base), fmt::arg("param_list", join(param_names, ", ")),
       fmt::arg("loss", p.loss_name), fmt::arg("optimizer", optimizer), fmt::arg("dims_note", dims_note),
       fmt::arg("example", example(a)), fmt::arg("ns", a.ns), fmt::arg("num_params", num_params),
-      fmt::arg("ws_params", join(ws_params, ", ")), fmt::arg("ws_body", ws_body(a, fwd, lag)),
+      fmt::arg("ws_params", join(ws_params, ", ")), fmt::arg("ws_body", ws_body(a, fwd, lag, fused ? &*fused : nullptr)),
       fmt::arg("workspace_struct", ws_struct), fmt::arg("workspace_ctor", ws_ctor), fmt::arg("cp", cp),
       fmt::arg("params_first", pfirst), fmt::arg("grads_first", pfirst), fmt::arg("forward_decl", fwd_decl),
-      fmt::arg("loss_and_grad_decl", lag_decl),
+      fmt::arg("loss_and_grad_decl", lag_decl), fmt::arg("train_step_decl", ts_decl), fmt::arg("train_step_doc", ts_doc),
       fmt::arg("link_note", code.find("gg::gemm(") != std::string::npos
                                 ? ";\n// generated with --blas: link a CBLAS for cblas_" + std::string(a.scalar == "double" ? "d" : "s") +
                                       "gemm, e.g. -lopenblas or CMake's BLAS::BLAS"
@@ -284,7 +320,8 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
                       fmt::arg("forward_params", join(fimpl, ", ")), fmt::arg("forward_body", fwd.body),
                       fmt::arg("lag_params", join(limpl, ", ")), fmt::arg("lag_body", lag.body),
                       fmt::arg("step_body", step), fmt::arg("forward_def", cpp_def("forward", fs)),
-                      fmt::arg("loss_and_grad_def", cpp_def("loss_and_grad", ls)), fmt::arg("c_defs", c_defs));
+                      fmt::arg("loss_and_grad_def", cpp_def("loss_and_grad", ls)), fmt::arg("train_step_impl", ts_impl),
+                      fmt::arg("train_step_def", ts_def), fmt::arg("c_defs", c_defs));
   return f;
 }
 

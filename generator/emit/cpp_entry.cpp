@@ -74,13 +74,52 @@ std::string workspace_decl(const Plan& plan, const Node* n, const std::vector<st
   return fmt::format("Scalar* const {} = {};  // {}", plan.name.at(n), at, note);
 }
 
+// The optimizer update of one param (`off`: its offset in the flat optimizer state).
+std::string update_line(const EntryContext& c, const ApiTensor& t, int64_t off) {
+  const Optimizer& opt = c.p.optimizer;
+  Precision pr = c.p.precision;
+  double lr = c.p.find_leaf(t.name)->lr.value_or(opt.arg("lr"));
+  int64_t n = *static_numel(t.shape);
+  std::string pp = first_elem("params", t.ident, t.shape), gp = first_elem("grads", t.ident, t.shape);
+  if (opt.kind == "adam")
+    return fmt::format("gg::adam_update({}, {}, state.m + {}, state.v + {}, {}, {}, {}, {}, {}, state.t);", pp, gp, off,
+                       off, n, literal(lr, pr), literal(opt.arg("beta1"), pr), literal(opt.arg("beta2"), pr),
+                       literal(opt.arg("eps"), pr));
+  if (opt.arg("momentum") == 0) return fmt::format("gg::sgd_update({}, {}, {}, {});", pp, gp, n, literal(lr, pr));
+  return fmt::format("gg::sgd_update({}, {}, state.velocity + {}, {}, {}, {});", pp, gp, off, n, literal(lr, pr),
+                     literal(opt.arg("momentum"), pr));
+}
+
+// train_step's updates: results 1.. are the params' gradients, in param order (loss_and_grad_entry).
+std::vector<FusedUpdate> fused_updates(const EntryContext& c) {
+  std::vector<FusedUpdate> out;
+  const Optimizer& opt = c.p.optimizer;
+  bool plain_sgd = opt.kind != "adam" && opt.arg("momentum") == 0;
+  int64_t off = 0;
+  for (size_t i = 0; i < c.api.params.size(); ++i) {
+    const ApiTensor& t = c.api.params[i];
+    double lr = c.p.find_leaf(t.name)->lr.value_or(opt.arg("lr"));
+    out.push_back(FusedUpdate{t.name, i + 1, first_elem("params", t.ident, t.shape), update_line(c, t, off),
+                              plain_sgd ? "Scalar(" + literal(-lr, c.p.precision) + ")" : ""});
+    off += *static_numel(t.shape);
+  }
+  return out;
+}
+
 // Checks, declarations and kernels of one entry point; `pointers` are its pointer arguments.
+// `fused`: train_step (the optimizer updates fused in).
 Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::vector<std::string>& pointers,
-                 bool backward) {
+                 bool backward, bool fused = false) {
   Entry e;
   e.results = std::move(results);
-  e.plan = make_plan(c.p, c.eqs, c.names, e.results, PlanOptions{c.opts.blas});
+  PlanOptions po{c.opts.blas, {}};
+  if (fused) {
+    po.result_param.resize(e.results.size());
+    for (size_t i = 0; i < c.api.params.size(); ++i) po.result_param[i + 1] = c.api.params[i].name;
+  }
+  e.plan = make_plan(c.p, c.eqs, c.names, e.results, po);
   KernelWriter kw(c.eqs, c.names, e.plan, c.p.precision);
+  if (fused) kw.set_fused_updates(fused_updates(c));
   std::string kernels = kw.body(e.results, comment_only(c, e.plan, backward));
 
   std::vector<std::string> lines;
@@ -104,9 +143,12 @@ Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::
     }
   if (!params_used) lines.push_back("static_cast<void>(params);");
   if (backward && c.api.params.empty()) lines.push_back("static_cast<void>(grads);");
-  for (const Result& r : e.results)
-    if (r.node && e.plan.dest.count(r.node) && e.plan.dest.at(r.node) == r.dest && e.plan.name.at(r.node) != r.dest)
+  if (fused) lines.push_back("state.t += 1;");
+  for (size_t i = 0; i < e.results.size(); ++i) {
+    const Result& r = e.results[i];
+    if (!kw.skipped_results().count(i) && r.node && e.plan.dest.count(r.node) && e.plan.dest.at(r.node) == r.dest && e.plan.name.at(r.node) != r.dest)
       lines.push_back("Scalar* const " + e.plan.name.at(r.node) + " = " + r.dest + ";");
+  }
   std::vector<std::string> sizes;
   for (const Slot& slot : e.plan.memory.slots) sizes.push_back(size_text(c, slot.size));
   bool local = on_stack(e.plan);
@@ -131,7 +173,9 @@ Entry forward_entry(const EntryContext& c) {
   return make_entry(c, std::move(results), pointers, false);
 }
 
-Entry loss_and_grad_entry(const EntryContext& c) {
+namespace {
+
+Entry gradient_entry(const EntryContext& c, bool fused) {
   std::vector<Result> results;
   std::vector<std::string> pointers;
   for (const ApiTensor& t : c.api.inputs) pointers.push_back(t.ident);
@@ -145,8 +189,13 @@ Entry loss_and_grad_entry(const EntryContext& c) {
     pointers.push_back(t.ident);
   }
   pointers.push_back("ws");
-  return make_entry(c, std::move(results), pointers, true);
+  return make_entry(c, std::move(results), pointers, true, fused);
 }
+
+}  // namespace
+
+Entry loss_and_grad_entry(const EntryContext& c) { return gradient_entry(c, false); }
+Entry train_step_entry(const EntryContext& c) { return gradient_entry(c, true); }
 
 std::string init_body(const EntryContext& c) {
   std::vector<std::string> lines;
@@ -176,25 +225,11 @@ std::string init_body(const EntryContext& c) {
 }
 
 std::string step_body(const EntryContext& c) {
-  const Optimizer& opt = c.p.optimizer;
-  Precision pr = c.p.precision;
   std::vector<std::string> lines{"state.t += 1;"};
   int64_t off = 0;
   for (const ApiTensor& t : c.api.params) {
-    const Leaf& l = *c.p.find_leaf(t.name);
-    double lr = l.lr.value_or(opt.arg("lr"));
-    int64_t n = *static_numel(t.shape);
-    std::string pp = first_elem("params", t.ident, t.shape), gp = first_elem("grads", t.ident, t.shape);
-    if (opt.kind == "adam")
-      lines.push_back(fmt::format("gg::adam_update({}, {}, state.m + {}, state.v + {}, {}, {}, {}, {}, {}, state.t);", pp,
-                                  gp, off, off, n, literal(lr, pr), literal(opt.arg("beta1"), pr),
-                                  literal(opt.arg("beta2"), pr), literal(opt.arg("eps"), pr)));
-    else if (opt.arg("momentum") == 0)
-      lines.push_back(fmt::format("gg::sgd_update({}, {}, {}, {});", pp, gp, n, literal(lr, pr)));
-    else
-      lines.push_back(fmt::format("gg::sgd_update({}, {}, state.velocity + {}, {}, {}, {});", pp, gp, off, n,
-                                  literal(lr, pr), literal(opt.arg("momentum"), pr)));
-    off += n;
+    lines.push_back(update_line(c, t, off));
+    off += *static_numel(t.shape);
   }
   if (c.api.params.empty()) lines.push_back("static_cast<void>(params);"), lines.push_back("static_cast<void>(grads);");
   lines.push_back("return kOk;");

@@ -28,6 +28,8 @@ struct EntryContext {
 
 Entry forward_entry(const EntryContext& c);
 Entry loss_and_grad_entry(const EntryContext& c);
+/// --fuse-step: loss_and_grad with each param's optimizer update fused in (see FusedUpdate).
+Entry train_step_entry(const EntryContext& c);
 std::string init_body(const EntryContext& c);
 std::string step_body(const EntryContext& c);
 

@@ -173,9 +173,11 @@ void KernelWriter::blas_group(const Group& g) {
   auto [a, ta] = strip_transposes(plan_, mm->inputs[0]);
   auto [b, tb] = strip_transposes(plan_, mm->inputs[1]);
   const Node* c = plan_.stored.count(mm) ? mm : g.members.back();
-  line(fmt::format("gg::gemm({}, {}, {}, {}, {}, Scalar(1), {}, {}, Scalar(0), {});", ta ? "true" : "false",
-                   tb ? "true" : "false", dim(mm->shape[0]), dim(mm->inputs[0]->shape[1]), dim(mm->shape[1]), ptr(a),
-                   ptr(b), ptr(c)));
+  auto into = gemm_into_.find(mm);  // fused SGD: param += (-lr) · gradient
+  line(fmt::format("gg::gemm({}, {}, {}, {}, {}, {}, {}, {}, Scalar({}), {});", ta ? "true" : "false",
+                   tb ? "true" : "false", dim(mm->shape[0]), dim(mm->inputs[0]->shape[1]), dim(mm->shape[1]),
+                   into == gemm_into_.end() ? "Scalar(1)" : into->second->gemm_alpha, ptr(a), ptr(b),
+                   into == gemm_into_.end() ? 0 : 1, into == gemm_into_.end() ? ptr(c) : into->second->target));
   if (g.members.size() == 1) return;
   Idx idx = loop_idx(mm->shape);
   open_loops(mm->shape, idx, std::vector<bool>(mm->shape.size(), true));
@@ -361,7 +363,42 @@ void KernelWriter::group(const Group& g) {
   locals_.clear();
 }
 
+// Where each fused update goes: after group max(last read of the param, group completing its
+// gradient), or after the finishes (key groups.size()) when a finish writes the gradient. A
+// single-product gradient computed after the param's last read instead updates the param in
+// its GEMM (plain SGD), and its destination is never written.
+std::map<size_t, std::vector<std::string>> KernelWriter::place_updates(const std::vector<Result>& results) {
+  std::map<size_t, std::vector<std::string>> at;
+  std::map<std::string, size_t> last = last_param_reads(plan_);
+  const size_t end = plan_.groups.size();
+  for (const Finish& f : plan_.finishes)  // a finish copying a param reads it after every group
+    if (f.from && f.from->op == Op::Param) last[f.from->attrs.name] = end;
+  for (const FusedUpdate& u : updates_) {
+    const Result& r = results[u.result];
+    size_t gi = result_group(plan_, r);
+    auto read = last.find(u.param);
+    bool read_before = read == last.end() || read->second < gi;
+    if (gi < end) {
+      const Group& g = plan_.groups[gi];
+      if (!u.gemm_alpha.empty() && g.blas && g.members.size() == 1 && g.members.front() == r.node && read_before &&
+          plan_.stored.count(r.node) && !plan_.consumers.count(r.node)) {
+        gemm_into_[r.node] = &u;
+        skipped_.insert(u.result);
+        continue;
+      }
+    }
+    size_t pos = gi;
+    if (read != last.end()) pos = std::max(pos, read->second);
+    at[pos].push_back(u.statement);
+  }
+  return at;
+}
+
 std::string KernelWriter::body(const std::vector<Result>& results, const std::set<const Equation*>& comment_only) {
+  std::map<size_t, std::vector<std::string>> updates = place_updates(results);
+  auto emit_updates = [&](size_t pos) {
+    for (const std::string& u : updates[pos]) line(u);
+  };
   std::vector<const Equation*> pending(comment_only.begin(), comment_only.end());
   std::sort(pending.begin(), pending.end(), [](const Equation* a, const Equation* b) { return a->seq < b->seq; });
   size_t next = 0;
@@ -369,12 +406,14 @@ std::string KernelWriter::body(const std::vector<Result>& results, const std::se
     for (; next < pending.size() && pending[next]->seq < below; ++next)
       line("// " + eqs_.line(*pending[next], Format::Text));
   };
-  for (const Group& g : plan_.groups) {
+  for (size_t gi = 0; gi < plan_.groups.size(); ++gi) {
+    const Group& g = plan_.groups[gi];
     int first = 1 << 30;
     for (const Node* m : g.members)
       if (auto it = names_.eqs.find(m); it != names_.eqs.end()) first = std::min(first, it->second.front()->seq);
     flush(first);
     group(g);
+    emit_updates(gi);
   }
   flush(1 << 30);
   for (const Finish& f : plan_.finishes) {
@@ -384,6 +423,7 @@ std::string KernelWriter::body(const std::vector<Result>& results, const std::se
     else
       line(fmt::format("gg::copy({}, {}, {});", r.dest, ptr(f.from), numel(r.shape)));
   }
+  emit_updates(plan_.groups.size());
   return out_;
 }
 

@@ -14,6 +14,16 @@ namespace gg::cpp {
 
 using Idx = std::vector<std::string>;  // one index expression per dimension ("i0", "0")
 
+/// train_step (--fuse-step): one param's optimizer update, placed right after both the group
+/// that completes its gradient and the last group that reads the param.
+struct FusedUpdate {
+  std::string param;       // param name
+  size_t result = 0;       // index of its gradient in the entry's results
+  std::string target;      // mutable pointer to the param's first scalar
+  std::string statement;   // the update, reading the gradient from the result's destination
+  std::string gemm_alpha;  // plain SGD: "-lr"; a GEMM that is the whole gradient then updates the param itself (beta = 1)
+};
+
 /// Emits the statements of one entry point's body.
 class KernelWriter {
  public:
@@ -22,6 +32,11 @@ class KernelWriter {
 
   /// All groups (each preceded by its equations as comments) then the result finishes.
   std::string body(const std::vector<Result>& results, const std::set<const Equation*>& comment_only);
+
+  /// Fuses these optimizer updates into the body (train_step).
+  void set_fused_updates(std::vector<FusedUpdate> u) { updates_ = std::move(u); }
+  /// Results whose values a fused GEMM wrote straight into the param (their destination unused).
+  const std::set<size_t>& skipped_results() const { return skipped_; }
 
   /// Leaves the body reads (their pointers must be declared).
   const std::set<std::string>& used_leaves() const { return used_leaves_; }
@@ -48,6 +63,7 @@ class KernelWriter {
   void pack_group(const Node* n);
   void members(const Group& g, const Idx& idx, size_t from);
   void comments(const Node* n);
+  std::map<size_t, std::vector<std::string>> place_updates(const std::vector<Result>& results);
 
   // Loop-nest helpers: open loops over the dims whose index is a variable.
   void open_loops(const Shape& s, const Idx& idx, const std::vector<bool>& which);
@@ -58,6 +74,9 @@ class KernelWriter {
   const Names& names_;
   const Plan& plan_;
   Precision prec_;
+  std::vector<FusedUpdate> updates_;
+  std::map<const Node*, const FusedUpdate*> gemm_into_;  // gradient products written into the param
+  std::set<size_t> skipped_;
   std::map<const Node*, std::string> locals_;
   std::set<std::string> used_leaves_;
   std::string out_;

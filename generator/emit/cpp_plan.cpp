@@ -167,12 +167,77 @@ bool worth_blas(const Node* matmul) {
   return work >= 32768;
 }
 
+std::set<std::string> params_read(const Plan& plan, const Node* v) {
+  std::set<std::string> out;
+  std::set<const Node*> seen;
+  std::function<void(const Node*)> walk = [&](const Node* n) {
+    if (!seen.insert(n).second) return;
+    if (n->op == Op::Param) out.insert(n->attrs.name);
+    if (is_leaf(n) || plan.materialised.count(n)) return;
+    for (const Node* o : n->inputs) walk(o);
+  };
+  for (const Node* o : v->inputs) walk(o);
+  return out;
+}
+
+std::map<std::string, size_t> last_param_reads(const Plan& plan) {
+  std::map<std::string, size_t> last;
+  for (size_t gi = 0; gi < plan.groups.size(); ++gi)
+    for (const Node* m : plan.groups[gi].members)
+      for (const std::string& p : params_read(plan, m)) last[p] = gi;
+  return last;
+}
+
+size_t result_group(const Plan& plan, const Result& r) {
+  auto d = r.node ? plan.dest.find(r.node) : plan.dest.end();
+  if (d == plan.dest.end() || d->second != r.dest) return plan.groups.size();
+  for (size_t gi = 0; gi < plan.groups.size(); ++gi)
+    for (const Node* m : plan.groups[gi].members)
+      if (m == r.node) return gi;
+  return plan.groups.size();
+}
+
+namespace {
+
+// --fuse-step: a product group that is exactly one param's gradient and that nothing else reads
+// moves to just after the last group reading that param (its operands are all computed earlier,
+// and the memory plan is made afterwards), so that the update can overwrite the param right
+// after it, in the GEMM itself for plain SGD (beta = 1).
+void defer_gradients(Plan& plan, const std::vector<Result>& results, const std::vector<std::string>& result_param) {
+  std::map<std::string, size_t> last = last_param_reads(plan);
+  std::set<const Node*> copied;
+  for (const Finish& f : plan.finishes) copied.insert(f.from);
+  std::map<size_t, std::vector<Group>> after;
+  std::vector<bool> moved(plan.groups.size(), false);
+  for (size_t k = 0; k < results.size() && k < result_param.size(); ++k) {
+    const Result& r = results[k];
+    size_t gi = result_group(plan, r);
+    if (result_param[k].empty() || gi == plan.groups.size()) continue;
+    const Group& g = plan.groups[gi];
+    auto reads = last.find(result_param[k]);
+    if (g.kind != Kind::MatMul || g.members.size() != 1 || reads == last.end() || reads->second <= gi ||
+        plan.consumers.count(r.node) || copied.count(r.node) || moved[gi])
+      continue;
+    moved[gi] = true;
+    after[reads->second].push_back(g);
+  }
+  std::vector<Group> order;
+  for (size_t gi = 0; gi < plan.groups.size(); ++gi) {
+    if (!moved[gi]) order.push_back(plan.groups[gi]);
+    for (Group& g : after[gi]) order.push_back(std::move(g));
+  }
+  plan.groups = std::move(order);
+}
+
+}  // namespace
+
 Plan make_plan(const Program&, const EquationSet& eqs, const Names& names, const std::vector<Result>& results,
                const PlanOptions& opts) {
   Plan plan;
   Planner(eqs, names, plan).run(results);
   fuse(plan, results);
   for (Group& g : plan.groups) g.blas = opts.blas && g.kind == Kind::MatMul && worth_blas(g.members.front());
+  if (!opts.result_param.empty()) defer_gradients(plan, results, opts.result_param);
   plan.memory = plan_memory(plan);
   return plan;
 }

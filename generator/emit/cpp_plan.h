@@ -52,6 +52,10 @@ struct Group {
 /// Backend choices that change the schedule's text (not its values).
 struct PlanOptions {
   bool blas = false;  // large matrix products call CBLAS (gradgen generate --blas)
+  // --fuse-step: the param whose gradient each result is ("" for none), indexed like the
+  // results. A product that is a param's whole gradient is then scheduled after the last read
+  // of that param, so the optimizer update can follow it at once (see defer_gradients).
+  std::vector<std::string> result_param;
 };
 
 /// True for products big enough to be worth a BLAS call: fixed dims multiplied, a symbolic
@@ -84,6 +88,15 @@ Plan make_plan(const Program& p, const EquationSet& eqs, const Names& names, con
 
 /// Groups consecutive scheduled nodes into fused loops (cpp_fusion.cpp) and decides storage.
 void fuse(Plan& plan, const std::vector<Result>& results);
+
+/// The params that `v`'s computation reads (through inline nodes).
+std::set<std::string> params_read(const Plan& plan, const Node* v);
+
+/// For each param read by some group: the index of the last group that reads it.
+std::map<std::string, size_t> last_param_reads(const Plan& plan);
+
+/// The group that writes result `r` into its destination, or groups.size() when a finish does.
+size_t result_group(const Plan& plan, const Result& r);
 
 /// The materialised nodes that `v`'s computation reads (through inline nodes).
 std::vector<const Node*> direct_deps(const Plan& plan, const Node* v);

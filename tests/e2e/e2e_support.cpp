@@ -39,17 +39,17 @@ struct Rand {
 }  // namespace
 
 std::unique_ptr<Net> finish(std::unique_ptr<Net> n, gg::DimBindings bind, const char* precision, uint64_t seed,
-                            bool blas = false);
+                            bool blas = false, bool fuse_step = false);
 
 std::unique_ptr<Net> build_net(const std::string& text, const std::string& file, gg::DimBindings bind,
-                               const char* precision, uint64_t seed, bool blas) {
+                               const char* precision, uint64_t seed, bool blas, bool fuse_step) {
   auto n = std::make_unique<Net>();
   n->file = file;
   gg::Diagnostics diags;
   auto p = gg::load_grad(text, file, diags);
   if (!p) FAIL("network does not load:\n" << diags.render() << "\n" << text);
   n->program = std::move(*p);
-  return finish(std::move(n), bind, precision, seed, blas);
+  return finish(std::move(n), bind, precision, seed, blas, fuse_step);
 }
 
 std::unique_ptr<Net> build_net(gg::Program program, const char* precision, uint64_t seed) {
@@ -60,7 +60,7 @@ std::unique_ptr<Net> build_net(gg::Program program, const char* precision, uint6
 }
 
 std::unique_ptr<Net> finish(std::unique_ptr<Net> n, gg::DimBindings bind, const char* precision, uint64_t seed,
-                            bool blas) {
+                            bool blas, bool fuse_step) {
   gg::Program& prog = n->program;
   const std::string& file = n->file;
   std::vector<std::string> declared = prog.dims;
@@ -73,6 +73,7 @@ std::unique_ptr<Net> finish(std::unique_ptr<Net> n, gg::DimBindings bind, const 
   o.bound = bind;
   o.source = file;
   o.blas = blas;
+  o.fuse_step = fuse_step;
   n->api = gg::cpp::describe_cpp(prog, n->eqs, o);
   n->files = gg::cpp::emit_cpp(prog, n->eqs, o);
   for (const std::string& d : declared) n->dims[d] = bind.count(d) ? bind.at(d) : 3;

@@ -27,9 +27,10 @@ struct Net {
 
 /// Loads `text` (throws with the rendered diagnostics on error), binds, differentiates,
 /// simplifies and emits. `declared_dims` sizes for the test point: 3 unless bound. `blas`:
-/// generate with --blas (link the driver with -lopenblas).
+/// generate with --blas (link the driver with -lopenblas); `fuse_step`: with --fuse-step.
 std::unique_ptr<Net> build_net(const std::string& text, const std::string& file, gg::DimBindings bind = {},
-                               const char* precision = nullptr, uint64_t seed = 1, bool blas = false);
+                               const char* precision = nullptr, uint64_t seed = 1, bool blas = false,
+                               bool fuse_step = false);
 
 /// The same for a Program built by hand (names the front end would reject, e.g. C++ keywords).
 std::unique_ptr<Net> build_net(gg::Program program, const char* precision = nullptr, uint64_t seed = 1);

@@ -1,6 +1,7 @@
 // The gradgen column: adapters from the generated C++ API (NAME.hpp: Params, Grads, OptState,
 // workspace_size, loss_and_grad, step) to the bench's Impl, one per generated variant.
-// A gradgen step is loss_and_grad followed by step, on a heap workspace sized once.
+// A gradgen step is loss_and_grad followed by step (train_step for --fuse-step variants), on a
+// heap workspace sized once.
 // The --blas variants (W2, W3) run their GEMMs on OpenBLAS, whose thread count is global
 // state: every gradgen row sets it, as the OpenBLAS baseline does, so that no row inherits
 // the previous row's setting, and the --blas variants get a 2-thread row.
@@ -21,6 +22,10 @@
 #include "w2_b64/bench_w2_b64.hpp"
 #include "w3/bench_w3.hpp"
 #include "w3_b256/bench_w3_b256.hpp"
+#include "w1f_b4/bench_w1f_b4.hpp"
+#include "w1f_b64/bench_w1f_b64.hpp"
+#include "w2f_b64/bench_w2f_b64.hpp"
+#include "w3f_b256/bench_w3f_b256.hpp"
 
 namespace bench {
 namespace {
@@ -60,8 +65,13 @@ class GradgenStep final : public Impl {
   void activate() override { openblas_set_num_threads(threads_); }
 
   void step() override {
-    int s = A::loss_and_grad(*params_, p_.X.data(), p_.Y.data(), p_.batch, loss_, *grads_, ws_);
-    if (s == 0) s = A::step(*params_, *grads_, *state_);
+    int s = 0;
+    if constexpr (A::fused) {
+      s = A::train_step(*params_, p_.X.data(), p_.Y.data(), p_.batch, loss_, *grads_, *state_, ws_);
+    } else {
+      s = A::loss_and_grad(*params_, p_.X.data(), p_.Y.data(), p_.batch, loss_, *grads_, ws_);
+      if (s == 0) s = A::step(*params_, *grads_, *state_);
+    }
     if (s != 0) {
       std::fprintf(stderr, "gradgen_bench: %s returned status %d\n", A::name().c_str(), s);
       std::exit(1);
@@ -80,8 +90,18 @@ class GradgenStep final : public Impl {
   float loss_ = 0;
 };
 
-#define GG_VARIANT(NS)                                                                          \
+#define GG_VARIANT(NS) GG_VARIANT_API(NS, false, )
+
+// --fuse-step variants also have train_step (loss_and_grad + step in one pass).
+#define GG_TRAIN_STEP(NS)                                                                                       \
+  static int train_step(Params& p, const float* X, const float* Y, int64_t n, float& loss, Grads& g, OptState& s, \
+                        std::vector<float>& ws) {                                                               \
+    return NS::train_step(p, X, Y, n, loss, g, s, NS::WorkspaceRef(ws.data(), ws.size()));                     \
+  }
+
+#define GG_VARIANT_API(NS, FUSED, EXTRA)                                                        \
   struct NS##_api {                                                                             \
+    static constexpr bool fused = FUSED;                                                        \
     using Params = NS::Params;                                                                  \
     using Grads = NS::Grads;                                                                    \
     using OptState = NS::OptState;                                                              \
@@ -95,6 +115,7 @@ class GradgenStep final : public Impl {
       return NS::loss_and_grad(p, X, Y, n, loss, g, NS::WorkspaceRef(ws.data(), ws.size()));    \
     }                                                                                           \
     static int step(Params& p, const Grads& g, OptState& s) { return NS::step(p, g, s); }      \
+    EXTRA                                                                                       \
   };
 
 GG_VARIANT(bench_w1)
@@ -104,6 +125,10 @@ GG_VARIANT(bench_w2)
 GG_VARIANT(bench_w2_b64)
 GG_VARIANT(bench_w3)
 GG_VARIANT(bench_w3_b256)
+GG_VARIANT_API(bench_w1f_b4, true, GG_TRAIN_STEP(bench_w1f_b4))
+GG_VARIANT_API(bench_w1f_b64, true, GG_TRAIN_STEP(bench_w1f_b64))
+GG_VARIANT_API(bench_w2f_b64, true, GG_TRAIN_STEP(bench_w2f_b64))
+GG_VARIANT_API(bench_w3f_b256, true, GG_TRAIN_STEP(bench_w3f_b256))
 
 // threaded: the variant was generated with --blas, so OpenBLAS's threads split its GEMMs.
 template <class A>
@@ -118,10 +143,15 @@ std::vector<ImplSpec> gradgen_impls(const Problem& p) {
   const std::string bound = "gradgen --bind n=" + std::to_string(p.batch);
   const std::string free = "gradgen (n at run time)";
   // The bound variant comes first: it is the one the other rows are compared with.
-  if (p.id == "W1" && p.batch == 4) return {spec<bench_w1_b4_api>(bound), spec<bench_w1_api>(free)};
-  if (p.id == "W1" && p.batch == 64) return {spec<bench_w1_b64_api>(bound), spec<bench_w1_api>(free)};
-  if (p.id == "W2" && p.batch == 64) return {spec<bench_w2_b64_api>(bound, true), spec<bench_w2_api>(free, true)};
-  if (p.id == "W3" && p.batch == 256) return {spec<bench_w3_b256_api>(bound, true), spec<bench_w3_api>(free, true)};
+  const std::string fused = bound + " --fuse-step";
+  if (p.id == "W1" && p.batch == 4)
+    return {spec<bench_w1_b4_api>(bound), spec<bench_w1f_b4_api>(fused), spec<bench_w1_api>(free)};
+  if (p.id == "W1" && p.batch == 64)
+    return {spec<bench_w1_b64_api>(bound), spec<bench_w1f_b64_api>(fused), spec<bench_w1_api>(free)};
+  if (p.id == "W2" && p.batch == 64)
+    return {spec<bench_w2_b64_api>(bound, true), spec<bench_w2f_b64_api>(fused, true), spec<bench_w2_api>(free, true)};
+  if (p.id == "W3" && p.batch == 256)
+    return {spec<bench_w3_b256_api>(bound, true), spec<bench_w3f_b256_api>(fused, true), spec<bench_w3_api>(free, true)};
   if (p.id == "W1") return {spec<bench_w1_api>(free)};
   if (p.id == "W2") return {spec<bench_w2_api>(free, true)};
   if (p.id == "W3") return {spec<bench_w3_api>(free, true)};

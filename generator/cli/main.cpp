@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/generate.h"
@@ -15,6 +17,24 @@
 namespace gg::cli {
 namespace {
 
+#ifdef GRADGEN_HAVE_CLANG
+/// Removes `--function NAME` / `--function=NAME` (before any `--`) from args into `out`.
+void take_function_option(std::vector<char*>& args, std::string& out) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string a = args[i];
+    if (a == "--") return;
+    if (a.rfind("--function=", 0) == 0) {
+      out = a.substr(11);
+      args.erase(args.begin() + static_cast<long>(i--));
+    } else if (a == "--function" && i + 1 < args.size()) {
+      out = args[i + 1];
+      args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
+      --i;
+    }
+  }
+}
+#endif
+
 int run(int argc, char** argv) {
   CLI::App app{"gradgen: differentiate a network description (.grad) into equations, graphs and C++", "gradgen"};
   app.set_version_flag("--version", std::string("gradgen ") + version(), "print the version and exit");
@@ -22,6 +42,15 @@ int run(int argc, char** argv) {
   // One line per subcommand; each lives in its own file.
   std::vector<Subcommand> subs{add_generate(app), add_explain(app), add_graph(app), add_check(app), add_eval(app)};
 #ifdef GRADGEN_HAVE_CLANG
+  // A C++ file may mark several functions; explain/graph/check/eval take the one named by
+  // --function, which may stand anywhere before `--` (taken out here, listed in --help below).
+  std::vector<char*> args(argv, argv + argc);
+  take_function_option(args, command_line_cpp_options().function);
+  argc = static_cast<int>(args.size());
+  argv = args.data();
+  std::string function_for_help;
+  app.add_option("--function", function_for_help,
+                 "C++ inputs: which GRADGEN_DIFFERENTIATE function to use when the file marks several");
   // `gradgen explain model.cpp -- -DN=4`: what follows `--` goes to Clang (C++ inputs).
   for (int i = 1; i < argc; ++i)
     if (std::string(argv[i]) == "--") {

@@ -425,7 +425,7 @@ std::optional<Program> load_cpp_network(const std::string& path, const CppOption
     std::string names;
     for (const Program& p : *ps) names += (names.empty() ? "" : ", ") + p.name;
     std::string msg = "several functions are marked GRADGEN_DIFFERENTIATE (" + names +
-                      "); this command differentiates one function per file";
+                      "); name one with --function NAME";
     diags.error(SourceLoc{path, 0, 0}, msg);
     rendered += path + ": error: " + msg + "\n";
     return std::nullopt;

@@ -371,8 +371,11 @@ std::map<size_t, std::vector<std::string>> KernelWriter::place_updates(const std
   std::map<size_t, std::vector<std::string>> at;
   std::map<std::string, size_t> last = last_param_reads(plan_);
   const size_t end = plan_.groups.size();
-  for (const Finish& f : plan_.finishes)  // a finish copying a param reads it after every group
-    if (f.from && f.from->op == Op::Param) last[f.from->attrs.name] = end;
+  std::set<const Node*> copied;  // read by a finish: their destination must be written
+  for (const Finish& f : plan_.finishes) {
+    copied.insert(f.from);
+    if (f.from && f.from->op == Op::Param) last[f.from->attrs.name] = end;  // read after every group
+  }
   for (const FusedUpdate& u : updates_) {
     const Result& r = results[u.result];
     size_t gi = result_group(plan_, r);
@@ -381,7 +384,7 @@ std::map<size_t, std::vector<std::string>> KernelWriter::place_updates(const std
     if (gi < end) {
       const Group& g = plan_.groups[gi];
       if (!u.gemm_alpha.empty() && g.blas && g.members.size() == 1 && g.members.front() == r.node && read_before &&
-          plan_.stored.count(r.node) && !plan_.consumers.count(r.node)) {
+          plan_.stored.count(r.node) && !plan_.consumers.count(r.node) && !copied.count(r.node)) {
         gemm_into_[r.node] = &u;
         skipped_.insert(u.result);
         continue;

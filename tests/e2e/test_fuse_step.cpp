@@ -32,13 +32,14 @@ optimizer )" + optimizer + "\n";
 
 // k steps both ways from the same init and batch; prints the largest param difference, the
 // largest loss difference and how far the params moved (so a no-op cannot pass).
-std::string driver(int64_t n, bool bound, int steps) {
+// The network is NAME with X[n, 32] and Y[n, ys].
+std::string driver(const std::string& name, int ys, int64_t n, bool bound, int steps) {
   std::ostringstream d;
-  d << "#include \"fusenet.cpp\"\n#include <cmath>\n#include <cstdio>\n#include <vector>\n"
-    << "int main() {\n  using namespace fusenet;\n  const std::int64_t n = " << n << ";\n"
-    << "  std::vector<Scalar> X(n * 32), Y(n * 3, Scalar(0));\n"
+  d << "#include \"" << name << ".cpp\"\n#include <cmath>\n#include <cstdio>\n#include <vector>\n"
+    << "int main() {\n  using namespace " << name << ";\n  const std::int64_t n = " << n << ";\n"
+    << "  std::vector<Scalar> X(n * 32), Y(n * " << ys << ", Scalar(0));\n"
     << "  for (std::int64_t i = 0; i < n * 32; ++i) X[i] = Scalar(std::sin(0.37 * double(i)));\n"
-    << "  for (std::int64_t r = 0; r < n; ++r) Y[r * 3 + r % 3] = 1;\n"
+    << "  for (std::int64_t r = 0; r < n; ++r) Y[r * " << ys << " + r % 3] = 1;\n"
     << "  Params a; init(a, 11); Params b = a, a0 = a;\n  Grads ga{}, gb{};\n  OptState sa{}, sb{};\n"
     << "  std::vector<Scalar> ws(workspace_size(" << (bound ? "" : "n") << "));\n"
     << "  double dl = 0, dp = 0, moved = 0;\n"
@@ -59,12 +60,12 @@ struct Outcome {
   double param_diff, loss_diff, moved;
 };
 
-Outcome run(const e2e::Net& n, int64_t batch, bool bound, bool blas) {
+Outcome run(const e2e::Net& n, int ys, int64_t batch, bool bound, bool blas) {
   gg::cpp::TempDir dir("gradgen-fuse");
-  gg::cpp::write_text(dir.file("fusenet.hpp"), n.files.hpp);
-  gg::cpp::write_text(dir.file("fusenet.cpp"), n.files.cpp);
-  gg::cpp::write_text(dir.file("fusenet.h"), n.files.h);
-  gg::cpp::write_text(dir.file("driver.cpp"), driver(batch, bound, 5));
+  gg::cpp::write_text(dir.file(n.files.base + ".hpp"), n.files.hpp);
+  gg::cpp::write_text(dir.file(n.files.base + ".cpp"), n.files.cpp);
+  gg::cpp::write_text(dir.file(n.files.base + ".h"), n.files.h);
+  gg::cpp::write_text(dir.file("driver.cpp"), driver(n.files.base, ys, batch, bound, 5));
   std::vector<std::string> extra;
   if (blas) extra.push_back("-lopenblas");
   auto built = e2e::compile("g++", {dir.file("driver.cpp")}, dir.file("driver"), dir.path(), extra);
@@ -79,7 +80,7 @@ Outcome run(const e2e::Net& n, int64_t batch, bool bound, bool blas) {
 void check_same(const std::string& optimizer, gg::DimBindings bind, bool blas) {
   INFO(optimizer << (bind.empty() ? "" : ", bound") << (blas ? ", --blas" : ""));
   auto n = e2e::build_net(net(optimizer), "fusenet.grad", bind, "f64", 1, blas, true);
-  Outcome o = run(*n, bind.empty() ? 9 : bind.at("n"), !bind.empty(), blas);
+  Outcome o = run(*n, 3, bind.empty() ? 9 : bind.at("n"), !bind.empty(), blas);
   CHECK(o.moved > 1e-4);
   CHECK(o.param_diff <= 1e-10);
   CHECK(o.loss_diff <= 1e-10);
@@ -113,4 +114,26 @@ TEST_CASE("without --fuse-step there is no train_step", "[e2e][fuse]") {
   auto n = e2e::build_net(net("sgd(lr=0.1)"), "fusenet.grad", {}, "f64");
   CHECK(n->files.hpp.find("train_step") == std::string::npos);
   CHECK(n->files.cpp.find("train_step") == std::string::npos);
+}
+
+TEST_CASE("--fuse-step: two params with the same gradient (one result copies the other's)", "[e2e][fuse][blas]") {
+  const char* text = R"(network sharenet
+dim n
+input X[n, 32]
+target Y[n, 24]
+param W1[32, 24]
+param W2[32, 24]
+z = X @ W1 + X @ W2
+output scores = z
+loss J = mse(z, Y)
+optimizer sgd(lr=0.1)
+)";
+  for (bool blas : {false, true}) {
+    INFO((blas ? "--blas" : "own loops"));
+    auto n = e2e::build_net(text, "sharenet.grad", {}, "f64", 1, blas, true);
+    Outcome o = run(*n, 24, 9, false, blas);
+    CHECK(o.moved > 1e-4);
+    CHECK(o.param_diff <= 1e-10);
+    CHECK(o.loss_diff <= 1e-10);
+  }
 }

@@ -88,14 +88,14 @@ void check_same(const std::string& optimizer, gg::DimBindings bind, bool blas) {
 
 }  // namespace
 
-TEST_CASE("--fuse-step: train_step matches loss_and_grad + step after 5 steps", "[e2e][fuse]") {
+TEST_CASE("generate --fuse-step: train_step matches loss_and_grad + step after 5 steps", "[e2e][fuse]") {
   check_same("sgd(lr=0.1)", {}, false);
   check_same("sgd(lr=0.1)", {{"n", 7}}, false);
   check_same("sgd(lr=0.1, momentum=0.9)", {}, false);
   check_same("adam(lr=0.01)", {}, false);
 }
 
-TEST_CASE("--fuse-step with --blas: plain SGD folds the update into the weight-gradient GEMM", "[e2e][fuse][blas]") {
+TEST_CASE("generate --fuse-step with --blas: plain SGD folds the update into the weight-gradient GEMM", "[e2e][fuse][blas]") {
   auto n = e2e::build_net(net("sgd(lr=0.1)"), "fusenet.grad", {}, "f64", 1, true, true);
   const std::string& cpp = n->files.cpp;
   // Every weight gradient is a GEMM after the weight's last read: params += (-lr)·Aᵀ·dZ.
@@ -116,7 +116,7 @@ TEST_CASE("without --fuse-step there is no train_step", "[e2e][fuse]") {
   CHECK(n->files.cpp.find("train_step") == std::string::npos);
 }
 
-TEST_CASE("--fuse-step: two params with the same gradient (one result copies the other's)", "[e2e][fuse][blas]") {
+TEST_CASE("generate --fuse-step: two params with the same gradient (one result copies the other's)", "[e2e][fuse][blas]") {
   const char* text = R"(network sharenet
 dim n
 input X[n, 32]

@@ -35,7 +35,10 @@ CppApi make_api(const Program& p, const EquationSet& eqs, const Names& names, co
   CppApi api;
   api.base = p.name;
   api.ns = o.ns.empty() ? mangle(p.name) : o.ns;
-  api.cprefix = mangle(p.name) + "_";
+  // The C prefix follows --namespace (a::b -> a_b_) so variants of one network link together.
+  std::string c_name = o.ns.empty() ? p.name : o.ns;
+  for (size_t at = c_name.find("::"); at != std::string::npos; at = c_name.find("::")) c_name.replace(at, 2, "_");
+  api.cprefix = mangle(c_name) + "_";
   api.scalar = p.precision == Precision::F64 ? "double" : "float";
   api.dims = o.dim_args.empty() ? p.dims : o.dim_args;
   for (const std::string& d : api.dims) {

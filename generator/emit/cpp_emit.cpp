@@ -298,7 +298,7 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
   f.report = memory_report(ctx, fwd, lag);
   f.h = fmt::format(fmt::runtime(template_text("network.h.in")), fmt::arg("banner", banner), fmt::arg("network", p.name),
                     fmt::arg("base", a.base), fmt::arg("CP", upper(cp)), fmt::arg("cp", cp),
-                    fmt::arg("guard", "GRADGEN_" + upper(mangle(p.name)) + "_H"), fmt::arg("scalar", a.scalar),
+                    fmt::arg("guard", "GRADGEN_" + upper(cp) + "H"), fmt::arg("scalar", a.scalar),
                     fmt::arg("param_fields", param_fields(a)), fmt::arg("optimizer", optimizer),
                     fmt::arg("state_fields", state_fields), fmt::arg("c_decls", c_decls));
   f.hpp = fmt::format(

@@ -53,46 +53,42 @@ std::string includes(const std::string& code, bool has_params) {
 
 struct Sig {
   std::vector<std::string> cpp_params, impl_params, c_params, impl_args_cpp, impl_args_c, ptr_checks;
+
+  /// A parameter spelled `cpp` in the C++ API and impl, `c` in the C ABI, passed on as `arg`.
+  void both(const std::string& cpp, const std::string& c, const std::string& arg) {
+    cpp_params.push_back(cpp);
+    impl_params.push_back(cpp);
+    c_params.push_back(c);
+    impl_args_cpp.push_back(arg);
+    impl_args_c.push_back(arg);
+  }
 };
 
 std::string const_ptr(const std::string& scalar, const std::string& id) { return "const " + scalar + "* " + id; }
 
-Sig forward_sig(const CppApi& a) {
+/// Every entry point takes the params first: by reference in C++, by pointer in the C ABI.
+Sig params_first(const CppApi& a) {
   Sig s;
   s.cpp_params.push_back("const Params& params");
   s.impl_params.push_back("const ::" + a.cprefix + "params& params");
   s.c_params.push_back("const " + a.cprefix + "params* params");
   s.impl_args_cpp.push_back("params");
   s.impl_args_c.push_back("*params");
-  auto both = [&](const std::string& cpp, const std::string& c, const std::string& arg) {
-    s.cpp_params.push_back(cpp);
-    s.impl_params.push_back(cpp);
-    s.c_params.push_back(c);
-    s.impl_args_cpp.push_back(arg);
-    s.impl_args_c.push_back(arg);
-  };
-  for (const ApiTensor& t : a.forward_inputs) both(const_ptr("Scalar", t.ident), const_ptr(a.cprefix + "scalar", t.ident), t.ident);
-  for (const std::string& d : a.dim_idents) both("std::int64_t " + d, "int64_t " + d, d);
-  for (const ApiTensor& t : a.outputs) both("Scalar* " + t.ident, a.cprefix + "scalar* " + t.ident, t.ident);
+  return s;
+}
+
+Sig forward_sig(const CppApi& a) {
+  Sig s = params_first(a);
+  for (const ApiTensor& t : a.forward_inputs) s.both(const_ptr("Scalar", t.ident), const_ptr(a.cprefix + "scalar", t.ident), t.ident);
+  for (const std::string& d : a.dim_idents) s.both("std::int64_t " + d, "int64_t " + d, d);
+  for (const ApiTensor& t : a.outputs) s.both("Scalar* " + t.ident, a.cprefix + "scalar* " + t.ident, t.ident);
   return s;
 }
 
 Sig lag_sig(const CppApi& a) {
-  Sig s;
-  s.cpp_params.push_back("const Params& params");
-  s.impl_params.push_back("const ::" + a.cprefix + "params& params");
-  s.c_params.push_back("const " + a.cprefix + "params* params");
-  s.impl_args_cpp.push_back("params");
-  s.impl_args_c.push_back("*params");
-  auto both = [&](const std::string& cpp, const std::string& c, const std::string& arg) {
-    s.cpp_params.push_back(cpp);
-    s.impl_params.push_back(cpp);
-    s.c_params.push_back(c);
-    s.impl_args_cpp.push_back(arg);
-    s.impl_args_c.push_back(arg);
-  };
-  for (const ApiTensor& t : a.inputs) both(const_ptr("Scalar", t.ident), const_ptr(a.cprefix + "scalar", t.ident), t.ident);
-  for (const std::string& d : a.dim_idents) both("std::int64_t " + d, "int64_t " + d, d);
+  Sig s = params_first(a);
+  for (const ApiTensor& t : a.inputs) s.both(const_ptr("Scalar", t.ident), const_ptr(a.cprefix + "scalar", t.ident), t.ident);
+  for (const std::string& d : a.dim_idents) s.both("std::int64_t " + d, "int64_t " + d, d);
   s.cpp_params.push_back("Scalar& loss");
   s.impl_params.push_back("Scalar* loss");
   s.c_params.push_back(a.cprefix + "scalar* loss");
@@ -103,7 +99,7 @@ Sig lag_sig(const CppApi& a) {
   s.c_params.push_back(a.cprefix + "grads* grads");
   s.impl_args_cpp.push_back("grads");
   s.impl_args_c.push_back("*grads");
-  for (const ApiTensor& t : a.grad_inputs) both("Scalar* " + t.ident, a.cprefix + "scalar* " + t.ident, t.ident);
+  for (const ApiTensor& t : a.grad_inputs) s.both("Scalar* " + t.ident, a.cprefix + "scalar* " + t.ident, t.ident);
   return s;
 }
 

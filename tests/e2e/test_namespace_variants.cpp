@@ -49,7 +49,7 @@ int main() {
 
 }  // namespace
 
-TEST_CASE("--namespace variants of one network link into one program", "[e2e]") {
+TEST_CASE("generate --namespace variants of one network link into one program", "[e2e]") {
   gg::cpp::TempDir dir("gradgen-ns");
   const std::string exe = GG_GRADGEN_EXE, seed = std::string(GG_SOURCE_DIR) + "/examples/seed.grad";
   run_ok({exe, "generate", seed, "-o", dir.file("a"), "--namespace", "a"}, dir);

@@ -54,12 +54,10 @@ struct Scratch {
   }
 };
 
-/// gradgen ARGS..., stdout and stderr to files in a private folder, then read back.
-inline Result gradgen(const std::vector<std::string>& args) {
-  Scratch s;
-  std::string out = s.path("stdout"), err = s.path("stderr");
-  std::vector<std::string> all{GG_GRADGEN_EXE};
-  all.insert(all.end(), args.begin(), args.end());
+/// Runs argv (argv[0] searched on PATH, no shell) with stdin from /dev/null and stdout and
+/// stderr to files in `dir`, then reads them back.
+inline Result run_argv(std::vector<std::string> all, const Scratch& dir) {
+  std::string out = dir.path("stdout"), err = dir.path("stderr");
   std::vector<char*> argv;
   for (std::string& a : all) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -71,10 +69,10 @@ inline Result gradgen(const std::vector<std::string>& args) {
   Result r;
   auto start = std::chrono::steady_clock::now();
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) {
-    r.err = "posix_spawn failed";
+    r.err = "posix_spawnp failed for " + all[0];
     return r;
   }
   int status = 0;
@@ -84,6 +82,13 @@ inline Result gradgen(const std::vector<std::string>& args) {
   r.out = slurp(out);
   r.err = slurp(err);
   return r;
+}
+
+/// gradgen ARGS..., stdout and stderr to files in a private folder, then read back.
+inline Result gradgen(const std::vector<std::string>& args) {
+  std::vector<std::string> all{GG_GRADGEN_EXE};
+  all.insert(all.end(), args.begin(), args.end());
+  return run_argv(std::move(all), Scratch{});
 }
 
 inline std::string example(const std::string& name) { return std::string(GG_SOURCE_DIR) + "/examples/" + name; }

@@ -14,34 +14,6 @@ namespace {
 
 std::string keywords_grad() { return std::string(GG_SOURCE_DIR) + "/tests/torch/nets/keywords.grad"; }
 
-// Runs argv (searched on PATH, no shell) in `dir`; stdout and stderr go to files there.
-Result run_tool(const std::vector<std::string>& args, const Scratch& dir) {
-  std::string out = dir.path("tool.out"), err = dir.path("tool.err");
-  std::vector<std::string> all = args;
-  std::vector<char*> argv;
-  for (std::string& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  Result r;
-  pid_t pid = 0;
-  int rc = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) {
-    r.err = "posix_spawnp failed for " + args[0];
-    return r;
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
-
 // Every number in `got` within 1e-10 (relative, with a 1e-14 floor) of the one in `want`,
 // and the same keys and array lengths.
 void expect_close(const json& got, const json& want, const std::string& where) {
@@ -93,17 +65,17 @@ int main() {
   const std::string runtime = std::string(GG_SOURCE_DIR) + "/runtime/include";
   for (const char* cxx : {"g++", "clang++"}) {
     INFO(cxx);
-    Result built = run_tool({cxx, "-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-I" + runtime,
+    Result built = run_argv({cxx, "-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-I" + runtime,
                              "-I" + s.path("gen"), s.path("gen/class.cpp"), s.path("main.cpp"), "-o", s.path("main")},
                             s);
     INFO(built.err.substr(0, 4000));
     CHECK(built.status == 0);
-    CHECK(run_tool({s.path("main")}, s).status == 0);
+    CHECK(run_argv({s.path("main")}, s).status == 0);
   }
   // The C header alone, as C11, with the same warnings.
   for (const char* cc : {"gcc", "clang"}) {
     INFO(cc);
-    Result built = run_tool({cc, "-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-I" + s.path("gen"),
+    Result built = run_argv({cc, "-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-I" + s.path("gen"),
                              "-fsyntax-only", s.path("main.c")},
                             s);
     INFO(built.err.substr(0, 4000));

@@ -45,4 +45,4 @@ bench: deps
 	bash bench/cpp_frontend/run.sh $(BENCH_BUILD)/gradgen $(BENCH_BUILD)/cpp_frontend
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(BENCH_BUILD)

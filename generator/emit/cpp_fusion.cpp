@@ -1,7 +1,10 @@
 // Loop fusion: an elementwise value joins the loop that produces its operand when both run
 // over the same shape and it reads that operand at the same index (so a bias add and an
 // activation land in the matmul epilogue, and an elementwise chain becomes one loop whose
-// intermediate values are loop-local scalars). Then decides which values need memory.
+// intermediate values are loop-local scalars). A reduction over leading axes (a bias
+// gradient's column sum) joins that loop too, accumulated output-stationary, so its operand is
+// read once. Softmax, log_softmax and cross-entropy rows of one operand share one row loop.
+// Then decides which values need memory.
 #include <algorithm>
 #include <functional>
 
@@ -24,7 +27,8 @@ bool reads_group_elementwise(const Plan& plan, const Group& g, const Node* v) {
     if (plan.materialised.count(n)) {
       if (in_group(g, n)) {
         any = true;
-        bad = bad || !straight;
+        // a reduction in the loop is complete only after it: never read inside
+        bad = bad || !straight || kind_of(n->op) == Kind::Reduce;
       }
       return;
     }
@@ -34,8 +38,22 @@ bool reads_group_elementwise(const Plan& plan, const Group& g, const Node* v) {
   return any && !bad;
 }
 
+// Rows of one operand along its last axis: one logsumexp per row serves every member.
+bool row_fusable(const Group& g, const Node* v) {
+  if (g.kind != Kind::RowWise && g.kind != Kind::Loss) return false;
+  const Node* p = row_operand(v);
+  if (!p || row_operand(g.members.front()) != p) return false;
+  for (const Node* m : g.members)
+    if (m->op == v->op) return false;  // one of each kind per row loop
+  return true;
+}
+
 bool fusable(const Plan& plan, const Group& g, const Node* v) {
+  if (row_fusable(g, v)) return true;
   if (g.kind != Kind::Map && g.kind != Kind::MatMul) return false;
+  if (kind_of(v->op) == Kind::Reduce)
+    return reduces_leading_axes(v) && v->inputs[0]->shape == g.members.front()->shape &&
+           reads_group_elementwise(plan, g, v);
   if (!has_flag(v, kElementwise)) return false;
   if (v->shape != g.members.front()->shape) return false;
   return reads_group_elementwise(plan, g, v);
@@ -65,7 +83,8 @@ void fuse(Plan& plan, const std::vector<Result>& results) {
       auto it = plan.consumers.find(m);
       if (it != plan.consumers.end())
         for (const Node* c : it->second) outside = outside || !in_group(g, c);
-      if (outside || (g.kind != Kind::Map && g.kind != Kind::MatMul) || m == g.members.back())
+      if (outside || (g.kind != Kind::Map && g.kind != Kind::MatMul) || kind_of(m->op) == Kind::Reduce ||
+          m == loop_tail(g))
         plan.stored.insert(m);
       if (plan.stored.count(m) && !plan.dest.count(m)) plan.workspace.push_back(m);
     }

@@ -148,6 +148,10 @@ void KernelWriter::comments(const Node* n) {
 void KernelWriter::members(const Group& g, const Idx& idx, size_t from) {
   for (size_t i = from; i < g.members.size(); ++i) {
     const Node* m = g.members[i];
+    if (kind_of(m->op) == Kind::Reduce) {  // output-stationary: zeroed before the loop (reduce_prologue)
+      line(ptr(m) + "[" + offset(m->shape, reduce_out_idx(m, idx)) + "] += " + unwrap(read(m->inputs[0], idx)) + ";");
+      continue;
+    }
     std::string e = unwrap(define(m, idx));
     if (plan_.stored.count(m)) {
       line(ptr(m) + "[" + offset(m->shape, idx) + "] = " + e + ";");
@@ -158,12 +162,47 @@ void KernelWriter::members(const Group& g, const Idx& idx, size_t from) {
   }
 }
 
+// Reductions accumulated inside a loop start from zero...
+void KernelWriter::reduce_prologue(const Group& g) {
+  for (const Node* m : g.members)
+    if (kind_of(m->op) == Kind::Reduce) line(fmt::format("gg::fill({}, {}, Scalar(0));", ptr(m), numel(m->shape)));
+}
+
+// ...and a mean is scaled once the loop is done.
+void KernelWriter::reduce_epilogue(const Group& g) {
+  for (const Node* m : g.members) {
+    if (m->op != Op::MeanAxis) continue;
+    Idx idx = loop_idx(m->shape);
+    std::string at = ptr(m) + "[" + offset(m->shape, idx) + "]";
+    open_loops(m->shape, idx, std::vector<bool>(m->shape.size(), true));
+    line(at + " = " + at + " / " + count_value(Shape{m->inputs[0]->shape[static_cast<size_t>(m->attrs.axis)]}) + ";");
+    close_loops();
+  }
+}
+
+// The output index a reduction accumulates element `idx` of its operand into.
+Idx KernelWriter::reduce_out_idx(const Node* r, const Idx& idx) const {
+  const Shape& s = r->inputs[0]->shape;
+  Idx out;
+  if (r->op == Op::SumTo) {
+    size_t off = s.size() - r->shape.size();
+    for (size_t j = 0; j < r->shape.size(); ++j) out.push_back(r->shape[j].is_one() ? "0" : idx[off + j]);
+    return out;
+  }
+  std::vector<bool> reduced = reduced_axes(r);
+  for (size_t d = 0; d < s.size(); ++d)
+    if (!reduced[d]) out.push_back(idx[d]);
+  return out;
+}
+
 void KernelWriter::map_group(const Group& g) {
   const Shape& s = g.members.front()->shape;
   Idx idx = loop_idx(s);
+  reduce_prologue(g);
   open_loops(s, idx, std::vector<bool>(s.size(), true));
   members(g, idx, 0);
   close_loops();
+  reduce_epilogue(g);
 }
 
 // C = op(A) op(B) by one GEMM into the product's buffer (or, when the product is only a loop
@@ -172,7 +211,7 @@ void KernelWriter::blas_group(const Group& g) {
   const Node* mm = g.members.front();
   auto [a, ta] = strip_transposes(plan_, mm->inputs[0]);
   auto [b, tb] = strip_transposes(plan_, mm->inputs[1]);
-  const Node* c = plan_.stored.count(mm) ? mm : g.members.back();
+  const Node* c = plan_.stored.count(mm) ? mm : loop_tail(g);
   auto into = gemm_into_.find(mm);  // fused SGD: param += (-lr) · gradient
   line(fmt::format("gg::gemm({}, {}, {}, {}, {}, {}, {}, {}, Scalar({}), {});", ta ? "true" : "false",
                    tb ? "true" : "false", dim(mm->shape[0]), dim(mm->inputs[0]->shape[1]), dim(mm->shape[1]),
@@ -180,11 +219,13 @@ void KernelWriter::blas_group(const Group& g) {
                    into == gemm_into_.end() ? 0 : 1, into == gemm_into_.end() ? ptr(c) : into->second->target));
   if (g.members.size() == 1) return;
   Idx idx = loop_idx(mm->shape);
+  reduce_prologue(g);
   open_loops(mm->shape, idx, std::vector<bool>(mm->shape.size(), true));
   line("const Scalar acc = " + ptr(c) + "[" + offset(mm->shape, idx) + "];");
   locals_[mm] = "acc";
   members(g, idx, 1);
   close_loops();
+  reduce_epilogue(g);
 }
 
 void KernelWriter::matmul_group(const Group& g) {
@@ -193,6 +234,7 @@ void KernelWriter::matmul_group(const Group& g) {
   auto [a, ta] = strip_transposes(plan_, mm->inputs[0]);
   auto [b, tb] = strip_transposes(plan_, mm->inputs[1]);
   Idx idx = loop_idx(mm->shape);
+  reduce_prologue(g);
   auto param = [&](size_t d) { return idx[d] == "0" ? std::string("std::int64_t") : "std::int64_t " + idx[d]; };
   line(fmt::format("gg::matmul_{}{}({}, {}, {}, {}, {}, [&]({}, {}, Scalar acc) {{", ta ? 't' : 'n', tb ? 't' : 'n', ptr(a),
                    ptr(b), dim(mm->shape[0]), dim(mm->inputs[0]->shape[1]), dim(mm->shape[1]), param(0), param(1)));
@@ -202,6 +244,7 @@ void KernelWriter::matmul_group(const Group& g) {
   members(g, idx, 1);
   --indent_;
   line("});");
+  reduce_epilogue(g);
 }
 
 void KernelWriter::reduce_group(const Node* r) {
@@ -241,6 +284,15 @@ void KernelWriter::reduce_group(const Node* r) {
     case Op::MatMul: case Op::Softmax: case Op::LogSoftmax:
     case Op::Mse: case Op::Sse: case Op::CrossEntropy: case Op::Bce: case Op::BceLogits:
       throw InternalError("reduce_group: not a reduction");
+  }
+  if (reduces_leading_axes(r)) {  // kept axes inner: zero the output, then accumulate rows into it
+    Group alone{Kind::Reduce, {r}};
+    reduce_prologue(alone);
+    open_loops(s, idx, std::vector<bool>(s.size(), true));
+    members(alone, idx, 0);
+    close_loops();
+    reduce_epilogue(alone);
+    return;
   }
   std::vector<bool> outer(reduced.size());
   for (size_t d = 0; d < reduced.size(); ++d) outer[d] = !reduced[d];
@@ -283,6 +335,63 @@ void KernelWriter::rowwise_group(const Node* r) {
   close_loops();
 }
 
+// Softmax, log_softmax and cross-entropy along the last axis of one operand: one loop over
+// rows, one logsumexp per row (which also writes the softmax row when there is one), then one
+// loop over the row for the other members.
+void KernelWriter::row_group(const Group& g) {
+  const Node* p = row_operand(g.members.front());
+  const Shape& s = p->shape;
+  size_t ax = s.size() - 1;
+  Idx idx = loop_idx(s);
+  const Node* ce = nullptr;
+  const Node* sm = nullptr;
+  for (const Node* m : g.members) {
+    if (m->op == Op::CrossEntropy) ce = m;
+    if (m->op == Op::Softmax) sm = m;
+  }
+  std::vector<bool> rows(s.size(), true);
+  rows[ax] = false;
+  bool outer_loop = false;
+  for (size_t d = 0; d < ax; ++d) outer_loop = outer_loop || idx[d] != "0";
+  bool uses_lse = false;  // by a member other than the softmax
+  for (const Node* m : g.members) uses_lse = uses_lse || m->op != Op::Softmax;
+  bool block = ce || (!outer_loop && uses_lse);
+  if (block) line("{"), ++indent_;
+  if (ce) line("Scalar acc = Scalar(0);");
+  open_loops(s, idx, rows);
+  int outer_open = open_;
+  std::string param = idx[ax] == "0" ? "std::int64_t" : "std::int64_t " + idx[ax];
+  std::string x = unwrap(read(p, idx));
+  if (sm) {
+    Idx row = idx;
+    row[ax] = "0";
+    std::string off = offset(s, row);
+    line(fmt::format("{}gg::logsumexp_softmax<Scalar>({}, [&]({}) {{ return {}; }}, {});",
+                     uses_lse ? "const Scalar lse = " : "", dim(s[ax]), param, x, off == "0" ? ptr(sm) : ptr(sm) + " + " + off));
+  } else {
+    line(fmt::format("const Scalar lse = gg::logsumexp<Scalar>({}, [&]({}) {{ return {}; }});", dim(s[ax]), param, x));
+  }
+  std::vector<std::string> body;
+  for (const Node* m : g.members) {
+    if (m->op == Op::LogSoftmax) body.push_back(ptr(m) + "[" + offset(s, idx) + "] = " + read(p, idx) + " - lse;");
+    if (m->op == Op::CrossEntropy)
+      body.push_back("acc -= " + read(m->inputs[1], idx) + " * (" + read(p, idx) + " - lse);");
+  }
+  if (!body.empty()) {
+    open_ = 0;
+    std::vector<bool> axis(s.size(), false);
+    axis[ax] = true;
+    open_loops(s, idx, axis);
+    for (const std::string& b : body) line(b);
+    close_loops();
+  }
+  open_ = outer_open;
+  close_loops();
+  if (ce) line(ptr(ce) + "[0] = acc" + (s.size() == 2 ? " / " + count_value(Shape{s[0]}) : "") + ";");
+  if (block) --indent_, line("}");
+}
+
+// Elementwise losses: one accumulation over every element (cross-entropy: row_group).
 void KernelWriter::loss_group(const Node* r) {
   const Node* p = r->inputs[0];
   const Node* y = r->inputs[1];
@@ -292,53 +401,33 @@ void KernelWriter::loss_group(const Node* r) {
   ++indent_;
   line("Scalar acc = Scalar(0);");
   std::string scale = " / " + count_value(s);
-  if (r->op == Op::CrossEntropy) {
-    size_t ax = s.size() - 1;
-    std::vector<bool> rows(s.size(), true);
-    rows[ax] = false;
-    open_loops(s, idx, rows);
-    int outer_open = open_;
-    std::string param = idx[ax] == "0" ? "std::int64_t" : "std::int64_t " + idx[ax];
-    line(fmt::format("const Scalar lse = gg::logsumexp<Scalar>({}, [&]({}) {{ return {}; }});", dim(s[ax]), param,
-                     unwrap(read(p, idx))));
-    open_ = 0;
-    std::vector<bool> axis(s.size(), false);
-    axis[ax] = true;
-    open_loops(s, idx, axis);
-    line("acc -= " + read(y, idx) + " * (" + read(p, idx) + " - lse);");
-    close_loops();
-    open_ = outer_open;
-    close_loops();
-    scale = s.size() == 2 ? " / " + count_value(Shape{s[0]}) : "";
-  } else {
-    open_loops(s, idx, std::vector<bool>(s.size(), true));
-    std::string pv = unwrap(read(p, idx)), yv = unwrap(read(y, idx));
-    switch (r->op) {
-      case Op::Mse: case Op::Sse:
-        line("const Scalar dv = " + pv + " - " + read(y, idx) + ";");
-        line("acc += dv * dv;");
-        break;
-      case Op::Bce:
-        line("const Scalar pv = " + pv + ";");
-        line("const Scalar yv = " + yv + ";");
-        line("acc -= yv * gg::clamped_log(pv) + (Scalar(1) - yv) * gg::clamped_log(Scalar(1) - pv);");
-        break;
-      case Op::BceLogits:
-        line("const Scalar zv = " + pv + ";");
-        line("acc += gg::softplus(zv) - zv * " + read(y, idx) + ";");
-        break;
-      case Op::Input: case Op::Param: case Op::Const: case Op::Count: case Op::Add: case Op::Sub: case Op::Mul:
-      case Op::Div: case Op::Neg: case Op::Sigmoid: case Op::Tanh: case Op::Relu: case Op::LeakyRelu: case Op::Softplus:
-      case Op::Exp: case Op::Log: case Op::Sqrt: case Op::Square: case Op::Abs: case Op::Sin: case Op::Cos: case Op::Pow:
-      case Op::Step: case Op::LeakyStep: case Op::Sign: case Op::Transpose: case Op::BroadcastTo: case Op::Unsqueeze:
-      case Op::Index: case Op::Pack: case Op::Scatter: case Op::Select: case Op::Less: case Op::LessEq: case Op::Equal:
-      case Op::MatMul: case Op::Softmax: case Op::LogSoftmax:
-      case Op::Sum: case Op::Mean: case Op::SumAxis: case Op::MeanAxis: case Op::SumTo: case Op::CrossEntropy:
-        throw InternalError("loss_group: not an elementwise loss");
-    }
-    close_loops();
-    if (r->op == Op::Sse) scale.clear();
+  open_loops(s, idx, std::vector<bool>(s.size(), true));
+  std::string pv = unwrap(read(p, idx)), yv = unwrap(read(y, idx));
+  switch (r->op) {
+    case Op::Mse: case Op::Sse:
+      line("const Scalar dv = " + pv + " - " + read(y, idx) + ";");
+      line("acc += dv * dv;");
+      break;
+    case Op::Bce:
+      line("const Scalar pv = " + pv + ";");
+      line("const Scalar yv = " + yv + ";");
+      line("acc -= yv * gg::clamped_log(pv) + (Scalar(1) - yv) * gg::clamped_log(Scalar(1) - pv);");
+      break;
+    case Op::BceLogits:
+      line("const Scalar zv = " + pv + ";");
+      line("acc += gg::softplus(zv) - zv * " + read(y, idx) + ";");
+      break;
+    case Op::Input: case Op::Param: case Op::Const: case Op::Count: case Op::Add: case Op::Sub: case Op::Mul:
+    case Op::Div: case Op::Neg: case Op::Sigmoid: case Op::Tanh: case Op::Relu: case Op::LeakyRelu: case Op::Softplus:
+    case Op::Exp: case Op::Log: case Op::Sqrt: case Op::Square: case Op::Abs: case Op::Sin: case Op::Cos: case Op::Pow:
+    case Op::Step: case Op::LeakyStep: case Op::Sign: case Op::Transpose: case Op::BroadcastTo: case Op::Unsqueeze:
+    case Op::Index: case Op::Pack: case Op::Scatter: case Op::Select: case Op::Less: case Op::LessEq: case Op::Equal:
+    case Op::MatMul: case Op::Softmax: case Op::LogSoftmax:
+    case Op::Sum: case Op::Mean: case Op::SumAxis: case Op::MeanAxis: case Op::SumTo: case Op::CrossEntropy:
+      throw InternalError("loss_group: not an elementwise loss");
   }
+  close_loops();
+  if (r->op == Op::Sse) scale.clear();
   line(ptr(r) + "[0] = acc" + scale + ";");
   --indent_;
   line("}");
@@ -356,8 +445,14 @@ void KernelWriter::group(const Group& g) {
     case Kind::Map: map_group(g); break;
     case Kind::MatMul: matmul_group(g); break;
     case Kind::Reduce: reduce_group(g.members.front()); break;
-    case Kind::RowWise: rowwise_group(g.members.front()); break;
-    case Kind::Loss: loss_group(g.members.front()); break;
+    case Kind::RowWise: case Kind::Loss:
+      if (row_operand(g.members.front()))
+        row_group(g);
+      else if (g.kind == Kind::RowWise)
+        rowwise_group(g.members.front());
+      else
+        loss_group(g.members.front());
+      break;
     case Kind::Pack: pack_group(g.members.front()); break;
   }
   locals_.clear();

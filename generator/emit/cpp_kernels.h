@@ -58,6 +58,10 @@ class KernelWriter {
   void matmul_group(const Group& g);
   void blas_group(const Group& g);
   void reduce_group(const Node* n);
+  void reduce_prologue(const Group& g);
+  void reduce_epilogue(const Group& g);
+  Idx reduce_out_idx(const Node* r, const Idx& idx) const;
+  void row_group(const Group& g);
   void rowwise_group(const Node* n);
   void loss_group(const Node* n);
   void pack_group(const Node* n);

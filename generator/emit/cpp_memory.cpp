@@ -31,7 +31,7 @@ constexpr size_t kForever = static_cast<size_t>(-1);
 // True when every read of `x` by group `g` is elementwise at the loop index of `g`'s shape,
 // so the group's last store (which happens after all of an element's reads) may overwrite it.
 bool read_at_same_index(const Plan& plan, const Group& g, const Node* x) {
-  const Shape& shape = g.members.back()->shape;
+  const Shape& shape = loop_tail(g)->shape;
   if (x->shape != shape) return false;
   bool ok = true;
   std::function<void(const Node*, bool)> walk = [&](const Node* n, bool straight) {
@@ -84,7 +84,7 @@ class Allocator {
 
   // The group's last member may take over, in place, a buffer this group reads for the last time.
   const Node* in_place_candidate(const Node* m, const Group& g, size_t gi) const {
-    if (m != g.members.back() || (g.kind != Kind::Map && g.kind != Kind::MatMul)) return nullptr;
+    if ((g.kind != Kind::Map && g.kind != Kind::MatMul) || m != loop_tail(g)) return nullptr;
     // A GEMM writes the whole product into the group's last buffer before the epilogue reads.
     if (g.blas) return nullptr;
     std::vector<const Node*> reads;

@@ -119,6 +119,44 @@ class Planner {
 
 }  // namespace
 
+const Node* loop_tail(const Group& g) {
+  for (size_t i = g.members.size(); i-- > 0;)
+    if (kind_of(g.members[i]->op) != Kind::Reduce) return g.members[i];
+  return g.members.front();
+}
+
+const Node* row_operand(const Node* n) {
+  if (n->op != Op::Softmax && n->op != Op::LogSoftmax && n->op != Op::CrossEntropy) return nullptr;
+  const Node* p = n->inputs[0];
+  if (p->shape.empty()) return nullptr;
+  if (n->op != Op::CrossEntropy && static_cast<size_t>(n->attrs.axis) + 1 != p->shape.size()) return nullptr;
+  return p;
+}
+
+std::vector<bool> reduced_axes(const Node* r) {
+  const Shape& s = r->inputs[0]->shape;
+  std::vector<bool> reduced(s.size(), true);
+  if (r->op == Op::SumAxis || r->op == Op::MeanAxis) {
+    for (size_t d = 0; d < s.size(); ++d) reduced[d] = d == static_cast<size_t>(r->attrs.axis);
+  } else if (r->op == Op::SumTo) {
+    const Shape& t = r->shape;
+    size_t off = s.size() - t.size();
+    for (size_t j = 0; j < t.size(); ++j) reduced[off + j] = t[j].is_one() && !s[off + j].is_one();
+  }
+  return reduced;
+}
+
+bool reduces_leading_axes(const Node* r) {
+  if (r->op != Op::SumAxis && r->op != Op::MeanAxis && r->op != Op::SumTo) return false;
+  const Shape& s = r->inputs[0]->shape;
+  std::vector<bool> reduced = reduced_axes(r);
+  bool any = false;
+  for (size_t d = 0; d < s.size(); ++d) any = any || (reduced[d] && !s[d].is_one());
+  for (size_t d = s.size(); d-- > 0;)
+    if (!s[d].is_one()) return any && !reduced[d];  // the innermost varying axis is kept
+  return false;
+}
+
 std::pair<const Node*, bool> strip_transposes(const Plan& plan, const Node* o) {
   bool t = false;
   while (o->op == Op::Transpose && !plan.materialised.count(o)) {

@@ -49,6 +49,23 @@ struct Group {
   bool blas = false;                 // a MatMul group lowered to a GEMM call, then its epilogue loop
 };
 
+/// A Map or MatMul group's last member of the loop's own shape: its members may end with
+/// reductions over leading axes accumulated inside the loop (see fuse), which are not.
+const Node* loop_tail(const Group& g);
+
+/// For a softmax, log_softmax or cross-entropy along the last axis: the operand it reads a row
+/// of (such nodes on one operand share one loop over rows and one logsumexp); else nullptr.
+const Node* row_operand(const Node* n);
+
+/// For a reduction that keeps the innermost varying axis of its operand (a column sum, a
+/// sum_to of a broadcast bias): true, and it is computed output-stationary — the output
+/// zeroed, then `out[kept] += x` in row-major order over the operand (contiguous, vectorisable),
+/// which lets it join the loop that produces its operand.
+bool reduces_leading_axes(const Node* r);
+
+/// For a reduction: which axes of its operand it sums over.
+std::vector<bool> reduced_axes(const Node* r);
+
 /// Backend choices that change the schedule's text (not its values).
 struct PlanOptions {
   bool blas = false;  // large matrix products call CBLAS (gradgen generate --blas)

@@ -4,6 +4,7 @@
 #include "seed.hpp"
 
 #include <gradgen/activations.hpp>
+#include <gradgen/buffer.hpp>
 #include <gradgen/init.hpp>
 #include <gradgen/matmul.hpp>
 #include <gradgen/optim.hpp>
@@ -104,17 +105,12 @@ Status loss_and_grad_impl(const ::seed_params& params, const Scalar* X, const Sc
   });
   // B4: dJ/da2 = dJ/dz3 @ W2ᵀ
   // B5: dJ/dz2 = dJ/da2 ⊙ a2 ⊙ (1 − a2)
+  // B6: dJ/db1 = sum(dJ/dz2, axis=0)
+  gg::fill(dJ_db1, 3, Scalar(0));
   gg::matmul_nt(dJ_dz3, W2, n, 1, 3, [&](std::int64_t i0, std::int64_t i1, Scalar acc) {
     dJ_dz2[i0 * 3 + i1] = (acc * a2[i0 * 3 + i1]) * (1.0f - a2[i0 * 3 + i1]);
+    dJ_db1[i1] += dJ_dz2[i0 * 3 + i1];
   });
-  // B6: dJ/db1 = sum(dJ/dz2, axis=0)
-  for (std::int64_t i1 = 0; i1 < 3; ++i1) {
-    Scalar acc = Scalar(0);
-    for (std::int64_t i0 = 0; i0 < n; ++i0) {
-      acc += dJ_dz2[i0 * 3 + i1];
-    }
-    dJ_db1[i1] = acc;
-  }
   // B7: dJ/dW1 = Xᵀ @ dJ/dz2
   gg::matmul_tn(X, dJ_dz2, 2, n, 3, [&](std::int64_t i0, std::int64_t i1, Scalar acc) {
     dJ_dW1[i0 * 3 + i1] = acc;

@@ -1,0 +1,102 @@
+// Reductions over leading axes (bias gradients' column sums, an explicit mean over rows, the
+// sum_to of a [1, k] bias) are accumulated output-stationary inside the loop that produces their
+// operand, and softmax / log_softmax / cross-entropy rows of one operand share one row loop with
+// one logsumexp. The generated code still matches the interpreter: f32 and f64, batch unbound
+// and bound to sizes that are not a multiple of any vector width, own matmul loops and --blas.
+#include <catch2/catch.hpp>
+
+#include "e2e_support.h"
+
+namespace {
+
+const char* kNet = R"(network fred
+dim n
+input X[n, 5]
+target Y[n, 3]
+param W1[5, 6] init=uniform(-0.5, 0.5)
+param b1[6] init=uniform(-0.1, 0.1)
+param c1[1, 6] init=uniform(-0.1, 0.1)
+param W2[6, 3] init=uniform(-0.5, 0.5)
+param b2[3] init=uniform(-0.1, 0.1)
+h = tanh(X @ W1 + b1 + c1)
+m = mean(h * h, axis=0)
+z = h @ W2 + b2
+p = softmax(z, axis=-1)
+lp = log_softmax(z)
+output scores = z
+output probs = p
+output colmean = m
+loss J = cross_entropy(z, Y) + 0.1 * sum(p * lp) + 0.05 * sum(m)
+optimizer sgd(lr=0.1)
+)";
+
+// Products big enough for --blas (a symbolic n counts as 64): the column sums fuse into the
+// epilogue loop after the GEMM.
+const char* kBlasNet = R"(network fredblas
+dim n
+input X[n, 32]
+target Y[n, 10]
+param W1[32, 40] init=uniform(-0.2, 0.2)
+param b1[40] init=uniform(-0.1, 0.1)
+param W2[40, 10] init=uniform(-0.2, 0.2)
+param b2[10] init=uniform(-0.1, 0.1)
+h = relu(X @ W1 + b1)
+z = h @ W2 + b2
+output scores = z
+loss J = cross_entropy(z, Y)
+optimizer sgd(lr=0.05)
+)";
+
+bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+
+void check(e2e::Net& n, double tol, bool blas) {
+  auto got = e2e::compile_and_run({&n}, "g++", true, blas ? "-lopenblas" : "");
+  e2e::compare(n, got[0], e2e::interpret(n), tol);
+}
+
+}  // namespace
+
+TEST_CASE("column sums fuse into their operand's loop and softmax rows share one logsumexp", "[e2e][fusion]") {
+  auto f64 = e2e::build_net(kNet, "fred.grad", {}, "f64", 1);
+  const std::string& cpp = f64->files.cpp;
+  // The bias gradients start from zero and accumulate row by row, inside a loop (never a
+  // column-outer loop).
+  CHECK(has(cpp, "gg::fill(dJ_db1, 6, Scalar(0));"));
+  CHECK(has(cpp, "dJ_db1[i1] += "));
+  CHECK(has(cpp, "dJ_dc1[i1] += "));
+  CHECK(has(cpp, "m[i1] += "));
+  CHECK(has(cpp, "m[i0] = m[i0] / "));
+  // One logsumexp per row writes the softmax; cross-entropy and log_softmax reuse it.
+  CHECK(has(cpp, "gg::logsumexp_softmax<Scalar>(3, "));
+  CHECK(!has(cpp, "gg::logsumexp<Scalar>(3, "));
+  check(*f64, 1e-10, false);
+
+  auto f32 = e2e::build_net(kNet, "fred.grad", {}, "f32", 2);
+  check(*f32, 2e-5, false);
+
+  for (int64_t batch : {1, 7, 13}) {
+    INFO("n = " << batch);
+    auto b64 = e2e::build_net(kNet, "fred.grad", {{"n", batch}}, "f64", 3);
+    check(*b64, 1e-10, false);
+    auto b32 = e2e::build_net(kNet, "fred.grad", {{"n", batch}}, "f32", 4);
+    check(*b32, 2e-5, false);
+  }
+}
+
+TEST_CASE("under --blas a bias gradient is summed in the GEMM's epilogue loop", "[e2e][fusion][blas]") {
+  auto f64 = e2e::build_net(kBlasNet, "fredblas.grad", {}, "f64", 1, true);
+  const std::string& cpp = f64->files.cpp;
+  CHECK(has(cpp, "gg::fill(dJ_db1, 40, Scalar(0));"));
+  CHECK(has(cpp, "dJ_db1[i1] += "));
+  check(*f64, 1e-10, true);
+
+  for (int64_t batch : {7, 13}) {
+    INFO("n = " << batch);
+    auto b32 = e2e::build_net(kBlasNet, "fredblas.grad", {{"n", batch}}, "f32", 5, true);
+    check(*b32, 2e-5, true);
+    auto fused = e2e::build_net(kBlasNet, "fredblas.grad", {{"n", batch}}, "f32", 6, true, true);
+    check(*fused, 2e-5, true);
+  }
+  auto f32 = e2e::build_net(kBlasNet, "fredblas.grad", {}, "f32", 7, true, true);
+  check(*f32, 2e-5, true);
+}

@@ -47,6 +47,17 @@ loss J = cross_entropy(z, Y)
 optimizer sgd(lr=0.05)
 )";
 
+// A mean over rows of an unnamed activation of a product: the GEMM, the activation and the
+// mean share the epilogue loop.
+const char* kBlasMean = R"(network fredmean
+dim n
+input X[n, 64]
+target Y[64]
+param W[64, 64] init=uniform(-0.1, 0.1)
+loss J = mse(mean(relu(X @ W), axis=0), Y)
+optimizer sgd(lr=0.1)
+)";
+
 bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
 
 void check(e2e::Net& n, double tol, bool blas) {
@@ -99,4 +110,10 @@ TEST_CASE("under --blas a bias gradient is summed in the GEMM's epilogue loop", 
   }
   auto f32 = e2e::build_net(kBlasNet, "fredblas.grad", {}, "f32", 7, true, true);
   check(*f32, 2e-5, true);
+
+  auto mean64 = e2e::build_net(kBlasMean, "fredmean.grad", {}, "f64", 8, true);
+  CHECK(has(mean64->files.cpp, "J_mean_axis[i1] += "));
+  check(*mean64, 1e-10, true);
+  auto mean32 = e2e::build_net(kBlasMean, "fredmean.grad", {{"n", 13}}, "f32", 9, true);
+  check(*mean32, 2e-5, true);
 }

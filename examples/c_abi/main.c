@@ -9,7 +9,7 @@ int main(void) {
   float dX[8], yhat[4], loss = 1;
   seed_params params;
   seed_grads grads;
-  seed_opt_state state = {{0}, 0};
+  seed_opt_state state = {0}; /* zeroed before the first step */
   int step, i;
   if (seed_workspace_size(4) > sizeof ws / sizeof ws[0] || seed_init(&params, 4) != SEED_OK) return 1;
   for (step = 0; step < 20000 && loss >= 0.01f; ++step) {

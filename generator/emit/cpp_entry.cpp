@@ -121,6 +121,7 @@ Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::
   KernelWriter kw(c.eqs, c.names, e.plan, c.p.precision);
   if (fused) kw.set_fused_updates(fused_updates(c));
   std::string kernels = kw.body(e.results, comment_only(c, e.plan, backward));
+  e.unwritten = kw.skipped_results();
 
   std::vector<std::string> lines;
   std::vector<std::string> nulls;

@@ -2,6 +2,7 @@
 // checks, buffer declarations and the scheduled kernels.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@ struct Entry {
   Plan plan;
   std::string body;
   std::string workspace_need;  // int64 expression: scalars of workspace it uses ("0" if none)
+  std::set<size_t> unwritten;  // train_step: results a fused GEMM applied to the param instead (dest not written)
 };
 
 struct EntryContext {

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <set>
@@ -71,7 +72,7 @@ std::string names_of(const Plan& plan, const std::vector<const Node*>& nodes) {
 }
 
 void entry_lines(std::vector<std::string>& l, const EntryContext& c, const std::string& fn, const Plan& plan, int64_t elem) {
-  l.push_back(fmt::format("  workspace, {:<18}{} in {} buffer(s) ({} without reuse)", fn + ":",
+  l.push_back(fmt::format("  workspace, {:<17}{} in {} buffer(s) ({} without reuse)", fn + ":",
                           bytes(c, slot_sizes(plan), elem), plan.memory.slots.size(),
                           bytes(c, workspace_sizes(plan), elem)));
   for (const Node* n : plan.workspace) {
@@ -84,10 +85,30 @@ void entry_lines(std::vector<std::string>& l, const EntryContext& c, const std::
 
 }  // namespace
 
-std::string memory_report(const EntryContext& c, const Entry& forward, const Entry& loss_and_grad) {
+// train_step's gradients that a fused GEMM applied to the param (never written to grads).
+void unwritten_lines(std::vector<std::string>& l, const EntryContext& c, const Entry& ts, int64_t elem) {
+  std::string which;
+  int64_t skipped = 0;
+  for (size_t r : ts.unwritten) {
+    const ApiTensor& t = c.api.params.at(r - 1);  // results 1.. are the params' gradients
+    which += (which.empty() ? "" : ", ") + ("d" + c.p.loss_name + "/d" + t.name) + shape_str(t.shape);
+    skipped += *static_numel(t.shape) * elem;
+  }
+  if (ts.unwritten.empty()) {
+    l.push_back(fmt::format("  {:<28}none in train_step (each gradient goes to grads, then its update)",
+                            "gradients not materialised:"));
+    return;
+  }
+  l.push_back(fmt::format("  {:<28}{} in train_step: the weight-gradient GEMM updates the param itself "
+                          "(alpha = -lr, beta = 1); {} B of grads left unwritten",
+                          "gradients not materialised:", which, grouped(skipped)));
+}
+
+std::string memory_report(const EntryContext& c, const Entry& forward, const Entry& loss_and_grad, const Entry* train_step) {
   const int64_t elem = c.api.scalar == "double" ? 8 : 4;
   const int64_t np = c.api.num_params;
   const bool adam = c.p.optimizer.kind == "adam";
+  const bool momentum = !adam && c.p.optimizer.arg("momentum") != 0;
   std::vector<std::string> l;
   std::string dims;
   for (const std::string& d : c.api.free_dims) dims += (dims.empty() ? "; " : ", ") + d;
@@ -95,14 +116,22 @@ std::string memory_report(const EntryContext& c, const Entry& forward, const Ent
                           dims.empty() ? "" : " at run time"));
   l.push_back(fmt::format("  {:<28}{} B ({} scalars)", "parameters:", grouped(np * elem), grouped(np)));
   l.push_back(fmt::format("  {:<28}{} B", "gradients:", grouped(np * elem)));
-  l.push_back(fmt::format("  {:<28}{} B ({})", "optimizer state:", grouped((adam ? 2 : 1) * np * elem + 8),
-                          adam ? "Adam moments m, v and the step count" : "SGD velocity and the step count"));
+  // sizeof(opt_state): the flat arrays (at least one scalar each), padded to the int64 step count.
+  const int64_t arrays = (adam ? 2 : momentum ? 1 : 0) * std::max<int64_t>(np, 1) * elem;
+  l.push_back(fmt::format("  {:<28}{} B ({})", "optimizer state:", grouped((arrays + 7) / 8 * 8 + 8),
+                          adam       ? "Adam moments m, v and the step count"
+                          : momentum ? "SGD velocity and the step count"
+                                     : "the step count only: plain SGD keeps no velocity"));
   std::vector<const Node*> saved = saved_activations(c, loss_and_grad.plan);
   std::vector<Size> saved_sizes;
   for (const Node* n : saved) saved_sizes.push_back(size_of(n->shape));
   l.push_back(fmt::format("  {:<28}{}{}", "saved activations:", bytes(c, saved_sizes, elem),
                           saved.empty() ? "" : " (" + names_of(loss_and_grad.plan, saved) + ")"));
   entry_lines(l, c, "loss_and_grad", loss_and_grad.plan, elem);
+  if (train_step) {
+    entry_lines(l, c, "train_step", train_step->plan, elem);
+    unwritten_lines(l, c, *train_step, elem);
+  }
   entry_lines(l, c, "forward", forward.plan, elem);
   std::string out;
   for (const std::string& s : l) out += s + "\n";

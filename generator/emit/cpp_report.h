@@ -10,6 +10,9 @@
 namespace gg::cpp {
 
 /// The report for one network's entry points (deterministic; symbolic dims stay symbolic).
-std::string memory_report(const EntryContext& c, const Entry& forward, const Entry& loss_and_grad);
+/// `train_step`: the fused entry point under --fuse-step (its workspace and the gradients it
+/// never writes), or null.
+std::string memory_report(const EntryContext& c, const Entry& forward, const Entry& loss_and_grad,
+                          const Entry* train_step = nullptr);
 
 }  // namespace gg::cpp

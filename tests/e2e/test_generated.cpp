@@ -204,7 +204,7 @@ int main(void) {
   static float ws[4096];
   seed_params p;
   seed_grads g;
-  seed_opt_state s = {{0}, 0};
+  seed_opt_state s = {0};
   float X[8] = {0, 0, 0, 1, 1, 0, 1, 1}, Y[4] = {0, 1, 1, 0}, dX[8], loss = 0, first = 0;
   int it, st = seed_init(&p, 7);
   for (it = 0; it < 200; ++it) {

@@ -77,3 +77,79 @@ TEST_CASE("reused and in-place buffers keep results exact: deep and --bind netwo
     e2e::compare(*n, got[0], e2e::interpret(*n), 1e-10);
   }
 }
+
+namespace {
+
+// Three layers: W1 and W2's gradient products are large enough for BLAS, W3's is not.
+std::string fuse_net(const std::string& optimizer) {
+  return "network fusenet\ndim n\ninput X[n, 32]\ntarget Y[n, 3]\nparam W1[32, 24]\n"
+         "param b1[24] init=uniform(-0.1, 0.1)\nparam W2[24, 32] lr=0.05\nparam b2[32] init=uniform(-0.1, 0.1)\n"
+         "param W3[32, 3]\nparam b3[3]\nh1 = relu(X @ W1 + b1)\nh2 = sigmoid(h1 @ W2 + b2)\nz = h2 @ W3 + b3\n"
+         "output scores = z\nloss J = cross_entropy(z, Y)\noptimizer " + optimizer + "\n";
+}
+
+}  // namespace
+
+TEST_CASE("generate --report: optimizer state is the step count alone for plain SGD", "[e2e][memory]") {
+  // 1,691 f64 params = 13,528 B; the int64 step count adds 8 B.
+  auto sgd = e2e::build_net(fuse_net("sgd(lr=0.1)"), "fusenet.grad", {}, "f64");
+  auto mom = e2e::build_net(fuse_net("sgd(lr=0.1, momentum=0.9)"), "fusenet.grad", {}, "f64");
+  auto adam = e2e::build_net(fuse_net("adam(lr=0.01)"), "fusenet.grad", {}, "f64");
+  INFO(sgd->files.report);
+  CHECK(std::regex_search(sgd->files.report,
+                          std::regex("optimizer state: +8 B \\(the step count only: plain SGD keeps no velocity\\)")));
+  CHECK(std::regex_search(mom->files.report, std::regex("optimizer state: +13,536 B \\(SGD velocity and the step count\\)")));
+  CHECK(std::regex_search(adam->files.report, std::regex("optimizer state: +27,064 B \\(Adam moments m, v")));
+  // The C struct holds exactly that: no velocity array for momentum 0.
+  CHECK(sgd->files.h.find("velocity[") == std::string::npos);
+  CHECK(sgd->files.h.find("typedef struct fusenet_opt_state {\n  int64_t t;") != std::string::npos);
+  CHECK(mom->files.h.find("double velocity[1691];") != std::string::npos);
+  CHECK(adam->files.h.find("double m[1691];") != std::string::npos);
+  CHECK(adam->files.h.find("double v[1691];") != std::string::npos);
+  // Neither step nor train_step touches a velocity without momentum.
+  auto fused = e2e::build_net(fuse_net("sgd(lr=0.1)"), "fusenet.grad", {}, "f64", 1, false, true);
+  CHECK(fused->files.cpp.find("velocity") == std::string::npos);
+  CHECK(fused->files.cpp.find("gg::sgd_update(params.b1, grads.b1, 24, 0.1);") != std::string::npos);
+  // The seed (plain SGD, f32): the step count alone.
+  auto seed = e2e::build_net(e2e::read_file(std::string(GG_SOURCE_DIR) + "/examples/seed.grad"), "seed.grad");
+  CHECK(std::regex_search(seed->files.report, std::regex("optimizer state: +8 B")));
+}
+
+TEST_CASE("golden: generate --fuse-step --report for examples/seed.grad", "[e2e][golden][memory][fuse]") {
+  auto seed = e2e::build_net(e2e::read_file(std::string(GG_SOURCE_DIR) + "/examples/seed.grad"), "seed.grad", {},
+                             nullptr, 1, false, true);
+  CHECK(seed->files.report == e2e::read_file(std::string(GG_SOURCE_DIR) + "/tests/golden/report_seed_fuse.txt"));
+  // The C header then declares seed_train_step (golden, like the plain cpp_seed.h).
+  CHECK(seed->files.h == e2e::read_file(std::string(GG_SOURCE_DIR) + "/tests/golden/cpp_seed_fuse.h"));
+}
+
+TEST_CASE("generate --report with --fuse-step: train_step's workspace and the gradients it does not write", "[e2e][memory][fuse]") {
+  auto plain = e2e::build_net(fuse_net("sgd(lr=0.1)"), "fusenet.grad", {}, "f64");
+  CHECK(plain->files.report.find("train_step") == std::string::npos);
+
+  auto loops = e2e::build_net(fuse_net("sgd(lr=0.1)"), "fusenet.grad", {}, "f64", 1, false, true);
+  INFO(loops->files.report);
+  CHECK(std::regex_search(loops->files.report,
+                          std::regex("workspace, train_step: +n × [0-9,]+ B in [0-9]+ buffer\\(s\\) \\(n × [0-9,]+ B without reuse\\)")));
+  CHECK(std::regex_search(loops->files.report, std::regex("gradients not materialised: none in train_step")));
+
+  auto blas = e2e::build_net(fuse_net("sgd(lr=0.1)"), "fusenet.grad", {}, "f64", 1, true, true);
+  INFO(blas->files.report);
+  // W1 and W2: (32·24 + 24·32)·8 B = 12,288 B of grads the GEMMs never write; W3's small
+  // product stays in gradgen's loops and goes through grads.
+  CHECK(blas->files.report.find("gradients not materialised: dJ/dW1[32, 24], dJ/dW2[24, 32] in train_step: the "
+                                "weight-gradient GEMM updates the param itself (alpha = -lr, beta = 1); 12,288 B of "
+                                "grads left unwritten") != std::string::npos);
+  // With momentum the gradient must reach the velocity, so every gradient is written.
+  auto mom = e2e::build_net(fuse_net("sgd(lr=0.1, momentum=0.9)"), "fusenet.grad", {}, "f64", 1, true, true);
+  CHECK(std::regex_search(mom->files.report, std::regex("gradients not materialised: none in train_step")));
+
+  // workspace_size() covers every entry point: the largest of forward, loss_and_grad and train_step.
+  for (e2e::Net* n : {loops.get(), blas.get()}) {
+    CHECK(n->files.hpp.find("const std::int64_t fused_need = ") != std::string::npos);
+    CHECK(n->files.hpp.find("const std::int64_t train_need = grad_need > fused_need ? grad_need : fused_need;") !=
+          std::string::npos);
+    CHECK(n->files.hpp.find("/// Scalars of workspace that forward, loss_and_grad and train_step need") !=
+          std::string::npos);
+  }
+}

@@ -38,10 +38,9 @@ typedef struct seed_grads {
   float b2[1];  /* [1] */
 } seed_grads;
 
-/* SGD (momentum) state; zero it before the first step. */
+/* SGD state; zero it before the first step. */
 typedef struct seed_opt_state {
-  float velocity[13];  /* flat, param order */
-  int64_t t;  /* steps taken */
+  int64_t t;  /* steps taken (plain SGD keeps no velocity) */
 } seed_opt_state;
 
 /* Scalars of workspace needed for the given dims. */

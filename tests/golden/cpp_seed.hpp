@@ -13,7 +13,7 @@
 //              `gradgen eval --seed S`).
 //   forward    inference: writes each output, row-major, for a batch.
 //   loss_and_grad  the loss, every param's gradient and dJ/dX for each `grad` input.
-//   step       one SGD (momentum) update (per-param lr overrides applied).
+//   step       one SGD update (per-param lr overrides applied).
 //
 // Inputs are row-major arrays passed by pointer, with the symbolic dims as arguments (n).
 // Every entry point returns a Status and never allocates, throws, locks or touches global
@@ -85,7 +85,7 @@ struct Grads : ::seed_grads {
   static constexpr std::size_t size() { return kNumParams; }
 };
 
-/// SGD (momentum) state: value-initialise it (OptState state{};) before the first step.
+/// SGD state: value-initialise it (OptState state{};) before the first step.
 struct OptState : ::seed_opt_state {};
 
 static_assert(sizeof(::seed_params) == (kNumParams > 0 ? kNumParams : 1) * sizeof(Scalar), "params must be one flat array");

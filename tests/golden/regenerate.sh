@@ -27,3 +27,8 @@ echo "regenerated explain_* and graph_* goldens in tests/golden"
 tmp="$(mktemp -d)"; (cd examples && "$gradgen" generate seed.grad -o "$tmp")
 for ext in hpp cpp h; do cp "$tmp/seed.$ext" "$here/cpp_seed.$ext"; done; rm -rf "$tmp"
 echo "regenerated cpp_seed.* goldens in tests/golden"
+
+# generate --fuse-step --report: the seed's memory plan (with train_step) and its C header.
+tmp="$(mktemp -d)"; (cd examples && "$gradgen" generate seed.grad --fuse-step --report -o "$tmp" > "$here/report_seed_fuse.txt")
+cp "$tmp/seed.h" "$here/cpp_seed_fuse.h"; rm -rf "$tmp"
+echo "regenerated report_seed_fuse.txt and cpp_seed_fuse.h goldens in tests/golden"

@@ -48,6 +48,7 @@ std::string includes(const std::string& code, bool has_params) {
   if (code.find("gg::logsumexp") != std::string::npos || code.find("gg::clamped_log") != std::string::npos)
     inc.push_back("#include <gradgen/reduce.hpp>");
   std::string out = code.find("std::numeric_limits") != std::string::npos ? "#include <limits>\n\n" : "";
+  if (code.find("std::integral_constant") != std::string::npos) out += "#include <type_traits>\n\n";  // row blocks
   return out + join(inc, "\n") + "\n";
 }
 

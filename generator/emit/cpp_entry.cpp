@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "emit/cpp_kernels.h"
+#include "emit/cpp_rowblock.h"
 #include "ir/op_table.h"
 
 namespace gg::cpp {
@@ -118,9 +119,18 @@ Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::
     for (size_t i = 0; i < c.api.params.size(); ++i) po.result_param[i + 1] = c.api.params[i].name;
   }
   e.plan = make_plan(c.p, c.eqs, c.names, e.results, po);
+  std::set<const Equation*> comments = comment_only(c, e.plan, backward);
+  // Small row-wise networks: one pass over blocks of rows (cpp_rowblock.h) when the entry qualifies.
+  std::vector<std::string> updates;
+  if (fused)
+    for (const FusedUpdate& u : fused_updates(c)) updates.push_back(u.statement);
+  std::optional<RowBlockBody> rb;
+  if (!c.opts.blas)
+    rb = row_block_body(RowBlockInput{c.eqs, c.names, e.plan, c.p.precision, e.results, comments, updates});
   KernelWriter kw(c.eqs, c.names, e.plan, c.p.precision);
   if (fused) kw.set_fused_updates(fused_updates(c));
-  std::string kernels = kw.body(e.results, comment_only(c, e.plan, backward));
+  std::string kernels = rb ? rb->text : kw.body(e.results, comments);
+  const std::set<std::string>& used = rb ? rb->used_leaves : kw.used_leaves();
   e.unwritten = kw.skipped_results();
 
   std::vector<std::string> lines;
@@ -138,14 +148,14 @@ Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::
   lines.push_back("if (ws_size < workspace_size(" + join(c.api.free_dims, ", ") + ")) return kWorkspaceTooSmall;");
   bool params_used = false;
   for (const ApiTensor& t : c.api.params)
-    if (kw.used_leaves().count(t.name)) {
+    if (used.count(t.name)) {
       lines.push_back("const Scalar* const " + t.ident + " = " + first_elem("params", t.ident, t.shape) + ";");
       params_used = true;
     }
   if (!params_used) lines.push_back("static_cast<void>(params);");
   if (backward && c.api.params.empty()) lines.push_back("static_cast<void>(grads);");
   if (fused) lines.push_back("state.t += 1;");
-  for (size_t i = 0; i < e.results.size(); ++i) {
+  for (size_t i = 0; i < e.results.size() && !rb; ++i) {
     const Result& r = e.results[i];
     if (!kw.skipped_results().count(i) && r.node && e.plan.dest.count(r.node) && e.plan.dest.at(r.node) == r.dest && e.plan.name.at(r.node) != r.dest)
       lines.push_back("Scalar* const " + e.plan.name.at(r.node) + " = " + r.dest + ";");
@@ -153,8 +163,9 @@ Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::
   std::vector<std::string> sizes;
   for (const Slot& slot : e.plan.memory.slots) sizes.push_back(size_text(c, slot.size));
   bool local = on_stack(e.plan);
-  for (const Node* n : e.plan.workspace) lines.push_back(workspace_decl(e.plan, n, sizes, local));
-  e.workspace_need = sizes.empty() || local ? "0" : join(sizes, " + ");
+  if (!rb)
+    for (const Node* n : e.plan.workspace) lines.push_back(workspace_decl(e.plan, n, sizes, local));
+  e.workspace_need = sizes.empty() || local || rb ? "0" : join(sizes, " + ");
   for (std::string& l : lines) l = "  " + l;
   e.body = join(lines, "\n") + "\n\n" + kernels + "  return kOk;";
   return e;

@@ -3,10 +3,10 @@
 // the equation it computes (as `gradgen explain` prints it); fused loops compute several.
 #include "seed.hpp"
 
+#include <type_traits>
+
 #include <gradgen/activations.hpp>
-#include <gradgen/buffer.hpp>
 #include <gradgen/init.hpp>
-#include <gradgen/matmul.hpp>
 #include <gradgen/optim.hpp>
 
 namespace seed {
@@ -32,20 +32,48 @@ Status forward_impl(const ::seed_params& params, const Scalar* X, std::int64_t n
   const Scalar* const b1 = params.b1;
   const Scalar* const W2 = &params.W2[0][0];
   const Scalar* const b2 = params.b2;
-  Scalar* const z3 = yhat;
-  Scalar* const a2 = ws;  // [n, 3]
 
-  // F1: z2 = X @ W1 + b1
-  // F2: a2 = sigmoid(z2)
-  gg::matmul_nn(X, W1, n, 2, 3, [&](std::int64_t i0, std::int64_t i1, Scalar acc) {
-    const Scalar z2 = acc + b1[i1];
-    a2[i0 * 3 + i1] = gg::sigmoid(z2);
-  });
-  // F3: z3 = a2 @ W2 + b2
-  // F4: yhat = z3
-  gg::matmul_nn(a2, W2, n, 3, 1, [&](std::int64_t i0, std::int64_t, Scalar acc) {
-    z3[i0] = acc + b2[0];
-  });
+  // Rows in blocks of up to 16 (one per SIMD lane): forward and backward in one pass, sums over the
+  // rows kept per lane and added up after the last block.
+  auto rows = [&](auto lanes, std::int64_t r0) {
+    constexpr int L = decltype(lanes)::value;
+    Scalar X_rows[2][L];  // rows r0 .. r0 + L - 1 of X
+    Scalar z2_matmul[3][L];  // [n, 3]
+    Scalar z2[3][L];  // [n, 3]
+    Scalar a2[3][L];  // [n, 3]
+    Scalar z3_matmul[1][L];  // [n, 1]
+    Scalar z3[1][L];  // [n, 1]
+    for (int l = 0; l < L; ++l) {  // one row per lane
+      for (std::int64_t i1 = 0; i1 < 2; ++i1) X_rows[i1][l] = X[(r0 + l) * 2 + i1];
+      // F1: z2 = X @ W1 + b1
+      for (std::int64_t i1 = 0; i1 < 3; ++i1) {
+        z2_matmul[i1][l] = Scalar(0);
+        for (std::int64_t i2 = 0; i2 < 2; ++i2) {
+          z2_matmul[i1][l] += X_rows[i2][l] * W1[i2 * 3 + i1];
+        }
+      }
+      for (std::int64_t i1 = 0; i1 < 3; ++i1) {
+        z2[i1][l] = z2_matmul[i1][l] + b1[i1];
+      }
+      // F2: a2 = sigmoid(z2)
+      for (std::int64_t i1 = 0; i1 < 3; ++i1) {
+        a2[i1][l] = gg::sigmoid(z2[i1][l]);
+      }
+      // F3: z3 = a2 @ W2 + b2
+      // F4: yhat = z3
+      z3_matmul[0][l] = Scalar(0);
+      for (std::int64_t i2 = 0; i2 < 3; ++i2) {
+        z3_matmul[0][l] += a2[i2][l] * W2[i2];
+      }
+      z3[0][l] = z3_matmul[0][l] + b2[0];
+      yhat[r0 + l] = z3[0][l];
+    }
+  };
+  std::int64_t r = 0;
+  for (; r + 16 <= n; r += 16) rows(std::integral_constant<int, 16>{}, r);
+  if (r + 8 <= n) rows(std::integral_constant<int, 8>{}, r), r += 8;
+  if (r + 4 <= n) rows(std::integral_constant<int, 4>{}, r), r += 4;
+  for (; r < n; ++r) rows(std::integral_constant<int, 1>{}, r);
   return kOk;
 }
 
@@ -57,68 +85,131 @@ Status loss_and_grad_impl(const ::seed_params& params, const Scalar* X, const Sc
   const Scalar* const b1 = params.b1;
   const Scalar* const W2 = &params.W2[0][0];
   const Scalar* const b2 = params.b2;
+
   Scalar* const J = loss;
   Scalar* const dJ_dW1 = &grads.W1[0][0];
   Scalar* const dJ_db1 = grads.b1;
   Scalar* const dJ_dW2 = &grads.W2[0][0];
   Scalar* const dJ_db2 = grads.b2;
-  Scalar* const a2 = ws;  // [n, 3]
-  Scalar* const z3 = a2 + n * 3;  // [n, 1]
-  Scalar* const dJ_dz3 = z3;  // [n, 1], in place of z3
-  Scalar* const dJ_dz2 = a2;  // [n, 3], in place of a2
 
-  // F1: z2 = X @ W1 + b1
-  // F2: a2 = sigmoid(z2)
-  gg::matmul_nn(X, W1, n, 2, 3, [&](std::int64_t i0, std::int64_t i1, Scalar acc) {
-    const Scalar z2 = acc + b1[i1];
-    a2[i0 * 3 + i1] = gg::sigmoid(z2);
-  });
-  // F3: z3 = a2 @ W2 + b2
-  // F4: yhat = z3
-  gg::matmul_nn(a2, W2, n, 3, 1, [&](std::int64_t i0, std::int64_t, Scalar acc) {
-    z3[i0] = acc + b2[0];
-  });
-  // F5: J = mse(z3, Y)
-  {
-    Scalar acc = Scalar(0);
-    for (std::int64_t i0 = 0; i0 < n; ++i0) {
-      const Scalar dv = z3[i0] - Y[i0];
-      acc += dv * dv;
+  // Rows in blocks of up to 16 (one per SIMD lane): forward and backward in one pass, sums over the
+  // rows kept per lane and added up after the last block.
+  Scalar acc_J[1][16] = {};  // [], per lane
+  Scalar acc_dJ_db2[1][16] = {};  // [1], per lane
+  Scalar acc_dJ_dW2[3][16] = {};  // [3, 1], per lane
+  Scalar acc_dJ_db1[3][16] = {};  // [3], per lane
+  Scalar acc_dJ_dW1[6][16] = {};  // [2, 3], per lane
+  auto rows = [&](auto lanes, std::int64_t r0) {
+    constexpr int L = decltype(lanes)::value;
+    Scalar X_rows[2][L];  // rows r0 .. r0 + L - 1 of X
+    Scalar Y_rows[1][L];  // rows r0 .. r0 + L - 1 of Y
+    Scalar z2_matmul[3][L];  // [n, 3]
+    Scalar z2[3][L];  // [n, 3]
+    Scalar a2[3][L];  // [n, 3]
+    Scalar z3_matmul[1][L];  // [n, 1]
+    Scalar z3[1][L];  // [n, 1]
+    Scalar dJ_dz3[1][L];  // [n, 1]
+    Scalar dJ_da2[3][L];  // [n, 3]
+    Scalar dJ_dz2[3][L];  // [n, 3]
+    Scalar dJ_dX_rows[2][L];  // [n, 2]
+    for (int l = 0; l < L; ++l) {  // one row per lane
+      for (std::int64_t i1 = 0; i1 < 2; ++i1) X_rows[i1][l] = X[(r0 + l) * 2 + i1];
+      Y_rows[0][l] = Y[r0 + l];
+      // F1: z2 = X @ W1 + b1
+      for (std::int64_t i1 = 0; i1 < 3; ++i1) {
+        z2_matmul[i1][l] = Scalar(0);
+        for (std::int64_t i2 = 0; i2 < 2; ++i2) {
+          z2_matmul[i1][l] += X_rows[i2][l] * W1[i2 * 3 + i1];
+        }
+      }
+      for (std::int64_t i1 = 0; i1 < 3; ++i1) {
+        z2[i1][l] = z2_matmul[i1][l] + b1[i1];
+      }
+      // F2: a2 = sigmoid(z2)
+      for (std::int64_t i1 = 0; i1 < 3; ++i1) {
+        a2[i1][l] = gg::sigmoid(z2[i1][l]);
+      }
+      // F3: z3 = a2 @ W2 + b2
+      // F4: yhat = z3
+      z3_matmul[0][l] = Scalar(0);
+      for (std::int64_t i2 = 0; i2 < 3; ++i2) {
+        z3_matmul[0][l] += a2[i2][l] * W2[i2];
+      }
+      z3[0][l] = z3_matmul[0][l] + b2[0];
+      // F5: J = mse(z3, Y)
+      {
+        const Scalar dv = z3[0][l] - Y_rows[0][l];
+        acc_J[0][l] += dv * dv;
+      }
+      // B1: dJ/dz3 = 2/n · (z3 − Y)
+      dJ_dz3[0][l] = (2.0f / static_cast<Scalar>(n)) * (z3[0][l] - Y_rows[0][l]);
+      // B2: dJ/db2 = sum(dJ/dz3, axis=0)
+      acc_dJ_db2[0][l] += dJ_dz3[0][l];
+      // B3: dJ/dW2 = a2ᵀ @ dJ/dz3
+      for (std::int64_t i0 = 0; i0 < 3; ++i0) {
+        acc_dJ_dW2[i0][l] += a2[i0][l] * dJ_dz3[0][l];
+      }
+      // B4: dJ/da2 = dJ/dz3 @ W2ᵀ
+      for (std::int64_t i1 = 0; i1 < 3; ++i1) {
+        dJ_da2[i1][l] = Scalar(0);
+        dJ_da2[i1][l] += dJ_dz3[0][l] * W2[i1];
+      }
+      // B5: dJ/dz2 = dJ/da2 ⊙ a2 ⊙ (1 − a2)
+      for (std::int64_t i1 = 0; i1 < 3; ++i1) {
+        dJ_dz2[i1][l] = (dJ_da2[i1][l] * a2[i1][l]) * (1.0f - a2[i1][l]);
+      }
+      // B6: dJ/db1 = sum(dJ/dz2, axis=0)
+      for (std::int64_t i1 = 0; i1 < 3; ++i1) {
+        acc_dJ_db1[i1][l] += dJ_dz2[i1][l];
+      }
+      // B7: dJ/dW1 = Xᵀ @ dJ/dz2
+      for (std::int64_t i0 = 0; i0 < 2; ++i0) {
+        for (std::int64_t i1 = 0; i1 < 3; ++i1) {
+          acc_dJ_dW1[i0 * 3 + i1][l] += X_rows[i0][l] * dJ_dz2[i1][l];
+        }
+      }
+      // B8: dJ/dX = dJ/dz2 @ W1ᵀ
+      for (std::int64_t i1 = 0; i1 < 2; ++i1) {
+        dJ_dX_rows[i1][l] = Scalar(0);
+        for (std::int64_t i2 = 0; i2 < 3; ++i2) {
+          dJ_dX_rows[i1][l] += dJ_dz2[i2][l] * W1[i1 * 3 + i2];
+        }
+      }
+      for (std::int64_t i1 = 0; i1 < 2; ++i1) dJ_dX[(r0 + l) * 2 + i1] = dJ_dX_rows[i1][l];
     }
-    J[0] = acc / static_cast<Scalar>(n);
+  };
+  std::int64_t r = 0;
+  for (; r + 16 <= n; r += 16) rows(std::integral_constant<int, 16>{}, r);
+  if (r + 8 <= n) rows(std::integral_constant<int, 8>{}, r), r += 8;
+  if (r + 4 <= n) rows(std::integral_constant<int, 4>{}, r), r += 4;
+  for (; r < n; ++r) rows(std::integral_constant<int, 1>{}, r);
+  // The lanes' partial sums added up, pairwise.
+  if (n >= 16) {
+    for (int l = 0; l < 8; ++l) acc_J[0][l] += acc_J[0][l + 8];
+    for (int l = 0; l < 8; ++l) acc_dJ_db2[0][l] += acc_dJ_db2[0][l + 8];
+    for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 8; ++l) acc_dJ_dW2[i0][l] += acc_dJ_dW2[i0][l + 8];
+    for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 8; ++l) acc_dJ_db1[i0][l] += acc_dJ_db1[i0][l + 8];
+    for (std::int64_t i0 = 0; i0 < 6; ++i0) for (int l = 0; l < 8; ++l) acc_dJ_dW1[i0][l] += acc_dJ_dW1[i0][l + 8];
   }
-  // B1: dJ/dz3 = 2/n · (z3 − Y)
-  for (std::int64_t i0 = 0; i0 < n; ++i0) {
-    dJ_dz3[i0] = (2.0f / static_cast<Scalar>(n)) * (z3[i0] - Y[i0]);
+  if (n >= 8) {
+    for (int l = 0; l < 4; ++l) acc_J[0][l] += acc_J[0][l + 4];
+    for (int l = 0; l < 4; ++l) acc_dJ_db2[0][l] += acc_dJ_db2[0][l + 4];
+    for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 4; ++l) acc_dJ_dW2[i0][l] += acc_dJ_dW2[i0][l + 4];
+    for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 4; ++l) acc_dJ_db1[i0][l] += acc_dJ_db1[i0][l + 4];
+    for (std::int64_t i0 = 0; i0 < 6; ++i0) for (int l = 0; l < 4; ++l) acc_dJ_dW1[i0][l] += acc_dJ_dW1[i0][l + 4];
   }
-  // B2: dJ/db2 = sum(dJ/dz3, axis=0)
-  {
-    Scalar acc = Scalar(0);
-    for (std::int64_t i0 = 0; i0 < n; ++i0) {
-      acc += dJ_dz3[i0];
-    }
-    dJ_db2[0] = acc;
+  if (n >= 4) {
+    for (int l = 0; l < 2; ++l) acc_J[0][l] += acc_J[0][l + 2];
+    for (int l = 0; l < 2; ++l) acc_dJ_db2[0][l] += acc_dJ_db2[0][l + 2];
+    for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 2; ++l) acc_dJ_dW2[i0][l] += acc_dJ_dW2[i0][l + 2];
+    for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 2; ++l) acc_dJ_db1[i0][l] += acc_dJ_db1[i0][l + 2];
+    for (std::int64_t i0 = 0; i0 < 6; ++i0) for (int l = 0; l < 2; ++l) acc_dJ_dW1[i0][l] += acc_dJ_dW1[i0][l + 2];
   }
-  // B3: dJ/dW2 = a2ᵀ @ dJ/dz3
-  gg::matmul_tn(a2, dJ_dz3, 3, n, 1, [&](std::int64_t i0, std::int64_t, Scalar acc) {
-    dJ_dW2[i0] = acc;
-  });
-  // B4: dJ/da2 = dJ/dz3 @ W2ᵀ
-  // B5: dJ/dz2 = dJ/da2 ⊙ a2 ⊙ (1 − a2)
-  // B6: dJ/db1 = sum(dJ/dz2, axis=0)
-  gg::fill(dJ_db1, 3, Scalar(0));
-  gg::matmul_nt(dJ_dz3, W2, n, 1, 3, [&](std::int64_t i0, std::int64_t i1, Scalar acc) {
-    dJ_dz2[i0 * 3 + i1] = (acc * a2[i0 * 3 + i1]) * (1.0f - a2[i0 * 3 + i1]);
-    dJ_db1[i1] += dJ_dz2[i0 * 3 + i1];
-  });
-  // B7: dJ/dW1 = Xᵀ @ dJ/dz2
-  gg::matmul_tn(X, dJ_dz2, 2, n, 3, [&](std::int64_t i0, std::int64_t i1, Scalar acc) {
-    dJ_dW1[i0 * 3 + i1] = acc;
-  });
-  // B8: dJ/dX = dJ/dz2 @ W1ᵀ
-  gg::matmul_nt(dJ_dz2, W1, n, 3, 2, [&](std::int64_t i0, std::int64_t i1, Scalar acc) {
-    dJ_dX[i0 * 2 + i1] = acc;
-  });
+  J[0] = (acc_J[0][0] + acc_J[0][1]) / static_cast<Scalar>(n);
+  dJ_db2[0] = acc_dJ_db2[0][0] + acc_dJ_db2[0][1];
+  for (std::int64_t i0 = 0; i0 < 3; ++i0) dJ_dW2[i0] = acc_dJ_dW2[i0][0] + acc_dJ_dW2[i0][1];
+  for (std::int64_t i0 = 0; i0 < 3; ++i0) dJ_db1[i0] = acc_dJ_db1[i0][0] + acc_dJ_db1[i0][1];
+  for (std::int64_t i0 = 0; i0 < 6; ++i0) dJ_dW1[i0] = acc_dJ_dW1[i0][0] + acc_dJ_dW1[i0][1];
   return kOk;
 }
 

@@ -50,8 +50,9 @@ constexpr std::size_t kNumParams = 13;
 
 /// Scalars of workspace that forward and loss_and_grad need for the given dims.
 constexpr std::size_t workspace_size(std::int64_t n) {
-  const std::int64_t forward_need = n * 3;
-  const std::int64_t train_need = n * 3 + n;
+  static_cast<void>(n);
+  const std::int64_t forward_need = 0;
+  const std::int64_t train_need = 0;
   const std::int64_t need = forward_need > train_need ? forward_need : train_need;
   return static_cast<std::size_t>(need > 0 ? need : 1);
 }

@@ -1,0 +1,720 @@
+// Row-block schedule (see cpp_rowblock.h): classification of an entry's values and the text
+// of the block lambda, its driver over the rows and the lane sums after it.
+#include "emit/cpp_rowblock.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "emit/cpp_kernels.h"
+#include "ir/op_table.h"
+#include "support/error.h"
+
+namespace gg::cpp {
+namespace {
+
+enum class Cls { U, R, RT, A, Post, Bad };
+
+std::string unwrap(const std::string& e) {
+  if (e.size() < 2 || e.front() != '(' || e.back() != ')') return e;
+  int depth = 0;
+  for (size_t i = 0; i < e.size(); ++i) {
+    depth += e[i] == '(' ? 1 : e[i] == ')' ? -1 : 0;
+    if (depth == 0 && i + 1 < e.size()) return e;
+  }
+  return e.substr(1, e.size() - 2);
+}
+
+// Computed inline wherever read: elementwise ops, index maps and leaves.
+bool inlinable(const Node* n) {
+  return has_flag(n, kLeaf) || has_flag(n, kElementwise) || n->op == Op::Transpose || n->op == Op::BroadcastTo ||
+         n->op == Op::Unsqueeze || n->op == Op::Index || n->op == Op::Scatter;
+}
+
+Shape tail(const Shape& s) { return Shape(s.begin() + 1, s.end()); }
+
+class RowBlock {
+ public:
+  explicit RowBlock(const RowBlockInput& in) : in_(in), prec_(in.precision) {}
+
+  // "" when the entry qualifies.
+  std::string check() {
+    const Plan& plan = in_.plan;
+    bool have_row = false;
+    for (const Node* n : plan.closure) {
+      if (n->op != Op::Input) continue;
+      if (n->shape.empty()) return "an input is a scalar";
+      if (!have_row) row_ = n->shape[0], have_row = true;
+      if (n->shape[0] != row_) return "inputs differ in their leading dim";
+    }
+    if (!have_row) return "no input";
+    if (!row_.is_symbolic() && row_.size < 2) return "the row dim is fixed at " + std::to_string(row_.size);
+    for (const Result& r : in_.results)
+      if (r.node && classify(r.node) == Cls::Bad) return why_.empty() ? "unsupported value" : why_;
+    for (const Result& r : in_.results)
+      if (r.node && cls_.at(r.node) == Cls::RT) return "a transposed row-local result";
+    for (const Result& r : in_.results)
+      if (r.node && cls_.at(r.node) == Cls::U && !static_numel(r.node->shape)) return "a uniform result of symbolic shape";
+    int64_t acc_total = 0, lane_total = 0;
+    for (const auto& [n, c] : cls_) {
+      switch (c) {
+        case Cls::R: {
+          auto rs = static_numel(tail(n->shape));
+          if (!rs || *rs > kRowBlockMaxRow) return "a row of " + shape_str(n->shape) + " is not small and static";
+          if (n->op == Op::Input || plan.materialised.count(n)) lane_total += *rs;
+          break;
+        }
+        case Cls::A: case Cls::Post: {
+          auto z = static_numel(n->shape);
+          if (!z) return "accumulated value of symbolic shape " + shape_str(n->shape);
+          if (c == Cls::A) acc_total += *z;
+          break;
+        }
+        case Cls::U:
+          if (n->op == Op::Param) {
+            auto z = static_numel(n->shape);
+            if (!z || *z > kRowBlockMaxUniform) return "param " + n->attrs.name + " is not small";
+          }
+          break;
+        case Cls::RT: case Cls::Bad: break;
+      }
+    }
+    if (acc_total > kRowBlockMaxAccumulated) return "too many accumulated values";
+    if (lane_total > kRowBlockMaxLaneScalars) return "too many row-local values";
+    return "";
+  }
+
+  RowBlockBody emit();
+
+ private:
+  Cls bad(const std::string& why) {
+    if (why_.empty()) why_ = why;
+    return Cls::Bad;
+  }
+
+  bool is_row(const Node* n) const { return n->rank() >= 1 && n->shape[0] == row_; }
+
+  Cls classify(const Node* n) {
+    if (auto it = cls_.find(n); it != cls_.end()) return it->second;
+    Cls c = classify_new(n);
+    cls_[n] = c;
+    return c;
+  }
+
+  Cls classify_new(const Node* n) {
+    const char* name = op_info(n->op).name;
+    switch (n->op) {
+      case Op::Input: return is_row(n) ? Cls::R : bad("input without the row dim");
+      case Op::Param: case Op::Const: case Op::Count: return Cls::U;
+      default: break;
+    }
+    std::vector<Cls> ic;
+    for (const Node* o : n->inputs) ic.push_back(classify(o));
+    bool any_r = false, any_ap = false;
+    for (Cls c : ic) {
+      if (c == Cls::Bad) return Cls::Bad;
+      any_r = any_r || c == Cls::R || c == Cls::RT;
+      any_ap = any_ap || c == Cls::A || c == Cls::Post;
+    }
+    if (!any_r && !any_ap) return inlinable(n) ? Cls::U : bad(std::string("uniform ") + name + " is not computed inline");
+    if (any_ap) {
+      if (any_r) return bad(std::string("a row-local value reads an accumulated one (") + name + ")");
+      return inlinable(n) && static_numel(n->shape) ? Cls::Post : bad(std::string(name) + " of accumulated values");
+    }
+    auto all_r_rows = [&]() {
+      for (size_t i = 0; i < n->inputs.size(); ++i) {
+        if (ic[i] == Cls::RT) return false;
+        if (ic[i] == Cls::R && (n->inputs[i]->rank() != n->rank() || !is_row(n->inputs[i]))) return false;
+      }
+      return true;
+    };
+    if (has_flag(n, kElementwise))
+      return is_row(n) && all_r_rows() ? Cls::R : bad(std::string(name) + " mixes row and non-row axes");
+    const Node* o = n->inputs[0];
+    switch (n->op) {
+      case Op::Transpose:
+        if (ic[0] == Cls::R && o->rank() == 2 && !in_.plan.materialised.count(n)) return Cls::RT;
+        return bad("transpose of a row-local value");
+      case Op::BroadcastTo:
+        return ic[0] == Cls::R && n->rank() == o->rank() && is_row(n) ? Cls::R : bad("broadcast of a row-local value");
+      case Op::Unsqueeze: return ic[0] == Cls::R && n->attrs.axis >= 1 ? Cls::R : bad("unsqueeze before the rows");
+      case Op::MatMul:
+        if (ic[0] == Cls::R && ic[1] == Cls::U && is_row(n)) return Cls::R;
+        if (ic[0] == Cls::RT && ic[1] == Cls::R) return Cls::A;
+        return bad("matmul that is neither rows @ uniform nor rowsᵀ @ rows");
+      case Op::Sum: case Op::Mean: return ic[0] == Cls::R ? Cls::A : bad("sum");
+      case Op::SumAxis: case Op::MeanAxis:
+        if (ic[0] != Cls::R) return bad("sum over axis");
+        return n->attrs.axis == 0 ? Cls::A : Cls::R;
+      case Op::SumTo: {
+        if (ic[0] != Cls::R) return bad("sum_to");
+        const Shape& t = n->shape;
+        if (static_cast<int>(t.size()) == o->rank() && t[0] == row_) return Cls::R;
+        return Cls::A;
+      }
+      case Op::Softmax: case Op::LogSoftmax:
+        return ic[0] == Cls::R && n->attrs.axis >= 1 ? Cls::R : bad("softmax along the rows");
+      case Op::Mse: case Op::Sse: case Op::Bce: case Op::BceLogits: case Op::CrossEntropy:
+        if (ic[0] != Cls::R || (ic[1] != Cls::R && ic[1] != Cls::U) || !is_row(o) || o->shape != n->inputs[1]->shape)
+          return bad(std::string(name) + " of non-row operands");
+        if (n->op == Op::CrossEntropy && o->rank() != 2) return bad("cross_entropy of rank other than 2");
+        return Cls::A;
+      default: return bad(std::string(name) + " in a row-wise entry");
+    }
+  }
+
+  // ---- text helpers (as KernelWriter's)
+  std::string dim(const Dim& d) const { return d.is_symbolic() ? in_.names.dim.at(d.symbol) : std::to_string(d.size); }
+
+  std::string numel(const Shape& s) const {
+    int64_t fixed = 1;
+    std::string syms;
+    for (const Dim& d : s) {
+      if (d.is_symbolic())
+        syms += (syms.empty() ? "" : " * ") + dim(d);
+      else
+        fixed *= d.size;
+    }
+    if (syms.empty()) return std::to_string(fixed);
+    return fixed == 1 ? syms : syms + " * " + std::to_string(fixed);
+  }
+
+  std::string count_value(const Shape& s) const {
+    if (auto n = static_numel(s)) return literal(static_cast<double>(*n), prec_);
+    return "static_cast<Scalar>(" + numel(s) + ")";
+  }
+
+  std::string offset(const Shape& s, const Idx& idx) const {
+    std::string e;
+    for (size_t d = 0; d < s.size(); ++d) {
+      if (!e.empty() && !s[d].is_one()) e = (e.find(" + ") != std::string::npos ? "(" + e + ")" : e) + " * " + dim(s[d]);
+      if (idx[d] != "0") e = e.empty() ? idx[d] : e + " + " + idx[d];
+    }
+    return e.empty() ? "0" : e;
+  }
+
+  // Offset within one row of an R value (its dims after the first).
+  std::string row_offset(const Shape& s, const Idx& idx) const {
+    return offset(tail(s), Idx(idx.begin() + 1, idx.end()));
+  }
+
+  static std::string at(const std::string& dest, const std::string& off) {
+    return (dest.rfind('&', 0) == 0 ? "(" + dest + ")" : dest) + "[" + off + "]";
+  }
+
+  std::string ptr(const Node* n) {
+    used_leaves_.insert(n->attrs.name);
+    return in_.names.leaf.at(n->attrs.name);
+  }
+
+  // "i1", "i2" for the dims after the row ("0" for a size-1 one); idx[0] is the row.
+  Idx row_idx(const Shape& s) const {
+    Idx idx{row_expr_};
+    for (size_t d = 1; d < s.size(); ++d) idx.push_back(s[d].is_one() ? "0" : "i" + std::to_string(d));
+    return idx;
+  }
+  static Idx static_idx(const Shape& s) {
+    Idx idx;
+    for (size_t d = 0; d < s.size(); ++d) idx.push_back(s[d].is_one() ? "0" : "i" + std::to_string(d));
+    return idx;
+  }
+
+  std::string read(const Node* n, const Idx& idx) {
+    if (n->op == Op::Const) return literal(n->attrs.value, prec_);
+    if (n->op == Op::Count) return count_value(n->attrs.shape);
+    if (auto it = lanes_.find(n); it != lanes_.end()) return it->second + "[" + row_offset(n->shape, idx) + "][" + l_ + "]";
+    if (auto it = store_.find(n); it != store_.end()) return at(it->second, offset(n->shape, idx));
+    if (n->op == Op::Param) return ptr(n) + "[" + offset(n->shape, idx) + "]";
+    if (n->op == Op::Input) throw InternalError("row block: input " + n->attrs.name + " read before its rows were loaded");
+    return define(n, idx);
+  }
+
+  std::string define(const Node* n, const Idx& idx) {
+    if (n->op == Op::Transpose) return read(n->inputs[0], {idx[1], idx[0]});
+    if (n->op == Op::BroadcastTo) return read(n->inputs[0], broadcast_idx(n->inputs[0]->shape, n->shape, idx));
+    if (n->op == Op::Unsqueeze) {
+      Idx in = idx;
+      in.erase(in.begin() + n->attrs.axis);
+      return read(n->inputs[0], in);
+    }
+    if (n->op == Op::Index) {
+      const Shape& s = n->inputs[0]->shape;
+      Idx in(s.size());
+      int64_t rest = n->attrs.axis;
+      for (size_t d = s.size(); d-- > 0;) {
+        in[d] = std::to_string(rest % s[d].size);
+        rest /= s[d].size;
+      }
+      return read(n->inputs[0], in);
+    }
+    if (n->op == Op::Scatter)
+      return "(" + offset(n->shape, idx) + " == " + std::to_string(n->attrs.axis) + " ? " + read(n->inputs[0], {}) +
+             " : Scalar(0))";
+    if (!has_flag(n, kElementwise)) throw InternalError(std::string("row block: ") + op_info(n->op).name + " inline");
+    std::vector<std::string> ops;
+    for (const Node* o : n->inputs) ops.push_back(read(o, broadcast_idx(o->shape, n->shape, idx)));
+    ops.resize(3);
+    return fmt::format(fmt::runtime(op_info(n->op).emit), ops[0], ops[1], ops[2],
+                       fmt::arg("value", literal(n->attrs.value, prec_)));
+  }
+
+  // ---- output
+  void line(const std::string& s) { out_ += std::string(static_cast<size_t>(indent_) * 2, ' ') + s + "\n"; }
+  void open(const std::string& s) { line(s), ++indent_; }
+  void close() { --indent_, line("}"); }
+
+  // Loops over the dims of `s` whose index in `idx` is a variable, from dim `from` on; returns how many opened.
+  int loops(const Shape& s, const Idx& idx, size_t from, const std::vector<bool>& skip = {}) {
+    int opened = 0;
+    for (size_t d = from; d < s.size(); ++d) {
+      if (idx[d] == "0" || (!skip.empty() && skip[d])) continue;
+      open(fmt::format("for (std::int64_t {0} = 0; {0} < {1}; ++{0}) {{", idx[d], dim(s[d])));
+      ++opened;
+    }
+    return opened;
+  }
+  void closes(int k) {
+    while (k-- > 0) close();
+  }
+  // A statement of lane l (the block body is one loop over the lanes, vectorised across them).
+  void lanes(const std::string& stmt) { line(stmt); }
+  void lanes_block(const std::vector<std::string>& stmts) {
+    open("{");
+    for (const std::string& s : stmts) line(s);
+    close();
+  }
+
+  void flush(int below) {
+    for (; next_ < pending_.size() && pending_[next_]->seq < below; ++next_)
+      line("// " + in_.eqs.line(*pending_[next_], Format::Text));
+  }
+  // The equations computing `n`; an unnamed value (a product before its bias, say) shows those
+  // of the first named value it is part of, ahead of it.
+  void comments(const Node* n) {
+    auto it = in_.names.eqs.find(n);
+    for (int depth = 0; it == in_.names.eqs.end() && depth < 4; ++depth) {
+      auto users = in_.plan.consumers.find(n);
+      if (users == in_.plan.consumers.end() || users->second.empty()) return;
+      n = users->second.front();
+      it = in_.names.eqs.find(n);
+    }
+    if (it == in_.names.eqs.end()) return;
+    flush(it->second.front()->seq);
+    for (const Equation* e : it->second)
+      if (printed_.insert(e).second) line("// " + in_.eqs.line(*e, Format::Text));
+  }
+
+  std::string lane_array(const Node* n) { return lanes_.at(n) + "[" + row_offset(n->shape, row_idx(n->shape)) + "][" + l_ + "]"; }
+  std::string acc(const Node* n, const std::string& off) { return acc_.at(n) + "[" + off + "][" + l_ + "]"; }
+
+  void emit_r(const Node* n);
+  void emit_a(const Node* n);
+  void emit_lse(const Node* x, const Shape& s, const Idx& idx, size_t ax);
+  std::string final_scale(const Node* n) const;
+
+  const RowBlockInput& in_;
+  Precision prec_;
+  Dim row_;
+  std::map<const Node*, Cls> cls_;
+  std::string why_;
+  std::map<const Node*, std::string> lanes_;  // R values held in lane arrays: name[row offset][lane]
+  std::map<const Node*, std::string> acc_;    // A values: lane-wise partial sums acc[offset][lane]
+  std::map<const Node*, std::string> store_;  // A and Post values after the loop (pointer or array)
+  std::set<std::string> used_leaves_;
+  std::vector<std::string> decls_;  // lane arrays, declared before the loop over the lanes
+  std::vector<const Equation*> pending_;
+  std::set<const Equation*> printed_;
+  size_t next_ = 0;
+  std::string out_;
+  int indent_ = 1;
+  std::string l_, L_;
+  Namer namer_;
+  std::string row_expr_;  // the row of lane l inside a block: "(r0 + l)"
+};
+
+// log Σ exp of x along axis `ax` of `s` at the other indices of `idx`, into `lse`.
+void RowBlock::emit_lse(const Node* x, const Shape& s, const Idx& idx, size_t ax) {
+  Idx first = idx;
+  first[ax] = "0";
+  line("Scalar lse = " + unwrap(read(x, first)) + ";");
+  std::string k = idx[ax];
+  open(fmt::format("for (std::int64_t {0} = 1; {0} < {1}; ++{0}) {{", k, dim(s[ax])));
+  line("const Scalar pv = " + unwrap(read(x, idx)) + ";");
+  line("lse = pv > lse ? pv : lse;");
+  close();
+  line("Scalar acc = Scalar(0);");
+  open(fmt::format("for (std::int64_t {0} = 0; {0} < {1}; ++{0}) {{", k, dim(s[ax])));
+  line("acc += gg::exp(" + read(x, idx) + " - lse);");
+  close();
+  line("lse += gg::log(acc);");
+}
+
+// One row-local value for the lanes of the block.
+void RowBlock::emit_r(const Node* n) {
+  std::string name = in_.plan.name.at(n);
+  for (const Result& res : in_.results)  // a result pointer of that name (a gradient of an input)
+    if (res.dest == name) name = namer_.claim(name + "_rows");
+  Shape row = tail(n->shape);
+  int64_t rs = *static_numel(row);
+  comments(n);
+  decls_.push_back(fmt::format("Scalar {}[{}][{}];  // {}", name, rs, L_, shape_str(n->shape)));
+  lanes_[n] = name;
+  Idx idx = row_idx(n->shape);
+  switch (n->op) {
+    case Op::MatMul: {
+      const Node* a = n->inputs[0];
+      const Node* b = n->inputs[1];
+      std::string j = idx[1], k = "i2";
+      int o = loops(n->shape, idx, 1);
+      lanes(lane_array(n) + " = Scalar(0);");
+      if (a->shape[1].is_one()) k = "0";
+      else open(fmt::format("for (std::int64_t {0} = 0; {0} < {1}; ++{0}) {{", k, dim(a->shape[1])));
+      lanes(lane_array(n) + " += " + read(a, {row_expr_, k}) + " * " + read(b, {k, j}) + ";");
+      if (k != "0") close();
+      closes(o);
+      break;
+    }
+    case Op::SumAxis: case Op::MeanAxis: case Op::SumTo: {
+      const Node* o = n->inputs[0];
+      Idx oi = row_idx(o->shape);
+      Idx out;
+      if (n->op == Op::SumTo) {  // same rank, the row axis kept: size-1 target dims are summed over
+        for (size_t d = 0; d < n->shape.size(); ++d) out.push_back(n->shape[d].is_one() && d > 0 ? "0" : oi[d]);
+      } else {
+        size_t ax = static_cast<size_t>(n->attrs.axis);
+        for (size_t d = 0; d < oi.size(); ++d)
+          if (d != ax) out.push_back(oi[d]);
+      }
+      int k = loops(n->shape, idx, 1);
+      lanes(lane_array(n) + " = Scalar(0);");
+      closes(k);
+      k = loops(o->shape, oi, 1);
+      lanes(lanes_.at(n) + "[" + row_offset(n->shape, out) + "][" + l_ + "] += " + unwrap(read(o, oi)) + ";");
+      closes(k);
+      if (n->op == Op::MeanAxis) {
+        std::string c = count_value(Shape{o->shape[static_cast<size_t>(n->attrs.axis)]});
+        k = loops(n->shape, idx, 1);
+        lanes(lane_array(n) + " /= " + c + ";");
+        closes(k);
+      }
+      break;
+    }
+    case Op::Softmax: case Op::LogSoftmax: {
+      const Node* o = n->inputs[0];
+      size_t ax = static_cast<size_t>(n->attrs.axis);
+      std::vector<bool> skip(n->shape.size(), false);
+      skip[ax] = true;
+      int k = loops(n->shape, idx, 1, skip);
+      if (idx[ax] == "0") idx[ax] = "i" + std::to_string(ax);  // a one-element axis still needs its loop variable
+      open("{");
+      emit_lse(o, n->shape, idx, ax);
+      open(fmt::format("for (std::int64_t {0} = 0; {0} < {1}; ++{0}) {{", idx[ax], dim(n->shape[ax])));
+      std::string x = read(o, idx);
+      std::string target = lanes_.at(n) + "[" + row_offset(n->shape, idx) + "][" + l_ + "]";
+      lanes(target + " = " + (n->op == Op::Softmax ? "gg::exp(" + x + " - lse)" : x + " - lse") + ";");
+      close();
+      close();
+      closes(k);
+      break;
+    }
+    default: {
+      int k = loops(n->shape, idx, 1);
+      lanes(lane_array(n) + " = " + unwrap(define(n, idx)) + ";");
+      closes(k);
+      break;
+    }
+  }
+}
+
+// One accumulated value: the block's rows added into its lane-wise partial sums.
+void RowBlock::emit_a(const Node* n) {
+  comments(n);
+  const Node* o = n->inputs[0];
+  Idx oi = o->rank() ? row_idx(o->shape) : Idx{};
+  switch (n->op) {
+    case Op::MatMul: {  // Rᵀ @ R: the sum over rows of outer products
+      const Node* a = o->inputs[0];
+      const Node* b = n->inputs[1];
+      Idx idx = static_idx(n->shape);
+      idx[0] = n->shape[0].is_one() ? "0" : "i0";
+      int k = loops(n->shape, idx, 0);
+      lanes(acc(n, offset(n->shape, idx)) + " += " + read(a, {row_expr_, idx[0]}) + " * " + read(b, {row_expr_, idx[1]}) + ";");
+      closes(k);
+      break;
+    }
+    case Op::Sum: case Op::Mean: {
+      int k = loops(o->shape, oi, 1);
+      lanes(acc(n, "0") + " += " + unwrap(read(o, oi)) + ";");
+      closes(k);
+      break;
+    }
+    case Op::SumAxis: case Op::MeanAxis: case Op::SumTo: {
+      Idx out;
+      if (n->op == Op::SumTo) {
+        size_t off = o->shape.size() - n->shape.size();
+        for (size_t d = 0; d < n->shape.size(); ++d) out.push_back(n->shape[d].is_one() || off + d == 0 ? "0" : oi[off + d]);
+      } else {
+        out = Idx(oi.begin() + 1, oi.end());
+      }
+      int k = loops(o->shape, oi, 1);
+      lanes(acc(n, offset(n->shape, out)) + " += " + unwrap(read(o, oi)) + ";");
+      closes(k);
+      break;
+    }
+    case Op::Mse: case Op::Sse: case Op::Bce: case Op::BceLogits: {
+      const Node* y = n->inputs[1];
+      int k = loops(o->shape, oi, 1);
+      std::string pv = unwrap(read(o, oi)), yv = read(y, oi);
+      if (n->op == Op::Mse || n->op == Op::Sse)
+        lanes_block({"const Scalar dv = " + pv + " - " + yv + ";", acc(n, "0") + " += dv * dv;"});
+      else if (n->op == Op::Bce)
+        lanes_block({"const Scalar pv = " + pv + ";", "const Scalar yv = " + unwrap(yv) + ";",
+                     acc(n, "0") + " -= yv * gg::clamped_log(pv) + (Scalar(1) - yv) * gg::clamped_log(Scalar(1) - pv);"});
+      else
+        lanes_block({"const Scalar zv = " + pv + ";", acc(n, "0") + " += gg::softplus(zv) - zv * " + yv + ";"});
+      closes(k);
+      break;
+    }
+    case Op::CrossEntropy: {
+      const Node* y = n->inputs[1];
+      Idx idx = oi;
+      if (idx[1] == "0") idx[1] = "i1";
+      open("{");
+      emit_lse(o, o->shape, idx, 1);
+      open(fmt::format("for (std::int64_t {0} = 0; {0} < {1}; ++{0}) {{", idx[1], dim(o->shape[1])));
+      lanes(acc(n, "0") + " -= " + read(y, idx) + " * (" + read(o, idx) + " - lse);");
+      close();
+      close();
+      break;
+    }
+    default: throw InternalError(std::string("row block: accumulated ") + op_info(n->op).name);
+  }
+}
+
+// What the summed lanes are divided by ("" for nothing).
+std::string RowBlock::final_scale(const Node* n) const {
+  const Node* o = n->inputs[0];
+  switch (n->op) {
+    case Op::Mean: case Op::Mse: case Op::Bce: case Op::BceLogits: return " / " + count_value(o->shape);
+    case Op::MeanAxis: case Op::CrossEntropy: return " / " + count_value(Shape{o->shape[0]});
+    default: return "";
+  }
+}
+
+RowBlockBody RowBlock::emit() {
+  const Plan& plan = in_.plan;
+  Namer& namer = namer_;
+  namer = in_.names.namer;
+  for (const auto& [n, name] : plan.name) namer.claim(name);
+  const std::string rows = namer.claim("rows"), r0 = namer.claim("r0"), r = namer.claim("r"), lanes_p = namer.claim("lanes");
+  l_ = namer.claim("l");
+  L_ = namer.claim("L");
+  row_expr_ = "(" + r0 + " + " + l_ + ")";
+  const int max_lanes = prec_ == Precision::F32 ? 16 : 8;
+  pending_.assign(in_.comment_only.begin(), in_.comment_only.end());
+  for (const Node* n : plan.order)  // uniform values are computed inline: their equations are comments
+    if (cls_.count(n) && cls_.at(n) == Cls::U && in_.names.eqs.count(n))
+      for (const Equation* e : in_.names.eqs.at(n)) pending_.push_back(e);
+  std::sort(pending_.begin(), pending_.end(), [](const Equation* a, const Equation* b) { return a->seq < b->seq; });
+
+  // Blocks: as many of the widest as fit, then one each of 8 and 4, then single rows.
+  std::vector<int> widths;
+  for (int w = max_lanes; w >= 4; w /= 2) widths.push_back(w);
+  std::vector<std::pair<int, int64_t>> fixed_blocks;  // bound n: (width, count)
+  int width = max_lanes;
+  if (!row_.is_symbolic()) {
+    int64_t left = row_.size;
+    for (size_t i = 0; i < widths.size(); ++i) {
+      int64_t c = i == 0 ? left / widths[i] : (left >= widths[i] ? 1 : 0);
+      if (c) fixed_blocks.push_back({widths[i], c});
+      left -= c * widths[i];
+    }
+    if (left) fixed_blocks.push_back({1, left});
+    width = fixed_blocks.front().first;
+  }
+
+  // Results: where each value ends up.
+  std::vector<std::string> decls;
+  std::map<const Node*, size_t> owner;  // A/Post node -> the result it is stored into
+  for (size_t i = 0; i < in_.results.size(); ++i) {
+    const Result& res = in_.results[i];
+    if (!res.node || owner.count(res.node)) continue;
+    Cls c = cls_.at(res.node);
+    if (c != Cls::A && c != Cls::Post) continue;
+    owner[res.node] = i;
+    const std::string& name = plan.name.at(res.node);
+    store_[res.node] = name;
+    if (name != res.dest) decls.push_back("Scalar* const " + name + " = " + res.dest + ";");
+  }
+  for (const std::string& d : decls) line(d);
+  if (!decls.empty()) out_ += "\n";
+
+  // Accumulators.
+  std::vector<const Node*> accumulated, post, row_local;
+  for (const Node* n : plan.order) {
+    auto it = cls_.find(n);
+    if (it == cls_.end()) continue;
+    if (it->second == Cls::A) accumulated.push_back(n);
+    if (it->second == Cls::Post) post.push_back(n);
+    if (it->second == Cls::R) row_local.push_back(n);
+  }
+  line(fmt::format("// Rows in blocks of up to {} (one per SIMD lane): forward and backward in one pass, sums over the", width));
+  line("// rows kept per lane and added up after the last block.");
+  for (const Node* n : accumulated) {
+    acc_[n] = namer.claim("acc_" + plan.name.at(n));
+    line(fmt::format("Scalar {}[{}][{}] = {{}};  // {}, per lane", acc_[n], *static_numel(n->shape), width,
+                     shape_str(n->shape)));
+  }
+
+  // The block.
+  open(fmt::format("auto {} = [&](auto {}, std::int64_t {}) {{", rows, lanes_p, r0));
+  line(fmt::format("constexpr int {} = decltype({})::value;", L_, lanes_p));
+  const size_t body_start = out_.size();
+  ++indent_;
+  std::vector<const Node*> inputs;
+  for (const Node* n : plan.closure)
+    if (n->op == Op::Input) inputs.push_back(n);
+  std::sort(inputs.begin(), inputs.end(), [](const Node* a, const Node* b) { return a->id < b->id; });
+  for (const Node* x : inputs) {
+    int64_t rs = *static_numel(tail(x->shape));
+    std::string name = namer.claim(in_.names.leaf.at(x->attrs.name) + "_rows");
+    std::string p = ptr(x);
+    decls_.push_back(fmt::format("Scalar {}[{}][{}];  // rows {} .. {} + {} - 1 of {}", name, rs, L_, r0, r0, L_,
+                                 x->attrs.name));
+    if (rs == 1)
+      line(fmt::format("{}[0][{}] = {}[{} + {}];", name, l_, p, r0, l_));
+    else
+      line(fmt::format("for (std::int64_t i1 = 0; i1 < {0}; ++i1) {1}[i1][{2}] = {3}[({4} + {2}) * {0} + i1];", rs, name,
+                       l_, p, r0));
+    lanes_[x] = name;
+  }
+  for (const Node* n : plan.order) {
+    auto it = cls_.find(n);
+    if (it == cls_.end()) continue;
+    if (it->second == Cls::R) emit_r(n);
+    if (it->second == Cls::A) emit_a(n);
+  }
+  // Row-local results: the block's rows written out.
+  for (const Result& res : in_.results) {
+    if (!res.node || cls_.at(res.node) != Cls::R) continue;
+    int64_t rs = *static_numel(tail(res.node->shape));
+    std::string src = lanes_.at(res.node);
+    if (rs == 1)
+      line(fmt::format("{} = {}[0][{}];", at(res.dest, r0 + " + " + l_), src, l_));
+    else
+      line(fmt::format("for (std::int64_t i1 = 0; i1 < {0}; ++i1) {1} = {2}[i1][{3}];", rs,
+                       at(res.dest, "(" + r0 + " + " + l_ + ") * " + std::to_string(rs) + " + i1"), src, l_));
+  }
+  --indent_;
+  std::string body = out_.substr(body_start);
+  out_.resize(body_start);
+  for (const std::string& d : decls_) line(d);
+  line(fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {{  // one row per lane", l_, L_));
+  out_ += body;
+  line("}");
+  --indent_;
+  line("};");
+
+  // The driver.
+  auto block = [&](int w) { return fmt::format("{}(std::integral_constant<int, {}>{{}}, ", rows, w); };
+  if (row_.is_symbolic()) {
+    const std::string n = dim(row_);
+    line(fmt::format("std::int64_t {} = 0;", r));
+    line(fmt::format("for (; {0} + {1} <= {2}; {0} += {1}) {3}{0});", r, widths[0], n, block(widths[0])));
+    for (size_t i = 1; i < widths.size(); ++i)
+      line(fmt::format("if ({0} + {1} <= {2}) {3}{0}), {0} += {1};", r, widths[i], n, block(widths[i])));
+    line(fmt::format("for (; {0} < {1}; ++{0}) {2}{0});", r, n, block(1)));
+  } else {
+    int64_t start = 0;
+    for (const auto& [w, c] : fixed_blocks) {
+      if (c == 1)
+        line(fmt::format("{}{});", block(w), start));
+      else
+        line(fmt::format("for (std::int64_t {0} = {1}; {0} < {2}; {0} += {3}) {4}{0});", r, start, start + c * w, w,
+                         block(w)));
+      start += c * w;
+    }
+  }
+
+  // Lane sums: upper halves of the lanes folded onto the lower ones (vector adds). A bound n
+  // folds each value at once; an n at run time folds only the halves its blocks reached, one
+  // test per half for all values.
+  if (!accumulated.empty()) line("// The lanes' partial sums added up, pairwise.");
+  auto fold = [&](const Node* n, int w) {
+    int64_t z = *static_numel(n->shape);
+    std::string a = acc_.at(n) + "[" + (z == 1 ? "0" : "i0") + "]";
+    return fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {2}[{0}] += {2}[{0} + {1}];", l_, w, a);
+  };
+  for (int w = width / 2; w > 1 && row_.is_symbolic() && !accumulated.empty(); w /= 2) {
+    open(fmt::format("if ({} >= {}) {{", dim(row_), 2 * w));
+    for (const Node* n : accumulated) {
+      int64_t z = *static_numel(n->shape);
+      line(z == 1 ? fold(n, w) : fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {}", z, fold(n, w)));
+    }
+    close();
+  }
+  for (const Node* n : accumulated) {
+    if (!store_.count(n)) {
+      store_[n] = plan.name.at(n);
+      line(fmt::format("Scalar {}[{}];  // {}", store_[n], *static_numel(n->shape), shape_str(n->shape)));
+    }
+    int64_t z = *static_numel(n->shape);
+    std::string i = z == 1 ? "0" : "i0";
+    std::string a = acc_.at(n) + "[" + i + "]";
+    std::vector<std::string> body;
+    for (int w = width / 2; w > 1 && !row_.is_symbolic(); w /= 2) body.push_back(fold(n, w));
+    std::string sum = width > 1 ? a + "[0] + " + a + "[1]" : a + "[0]";
+    std::string scale = final_scale(n);
+    body.push_back(fmt::format("{} = {};", at(store_.at(n), i), scale.empty() ? sum : "(" + sum + ")" + scale));
+    if (body.size() == 1) {
+      line(z == 1 ? body.front() : fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {}", z, body.front()));
+      continue;
+    }
+    open(z == 1 ? std::string("{") : fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {{", z));
+    for (const std::string& b : body) line(b);
+    close();
+  }
+  // Values computed from the sums.
+  for (const Node* n : post) {
+    comments(n);
+    if (!store_.count(n)) {
+      store_[n] = plan.name.at(n);
+      line(fmt::format("Scalar {}[{}];  // {}", store_[n], *static_numel(n->shape), shape_str(n->shape)));
+    }
+    Idx idx = static_idx(n->shape);
+    int k = loops(n->shape, idx, 0);
+    line(at(store_.at(n), offset(n->shape, idx)) + " = " + unwrap(define(n, idx)) + ";");
+    closes(k);
+  }
+  flush(1 << 30);
+  // The other results: copies, uniform values and zeros.
+  for (size_t i = 0; i < in_.results.size(); ++i) {
+    const Result& res = in_.results[i];
+    if (res.node && cls_.at(res.node) == Cls::R) continue;
+    if (res.node && owner.count(res.node) && owner.at(res.node) == i) continue;
+    Idx idx = static_idx(res.shape);
+    if (!res.node) {
+      line(fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {} = Scalar(0);", numel(res.shape), at(res.dest, "i0")));
+      continue;
+    }
+    int k = loops(res.shape, idx, 0);
+    line(at(res.dest, offset(res.shape, idx)) + " = " + unwrap(read(res.node, idx)) + ";");
+    closes(k);
+  }
+  for (const std::string& u : in_.updates) line(u);
+  return RowBlockBody{out_, used_leaves_};
+}
+
+}  // namespace
+
+std::string row_block_refusal(const RowBlockInput& in) { return RowBlock(in).check(); }
+
+std::optional<RowBlockBody> row_block_body(const RowBlockInput& in) {
+  RowBlock rb(in);
+  if (!rb.check().empty()) return std::nullopt;
+  return rb.emit();
+}
+
+}  // namespace gg::cpp

@@ -1,0 +1,58 @@
+// Row-block schedule for small row-wise networks (issue 4): one pass over the batch in blocks
+// of rows, one row per SIMD lane, forward and backward together, every reduction over the rows
+// (weight and bias gradients, the loss) kept in lane-wise accumulators that are summed once
+// after the last block. Used for an entry point when every value it computes is
+//   U    uniform: depends on no input (params, constants, counts, and their elementwise
+//        functions and views, e.g. W2ᵀ), computed inline where read;
+//   R    row-local: leading dim the row dim, row i depending only on row i of the inputs
+//        (inputs, elementwise ops with U operands broadcast along the rows, R @ U, softmax,
+//        log_softmax and sums/means over non-leading axes);
+//   A    accumulated over the rows: sum/mean (all, or axis 0, or sum_to dropping the rows) of
+//        R, Rᵀ @ R (the weight gradients), and the losses of R operands;
+//   Post elementwise functions and views of A, U and Post values, computed after the loop;
+// no R value reads an A or Post value, and every size is static and small (see kRowBlock*).
+// Otherwise the entry keeps the general schedule (KernelWriter).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "emit/cpp_plan.h"
+#include "emit/equations.h"
+
+namespace gg::cpp {
+
+/// Largest per-row element count of any row-local value (X[n, 784] of W2 does not qualify).
+constexpr int64_t kRowBlockMaxRow = 64;
+/// Largest element count of one uniform tensor read in the block (a param, say).
+constexpr int64_t kRowBlockMaxUniform = 4096;
+/// Largest total element count of the accumulated values (each has one accumulator per lane).
+constexpr int64_t kRowBlockMaxAccumulated = 1024;
+/// Largest total per-row element count of the row-local values kept in lane arrays.
+constexpr int64_t kRowBlockMaxLaneScalars = 512;
+
+struct RowBlockInput {
+  const EquationSet& eqs;
+  const Names& names;
+  const Plan& plan;  // its materialised set and names (the same identifiers as the general path)
+  Precision precision;
+  const std::vector<Result>& results;
+  const std::set<const Equation*>& comment_only;  // equations shown as comments only
+  std::vector<std::string> updates;               // train_step: optimizer updates, run after every result is written
+};
+
+struct RowBlockBody {
+  std::string text;                   // the statements (indented for a function body), without `return`
+  std::set<std::string> used_leaves;  // leaves read (their pointers must be declared)
+};
+
+/// The row-block body of an entry point, or nullopt when the entry does not qualify.
+std::optional<RowBlockBody> row_block_body(const RowBlockInput& in);
+
+/// Why an entry does not qualify ("" when it does): for tests and --report style diagnostics.
+std::string row_block_refusal(const RowBlockInput& in);
+
+}  // namespace gg::cpp

@@ -1,0 +1,235 @@
+// The row-block schedule (generator/emit/cpp_rowblock.h): which entry points take it, and that
+// its code matches the interpreter at batch sizes around the block widths (1, 3, 5, 17, 19, 64
+// rows: full blocks, partial blocks and single rows), bound or not, in f32 and f64, and that
+// train_step (--fuse-step) on it equals loss_and_grad + step.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <sstream>
+
+#include "e2e_support.h"
+#include "random_nets.h"
+
+namespace {
+
+std::string source(const std::string& rel) { return std::string(GG_SOURCE_DIR) + "/" + rel; }
+
+const char* const kBlock = "auto rows = [&](auto lanes, std::int64_t r0) {";
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t k = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++k;
+  return k;
+}
+
+// relu, sigmoid output, bce_logits.
+const char* const kReluNet = R"(network relunet
+dim n
+input X[n, 5]
+target Y[n, 2]
+param W1[5, 7]
+param b1[7] init=uniform(-0.1, 0.1)
+param W2[7, 2]
+param b2[2]
+h = relu(X @ W1 + b1)
+z = h @ W2 + b2
+output p = sigmoid(z)
+loss J = bce_logits(z, Y)
+optimizer sgd(lr=0.1)
+)";
+
+// tanh, log_softmax, a sum over the non-row axis, softplus, and a loss computed after the loop
+// from two accumulated values (mse + mean).
+const char* const kPostNet = R"(network postnet
+dim n
+input X[n, 3]
+target Y[n, 4]
+param W[3, 4]
+param c[4] init=uniform(0.5, 1.5)
+h = tanh(X @ W) * c
+s = log_softmax(h)
+output q = sum(s, axis=1)
+loss J = mse(h, Y) + 0.5 * mean(softplus(h))
+optimizer sgd(lr=0.1)
+)";
+
+// Renames `network NAME` to `network NAME<suffix>` so that variants link into one driver.
+std::string renamed(std::string text, const std::string& suffix) {
+  size_t at = text.rfind("network ", 0) == 0 ? 0 : text.find("\nnetwork ") + 1;
+  size_t end = text.find('\n', at);
+  text.insert(end, suffix);
+  return text;
+}
+
+// New inputs and targets for `rows` rows (params unchanged).
+void set_batch(e2e::Net& n, int64_t rows) {
+  n.dims["n"] = rows;
+  uint64_t s = 7;
+  for (const gg::Leaf& l : n.program.leaves) {
+    if (l.kind == gg::LeafKind::Param) continue;
+    gg::Tensor t = gg::Tensor::zeros(gg::concrete(l.node->shape, n.dims));
+    for (double& x : t.data) x = 0.1 + 0.8 * (0.5 + 0.5 * std::sin(0.37 * static_cast<double>(++s)));
+    n.values[l.name] = t;
+  }
+}
+
+std::vector<std::string> networks() {
+  return {e2e::read_file(source("bench/networks/w1_seed.grad")), e2e::read_file(source("examples/seed.grad")),
+          e2e::read_file(source("examples/classifier.grad")), kReluNet, kPostNet};
+}
+
+void check(std::vector<std::unique_ptr<e2e::Net>>& nets, const char* compiler, double tol) {
+  std::vector<e2e::Net*> ptrs;
+  for (auto& n : nets) {
+    INFO(n->file);
+    CHECK(count(n->files.cpp, kBlock) >= 2);  // forward and loss_and_grad
+    ptrs.push_back(n.get());
+  }
+  auto got = e2e::compile_and_run(ptrs, compiler, true);
+  for (size_t i = 0; i < nets.size(); ++i) {
+    INFO(nets[i]->file << " n=" << nets[i]->dims.at("n"));
+    e2e::compare(*nets[i], got[i], e2e::interpret(*nets[i]), tol);
+  }
+}
+
+// Every network at each batch size: unbound (n at run time) and bound (--bind).
+void check_batches(const char* precision, const char* compiler, double tol) {
+  std::vector<std::unique_ptr<e2e::Net>> nets;
+  int k = 0;
+  for (const std::string& text : networks()) {
+    ++k;
+    for (int64_t rows : {1, 3, 17, 64}) {
+      std::string suffix = "_u" + std::to_string(rows);
+      auto n = e2e::build_net(renamed(text, suffix), "net" + std::to_string(k) + suffix + ".grad", {}, precision);
+      set_batch(*n, rows);
+      nets.push_back(std::move(n));
+    }
+    for (int64_t rows : {5, 19}) {
+      std::string suffix = "_b" + std::to_string(rows);
+      nets.push_back(e2e::build_net(renamed(text, suffix), "net" + std::to_string(k) + suffix + ".grad", {{"n", rows}},
+                                    precision));
+    }
+  }
+  check(nets, compiler, tol);
+}
+
+// train_step against loss_and_grad + step, 5 steps, w1_seed (X[n, 2], Y[n, 1]).
+std::string fuse_driver(const std::string& name, int64_t n, bool bound) {
+  std::ostringstream d;
+  d << "#include \"" << name << ".cpp\"\n#include <cmath>\n#include <cstdio>\n#include <vector>\n"
+    << "int main() {\n  using namespace " << name << ";\n  const std::int64_t n = " << n << ";\n"
+    << "  std::vector<Scalar> X(n * 2), Y(n);\n"
+    << "  for (std::int64_t i = 0; i < n * 2; ++i) X[i] = Scalar(std::sin(0.37 * double(i)));\n"
+    << "  for (std::int64_t r = 0; r < n; ++r) Y[r] = Scalar(std::cos(0.5 * double(r)));\n"
+    << "  Params a; init(a, 11); Params b = a, a0 = a;\n  Grads ga{}, gb{};\n  OptState sa{}, sb{};\n"
+    << "  std::vector<Scalar> ws(workspace_size(" << (bound ? "" : "n") << "));\n"
+    << "  double dl = 0, dp = 0, moved = 0;\n"
+    << "  for (int k = 0; k < 5; ++k) {\n"
+    << "    Scalar la = 0, lb = 0;\n"
+    << "    if (loss_and_grad(a, X.data(), Y.data(), n, la, ga, WorkspaceRef(ws.data(), ws.size())) != kOk) return 1;\n"
+    << "    if (step(a, ga, sa) != kOk) return 2;\n"
+    << "    if (train_step(b, X.data(), Y.data(), n, lb, gb, sb, WorkspaceRef(ws.data(), ws.size())) != kOk) return 3;\n"
+    << "    dl = std::fmax(dl, std::fabs(double(la) - double(lb)));\n  }\n"
+    << "  for (std::size_t i = 0; i < Params::size(); ++i) {\n"
+    << "    dp = std::fmax(dp, std::fabs(double(a.data()[i]) - double(b.data()[i])));\n"
+    << "    moved = std::fmax(moved, std::fabs(double(a.data()[i]) - double(a0.data()[i])));\n  }\n"
+    << "  std::printf(\"%.17g %.17g %.17g\\n\", dp, dl, moved);\n  return 0;\n}\n";
+  return d.str();
+}
+
+std::string with_optimizer(std::string text, const std::string& optimizer) {
+  size_t at = text.rfind("\noptimizer ") + 1;
+  return text.substr(0, at) + "optimizer " + optimizer + "\n";
+}
+
+}  // namespace
+
+TEST_CASE("row blocks: small row-wise networks take them, W2, W3 and rows reading sums over rows do not", "[e2e][rowblock]") {
+  auto seed = e2e::build_net(e2e::read_file(source("bench/networks/w1_seed.grad")), "w1_seed.grad");
+  CHECK(count(seed->files.cpp, kBlock) == 2);  // forward, loss_and_grad
+  CHECK(seed->files.cpp.find("#include <type_traits>") != std::string::npos);
+  CHECK(seed->files.cpp.find("gg::matmul_") == std::string::npos);
+  CHECK(seed->files.cpp.find("for (; r + 16 <= n; r += 16) rows(std::integral_constant<int, 16>{}, r);") !=
+        std::string::npos);
+  // Every gradient of the seed is a sum over rows: a lane-wise accumulator each.
+  for (const char* acc : {"Scalar acc_dJ_dW1[6][16] = {};", "Scalar acc_dJ_db1[3][16] = {};",
+                          "Scalar acc_dJ_dW2[3][16] = {};", "Scalar acc_dJ_db2[1][16] = {};", "Scalar acc_J[1][16] = {};"})
+    CHECK(seed->files.cpp.find(acc) != std::string::npos);
+  CHECK(seed->files.cpp.find("// B7: dJ/dW1 = Xᵀ @ dJ/dz2") != std::string::npos);
+
+  auto bound = e2e::build_net(e2e::read_file(source("bench/networks/w1_seed.grad")), "w1_seed.grad", {{"n", 4}},
+                              nullptr, 1, false, true);
+  CHECK(count(bound->files.cpp, kBlock) == 3);  // forward, loss_and_grad, train_step
+  CHECK(bound->files.cpp.find("  rows(std::integral_constant<int, 4>{}, 0);\n") != std::string::npos);
+  CHECK(bound->files.cpp.find("Scalar acc_dJ_dW1[6][4] = {};") != std::string::npos);
+  auto b19 = e2e::build_net(e2e::read_file(source("bench/networks/w1_seed.grad")), "w1_seed.grad", {{"n", 19}});
+  CHECK(b19->files.cpp.find("  rows(std::integral_constant<int, 16>{}, 0);\n") != std::string::npos);
+  CHECK(b19->files.cpp.find("for (std::int64_t r = 16; r < 19; r += 1) rows(std::integral_constant<int, 1>{}, r);") !=
+        std::string::npos);
+  auto f64 = e2e::build_net(e2e::read_file(source("bench/networks/w1_seed.grad")), "w1_seed.grad", {}, "f64");
+  CHECK(f64->files.cpp.find("for (; r + 8 <= n; r += 8) rows(std::integral_constant<int, 8>{}, r);") !=
+        std::string::npos);
+
+  for (const char* big : {"bench/networks/w2_mlp.grad", "bench/networks/w3_mlp.grad"})
+    for (bool blas : {false, true}) {
+      INFO(big << (blas ? " --blas" : ""));
+      auto n = e2e::build_net(e2e::read_file(source(big)), big, {}, nullptr, 1, blas);
+      CHECK(n->files.cpp.find("std::integral_constant") == std::string::npos);
+    }
+  // centered = X − mean(X, axis=0): rows read a sum over rows; input_grad: one fixed row.
+  for (const char* other : {"examples/broadcast.grad", "examples/input_grad.grad"}) {
+    auto n = e2e::build_net(e2e::read_file(source(other)), other);
+    CHECK(n->files.cpp.find("std::integral_constant") == std::string::npos);
+  }
+
+  // Some random networks qualify; most mix rows on purpose (x − mean(x, axis=0), x · mean(x)),
+  // which needs a second pass over the rows, and keep the general schedule.
+  int taken = 0;
+  for (int i = 0; i < 24; ++i) {
+    std::string name = "rnd" + std::to_string(i);
+    auto n = e2e::build_net(e2e::random_network(name, static_cast<uint64_t>(i)), name + ".grad", {}, "f64",
+                            static_cast<uint64_t>(i));
+    taken += n->files.cpp.find(kBlock) != std::string::npos;
+  }
+  WARN("random networks taking row blocks: " << taken << " of 24");
+  CHECK(taken >= 4);
+}
+
+TEST_CASE("row blocks match the interpreter for 1 to 64 rows, bound or not (f64, clang++)", "[e2e][rowblock]") {
+  check_batches("f64", e2e::compilers().back().c_str(), 1e-10);
+}
+
+TEST_CASE("row blocks match the interpreter for 1 to 64 rows, bound or not (f32, g++)", "[e2e][rowblock]") {
+  check_batches("f32", "g++", 1e-5);
+}
+
+TEST_CASE("row blocks with --fuse-step: train_step equals loss_and_grad + step after 5 steps", "[e2e][rowblock][fuse]") {
+  const std::string w1 = e2e::read_file(source("bench/networks/w1_seed.grad"));
+  struct Case {
+    const char* optimizer;
+    int64_t rows;
+    bool bound;
+  };
+  for (const Case& c : {Case{"sgd(lr=0.5)", 5, true}, Case{"sgd(lr=0.5)", 19, true}, Case{"sgd(lr=0.5)", 17, false},
+                        Case{"sgd(lr=0.1, momentum=0.9)", 17, false}, Case{"adam(lr=0.01)", 4, true}}) {
+    INFO(c.optimizer << " n=" << c.rows << (c.bound ? " bound" : ""));
+    gg::DimBindings bind;
+    if (c.bound) bind["n"] = c.rows;
+    auto n = e2e::build_net(with_optimizer(w1, c.optimizer), "w1.grad", bind, "f64", 1, false, true);
+    REQUIRE(count(n->files.cpp, kBlock) == 3);
+    gg::cpp::TempDir dir("gradgen-rowblock");
+    gg::cpp::write_text(dir.file(n->files.base + ".hpp"), n->files.hpp);
+    gg::cpp::write_text(dir.file(n->files.base + ".cpp"), n->files.cpp);
+    gg::cpp::write_text(dir.file(n->files.base + ".h"), n->files.h);
+    gg::cpp::write_text(dir.file("driver.cpp"), fuse_driver(n->files.base, c.rows, c.bound));
+    auto built = e2e::compile("g++", {dir.file("driver.cpp")}, dir.file("driver"), dir.path());
+    if (built.exit_code != 0) FAIL("g++ failed:\n" << built.err.substr(0, 6000) << "\n" << n->files.cpp);
+    auto ran = gg::cpp::run_process({dir.file("driver")}, dir.path());
+    REQUIRE(ran.exit_code == 0);
+    double param_diff = 1, loss_diff = 1, moved = 0;
+    std::istringstream(ran.out) >> param_diff >> loss_diff >> moved;
+    CHECK(moved > 1e-4);
+    CHECK(param_diff <= 1e-12);
+    CHECK(loss_diff <= 1e-12);
+  }
+}

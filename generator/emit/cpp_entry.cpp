@@ -125,8 +125,17 @@ Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::
   if (fused)
     for (const FusedUpdate& u : fused_updates(c)) updates.push_back(u.statement);
   std::optional<RowBlockBody> rb;
-  if (!c.opts.blas)
-    rb = row_block_body(RowBlockInput{c.eqs, c.names, e.plan, c.p.precision, e.results, comments, updates});
+  const RowBlockInput rbi{c.eqs, c.names, e.plan, c.p.precision, e.results, comments, updates};
+  if (c.opts.blas)
+    e.not_row_blocks = "--blas";
+  else if (!(rb = row_block_body(rbi)))
+    e.not_row_blocks = row_block_refusal(rbi);
+  if (rb) {
+    e.row_blocks = true;
+    e.lanes = rb->lanes;
+    e.accumulator_scalars = rb->accumulator_scalars;
+    e.lane_scalars = rb->lane_scalars;
+  }
   KernelWriter kw(c.eqs, c.names, e.plan, c.p.precision);
   if (fused) kw.set_fused_updates(fused_updates(c));
   std::string kernels = rb ? rb->text : kw.body(e.results, comments);
@@ -166,6 +175,7 @@ Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::
   if (!rb)
     for (const Node* n : e.plan.workspace) lines.push_back(workspace_decl(e.plan, n, sizes, local));
   e.workspace_need = sizes.empty() || local || rb ? "0" : join(sizes, " + ");
+  e.workspace_on_stack = !rb && local && !sizes.empty();
   for (std::string& l : lines) l = "  " + l;
   e.body = join(lines, "\n") + "\n\n" + kernels + "  return kOk;";
   return e;

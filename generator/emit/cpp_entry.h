@@ -18,6 +18,14 @@ struct Entry {
   std::string body;
   std::string workspace_need;  // int64 expression: scalars of workspace it uses ("0" if none)
   std::set<size_t> unwritten;  // train_step: results a fused GEMM applied to the param instead (dest not written)
+  // The schedule (for --report): row blocks (cpp_rowblock.h) with their stack arrays, or the
+  // general one, with why the entry does not take row blocks and whether its buffers are local arrays.
+  bool row_blocks = false;
+  int lanes = 0;                    // row blocks: rows per block, at most
+  int64_t accumulator_scalars = 0;  // row blocks: lane-wise accumulators on the stack
+  int64_t lane_scalars = 0;         // row blocks: the block's row arrays on the stack
+  std::string not_row_blocks;       // general schedule: why not row blocks
+  bool workspace_on_stack = false;  // general schedule: every buffer a local array (ws unused)
 };
 
 struct EntryContext {

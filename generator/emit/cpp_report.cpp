@@ -71,10 +71,26 @@ std::string names_of(const Plan& plan, const std::vector<const Node*>& nodes) {
   return out;
 }
 
-void entry_lines(std::vector<std::string>& l, const EntryContext& c, const std::string& fn, const Plan& plan, int64_t elem) {
-  l.push_back(fmt::format("  workspace, {:<17}{} in {} buffer(s) ({} without reuse)", fn + ":",
-                          bytes(c, slot_sizes(plan), elem), plan.memory.slots.size(),
-                          bytes(c, workspace_sizes(plan), elem)));
+void entry_lines(std::vector<std::string>& l, const EntryContext& c, const std::string& fn, const Entry& e, int64_t elem) {
+  const std::string label = fmt::format("  workspace, {:<17}", fn + ":");
+  if (e.row_blocks) {  // no workspace: every array is local to the entry point
+    std::string stack;
+    if (e.accumulator_scalars)
+      stack = "per-lane accumulators " + grouped(e.accumulator_scalars * elem) + " B and ";
+    stack += "row arrays " + grouped(e.lane_scalars * elem) + " B per block";
+    l.push_back(fmt::format("{}none: row blocks of up to {} rows in SIMD lanes{}; {} on the stack", label, e.lanes,
+                            fn == "forward" ? "" : ", forward and backward in one pass", stack));
+    return;
+  }
+  const Plan& plan = e.plan;
+  if (e.workspace_on_stack)
+    l.push_back(fmt::format("{}none: {} in {} local array(s) on the stack, every size fixed ({} without reuse)", label,
+                            bytes(c, slot_sizes(plan), elem), plan.memory.slots.size(),
+                            bytes(c, workspace_sizes(plan), elem)));
+  else
+    l.push_back(fmt::format("{}{} in {} buffer(s) ({} without reuse)", label, bytes(c, slot_sizes(plan), elem),
+                            plan.memory.slots.size(), bytes(c, workspace_sizes(plan), elem)));
+  l.push_back("    general schedule, not row blocks: " + e.not_row_blocks);
   for (const Node* n : plan.workspace) {
     const Placement& pl = plan.memory.placement.at(n);
     if (!pl.replaces) continue;
@@ -122,17 +138,22 @@ std::string memory_report(const EntryContext& c, const Entry& forward, const Ent
                           adam       ? "Adam moments m, v and the step count"
                           : momentum ? "SGD velocity and the step count"
                                      : "the step count only: plain SGD keeps no velocity"));
-  std::vector<const Node*> saved = saved_activations(c, loss_and_grad.plan);
-  std::vector<Size> saved_sizes;
-  for (const Node* n : saved) saved_sizes.push_back(size_of(n->shape));
-  l.push_back(fmt::format("  {:<28}{}{}", "saved activations:", bytes(c, saved_sizes, elem),
-                          saved.empty() ? "" : " (" + names_of(loss_and_grad.plan, saved) + ")"));
-  entry_lines(l, c, "loss_and_grad", loss_and_grad.plan, elem);
+  if (loss_and_grad.row_blocks) {
+    l.push_back(fmt::format("  {:<28}0 B (row blocks: forward values stay in the block's row arrays)",
+                            "saved activations:"));
+  } else {
+    std::vector<const Node*> saved = saved_activations(c, loss_and_grad.plan);
+    std::vector<Size> saved_sizes;
+    for (const Node* n : saved) saved_sizes.push_back(size_of(n->shape));
+    l.push_back(fmt::format("  {:<28}{}{}", "saved activations:", bytes(c, saved_sizes, elem),
+                            saved.empty() ? "" : " (" + names_of(loss_and_grad.plan, saved) + ")"));
+  }
+  entry_lines(l, c, "loss_and_grad", loss_and_grad, elem);
   if (train_step) {
-    entry_lines(l, c, "train_step", train_step->plan, elem);
+    entry_lines(l, c, "train_step", *train_step, elem);
     unwritten_lines(l, c, *train_step, elem);
   }
-  entry_lines(l, c, "forward", forward.plan, elem);
+  entry_lines(l, c, "forward", forward, elem);
   std::string out;
   for (const std::string& s : l) out += s + "\n";
   return out;

@@ -15,7 +15,9 @@
 namespace gg::cpp {
 namespace {
 
-enum class Cls { U, R, RT, A, Post, Bad };
+// RT: the transpose of a row-local value (read by Rᵀ @ R); RTP: U @ Rᵀ, a product whose columns
+// are rows (read only by its transpose, which is the row-local R @ Uᵀ).
+enum class Cls { U, R, RT, RTP, A, Post, Bad };
 
 std::string unwrap(const std::string& e) {
   if (e.size() < 2 || e.front() != '(' || e.back() != ')') return e;
@@ -54,36 +56,56 @@ class RowBlock {
     for (const Result& r : in_.results)
       if (r.node && classify(r.node) == Cls::Bad) return why_.empty() ? "unsupported value" : why_;
     for (const Result& r : in_.results)
-      if (r.node && cls_.at(r.node) == Cls::RT) return "a transposed row-local result";
+      if (r.node && (cls_.at(r.node) == Cls::RT || cls_.at(r.node) == Cls::RTP)) return "a transposed row-local result";
     for (const Result& r : in_.results)
       if (r.node && cls_.at(r.node) == Cls::U && !static_numel(r.node->shape)) return "a uniform result of symbolic shape";
+    // In node order, so that the first reason given does not depend on where nodes live in memory.
+    std::vector<std::pair<const Node*, Cls>> by_id(cls_.begin(), cls_.end());
+    std::sort(by_id.begin(), by_id.end(), [](const auto& a, const auto& b) { return a.first->id < b.first->id; });
     int64_t acc_total = 0, lane_total = 0;
-    for (const auto& [n, c] : cls_) {
+    for (const auto& [n, c] : by_id) {
       switch (c) {
         case Cls::R: {
           auto rs = static_numel(tail(n->shape));
-          if (!rs || *rs > kRowBlockMaxRow) return "a row of " + shape_str(n->shape) + " is not small and static";
+          if (!rs) return "the rows of " + label(n) + " have a size known only at run time";
+          if (*rs > kRowBlockMaxRow)
+            return fmt::format("per-row size {} > {} ({})", *rs, kRowBlockMaxRow, label(n));
           if (n->op == Op::Input || plan.materialised.count(n)) lane_total += *rs;
           break;
         }
         case Cls::A: case Cls::Post: {
           auto z = static_numel(n->shape);
-          if (!z) return "accumulated value of symbolic shape " + shape_str(n->shape);
+          if (!z) return "accumulated value " + label(n) + " has a size known only at run time";
           if (c == Cls::A) acc_total += *z;
           break;
         }
         case Cls::U:
           if (n->op == Op::Param) {
             auto z = static_numel(n->shape);
-            if (!z || *z > kRowBlockMaxUniform) return "param " + n->attrs.name + " is not small";
+            if (!z || *z > kRowBlockMaxUniform)
+              return fmt::format("param size {} > {} ({})", z ? std::to_string(*z) : "unknown", kRowBlockMaxUniform,
+                                 label(n));
           }
           break;
-        case Cls::RT: case Cls::Bad: break;
+        case Cls::RT: case Cls::RTP: case Cls::Bad: break;
       }
     }
-    if (acc_total > kRowBlockMaxAccumulated) return "too many accumulated values";
-    if (lane_total > kRowBlockMaxLaneScalars) return "too many row-local values";
+    if (acc_total > kRowBlockMaxAccumulated)
+      return fmt::format("sums over rows of {} scalars > {}", acc_total, kRowBlockMaxAccumulated);
+    if (lane_total > kRowBlockMaxLaneScalars)
+      return fmt::format("row-local values of {} scalars per row > {}", lane_total, kRowBlockMaxLaneScalars);
     return "";
+  }
+
+  // "h1[n, 784]" (the value's name where it has one, else its op).
+  std::string label(const Node* n) const {
+    std::string name = has_flag(n, kLeaf) ? n->attrs.name : "";
+    if (name.empty())
+      if (auto it = in_.plan.name.find(n); it != in_.plan.name.end()) name = it->second;
+    if (name.empty())
+      if (auto it = lanes_.find(n); it != lanes_.end()) name = it->second;
+    if (name.empty()) name = op_info(n->op).name;
+    return name + shape_str(n->shape);
   }
 
   RowBlockBody emit();
@@ -115,17 +137,17 @@ class RowBlock {
     bool any_r = false, any_ap = false;
     for (Cls c : ic) {
       if (c == Cls::Bad) return Cls::Bad;
-      any_r = any_r || c == Cls::R || c == Cls::RT;
+      any_r = any_r || c == Cls::R || c == Cls::RT || c == Cls::RTP;
       any_ap = any_ap || c == Cls::A || c == Cls::Post;
     }
     if (!any_r && !any_ap) return inlinable(n) ? Cls::U : bad(std::string("uniform ") + name + " is not computed inline");
     if (any_ap) {
-      if (any_r) return bad(std::string("a row-local value reads an accumulated one (") + name + ")");
+      if (any_r) return bad("row-local " + label(n) + " reads a sum over the rows (a second pass)");
       return inlinable(n) && static_numel(n->shape) ? Cls::Post : bad(std::string(name) + " of accumulated values");
     }
     auto all_r_rows = [&]() {
       for (size_t i = 0; i < n->inputs.size(); ++i) {
-        if (ic[i] == Cls::RT) return false;
+        if (ic[i] == Cls::RT || ic[i] == Cls::RTP) return false;
         if (ic[i] == Cls::R && (n->inputs[i]->rank() != n->rank() || !is_row(n->inputs[i]))) return false;
       }
       return true;
@@ -136,6 +158,7 @@ class RowBlock {
     switch (n->op) {
       case Op::Transpose:
         if (ic[0] == Cls::R && o->rank() == 2 && !in_.plan.materialised.count(n)) return Cls::RT;
+        if (ic[0] == Cls::RTP && is_row(n)) return Cls::R;  // (U @ Rᵀ)ᵀ = R @ Uᵀ
         return bad("transpose of a row-local value");
       case Op::BroadcastTo:
         return ic[0] == Cls::R && n->rank() == o->rank() && is_row(n) ? Cls::R : bad("broadcast of a row-local value");
@@ -143,6 +166,7 @@ class RowBlock {
       case Op::MatMul:
         if (ic[0] == Cls::R && ic[1] == Cls::U && is_row(n)) return Cls::R;
         if (ic[0] == Cls::RT && ic[1] == Cls::R) return Cls::A;
+        if (ic[0] == Cls::U && ic[1] == Cls::RT && n->rank() == 2) return Cls::RTP;
         return bad("matmul that is neither rows @ uniform nor rowsᵀ @ rows");
       case Op::Sum: case Op::Mean: return ic[0] == Cls::R ? Cls::A : bad("sum");
       case Op::SumAxis: case Op::MeanAxis:
@@ -288,7 +312,7 @@ class RowBlock {
 
   void flush(int below) {
     for (; next_ < pending_.size() && pending_[next_]->seq < below; ++next_)
-      line("// " + in_.eqs.line(*pending_[next_], Format::Text));
+      if (printed_.insert(pending_[next_]).second) line("// " + in_.eqs.line(*pending_[next_], Format::Text));
   }
   // The equations computing `n`; an unnamed value (a product before its bias, say) shows those
   // of the first named value it is part of, ahead of it.
@@ -309,9 +333,21 @@ class RowBlock {
   std::string lane_array(const Node* n) { return lanes_.at(n) + "[" + row_offset(n->shape, row_idx(n->shape)) + "][" + l_ + "]"; }
   std::string acc(const Node* n, const std::string& off) { return acc_.at(n) + "[" + off + "][" + l_ + "]"; }
 
+  // Transposed products (U @ Rᵀ)ᵀ that `n` reads inline get their lane arrays first: they
+  // are sums over k, not expressions that can be inlined.
+  void ensure_products(const Node* n) {
+    for (const Node* o : n->inputs) {
+      if (lanes_.count(o) || store_.count(o) || has_flag(o, kLeaf)) continue;
+      auto it = cls_.find(o);
+      if (it == cls_.end() || it->second != Cls::R) continue;
+      ensure_products(o);
+      if (o->op == Op::Transpose) emit_r(o);
+    }
+  }
   void emit_r(const Node* n);
   void emit_a(const Node* n);
   void emit_lse(const Node* x, const Shape& s, const Idx& idx, size_t ax);
+  void emit_lse_text(const Node* x, const Shape& s, const Idx& idx, size_t ax);
   std::string final_scale(const Node* n) const;
 
   const RowBlockInput& in_;
@@ -324,6 +360,8 @@ class RowBlock {
   std::map<const Node*, std::string> store_;  // A and Post values after the loop (pointer or array)
   std::set<std::string> used_leaves_;
   std::vector<std::string> decls_;  // lane arrays, declared before the loop over the lanes
+  int64_t lane_scalars_ = 0;        // their scalars per lane
+  std::map<const Node*, std::string> lse_;  // logits -> lane array of their rows' logsumexp
   std::vector<const Equation*> pending_;
   std::set<const Equation*> printed_;
   size_t next_ = 0;
@@ -336,6 +374,32 @@ class RowBlock {
 
 // log Σ exp of x along axis `ax` of `s` at the other indices of `idx`, into `lse`.
 void RowBlock::emit_lse(const Node* x, const Shape& s, const Idx& idx, size_t ax) {
+  // Softmax, log_softmax and cross_entropy of the same rank-2 logits share one logsumexp per
+  // row (as gg::logsumexp_softmax does in the general schedule): the first computes it into a
+  // lane array, the others read it.
+  int users = 0;
+  if (s.size() == 2 && ax == 1)
+    for (const auto& [u, c] : cls_)
+      if ((c == Cls::R || c == Cls::A) && !u->inputs.empty() && u->inputs[0] == x &&
+          (((u->op == Op::Softmax || u->op == Op::LogSoftmax) && u->attrs.axis == 1) || u->op == Op::CrossEntropy))
+        ++users;
+  if (users > 1) {
+    if (auto it = lse_.find(x); it != lse_.end()) {
+      line("const Scalar lse = " + it->second + "[0][" + l_ + "];  // logsumexp computed above");
+      return;
+    }
+  }
+  emit_lse_text(x, s, idx, ax);
+  if (users > 1) {
+    std::string name = namer_.claim("lse_" + (lanes_.count(x) ? lanes_.at(x) : std::string("rows")));
+    decls_.push_back(fmt::format("Scalar {}[1][{}];  // logsumexp of each row of {}", name, L_, label(x)));
+    lane_scalars_ += 1;
+    line(name + "[0][" + l_ + "] = lse;");
+    lse_[x] = name;
+  }
+}
+
+void RowBlock::emit_lse_text(const Node* x, const Shape& s, const Idx& idx, size_t ax) {
   Idx first = idx;
   first[ax] = "0";
   line("Scalar lse = " + unwrap(read(x, first)) + ";");
@@ -353,13 +417,21 @@ void RowBlock::emit_lse(const Node* x, const Shape& s, const Idx& idx, size_t ax
 
 // One row-local value for the lanes of the block.
 void RowBlock::emit_r(const Node* n) {
-  std::string name = in_.plan.name.at(n);
+  // A transposed product read inline has no buffer name: its equation's, else a new one.
+  std::string name;
+  if (auto it = in_.plan.name.find(n); it != in_.plan.name.end())
+    name = it->second;
+  else if (auto nt = in_.names.node.find(n); nt != in_.names.node.end())
+    name = nt->second;
+  else
+    name = namer_.claim("product");
   for (const Result& res : in_.results)  // a result pointer of that name (a gradient of an input)
     if (res.dest == name) name = namer_.claim(name + "_rows");
   Shape row = tail(n->shape);
   int64_t rs = *static_numel(row);
   comments(n);
   decls_.push_back(fmt::format("Scalar {}[{}][{}];  // {}", name, rs, L_, shape_str(n->shape)));
+  lane_scalars_ += rs;
   lanes_[n] = name;
   Idx idx = row_idx(n->shape);
   switch (n->op) {
@@ -372,6 +444,20 @@ void RowBlock::emit_r(const Node* n) {
       if (a->shape[1].is_one()) k = "0";
       else open(fmt::format("for (std::int64_t {0} = 0; {0} < {1}; ++{0}) {{", k, dim(a->shape[1])));
       lanes(lane_array(n) + " += " + read(a, {row_expr_, k}) + " * " + read(b, {k, j}) + ";");
+      if (k != "0") close();
+      closes(o);
+      break;
+    }
+    case Op::Transpose: {  // (A @ Bᵀ)ᵀ with B row-local: row r of it is Σ_k A[j, k] · B[r, k]
+      const Node* p = n->inputs[0];
+      const Node* a = p->inputs[0];
+      const Node* b = p->inputs[1]->inputs[0];
+      std::string j = idx[1], k = "i2";
+      int o = loops(n->shape, idx, 1);
+      lanes(lane_array(n) + " = Scalar(0);");
+      if (a->shape[1].is_one()) k = "0";
+      else open(fmt::format("for (std::int64_t {0} = 0; {0} < {1}; ++{0}) {{", k, dim(a->shape[1])));
+      lanes(lane_array(n) + " += " + read(a, {j, k}) + " * " + read(b, {row_expr_, k}) + ";");
       if (k != "0") close();
       closes(o);
       break;
@@ -581,6 +667,7 @@ RowBlockBody RowBlock::emit() {
     int64_t rs = *static_numel(tail(x->shape));
     std::string name = namer.claim(in_.names.leaf.at(x->attrs.name) + "_rows");
     std::string p = ptr(x);
+    lane_scalars_ += rs;
     decls_.push_back(fmt::format("Scalar {}[{}][{}];  // rows {} .. {} + {} - 1 of {}", name, rs, L_, r0, r0, L_,
                                  x->attrs.name));
     if (rs == 1)
@@ -593,8 +680,8 @@ RowBlockBody RowBlock::emit() {
   for (const Node* n : plan.order) {
     auto it = cls_.find(n);
     if (it == cls_.end()) continue;
-    if (it->second == Cls::R) emit_r(n);
-    if (it->second == Cls::A) emit_a(n);
+    if (it->second == Cls::R && !lanes_.count(n)) ensure_products(n), emit_r(n);
+    if (it->second == Cls::A) ensure_products(n), emit_a(n);
   }
   // Row-local results: the block's rows written out.
   for (const Result& res : in_.results) {
@@ -704,7 +791,9 @@ RowBlockBody RowBlock::emit() {
     closes(k);
   }
   for (const std::string& u : in_.updates) line(u);
-  return RowBlockBody{out_, used_leaves_};
+  int64_t acc_scalars = 0;
+  for (const Node* n : accumulated) acc_scalars += *static_numel(n->shape) * width;
+  return RowBlockBody{out_, used_leaves_, width, acc_scalars, lane_scalars_ * width};
 }
 
 }  // namespace

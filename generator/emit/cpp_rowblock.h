@@ -5,8 +5,9 @@
 //   U    uniform: depends on no input (params, constants, counts, and their elementwise
 //        functions and views, e.g. W2ᵀ), computed inline where read;
 //   R    row-local: leading dim the row dim, row i depending only on row i of the inputs
-//        (inputs, elementwise ops with U operands broadcast along the rows, R @ U, softmax,
-//        log_softmax and sums/means over non-leading axes);
+//        (inputs, elementwise ops with U operands broadcast along the rows, R @ U, (U @ Rᵀ)ᵀ,
+//        softmax, log_softmax and sums/means over non-leading axes; softmax, log_softmax and
+//        cross_entropy of the same rank-2 logits share each row's logsumexp);
 //   A    accumulated over the rows: sum/mean (all, or axis 0, or sum_to dropping the rows) of
 //        R, Rᵀ @ R (the weight gradients), and the losses of R operands;
 //   Post elementwise functions and views of A, U and Post values, computed after the loop;
@@ -47,12 +48,16 @@ struct RowBlockInput {
 struct RowBlockBody {
   std::string text;                   // the statements (indented for a function body), without `return`
   std::set<std::string> used_leaves;  // leaves read (their pointers must be declared)
+  int lanes = 1;                      // rows per block, at most (the widest block)
+  int64_t accumulator_scalars = 0;    // lane-wise accumulators (a stack array each, lanes per value)
+  int64_t lane_scalars = 0;           // the block's row arrays (a stack array each, lanes rows per value)
 };
 
 /// The row-block body of an entry point, or nullopt when the entry does not qualify.
 std::optional<RowBlockBody> row_block_body(const RowBlockInput& in);
 
-/// Why an entry does not qualify ("" when it does): for tests and --report style diagnostics.
+/// Why an entry does not qualify ("" when it does), e.g. "per-row size 784 > 64 (X[n, 784])";
+/// `gradgen generate --report` prints it under the entry's workspace line.
 std::string row_block_refusal(const RowBlockInput& in);
 
 }  // namespace gg::cpp

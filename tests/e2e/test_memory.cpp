@@ -52,11 +52,93 @@ TEST_CASE("generate --report: bytes of each part and the buffers that share memo
   CHECK(std::regex_search(r, std::regex("loss_and_grad: +n × 16 B in 2 buffer\\(s\\) \\(n × 32 B without reuse\\)")));
   // The generated code declares the alias the report names.
   CHECK(n->files.cpp.find("Scalar* const dJ_dz2 = a2;  // [n, 3], in place of a2") != std::string::npos);
+  CHECK(r.find("    general schedule, not row blocks: --blas\n    dJ_dz3[n, 1] overwrites in place z3") !=
+        std::string::npos);
 
   auto bound = e2e::build_net(e2e::read_file(std::string(GG_SOURCE_DIR) + "/examples/seed.grad"), "seed.grad", {{"n", 8}},
                               nullptr, 1, true);
   CHECK(bound->files.report.find("(float, 4 bytes per scalar)") != std::string::npos);
   CHECK(std::regex_search(bound->files.report, std::regex("saved activations: +128 B")));
+  // Every size fixed: the buffers are local arrays, so workspace_size() asks for none, and the
+  // report says so rather than naming a workspace.
+  INFO(bound->files.report);
+  CHECK(std::regex_search(bound->files.report,
+                          std::regex("workspace, loss_and_grad: +none: 128 B in 2 local array\\(s\\) on the stack")));
+  CHECK(bound->files.hpp.find("const std::int64_t train_need = 0;") != std::string::npos);
+  CHECK(bound->files.report.find("general schedule, not row blocks: --blas") != std::string::npos);
+}
+
+namespace {
+
+// Scalars of the arrays `Scalar NAME[A][B]` that `code` declares, B being `lanes` where it is L.
+int64_t stack_scalars(const std::string& code, const std::string& prefix, int64_t lanes) {
+  int64_t total = 0;
+  std::regex decl("Scalar (" + prefix + "[A-Za-z0-9_]*)\\[([0-9]+)\\]\\[([0-9]+|L)\\]");
+  for (std::sregex_iterator it(code.begin(), code.end(), decl), end; it != end; ++it)
+    total += std::stoll((*it)[2]) * ((*it)[3] == "L" ? lanes : std::stoll((*it)[3]));
+  return total;
+}
+
+// The text of generated function `name` (up to the next function).
+std::string function_text(const std::string& cpp, const std::string& name) {
+  size_t at = cpp.find("Status " + name + "(");
+  REQUIRE(at != std::string::npos);
+  return cpp.substr(at, cpp.find("\nStatus ", at + 1) - at);
+}
+
+}  // namespace
+
+TEST_CASE("generate --report on row blocks: no workspace, the stack arrays the code declares", "[e2e][memory][rowblock]") {
+  auto n = e2e::build_net(e2e::read_file(std::string(GG_SOURCE_DIR) + "/examples/seed.grad"), "seed.grad");
+  const std::string& r = n->files.report;
+  INFO(r);
+  CHECK(std::regex_search(r, std::regex("saved activations: +0 B \\(row blocks: forward values stay in the block's "
+                                        "row arrays\\)")));
+  // 14 accumulated scalars (J, dJ/db2, dJ/dW2, dJ/db1, dJ/dW1) × 16 lanes × 4 B; 23 row-local
+  // scalars (X, Y, z2, a2, z3, their gradients and the products) × 16 lanes × 4 B.
+  CHECK(r.find("workspace, loss_and_grad:   none: row blocks of up to 16 rows in SIMD lanes, forward and backward in "
+               "one pass; per-lane accumulators 896 B and row arrays 1,472 B per block on the stack") != std::string::npos);
+  CHECK(r.find("workspace, forward:         none: row blocks of up to 16 rows in SIMD lanes; row arrays") !=
+        std::string::npos);
+  CHECK(r.find("not row blocks") == std::string::npos);
+  CHECK(r.find("overwrites in place") == std::string::npos);
+  // The figures are those of the arrays the generated code declares.
+  std::string lag = function_text(n->files.cpp, "loss_and_grad_impl");
+  CHECK(stack_scalars(lag, "acc_", 16) * 4 == 896);
+  CHECK(stack_scalars(lag, "", 16) * 4 == 896 + 1472);
+  // ... and workspace_size() asks for no workspace, which the code never touches: run under
+  // ASan with a workspace of exactly workspace_size() scalars (one), against the interpreter.
+  CHECK(n->files.hpp.find("const std::int64_t forward_need = 0;") != std::string::npos);
+  CHECK(n->files.hpp.find("const std::int64_t train_need = 0;") != std::string::npos);
+  CHECK_FALSE(std::regex_search(lag, std::regex("[^A-Za-z0-9_]ws(\\[| \\+)")));
+  std::string text = e2e::read_file(std::string(GG_SOURCE_DIR) + "/examples/seed.grad");
+  text.replace(text.find("network seed"), 12, "network seed64");  // both link into one driver
+  auto f64 = e2e::build_net(text, "seed64.grad", {{"n", 19}}, "f64");
+  CHECK(f64->files.report.find("workspace, loss_and_grad:   none: row blocks of up to 8 rows in SIMD lanes, forward "
+                               "and backward in one pass; per-lane accumulators 896 B and row arrays 1,472 B") !=
+        std::string::npos);
+  auto got = e2e::compile_and_run({n.get(), f64.get()}, "g++", true,
+                                  "-fsanitize=address,undefined -fno-sanitize-recover=all -g");
+  e2e::compare(*n, got[0], e2e::interpret(*n), 1e-5);
+  e2e::compare(*f64, got[1], e2e::interpret(*f64), 1e-10);
+}
+
+TEST_CASE("generate --report says why an entry point keeps the general schedule", "[e2e][memory][rowblock]") {
+  auto report = [](const char* rel, bool blas = false) {
+    return e2e::build_net(e2e::read_file(std::string(GG_SOURCE_DIR) + "/" + rel), rel, {}, nullptr, 1, blas)->files.report;
+  };
+  std::string w2 = report("bench/networks/w2_mlp.grad");
+  INFO(w2);
+  // Once per entry point, under its workspace line.
+  CHECK(std::regex_search(w2, std::regex("workspace, loss_and_grad: .*\n    general schedule, not row blocks: per-row "
+                                         "size 784 > 64 \\(X\\[n, 784\\]\\)\n")));
+  CHECK(std::regex_search(w2, std::regex("workspace, forward: .*\n    general schedule, not row blocks: per-row size "
+                                         "784 > 64 \\(X\\[n, 784\\]\\)\n")));
+  std::string broadcast = report("examples/broadcast.grad");
+  INFO(broadcast);
+  CHECK(broadcast.find("general schedule, not row blocks: row-local centered[n, 3] reads a sum over the rows (a second pass)") !=
+        std::string::npos);
+  CHECK(report("examples/seed.grad", true).find("general schedule, not row blocks: --blas\n") != std::string::npos);
 }
 
 TEST_CASE("a 200-layer MLP generates and its workspace does not grow with depth", "[e2e][memory][scale]") {

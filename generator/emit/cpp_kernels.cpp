@@ -20,6 +20,15 @@ Idx loop_idx(const Shape& s) {
   return idx;
 }
 
+}  // namespace
+
+Idx broadcast_idx(const Shape& from, const Shape& to, const Idx& idx) {
+  Idx out;
+  size_t off = to.size() - from.size();
+  for (size_t d = 0; d < from.size(); ++d) out.push_back(from[d].is_one() ? "0" : idx[off + d]);
+  return out;
+}
+
 // Drops one pair of parentheses around the whole expression.
 std::string unwrap(const std::string& e) {
   if (e.size() < 2 || e.front() != '(' || e.back() != ')') return e;
@@ -31,20 +40,11 @@ std::string unwrap(const std::string& e) {
   return e.substr(1, e.size() - 2);
 }
 
-}  // namespace
-
-Idx broadcast_idx(const Shape& from, const Shape& to, const Idx& idx) {
-  Idx out;
-  size_t off = to.size() - from.size();
-  for (size_t d = 0; d < from.size(); ++d) out.push_back(from[d].is_one() ? "0" : idx[off + d]);
-  return out;
+std::string ShapeText::dim(const Dim& d) const {
+  return d.is_symbolic() ? dim_names.at(d.symbol) : std::to_string(d.size);
 }
 
-std::string KernelWriter::dim(const Dim& d) const {
-  return d.is_symbolic() ? names_.dim.at(d.symbol) : std::to_string(d.size);
-}
-
-std::string KernelWriter::numel(const Shape& s) const {
+std::string ShapeText::numel(const Shape& s) const {
   int64_t fixed = 1;
   std::string syms;
   for (const Dim& d : s) {
@@ -57,13 +57,13 @@ std::string KernelWriter::numel(const Shape& s) const {
   return fixed == 1 ? syms : syms + " * " + std::to_string(fixed);
 }
 
-std::string KernelWriter::count_value(const Shape& s) const {
-  if (auto n = static_numel(s)) return literal(static_cast<double>(*n), prec_);
+std::string ShapeText::count_value(const Shape& s) const {
+  if (auto n = static_numel(s)) return literal(static_cast<double>(*n), prec);
   return "static_cast<Scalar>(" + numel(s) + ")";
 }
 
 // Row-major flat offset in Horner form: ((i0) * d1 + i1) * d2 + i2, size-1 indices dropped.
-std::string KernelWriter::offset(const Shape& s, const Idx& idx) const {
+std::string ShapeText::offset(const Shape& s, const Idx& idx) const {
   std::string e;
   for (size_t d = 0; d < s.size(); ++d) {
     if (!e.empty() && !s[d].is_one()) e = (e.find(" + ") != std::string::npos ? "(" + e + ")" : e) + " * " + dim(s[d]);

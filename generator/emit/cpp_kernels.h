@@ -14,6 +14,24 @@ namespace gg::cpp {
 
 using Idx = std::vector<std::string>;  // one index expression per dimension ("i0", "0")
 
+/// Text of dims, element counts and offsets in one network's generated code.
+struct ShapeText {
+  const std::map<std::string, std::string>& dim_names;  // dim symbol -> identifier
+  Precision prec;
+
+  /// "3" or the dim's identifier.
+  std::string dim(const Dim& d) const;
+  /// Element count as an int64 expression: "n * 3", "6", "1".
+  std::string numel(const Shape& s) const;
+  /// Row-major flat offset of `idx` in `s`.
+  std::string offset(const Shape& s, const Idx& idx) const;
+  /// Element count as a Scalar: "6.0f" or "static_cast<Scalar>(n * 3)".
+  std::string count_value(const Shape& s) const;
+};
+
+/// Drops one pair of parentheses around the whole expression.
+std::string unwrap(const std::string& e);
+
 /// train_step (--fuse-step): one param's optimizer update, placed right after both the group
 /// that completes its gradient and the last group that reads the param.
 struct FusedUpdate {
@@ -28,7 +46,7 @@ struct FusedUpdate {
 class KernelWriter {
  public:
   KernelWriter(const EquationSet& eqs, const Names& names, const Plan& plan, Precision prec)
-      : eqs_(eqs), names_(names), plan_(plan), prec_(prec) {}
+      : eqs_(eqs), names_(names), plan_(plan), prec_(prec), text_{names.dim, prec} {}
 
   /// All groups (each preceded by its equations as comments) then the result finishes.
   std::string body(const std::vector<Result>& results, const std::set<const Equation*>& comment_only);
@@ -42,15 +60,15 @@ class KernelWriter {
   const std::set<std::string>& used_leaves() const { return used_leaves_; }
 
   /// Dimension text: "3" or the dim's identifier.
-  std::string dim(const Dim& d) const;
+  std::string dim(const Dim& d) const { return text_.dim(d); }
   /// Element count of a shape as an int64 expression: "n * 3", "6", "1".
-  std::string numel(const Shape& s) const;
+  std::string numel(const Shape& s) const { return text_.numel(s); }
 
  private:
   std::string read(const Node* n, const Idx& idx);
   std::string define(const Node* n, const Idx& idx);
-  std::string offset(const Shape& s, const Idx& idx) const;
-  std::string count_value(const Shape& s) const;
+  std::string offset(const Shape& s, const Idx& idx) const { return text_.offset(s, idx); }
+  std::string count_value(const Shape& s) const { return text_.count_value(s); }
   std::string ptr(const Node* n);
 
   void group(const Group& g);
@@ -78,6 +96,7 @@ class KernelWriter {
   const Names& names_;
   const Plan& plan_;
   Precision prec_;
+  ShapeText text_;
   std::vector<FusedUpdate> updates_;
   std::map<const Node*, const FusedUpdate*> gemm_into_;  // gradient products written into the param
   std::set<size_t> skipped_;

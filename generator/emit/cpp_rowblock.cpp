@@ -19,16 +19,6 @@ namespace {
 // are rows (read only by its transpose, which is the row-local R @ Uᵀ).
 enum class Cls { U, R, RT, RTP, A, Post, Bad };
 
-std::string unwrap(const std::string& e) {
-  if (e.size() < 2 || e.front() != '(' || e.back() != ')') return e;
-  int depth = 0;
-  for (size_t i = 0; i < e.size(); ++i) {
-    depth += e[i] == '(' ? 1 : e[i] == ')' ? -1 : 0;
-    if (depth == 0 && i + 1 < e.size()) return e;
-  }
-  return e.substr(1, e.size() - 2);
-}
-
 // Computed inline wherever read: elementwise ops, index maps and leaves.
 bool inlinable(const Node* n) {
   return has_flag(n, kLeaf) || has_flag(n, kElementwise) || n->op == Op::Transpose || n->op == Op::BroadcastTo ||
@@ -39,7 +29,7 @@ Shape tail(const Shape& s) { return Shape(s.begin() + 1, s.end()); }
 
 class RowBlock {
  public:
-  explicit RowBlock(const RowBlockInput& in) : in_(in), prec_(in.precision) {}
+  explicit RowBlock(const RowBlockInput& in) : in_(in), prec_(in.precision), text_{in.names.dim, in.precision} {}
 
   // "" when the entry qualifies.
   std::string check() {
@@ -189,35 +179,11 @@ class RowBlock {
     }
   }
 
-  // ---- text helpers (as KernelWriter's)
-  std::string dim(const Dim& d) const { return d.is_symbolic() ? in_.names.dim.at(d.symbol) : std::to_string(d.size); }
-
-  std::string numel(const Shape& s) const {
-    int64_t fixed = 1;
-    std::string syms;
-    for (const Dim& d : s) {
-      if (d.is_symbolic())
-        syms += (syms.empty() ? "" : " * ") + dim(d);
-      else
-        fixed *= d.size;
-    }
-    if (syms.empty()) return std::to_string(fixed);
-    return fixed == 1 ? syms : syms + " * " + std::to_string(fixed);
-  }
-
-  std::string count_value(const Shape& s) const {
-    if (auto n = static_numel(s)) return literal(static_cast<double>(*n), prec_);
-    return "static_cast<Scalar>(" + numel(s) + ")";
-  }
-
-  std::string offset(const Shape& s, const Idx& idx) const {
-    std::string e;
-    for (size_t d = 0; d < s.size(); ++d) {
-      if (!e.empty() && !s[d].is_one()) e = (e.find(" + ") != std::string::npos ? "(" + e + ")" : e) + " * " + dim(s[d]);
-      if (idx[d] != "0") e = e.empty() ? idx[d] : e + " + " + idx[d];
-    }
-    return e.empty() ? "0" : e;
-  }
+  // ---- text helpers (shared with KernelWriter)
+  std::string dim(const Dim& d) const { return text_.dim(d); }
+  std::string numel(const Shape& s) const { return text_.numel(s); }
+  std::string count_value(const Shape& s) const { return text_.count_value(s); }
+  std::string offset(const Shape& s, const Idx& idx) const { return text_.offset(s, idx); }
 
   // Offset within one row of an R value (its dims after the first).
   std::string row_offset(const Shape& s, const Idx& idx) const {
@@ -352,6 +318,7 @@ class RowBlock {
 
   const RowBlockInput& in_;
   Precision prec_;
+  ShapeText text_;
   Dim row_;
   std::map<const Node*, Cls> cls_;
   std::string why_;
@@ -750,17 +717,17 @@ RowBlockBody RowBlock::emit() {
     int64_t z = *static_numel(n->shape);
     std::string i = z == 1 ? "0" : "i0";
     std::string a = acc_.at(n) + "[" + i + "]";
-    std::vector<std::string> body;
-    for (int w = width / 2; w > 1 && !row_.is_symbolic(); w /= 2) body.push_back(fold(n, w));
+    std::vector<std::string> folds;
+    for (int w = width / 2; w > 1 && !row_.is_symbolic(); w /= 2) folds.push_back(fold(n, w));
     std::string sum = width > 1 ? a + "[0] + " + a + "[1]" : a + "[0]";
     std::string scale = final_scale(n);
-    body.push_back(fmt::format("{} = {};", at(store_.at(n), i), scale.empty() ? sum : "(" + sum + ")" + scale));
-    if (body.size() == 1) {
-      line(z == 1 ? body.front() : fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {}", z, body.front()));
+    folds.push_back(fmt::format("{} = {};", at(store_.at(n), i), scale.empty() ? sum : "(" + sum + ")" + scale));
+    if (folds.size() == 1) {
+      line(z == 1 ? folds.front() : fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {}", z, folds.front()));
       continue;
     }
     open(z == 1 ? std::string("{") : fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {{", z));
-    for (const std::string& b : body) line(b);
+    for (const std::string& b : folds) line(b);
     close();
   }
   // Values computed from the sums.

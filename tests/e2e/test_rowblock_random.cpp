@@ -213,9 +213,20 @@ RowNet row_network(const std::string& name, uint64_t seed, bool no_grad_x = fals
     case 1: opt = "sgd(lr=0.1, momentum=0.9)"; break;
     case 2: opt = "adam(lr=0.01)"; break;
   }
+  // A second input (its gradient too, sometimes) and the target read outside a loss.
+  std::string second, grads = net.grad_x ? "X" : "";
+  switch (no_grad_x ? 2 : g.pick(4)) {
+    case 0:
+      second = "input Z[n, " + str(k) + "]\n";
+      loss += " + mean(Z * " + z + ")";
+      if (g.pick(2)) grads += grads.empty() ? "Z" : ", Z";
+      break;
+    case 1: loss += " - 0.1 * mean(Y * sigmoid(" + z + "))"; break;
+    default: break;
+  }
   net.text = "network " + name + "\ndim n\ninput X[n, " + str(net.in_width) + "]\ntarget Y[n, " + str(k) + "]\n" +
-             decls + body + outputs + "loss J = " + loss + "\n" + (net.grad_x ? "grad X\n" : "") + "optimizer " +
-             opt + "\n";
+             second + decls + body + outputs + "loss J = " + loss + "\n" + (grads.empty() ? "" : "grad " + grads + "\n") +
+             "optimizer " + opt + "\n";
   return net;
 }
 
@@ -307,7 +318,7 @@ TEST_CASE("random row-wise nets cover every activation, combination, output and 
        {"sigmoid(", "tanh(", "relu(", "leaky_relu(", "softplus(", " exp(", "exp(-square(", "square(", "abs(", "sin(",
         "cos(", "log(", "sqrt(", "pow(", "= -v", "activation=", "bias=false", ".T @ ", "softmax(", "log_softmax(",
         "mse(", "sse(", "cross_entropy(", "bce(p, Y)", "bce_logits(", "init=uniform(0.5, 1.5)", "const c",
-        ", axis=1)", ", axis=-1)", ", axis=0)", "+ 0.1 * mean(square(", "2 * ", "grad X", "sgd(lr=0.1)\n", "momentum=0.9",
+        ", axis=1)", ", axis=-1)", ", axis=0)", "+ 0.1 * mean(square(", "2 * ", "grad X", "sgd(lr=0.1)\n", "momentum=0.9", "input Z[", "grad Z", "grad X, Z", "mean(Y * ",
         "adam("}) {
     INFO(what);
     CHECK(all.find(what) != std::string::npos);

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -22,7 +24,12 @@ struct Result {
   int status = -1;  // exit status; -1 if it did not exit normally (a crash)
   std::string out, err;
   double seconds = 0;
+  bool hung = false;  // still running after kHangSeconds: killed
 };
+
+/// A child still running after this long is killed and reported as hung. A hang guard, not a
+/// timing: tests never assert on speed (a sanitized build on a loaded machine is slow).
+constexpr double kHangSeconds = 300;
 
 inline std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -76,8 +83,17 @@ inline Result run_argv(std::vector<std::string> all, const Scratch& dir) {
     return r;
   }
   int status = 0;
-  waitpid(pid, &status, 0);
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  for (useconds_t pause = 100; waitpid(pid, &status, WNOHANG) != pid; pause = std::min<useconds_t>(pause * 2, 5000)) {
+    if (elapsed() > kHangSeconds) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      r.hung = true;
+      break;
+    }
+    usleep(pause);
+  }
+  r.seconds = elapsed();
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = slurp(out);
   r.err = slurp(err);

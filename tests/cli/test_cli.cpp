@@ -291,7 +291,7 @@ TEST_CASE("malformed networks exit 1 with a located error and write nothing", "[
       CHECK(r.status == 1);
       CHECK(r.out.empty());
       CHECK(has(r.err, located));
-      CHECK(r.seconds < 1.0);
+      CHECK_FALSE(r.hung);
     }
     CHECK(!fs::exists(s.path("out.dot")));
     CHECK(std::distance(fs::directory_iterator(s.dir), fs::directory_iterator()) == 0);  // no temp files

@@ -40,6 +40,29 @@ std::string unwrap(const std::string& e) {
   return e.substr(1, e.size() - 2);
 }
 
+std::optional<Idx> view_index(const Node* n, const Idx& idx) {
+  if (n->op == Op::Transpose) return Idx{idx[1], idx[0]};
+  if (n->op == Op::BroadcastTo) return broadcast_idx(n->inputs[0]->shape, n->shape, idx);
+  if (n->op == Op::Unsqueeze) {
+    Idx in = idx;
+    in.erase(in.begin() + n->attrs.axis);
+    return in;
+  }
+  if (n->op != Op::Index) return std::nullopt;
+  const Shape& s = n->inputs[0]->shape;  // Index: flat element attrs.axis of a static shape
+  Idx in(s.size());
+  int64_t rest = n->attrs.axis;
+  for (size_t d = s.size(); d-- > 0;) {
+    in[d] = std::to_string(rest % s[d].size);
+    rest /= s[d].size;
+  }
+  return in;
+}
+
+std::string scatter_text(const Node* n, const std::string& offset, const std::string& value) {
+  return "(" + offset + " == " + std::to_string(n->attrs.axis) + " ? " + value + " : Scalar(0))";
+}
+
 std::string ShapeText::dim(const Dim& d) const {
   return d.is_symbolic() ? dim_names.at(d.symbol) : std::to_string(d.size);
 }
@@ -93,26 +116,8 @@ std::string KernelWriter::read(const Node* n, const Idx& idx) {
 // `n` computed from its operands at index `idx` (elementwise ops and index maps only).
 std::string KernelWriter::define(const Node* n, const Idx& idx) {
   if (has_flag(n, kLeaf)) return read(n, idx);
-  if (n->op == Op::Transpose) return read(n->inputs[0], {idx[1], idx[0]});
-  if (n->op == Op::BroadcastTo) return read(n->inputs[0], broadcast_idx(n->inputs[0]->shape, n->shape, idx));
-  if (n->op == Op::Unsqueeze) {
-    Idx in = idx;
-    in.erase(in.begin() + n->attrs.axis);
-    return read(n->inputs[0], in);
-  }
-  if (n->op == Op::Index) {  // flat element attrs.axis of a static shape
-    const Shape& s = n->inputs[0]->shape;
-    Idx in(s.size());
-    int64_t rest = n->attrs.axis;
-    for (size_t d = s.size(); d-- > 0;) {
-      in[d] = std::to_string(rest % s[d].size);
-      rest /= s[d].size;
-    }
-    return read(n->inputs[0], in);
-  }
-  if (n->op == Op::Scatter)  // one-hot placement of a scalar
-    return "(" + offset(n->shape, idx) + " == " + std::to_string(n->attrs.axis) + " ? " + read(n->inputs[0], {}) +
-           " : Scalar(0))";
+  if (auto in = view_index(n, idx)) return read(n->inputs[0], *in);
+  if (n->op == Op::Scatter) return scatter_text(n, offset(n->shape, idx), read(n->inputs[0], {}));
   if (!has_flag(n, kElementwise)) throw InternalError(std::string("C++ emitter: ") + op_info(n->op).name + " was not given a buffer");
   std::vector<std::string> ops;
   for (const Node* o : n->inputs) ops.push_back(read(o, broadcast_idx(o->shape, n->shape, idx)));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -31,6 +32,13 @@ struct ShapeText {
 
 /// Drops one pair of parentheses around the whole expression.
 std::string unwrap(const std::string& e);
+
+/// For ops that only re-index their operand (transpose, broadcast_to, unsqueeze, index): the
+/// index of the operand that element `idx` of `n` reads; nullopt for any other op.
+std::optional<Idx> view_index(const Node* n, const Idx& idx);
+
+/// Element `idx` of a scatter (one-hot placement of the scalar `value`).
+std::string scatter_text(const Node* n, const std::string& offset, const std::string& value);
 
 /// train_step (--fuse-step): one param's optimizer update, placed right after both the group
 /// that completes its gradient and the last group that reads the param.

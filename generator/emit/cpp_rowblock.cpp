@@ -222,26 +222,8 @@ class RowBlock {
   }
 
   std::string define(const Node* n, const Idx& idx) {
-    if (n->op == Op::Transpose) return read(n->inputs[0], {idx[1], idx[0]});
-    if (n->op == Op::BroadcastTo) return read(n->inputs[0], broadcast_idx(n->inputs[0]->shape, n->shape, idx));
-    if (n->op == Op::Unsqueeze) {
-      Idx in = idx;
-      in.erase(in.begin() + n->attrs.axis);
-      return read(n->inputs[0], in);
-    }
-    if (n->op == Op::Index) {
-      const Shape& s = n->inputs[0]->shape;
-      Idx in(s.size());
-      int64_t rest = n->attrs.axis;
-      for (size_t d = s.size(); d-- > 0;) {
-        in[d] = std::to_string(rest % s[d].size);
-        rest /= s[d].size;
-      }
-      return read(n->inputs[0], in);
-    }
-    if (n->op == Op::Scatter)
-      return "(" + offset(n->shape, idx) + " == " + std::to_string(n->attrs.axis) + " ? " + read(n->inputs[0], {}) +
-             " : Scalar(0))";
+    if (auto in = view_index(n, idx)) return read(n->inputs[0], *in);
+    if (n->op == Op::Scatter) return scatter_text(n, offset(n->shape, idx), read(n->inputs[0], {}));
     if (!has_flag(n, kElementwise)) throw InternalError(std::string("row block: ") + op_info(n->op).name + " inline");
     std::vector<std::string> ops;
     for (const Node* o : n->inputs) ops.push_back(read(o, broadcast_idx(o->shape, n->shape, idx)));

@@ -16,8 +16,11 @@
 #include <sstream>
 
 #include "e2e_support.h"
+#include "random_nets.h"
 
 namespace {
+
+using e2e::Gen;
 
 const char* const kBlock = "auto rows = [&](auto lanes, std::int64_t r0) {";
 const int64_t kRows[] = {1, 2, 3, 4, 5, 16, 17, 33};
@@ -32,18 +35,6 @@ size_t count(const std::string& text, const std::string& what) {
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++k;
   return k;
 }
-
-struct Gen {
-  uint64_t s;
-  uint64_t next() {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  int pick(int n) { return static_cast<int>(next() % static_cast<uint64_t>(n)); }
-  int range(int lo, int hi) { return lo + pick(hi - lo + 1); }  // [lo, hi]
-};
 
 struct RowNet {
   std::string text;

@@ -83,15 +83,16 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-struct Timing {
-  double seconds;  // median per step
-  int reps;        // repetitions it is the median of
+// How one implementation is timed: steps per repetition and how many repetitions.
+struct Calibration {
+  long inner = 1;
+  int reps = 1;
 };
 
-// Warms up while sizing the inner loop, then times `reps` repetitions (fewer, but at least 3,
-// when they would take more than max_seconds: a slow implementation must not stall the run).
-// `samples` comes reserved from the caller, so the harness allocates nothing while it times.
-Timing time_step(Impl& impl, const Options& o, std::vector<double>& samples) {
+// Warms up while sizing the inner loop so that a repetition lasts about rep_seconds; fewer
+// repetitions (but at least 3) when they would take more than max_seconds, so that a slow
+// implementation does not stall the run.
+Calibration calibrate(Impl& impl, const Options& o) {
   long n = 1;
   double t = 0;
   for (;;) {
@@ -103,14 +104,21 @@ Timing time_step(Impl& impl, const Options& o, std::vector<double>& samples) {
   }
   const double per_step = t / static_cast<double>(n);
   const long inner = std::max(1L, std::lround(o.rep_seconds / per_step));
-  const int reps = std::clamp(static_cast<int>(o.max_seconds / (per_step * inner)), std::min(3, o.reps), o.reps);
-  for (int r = 0; r < reps; ++r) {
-    const auto t0 = Clock::now();
-    for (long i = 0; i < inner; ++i) impl.step();
-    samples.push_back(seconds_since(t0) / static_cast<double>(inner));
-  }
-  std::sort(samples.begin(), samples.end());
-  return {samples[samples.size() / 2], reps};
+  return {inner, std::clamp(static_cast<int>(o.max_seconds / (per_step * inner)), std::min(3, o.reps), o.reps)};
+}
+
+// One repetition: an untimed step (this implementation's data back in cache after another
+// one ran), then `inner` timed steps; seconds per step.
+double time_rep(Impl& impl, long inner) {
+  impl.step();
+  const auto t0 = Clock::now();
+  for (long i = 0; i < inner; ++i) impl.step();
+  return seconds_since(t0) / static_cast<double>(inner);
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
 }
 
 // The heap footprint of one implementation, independent of what the others hold: what it keeps
@@ -195,16 +203,34 @@ void run_group(const Problem& p, int threads, const Options& o, Report& rep) {
                 p.batch, threads, threads > 1 ? "s" : "", es.size(), o.check_steps, worst);
     return;
   }
-  for (Entry& e : es) {
-    e.impl->activate();
-    Timing tm{};
-    std::vector<double> samples;
-    samples.reserve(static_cast<size_t>(o.reps));
-    e.heap_steps = std::max(e.heap_steps, transient_peak([&] { tm = time_step(*e.impl, o, samples); }));
-    rep.add(Result(p, threads, e.spec.name, e.spec.gradgen, tm.seconds, tm.reps, e.heap(), e.losses,
+  // Repetitions are interleaved, one of each implementation per round, so that a slow drift of
+  // the machine (clock, other processes) lands on every implementation alike, not on whichever
+  // happened to run during it. The vectors are reserved here: the harness allocates nothing
+  // while it times.
+  std::vector<Calibration> cal(es.size());
+  std::vector<std::vector<double>> samples(es.size());
+  int rounds = 0;
+  for (size_t i = 0; i < es.size(); ++i) {
+    es[i].impl->activate();
+    es[i].heap_steps = std::max(es[i].heap_steps, transient_peak([&] { cal[i] = calibrate(*es[i].impl, o); }));
+    samples[i].reserve(static_cast<size_t>(cal[i].reps));
+    rounds = std::max(rounds, cal[i].reps);
+  }
+  for (int r = 0; r < rounds; ++r)
+    for (size_t i = 0; i < es.size(); ++i) {
+      if (r >= cal[i].reps) continue;
+      es[i].impl->activate();
+      double t = 0;
+      es[i].heap_steps = std::max(es[i].heap_steps, transient_peak([&] { t = time_rep(*es[i].impl, cal[i].inner); }));
+      samples[i].push_back(t);
+    }
+  for (size_t i = 0; i < es.size(); ++i) {
+    const Entry& e = es[i];
+    const double t = median(samples[i]);
+    rep.add(Result(p, threads, e.spec.name, e.spec.gradgen, t, cal[i].reps, e.heap(), e.losses,
                    loss_diff(e.losses, ref.losses)));
     std::fprintf(stderr, "  %s b=%d t=%d %-40s %s\n", p.id.c_str(), p.batch, threads, e.spec.name.c_str(),
-                 format_time(tm.seconds).c_str());
+                 format_time(t).c_str());
   }
 }
 
@@ -222,7 +248,7 @@ int main(int argc, char** argv) {
   Report rep;
   rep.machine = describe_machine();
   if (o.check_only) std::printf("%s", rep.machine.c_str());
-  rep.reps = std::to_string(o.reps) + " repetitions of >= " + format_time(o.rep_seconds) + " (fewer, at least 3, where they would take over " +
+  rep.reps = std::to_string(o.reps) + " interleaved repetitions (one per implementation per round) of >= " + format_time(o.rep_seconds) + " (fewer, at least 3, where they would take over " +
              format_time(o.max_seconds) + ": column reps)";
   if (!o.check_only)
     for (int t : o.threads) rep.peak[t] = measure_fp32_peak(t, o.peak_trials);

@@ -121,15 +121,14 @@ Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::
   e.plan = make_plan(c.p, c.eqs, c.names, e.results, po);
   std::set<const Equation*> comments = comment_only(c, e.plan, backward);
   // Small row-wise networks: one pass over blocks of rows (cpp_rowblock.h) when the entry qualifies.
+  std::vector<FusedUpdate> fused_ups = fused ? fused_updates(c) : std::vector<FusedUpdate>{};
   std::vector<std::string> updates;
-  if (fused)
-    for (const FusedUpdate& u : fused_updates(c)) updates.push_back(u.statement);
+  for (const FusedUpdate& u : fused_ups) updates.push_back(u.statement);
   std::optional<RowBlockBody> rb;
-  const RowBlockInput rbi{c.eqs, c.names, e.plan, c.p.precision, e.results, comments, updates};
   if (c.opts.blas)
     e.not_row_blocks = "--blas";
-  else if (!(rb = row_block_body(rbi)))
-    e.not_row_blocks = row_block_refusal(rbi);
+  else
+    rb = row_block_body({c.eqs, c.names, e.plan, c.p.precision, e.results, comments, updates}, e.not_row_blocks);
   if (rb) {
     e.row_blocks = true;
     e.lanes = rb->lanes;
@@ -137,7 +136,7 @@ Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::
     e.lane_scalars = rb->lane_scalars;
   }
   KernelWriter kw(c.eqs, c.names, e.plan, c.p.precision);
-  if (fused) kw.set_fused_updates(fused_updates(c));
+  kw.set_fused_updates(std::move(fused_ups));
   std::string kernels = rb ? rb->text : kw.body(e.results, comments);
   const std::set<std::string>& used = rb ? rb->used_leaves : kw.used_leaves();
   e.unwritten = kw.skipped_results();

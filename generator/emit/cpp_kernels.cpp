@@ -186,7 +186,7 @@ void KernelWriter::reduce_epilogue(const Group& g) {
 }
 
 // The output index a reduction accumulates element `idx` of its operand into.
-Idx KernelWriter::reduce_out_idx(const Node* r, const Idx& idx) const {
+Idx reduce_out_idx(const Node* r, const Idx& idx) {
   const Shape& s = r->inputs[0]->shape;
   Idx out;
   if (r->op == Op::SumTo) {
@@ -256,40 +256,6 @@ void KernelWriter::reduce_group(const Node* r) {
   const Node* o = r->inputs[0];
   const Shape& s = o->shape;
   Idx idx = loop_idx(s);
-  std::vector<bool> reduced(s.size(), true);
-  Idx out;
-  std::string scale;
-  switch (r->op) {
-    case Op::Sum: break;
-    case Op::Mean: scale = " / " + count_value(s); break;
-    case Op::SumAxis: case Op::MeanAxis: {
-      size_t ax = static_cast<size_t>(r->attrs.axis);
-      for (size_t d = 0; d < s.size(); ++d)
-        if (d != ax) {
-          reduced[d] = false;
-          out.push_back(idx[d]);
-        }
-      if (r->op == Op::MeanAxis) scale = " / " + count_value(Shape{s[ax]});
-      break;
-    }
-    case Op::SumTo: {
-      const Shape& t = r->shape;
-      size_t off = s.size() - t.size();
-      for (size_t j = 0; j < t.size(); ++j) {
-        reduced[off + j] = t[j].is_one() && !s[off + j].is_one();
-        out.push_back(t[j].is_one() ? "0" : idx[off + j]);
-      }
-      break;
-    }
-    case Op::Input: case Op::Param: case Op::Const: case Op::Count: case Op::Add: case Op::Sub: case Op::Mul:
-    case Op::Div: case Op::Neg: case Op::Sigmoid: case Op::Tanh: case Op::Relu: case Op::LeakyRelu: case Op::Softplus:
-    case Op::Exp: case Op::Log: case Op::Sqrt: case Op::Square: case Op::Abs: case Op::Sin: case Op::Cos: case Op::Pow:
-    case Op::Step: case Op::LeakyStep: case Op::Sign: case Op::Transpose: case Op::BroadcastTo: case Op::Unsqueeze:
-    case Op::Index: case Op::Pack: case Op::Scatter: case Op::Select: case Op::Less: case Op::LessEq: case Op::Equal:
-    case Op::MatMul: case Op::Softmax: case Op::LogSoftmax:
-    case Op::Mse: case Op::Sse: case Op::CrossEntropy: case Op::Bce: case Op::BceLogits:
-      throw InternalError("reduce_group: not a reduction");
-  }
   if (reduces_leading_axes(r)) {  // kept axes inner: zero the output, then accumulate rows into it
     Group alone{Kind::Reduce, {r}};
     reduce_prologue(alone);
@@ -299,6 +265,11 @@ void KernelWriter::reduce_group(const Node* r) {
     reduce_epilogue(alone);
     return;
   }
+  const std::vector<bool> reduced = reduced_axes(r);
+  const Idx out = reduce_out_idx(r, idx);
+  std::string scale;
+  if (r->op == Op::Mean) scale = " / " + count_value(s);
+  if (r->op == Op::MeanAxis) scale = " / " + count_value(Shape{s[static_cast<size_t>(r->attrs.axis)]});
   std::vector<bool> outer(reduced.size());
   for (size_t d = 0; d < reduced.size(); ++d) outer[d] = !reduced[d];
   open_loops(s, idx, outer);

@@ -37,6 +37,9 @@ std::string unwrap(const std::string& e);
 /// index of the operand that element `idx` of `n` reads; nullopt for any other op.
 std::optional<Idx> view_index(const Node* n, const Idx& idx);
 
+/// The output index a reduction accumulates element `idx` of its operand into.
+Idx reduce_out_idx(const Node* r, const Idx& idx);
+
 /// Element `idx` of a scatter (one-hot placement of the scalar `value`).
 std::string scatter_text(const Node* n, const std::string& offset, const std::string& value);
 
@@ -86,7 +89,6 @@ class KernelWriter {
   void reduce_group(const Node* n);
   void reduce_prologue(const Group& g);
   void reduce_epilogue(const Group& g);
-  Idx reduce_out_idx(const Node* r, const Idx& idx) const;
   void row_group(const Group& g);
   void rowwise_group(const Node* n);
   void loss_group(const Node* n);

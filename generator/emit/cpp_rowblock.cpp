@@ -293,6 +293,8 @@ class RowBlock {
     }
   }
   void emit_r(const Node* n);
+  void emit_row_product(const Node* n, const Idx& idx, const Dim& kdim,
+                        const std::function<std::string(const std::string&)>& term);
   void emit_a(const Node* n);
   void emit_lse(const Node* x, const Shape& s, const Idx& idx, size_t ax);
   void emit_lse_text(const Node* x, const Shape& s, const Idx& idx, size_t ax);
@@ -364,6 +366,18 @@ void RowBlock::emit_lse_text(const Node* x, const Shape& s, const Idx& idx, size
   line("lse += gg::log(acc);");
 }
 
+// Row-local `n` at `idx` as a sum over k < `kdim` of `term(k)`, for each of its columns.
+void RowBlock::emit_row_product(const Node* n, const Idx& idx, const Dim& kdim,
+                                const std::function<std::string(const std::string&)>& term) {
+  const std::string k = kdim.is_one() ? "0" : "i2";
+  int o = loops(n->shape, idx, 1);
+  lanes(lane_array(n) + " = Scalar(0);");
+  if (k != "0") open(fmt::format("for (std::int64_t {0} = 0; {0} < {1}; ++{0}) {{", k, dim(kdim)));
+  lanes(lane_array(n) + " += " + term(k) + ";");
+  if (k != "0") close();
+  closes(o);
+}
+
 // One row-local value for the lanes of the block.
 void RowBlock::emit_r(const Node* n) {
   // A transposed product read inline has no buffer name: its equation's, else a new one.
@@ -384,44 +398,26 @@ void RowBlock::emit_r(const Node* n) {
   lanes_[n] = name;
   Idx idx = row_idx(n->shape);
   switch (n->op) {
-    case Op::MatMul: {
+    case Op::MatMul: {  // row r is Σ_k A[r, k] · B[k, j]
       const Node* a = n->inputs[0];
       const Node* b = n->inputs[1];
-      std::string j = idx[1], k = "i2";
-      int o = loops(n->shape, idx, 1);
-      lanes(lane_array(n) + " = Scalar(0);");
-      if (a->shape[1].is_one()) k = "0";
-      else open(fmt::format("for (std::int64_t {0} = 0; {0} < {1}; ++{0}) {{", k, dim(a->shape[1])));
-      lanes(lane_array(n) + " += " + read(a, {row_expr_, k}) + " * " + read(b, {k, j}) + ";");
-      if (k != "0") close();
-      closes(o);
+      emit_row_product(n, idx, a->shape[1], [&](const std::string& k) {
+        return read(a, {row_expr_, k}) + " * " + read(b, {k, idx[1]});
+      });
       break;
     }
     case Op::Transpose: {  // (A @ Bᵀ)ᵀ with B row-local: row r of it is Σ_k A[j, k] · B[r, k]
-      const Node* p = n->inputs[0];
-      const Node* a = p->inputs[0];
-      const Node* b = p->inputs[1]->inputs[0];
-      std::string j = idx[1], k = "i2";
-      int o = loops(n->shape, idx, 1);
-      lanes(lane_array(n) + " = Scalar(0);");
-      if (a->shape[1].is_one()) k = "0";
-      else open(fmt::format("for (std::int64_t {0} = 0; {0} < {1}; ++{0}) {{", k, dim(a->shape[1])));
-      lanes(lane_array(n) + " += " + read(a, {j, k}) + " * " + read(b, {row_expr_, k}) + ";");
-      if (k != "0") close();
-      closes(o);
+      const Node* a = n->inputs[0]->inputs[0];
+      const Node* b = n->inputs[0]->inputs[1]->inputs[0];
+      emit_row_product(n, idx, a->shape[1], [&](const std::string& k) {
+        return read(a, {idx[1], k}) + " * " + read(b, {row_expr_, k});
+      });
       break;
     }
     case Op::SumAxis: case Op::MeanAxis: case Op::SumTo: {
       const Node* o = n->inputs[0];
       Idx oi = row_idx(o->shape);
-      Idx out;
-      if (n->op == Op::SumTo) {  // same rank, the row axis kept: size-1 target dims are summed over
-        for (size_t d = 0; d < n->shape.size(); ++d) out.push_back(n->shape[d].is_one() && d > 0 ? "0" : oi[d]);
-      } else {
-        size_t ax = static_cast<size_t>(n->attrs.axis);
-        for (size_t d = 0; d < oi.size(); ++d)
-          if (d != ax) out.push_back(oi[d]);
-      }
+      Idx out = reduce_out_idx(n, oi);  // the row axis is kept
       int k = loops(n->shape, idx, 1);
       lanes(lane_array(n) + " = Scalar(0);");
       closes(k);
@@ -486,13 +482,7 @@ void RowBlock::emit_a(const Node* n) {
       break;
     }
     case Op::SumAxis: case Op::MeanAxis: case Op::SumTo: {
-      Idx out;
-      if (n->op == Op::SumTo) {
-        size_t off = o->shape.size() - n->shape.size();
-        for (size_t d = 0; d < n->shape.size(); ++d) out.push_back(n->shape[d].is_one() || off + d == 0 ? "0" : oi[off + d]);
-      } else {
-        out = Idx(oi.begin() + 1, oi.end());
-      }
+      Idx out = reduce_out_idx(n, oi);  // the row axis is summed over
       int k = loops(o->shape, oi, 1);
       lanes(acc(n, offset(n->shape, out)) + " += " + unwrap(read(o, oi)) + ";");
       closes(k);
@@ -747,11 +737,10 @@ RowBlockBody RowBlock::emit() {
 
 }  // namespace
 
-std::string row_block_refusal(const RowBlockInput& in) { return RowBlock(in).check(); }
-
-std::optional<RowBlockBody> row_block_body(const RowBlockInput& in) {
+std::optional<RowBlockBody> row_block_body(const RowBlockInput& in, std::string& refusal) {
   RowBlock rb(in);
-  if (!rb.check().empty()) return std::nullopt;
+  refusal = rb.check();
+  if (!refusal.empty()) return std::nullopt;
   return rb.emit();
 }
 

@@ -53,11 +53,9 @@ struct RowBlockBody {
   int64_t lane_scalars = 0;           // the block's row arrays (a stack array each, lanes rows per value)
 };
 
-/// The row-block body of an entry point, or nullopt when the entry does not qualify.
-std::optional<RowBlockBody> row_block_body(const RowBlockInput& in);
-
-/// Why an entry does not qualify ("" when it does), e.g. "per-row size 784 > 64 (X[n, 784])";
-/// `gradgen generate --report` prints it under the entry's workspace line.
-std::string row_block_refusal(const RowBlockInput& in);
+/// The row-block body of an entry point, or nullopt when the entry does not qualify; then
+/// `refusal` says why, e.g. "per-row size 784 > 64 (X[n, 784])" (`gradgen generate --report`
+/// prints it under the entry's workspace line).
+std::optional<RowBlockBody> row_block_body(const RowBlockInput& in, std::string& refusal);
 
 }  // namespace gg::cpp

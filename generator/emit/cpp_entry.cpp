@@ -82,11 +82,11 @@ std::string update_line(const EntryContext& c, const ApiTensor& t, int64_t off) 
   double lr = c.p.find_leaf(t.name)->lr.value_or(opt.arg("lr"));
   int64_t n = *static_numel(t.shape);
   std::string pp = first_elem("params", t.ident, t.shape), gp = first_elem("grads", t.ident, t.shape);
-  if (opt.kind == "adam")
+  if (opt.adam())
     return fmt::format("gg::adam_update({}, {}, state.m + {}, state.v + {}, {}, {}, {}, {}, {}, state.t);", pp, gp, off,
                        off, n, literal(lr, pr), literal(opt.arg("beta1"), pr), literal(opt.arg("beta2"), pr),
                        literal(opt.arg("eps"), pr));
-  if (opt.arg("momentum") == 0) return fmt::format("gg::sgd_update({}, {}, {}, {});", pp, gp, n, literal(lr, pr));
+  if (opt.plain_sgd()) return fmt::format("gg::sgd_update({}, {}, {}, {});", pp, gp, n, literal(lr, pr));
   return fmt::format("gg::sgd_update({}, {}, state.velocity + {}, {}, {}, {});", pp, gp, off, n, literal(lr, pr),
                      literal(opt.arg("momentum"), pr));
 }
@@ -95,7 +95,7 @@ std::string update_line(const EntryContext& c, const ApiTensor& t, int64_t off) 
 std::vector<FusedUpdate> fused_updates(const EntryContext& c) {
   std::vector<FusedUpdate> out;
   const Optimizer& opt = c.p.optimizer;
-  bool plain_sgd = opt.kind != "adam" && opt.arg("momentum") == 0;
+  const bool plain_sgd = opt.plain_sgd();
   int64_t off = 0;
   for (size_t i = 0; i < c.api.params.size(); ++i) {
     const ApiTensor& t = c.api.params[i];

@@ -123,8 +123,8 @@ void unwritten_lines(std::vector<std::string>& l, const EntryContext& c, const E
 std::string memory_report(const EntryContext& c, const Entry& forward, const Entry& loss_and_grad, const Entry* train_step) {
   const int64_t elem = c.api.scalar == "double" ? 8 : 4;
   const int64_t np = c.api.num_params;
-  const bool adam = c.p.optimizer.kind == "adam";
-  const bool momentum = !adam && c.p.optimizer.arg("momentum") != 0;
+  const bool adam = c.p.optimizer.adam();
+  const bool momentum = c.p.optimizer.sgd_momentum();
   std::vector<std::string> l;
   std::string dims;
   for (const std::string& d : c.api.free_dims) dims += (dims.empty() ? "; " : ", ") + d;

@@ -50,6 +50,11 @@ struct Optimizer {
   std::string kind = "sgd";
   std::vector<std::pair<std::string, double>> args{{"lr", 0.01}, {"momentum", 0.0}};
   double arg(const std::string& key) const;
+  bool adam() const { return kind == "adam"; }
+  /// SGD with momentum > 0: the only SGD that keeps a velocity per scalar.
+  bool sgd_momentum() const { return !adam() && arg("momentum") != 0; }
+  /// SGD without momentum: its whole state is the step count.
+  bool plain_sgd() const { return !adam() && arg("momentum") == 0; }
 };
 
 /// One backward equation B_i: `dLoss/d<of> = node`. `of` names a definition or leaf.

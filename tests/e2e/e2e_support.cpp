@@ -179,4 +179,60 @@ void compare(const Net& n, const gg::cpp::DriverOutput& got, const gg::EvalResul
   }
 }
 
+void set_batch(Net& n, int64_t rows, uint64_t seed) {
+  n.dims["n"] = rows;
+  for (const gg::Leaf& l : n.program.leaves) {
+    if (l.kind == gg::LeafKind::Param) continue;
+    gg::Tensor t = gg::Tensor::zeros(gg::concrete(l.node->shape, n.dims));
+    for (double& x : t.data) x = 0.1 + 0.8 * (0.5 + 0.5 * std::sin(0.37 * static_cast<double>(++seed)));
+    n.values[l.name] = t;
+  }
+}
+
+std::string fuse_step_function(const std::string& fn, const std::string& ns, int64_t x_width, int64_t y_width,
+                               const std::string& fill, int64_t n, bool bound, int steps) {
+  std::ostringstream d;
+  d << "static int " << fn << "() {\n  using namespace " << ns << ";\n  const std::int64_t n = " << n << ";\n"
+    << "  std::vector<Scalar> X(n * " << x_width << "), Y(n * " << y_width << ");\n"
+    << fill << "  Params a; init(a, 11); Params b = a, a0 = a;\n  Grads ga{}, gb{};\n  OptState sa{}, sb{};\n"
+    << "  std::vector<Scalar> ws(workspace_size(" << (bound ? "" : "n") << "));\n"
+    << "  double dl = 0, dr = 0, dp = 0, moved = 0;\n"
+    << "  for (int k = 0; k < " << steps << "; ++k) {\n"
+    << "    Scalar la = 0, lb = 0;\n"
+    << "    if (loss_and_grad(a, X.data(), Y.data(), n, la, ga, WorkspaceRef(ws.data(), ws.size())) != kOk) return 1;\n"
+    << "    if (step(a, ga, sa) != kOk) return 2;\n"
+    << "    if (train_step(b, X.data(), Y.data(), n, lb, gb, sb, WorkspaceRef(ws.data(), ws.size())) != kOk) return 3;\n"
+    << "    dl = std::fmax(dl, std::fabs(double(la) - double(lb)));\n"
+    << "    dr = std::fmax(dr, std::fabs(double(la) - double(lb)) / (1 + std::fabs(double(la))));\n  }\n"
+    << "  for (std::size_t i = 0; i < Params::size(); ++i) {\n"
+    << "    dp = std::fmax(dp, std::fabs(double(a.data()[i]) - double(b.data()[i])));\n"
+    << "    moved = std::fmax(moved, std::fabs(double(a.data()[i]) - double(a0.data()[i])));\n  }\n"
+    << "  std::printf(\"" << fn << " %.17g %.17g %.17g %.17g\\n\", dp, dl, dr, moved);\n  return 0;\n}\n";
+  return d.str();
+}
+
+FuseOutcome read_fuse_outcome(std::istream& in) {
+  FuseOutcome o;
+  in >> o.fn >> o.param_diff >> o.loss_diff >> o.rel_loss_diff >> o.moved;
+  return o;
+}
+
+FuseOutcome run_fuse_step(const Net& n, int64_t x_width, int64_t y_width, const std::string& fill, int64_t batch,
+                          bool bound, int steps, const std::vector<std::string>& extra) {
+  gg::cpp::TempDir dir("gradgen-fuse");
+  gg::cpp::write_text(dir.file(n.files.base + ".hpp"), n.files.hpp);
+  gg::cpp::write_text(dir.file(n.files.base + ".cpp"), n.files.cpp);
+  gg::cpp::write_text(dir.file(n.files.base + ".h"), n.files.h);
+  gg::cpp::write_text(dir.file("driver.cpp"),
+                      "#include \"" + n.files.base + ".cpp\"\n#include <cmath>\n#include <cstdio>\n#include <vector>\n" +
+                          fuse_step_function("check", n.files.base, x_width, y_width, fill, batch, bound, steps) +
+                          "int main() { return check(); }\n");
+  auto built = compile("g++", {dir.file("driver.cpp")}, dir.file("driver"), dir.path(), extra);
+  if (built.exit_code != 0) FAIL("g++ failed:\n" << built.err.substr(0, 6000) << "\n" << n.files.cpp);
+  auto ran = gg::cpp::run_process({dir.file("driver")}, dir.path());
+  REQUIRE(ran.exit_code == 0);
+  std::istringstream out(ran.out);
+  return read_fuse_outcome(out);
+}
+
 }  // namespace e2e

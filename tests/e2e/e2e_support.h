@@ -58,4 +58,28 @@ std::vector<std::string> compilers();
 
 std::string read_file(const std::string& path);
 
+/// Sets the net's point to `rows` rows: dim n = rows and new inputs and targets in (0.1, 0.9)
+/// (0.5 + 0.4 sin(0.37 k), k counting up from `seed` + 1); params unchanged.
+void set_batch(Net& n, int64_t rows, uint64_t seed);
+
+/// train_step against loss_and_grad + step (--fuse-step): the text of `static int FN()`, which
+/// takes network NS (its .cpp included before) `steps` steps both ways from one init (seed 11)
+/// and prints "FN <largest param difference> <largest loss difference> <the same relative to
+/// 1 + |loss|> <how far the params moved>" (so a no-op cannot pass); it returns 1..3 for the
+/// call that failed. X[n, x_width] and Y[n, y_width] start at zero; `fill` (statements that see
+/// X, Y and n) sets them.
+std::string fuse_step_function(const std::string& fn, const std::string& ns, int64_t x_width, int64_t y_width,
+                               const std::string& fill, int64_t n, bool bound, int steps);
+
+/// What one fuse_step_function printed.
+struct FuseOutcome {
+  std::string fn;
+  double param_diff = 1, loss_diff = 1, rel_loss_diff = 1, moved = 0;
+};
+FuseOutcome read_fuse_outcome(std::istream& in);
+
+/// fuse_step_function for one net, compiled with g++ (`extra`: link flags) and run; REQUIREs success.
+FuseOutcome run_fuse_step(const Net& n, int64_t x_width, int64_t y_width, const std::string& fill, int64_t batch,
+                          bool bound, int steps, const std::vector<std::string>& extra = {});
+
 }  // namespace e2e

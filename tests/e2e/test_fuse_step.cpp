@@ -30,57 +30,22 @@ loss J = cross_entropy(z, Y)
 optimizer )" + optimizer + "\n";
 }
 
-// k steps both ways from the same init and batch; prints the largest param difference, the
-// largest loss difference and how far the params moved (so a no-op cannot pass).
-// The network is NAME with X[n, 32] and Y[n, ys].
-std::string driver(const std::string& name, int ys, int64_t n, bool bound, int steps) {
-  std::ostringstream d;
-  d << "#include \"" << name << ".cpp\"\n#include <cmath>\n#include <cstdio>\n#include <vector>\n"
-    << "int main() {\n  using namespace " << name << ";\n  const std::int64_t n = " << n << ";\n"
-    << "  std::vector<Scalar> X(n * 32), Y(n * " << ys << ", Scalar(0));\n"
-    << "  for (std::int64_t i = 0; i < n * 32; ++i) X[i] = Scalar(std::sin(0.37 * double(i)));\n"
-    << "  for (std::int64_t r = 0; r < n; ++r) Y[r * " << ys << " + r % 3] = 1;\n"
-    << "  Params a; init(a, 11); Params b = a, a0 = a;\n  Grads ga{}, gb{};\n  OptState sa{}, sb{};\n"
-    << "  std::vector<Scalar> ws(workspace_size(" << (bound ? "" : "n") << "));\n"
-    << "  double dl = 0, dp = 0, moved = 0;\n"
-    << "  for (int k = 0; k < " << steps << "; ++k) {\n"
-    << "    Scalar la = 0, lb = 0;\n"
-    << "    if (loss_and_grad(a, X.data(), Y.data(), n, la, ga, WorkspaceRef(ws.data(), ws.size())) != kOk) return 1;\n"
-    << "    if (step(a, ga, sa) != kOk) return 2;\n"
-    << "    if (train_step(b, X.data(), Y.data(), n, lb, gb, sb, WorkspaceRef(ws.data(), ws.size())) != kOk) return 3;\n"
-    << "    dl = std::fmax(dl, std::fabs(double(la) - double(lb)));\n  }\n"
-    << "  for (std::size_t i = 0; i < Params::size(); ++i) {\n"
-    << "    dp = std::fmax(dp, std::fabs(double(a.data()[i]) - double(b.data()[i])));\n"
-    << "    moved = std::fmax(moved, std::fabs(double(a.data()[i]) - double(a0.data()[i])));\n  }\n"
-    << "  std::printf(\"%.17g %.17g %.17g\\n\", dp, dl, moved);\n  return 0;\n}\n";
-  return d.str();
+// X[n, 32] = sin(0.37 i); row r of Y[n, ys] one-hot at r % 3.
+std::string fill(int ys) {
+  return "  for (std::int64_t i = 0; i < n * 32; ++i) X[i] = Scalar(std::sin(0.37 * double(i)));\n"
+         "  for (std::int64_t r = 0; r < n; ++r) Y[r * " + std::to_string(ys) + " + r % 3] = 1;\n";
 }
 
-struct Outcome {
-  double param_diff, loss_diff, moved;
-};
-
-Outcome run(const e2e::Net& n, int ys, int64_t batch, bool bound, bool blas) {
-  gg::cpp::TempDir dir("gradgen-fuse");
-  gg::cpp::write_text(dir.file(n.files.base + ".hpp"), n.files.hpp);
-  gg::cpp::write_text(dir.file(n.files.base + ".cpp"), n.files.cpp);
-  gg::cpp::write_text(dir.file(n.files.base + ".h"), n.files.h);
-  gg::cpp::write_text(dir.file("driver.cpp"), driver(n.files.base, ys, batch, bound, 5));
+e2e::FuseOutcome run(const e2e::Net& n, int ys, int64_t batch, bool bound, bool blas) {
   std::vector<std::string> extra;
   if (blas) extra.push_back("-lopenblas");
-  auto built = e2e::compile("g++", {dir.file("driver.cpp")}, dir.file("driver"), dir.path(), extra);
-  if (built.exit_code != 0) FAIL("g++ failed:\n" << built.err.substr(0, 6000) << "\n" << n.files.cpp);
-  auto ran = gg::cpp::run_process({dir.file("driver")}, dir.path());
-  REQUIRE(ran.exit_code == 0);
-  Outcome o{};
-  std::istringstream(ran.out) >> o.param_diff >> o.loss_diff >> o.moved;
-  return o;
+  return e2e::run_fuse_step(n, 32, ys, fill(ys), batch, bound, 5, extra);
 }
 
 void check_same(const std::string& optimizer, gg::DimBindings bind, bool blas) {
   INFO(optimizer << (bind.empty() ? "" : ", bound") << (blas ? ", --blas" : ""));
   auto n = e2e::build_net(net(optimizer), "fusenet.grad", bind, "f64", 1, blas, true);
-  Outcome o = run(*n, 3, bind.empty() ? 9 : bind.at("n"), !bind.empty(), blas);
+  e2e::FuseOutcome o = run(*n, 3, bind.empty() ? 9 : bind.at("n"), !bind.empty(), blas);
   CHECK(o.moved > 1e-4);
   CHECK(o.param_diff <= 1e-10);
   CHECK(o.loss_diff <= 1e-10);
@@ -131,7 +96,7 @@ optimizer sgd(lr=0.1)
   for (bool blas : {false, true}) {
     INFO((blas ? "--blas" : "own loops"));
     auto n = e2e::build_net(text, "sharenet.grad", {}, "f64", 1, blas, true);
-    Outcome o = run(*n, 24, 9, false, blas);
+    e2e::FuseOutcome o = run(*n, 24, 9, false, blas);
     CHECK(o.moved > 1e-4);
     CHECK(o.param_diff <= 1e-10);
     CHECK(o.loss_diff <= 1e-10);

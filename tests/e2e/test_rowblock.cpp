@@ -79,18 +79,6 @@ std::string renamed(std::string text, const std::string& suffix) {
   return text;
 }
 
-// New inputs and targets for `rows` rows (params unchanged).
-void set_batch(e2e::Net& n, int64_t rows) {
-  n.dims["n"] = rows;
-  uint64_t s = 7;
-  for (const gg::Leaf& l : n.program.leaves) {
-    if (l.kind == gg::LeafKind::Param) continue;
-    gg::Tensor t = gg::Tensor::zeros(gg::concrete(l.node->shape, n.dims));
-    for (double& x : t.data) x = 0.1 + 0.8 * (0.5 + 0.5 * std::sin(0.37 * static_cast<double>(++s)));
-    n.values[l.name] = t;
-  }
-}
-
 std::vector<std::string> networks() {
   return {e2e::read_file(source("bench/networks/w1_seed.grad")), e2e::read_file(source("examples/seed.grad")),
           e2e::read_file(source("examples/classifier.grad")), kReluNet, kPostNet, kTransposedNet};
@@ -119,7 +107,7 @@ void check_batches(const char* precision, const char* compiler, double tol) {
     for (int64_t rows : {1, 3, 17, 64}) {
       std::string suffix = "_u" + std::to_string(rows);
       auto n = e2e::build_net(renamed(text, suffix), "net" + std::to_string(k) + suffix + ".grad", {}, precision);
-      set_batch(*n, rows);
+      e2e::set_batch(*n, rows, 7);
       nets.push_back(std::move(n));
     }
     for (int64_t rows : {5, 19}) {
@@ -131,29 +119,10 @@ void check_batches(const char* precision, const char* compiler, double tol) {
   check(nets, compiler, tol);
 }
 
-// train_step against loss_and_grad + step, 5 steps, w1_seed (X[n, 2], Y[n, 1]).
-std::string fuse_driver(const std::string& name, int64_t n, bool bound) {
-  std::ostringstream d;
-  d << "#include \"" << name << ".cpp\"\n#include <cmath>\n#include <cstdio>\n#include <vector>\n"
-    << "int main() {\n  using namespace " << name << ";\n  const std::int64_t n = " << n << ";\n"
-    << "  std::vector<Scalar> X(n * 2), Y(n);\n"
-    << "  for (std::int64_t i = 0; i < n * 2; ++i) X[i] = Scalar(std::sin(0.37 * double(i)));\n"
-    << "  for (std::int64_t r = 0; r < n; ++r) Y[r] = Scalar(std::cos(0.5 * double(r)));\n"
-    << "  Params a; init(a, 11); Params b = a, a0 = a;\n  Grads ga{}, gb{};\n  OptState sa{}, sb{};\n"
-    << "  std::vector<Scalar> ws(workspace_size(" << (bound ? "" : "n") << "));\n"
-    << "  double dl = 0, dp = 0, moved = 0;\n"
-    << "  for (int k = 0; k < 5; ++k) {\n"
-    << "    Scalar la = 0, lb = 0;\n"
-    << "    if (loss_and_grad(a, X.data(), Y.data(), n, la, ga, WorkspaceRef(ws.data(), ws.size())) != kOk) return 1;\n"
-    << "    if (step(a, ga, sa) != kOk) return 2;\n"
-    << "    if (train_step(b, X.data(), Y.data(), n, lb, gb, sb, WorkspaceRef(ws.data(), ws.size())) != kOk) return 3;\n"
-    << "    dl = std::fmax(dl, std::fabs(double(la) - double(lb)));\n  }\n"
-    << "  for (std::size_t i = 0; i < Params::size(); ++i) {\n"
-    << "    dp = std::fmax(dp, std::fabs(double(a.data()[i]) - double(b.data()[i])));\n"
-    << "    moved = std::fmax(moved, std::fabs(double(a.data()[i]) - double(a0.data()[i])));\n  }\n"
-    << "  std::printf(\"%.17g %.17g %.17g\\n\", dp, dl, moved);\n  return 0;\n}\n";
-  return d.str();
-}
+// w1_seed's X[n, 2] = sin(0.37 i), Y[n, 1] = cos(0.5 r).
+const char* const kW1Fill =
+    "  for (std::int64_t i = 0; i < n * 2; ++i) X[i] = Scalar(std::sin(0.37 * double(i)));\n"
+    "  for (std::int64_t r = 0; r < n; ++r) Y[r] = Scalar(std::cos(0.5 * double(r)));\n";
 
 std::string with_optimizer(std::string text, const std::string& optimizer) {
   size_t at = text.rfind("\noptimizer ") + 1;
@@ -249,19 +218,9 @@ TEST_CASE("row blocks with --fuse-step: train_step equals loss_and_grad + step a
     if (c.bound) bind["n"] = c.rows;
     auto n = e2e::build_net(with_optimizer(w1, c.optimizer), "w1.grad", bind, "f64", 1, false, true);
     REQUIRE(count(n->files.cpp, kBlock) == 3);
-    gg::cpp::TempDir dir("gradgen-rowblock");
-    gg::cpp::write_text(dir.file(n->files.base + ".hpp"), n->files.hpp);
-    gg::cpp::write_text(dir.file(n->files.base + ".cpp"), n->files.cpp);
-    gg::cpp::write_text(dir.file(n->files.base + ".h"), n->files.h);
-    gg::cpp::write_text(dir.file("driver.cpp"), fuse_driver(n->files.base, c.rows, c.bound));
-    auto built = e2e::compile("g++", {dir.file("driver.cpp")}, dir.file("driver"), dir.path());
-    if (built.exit_code != 0) FAIL("g++ failed:\n" << built.err.substr(0, 6000) << "\n" << n->files.cpp);
-    auto ran = gg::cpp::run_process({dir.file("driver")}, dir.path());
-    REQUIRE(ran.exit_code == 0);
-    double param_diff = 1, loss_diff = 1, moved = 0;
-    std::istringstream(ran.out) >> param_diff >> loss_diff >> moved;
-    CHECK(moved > 1e-4);
-    CHECK(param_diff <= 1e-12);
-    CHECK(loss_diff <= 1e-12);
+    e2e::FuseOutcome o = e2e::run_fuse_step(*n, 2, 1, kW1Fill, c.rows, c.bound, 5);
+    CHECK(o.moved > 1e-4);
+    CHECK(o.param_diff <= 1e-12);
+    CHECK(o.loss_diff <= 1e-12);
   }
 }

@@ -221,18 +221,6 @@ RowNet row_network(const std::string& name, uint64_t seed, bool no_grad_x = fals
   return net;
 }
 
-// New inputs and targets for `rows` rows (params unchanged): values in (0.1, 0.9).
-void set_batch(e2e::Net& n, int64_t rows) {
-  n.dims["n"] = rows;
-  uint64_t s = 3;
-  for (const gg::Leaf& l : n.program.leaves) {
-    if (l.kind == gg::LeafKind::Param) continue;
-    gg::Tensor t = gg::Tensor::zeros(gg::concrete(l.node->shape, n.dims));
-    for (double& x : t.data) x = 0.1 + 0.8 * (0.5 + 0.5 * std::sin(0.37 * static_cast<double>(++s)));
-    n.values[l.name] = t;
-  }
-}
-
 // Net i: rows kRows[i % 8], bound for (i / 8) odd.
 std::unique_ptr<e2e::Net> build(int i, const char* precision) {
   int64_t rows = kRows[i % 8];
@@ -242,7 +230,7 @@ std::unique_ptr<e2e::Net> build(int i, const char* precision) {
   gg::DimBindings bind;
   if (bound) bind["n"] = rows;
   auto n = e2e::build_net(r.text, name + (bound ? "_bound" : "") + ".grad", bind, precision, static_cast<uint64_t>(i) + 1);
-  if (!bound) set_batch(*n, rows);
+  if (!bound) e2e::set_batch(*n, rows, 3);
   return n;
 }
 
@@ -277,28 +265,10 @@ void check_all(const char* precision, int parity, double tol) {
   }
 }
 
-// train_step against loss_and_grad + step for 5 steps, one function per net in one program.
-std::string fuse_function(const std::string& ns, const RowNet& r, int64_t n, bool bound) {
-  std::ostringstream d;
-  d << "static int run_" << ns << "() {\n  using namespace " << ns << ";\n  const std::int64_t n = " << n << ";\n"
-    << "  std::vector<Scalar> X(n * " << r.in_width << "), Y(n * " << r.out_width << ");\n"
-    << "  for (std::size_t i = 0; i < X.size(); ++i) X[i] = Scalar(0.5 + 0.4 * std::sin(0.37 * double(i)));\n"
-    << "  for (std::size_t i = 0; i < Y.size(); ++i) Y[i] = Scalar(0.5 + 0.4 * std::cos(0.5 * double(i)));\n"
-    << "  Params a; init(a, 11); Params b = a, a0 = a;\n  Grads ga{}, gb{};\n  OptState sa{}, sb{};\n"
-    << "  std::vector<Scalar> ws(workspace_size(" << (bound ? "" : "n") << ") + 1);\n"
-    << "  double dl = 0, dp = 0, moved = 0;\n"
-    << "  for (int k = 0; k < 5; ++k) {\n"
-    << "    Scalar la = 0, lb = 0;\n"
-    << "    if (loss_and_grad(a, X.data(), Y.data(), n, la, ga, WorkspaceRef(ws.data(), ws.size())) != kOk) return 1;\n"
-    << "    if (step(a, ga, sa) != kOk) return 2;\n"
-    << "    if (train_step(b, X.data(), Y.data(), n, lb, gb, sb, WorkspaceRef(ws.data(), ws.size())) != kOk) return 3;\n"
-    << "    dl = std::fmax(dl, std::fabs(double(la) - double(lb)) / (1 + std::fabs(double(la))));\n  }\n"
-    << "  for (std::size_t i = 0; i < Params::size(); ++i) {\n"
-    << "    dp = std::fmax(dp, std::fabs(double(a.data()[i]) - double(b.data()[i])));\n"
-    << "    moved = std::fmax(moved, std::fabs(double(a.data()[i]) - double(a0.data()[i])));\n  }\n"
-    << "  std::printf(\"" << ns << " %.17g %.17g %.17g\\n\", dp, dl, moved);\n  return 0;\n}\n";
-  return d.str();
-}
+// X and Y in (0.1, 0.9): 0.5 + 0.4 sin(0.37 i) and 0.5 + 0.4 cos(0.5 i).
+const char* const kFuseFill =
+    "  for (std::size_t i = 0; i < X.size(); ++i) X[i] = Scalar(0.5 + 0.4 * std::sin(0.37 * double(i)));\n"
+    "  for (std::size_t i = 0; i < Y.size(); ++i) Y[i] = Scalar(0.5 + 0.4 * std::cos(0.5 * double(i)));\n";
 
 }  // namespace
 
@@ -366,7 +336,7 @@ TEST_CASE("random row-wise nets with --fuse-step: train_step equals loss_and_gra
     gg::cpp::write_text(dir.file(n->files.base + ".cpp"), n->files.cpp);
     gg::cpp::write_text(dir.file(n->files.base + ".h"), n->files.h);
     unity += "#include \"" + n->files.base + ".cpp\"\n";
-    functions += fuse_function(name, r, c.rows, c.bound);
+    functions += e2e::fuse_step_function("run_" + name, name, r.in_width, r.out_width, kFuseFill, c.rows, c.bound, 5);
     calls += "  if (int e = run_" + name + "()) return e;\n";
     names.push_back(name);
   }
@@ -379,14 +349,12 @@ TEST_CASE("random row-wise nets with --fuse-step: train_step equals loss_and_gra
   REQUIRE(ran.exit_code == 0);
   std::istringstream lines(ran.out);
   for (const std::string& name : names) {
-    std::string got;
-    double param_diff = 1, loss_diff = 1, moved = 0;
-    lines >> got >> param_diff >> loss_diff >> moved;
+    e2e::FuseOutcome o = e2e::read_fuse_outcome(lines);
     INFO(name);
-    CHECK(got == name);
-    CHECK(moved > 1e-6);
-    CHECK(param_diff <= 1e-12);
-    CHECK(loss_diff <= 1e-12);
+    CHECK(o.fn == "run_" + name);
+    CHECK(o.moved > 1e-6);
+    CHECK(o.param_diff <= 1e-12);
+    CHECK(o.rel_loss_diff <= 1e-12);
   }
 }
 
@@ -413,7 +381,7 @@ grad X
       std::string t = text;
       t.insert(t.find('\n'), suffix);
       auto n = e2e::build_net(t, "bigz" + suffix + ".grad", {}, precision);
-      set_batch(*n, rows);
+      e2e::set_batch(*n, rows, 3);
       gg::Tensor& x = n->values["X"];
       for (size_t i = 0; i < x.data.size(); ++i) x.data[i] = (i % 2 ? -1000.0 : 900.0) * x.data[i];
       gg::Tensor& w = n->values["W"];

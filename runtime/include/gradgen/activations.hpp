@@ -10,25 +10,45 @@ namespace gg {
 
 namespace detail {
 
-/// e^x for float to ~2 ulp (Cephes' polynomial), without branches or calls so that loops
-/// over it vectorise (libm's expf does so only under -ffast-math). Clamped to [-87, 88]:
-/// below that range e^x is 0 within float precision for the uses here, above it overflows.
+/// e^x for float as s·(1 + y): s = 2^n with n = round(x / ln 2), y = e^r − 1 with
+/// r = x − n·ln 2, |r| ≤ ln(2)/2 (Cephes' polynomial, ~1 ulp). No branches or calls, so that
+/// loops over it vectorise (libm's expf does so only under -ffast-math), and a short
+/// dependency chain, since a small network's step waits on it:
+///  - |x| is clamped to 87 (e^-87 ≈ 1.6e-38 is 0 for the uses here, e^88 is near overflow) by
+///    an integer min on the bits; a compare-and-select clamp gets vectorised into masked paths
+///    with constant-folded copies of the rest. A NaN keeps its bits (so stays NaN).
+///  - 2^n comes from the bits of x/ln 2 + 1.5·2^23, whose low bits hold n (no float-to-int
+///    conversion).
+///  - the polynomial is evaluated by Estrin's scheme (3 dependent steps instead of Horner's 5).
+struct ExpParts {
+  float s, y;
+};
+inline ExpParts exp_parts(float x) {
+  std::uint32_t b;
+  std::memcpy(&b, &x, sizeof b);
+  const std::uint32_t a = b & 0x7fffffffu;                 // |x|
+  const std::uint32_t nan = 0u - ((0x7f800000u - a) >> 31);  // all ones when |x| > +inf: a NaN
+  b = (a < 0x42ae0000u ? a : 0x42ae0000u) | (b & (nan | 0x80000000u));  // 0x42ae0000 = 87.0f
+  std::memcpy(&x, &b, sizeof x);
+  const float t = x * 1.44269504088896341f + 12582912.0f;  // 1.5·2^23 + n
+  const float n = t - 12582912.0f;
+  const float r = (x - n * 0.693359375f) - n * -2.12194440e-4f;  // ln 2 in two parts
+  const float r2 = r * r;
+  const float q01 = 5.0000001201e-1f + 1.6666665459e-1f * r;
+  const float q23 = 4.1665795894e-2f + 8.3334519073e-3f * r;
+  const float q45 = 1.3981999507e-3f + 1.9875691500e-4f * r;
+  std::uint32_t tb;
+  std::memcpy(&tb, &t, sizeof tb);
+  const std::uint32_t sb = (tb + 127u) << 23;  // (n + 127) << 23, the bits of 2^n: t's high bits shift out
+  ExpParts e;
+  std::memcpy(&e.s, &sb, sizeof e.s);
+  e.y = r + r2 * (q01 + r2 * (q23 + r2 * q45));
+  return e;
+}
+
 inline float exp_poly(float x) {
-  x = x < -87.0f ? -87.0f : x;
-  x = x > 88.0f ? 88.0f : x;
-  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round(x / ln 2)
-  const float r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
-  float q = 1.9875691500e-4f;
-  q = q * r + 1.3981999507e-3f;
-  q = q * r + 8.3334519073e-3f;
-  q = q * r + 4.1665795894e-2f;
-  q = q * r + 1.6666665459e-1f;
-  q = q * r + 5.0000001201e-1f;
-  const float y = q * r * r + r + 1.0f;
-  const std::int32_t bits = (static_cast<std::int32_t>(n) + 127) * (1 << 23);  // 2^n
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return y * scale;
+  const ExpParts e = exp_parts(x);
+  return e.s + e.s * e.y;
 }
 
 }  // namespace detail
@@ -40,10 +60,14 @@ inline T sigmoid(T x) {
   const T e = std::exp(x);
   return e / (T(1) + e);
 }
-/// float: branch-free, with a vectorisable e^x; e^-x saturating at e^87 still gives 1/(1 + e^87)
-/// ≈ 0 to float precision, so it is stable for any x.
+/// float: branch-free, with a vectorisable e^-x = s·(1 + y) and the denominator formed as
+/// (1 + s) + s·y (one step shorter); e^-x saturating at e^87 still gives 1/(1 + e^87) ≈ 0 to
+/// float precision, so it is stable for any x.
 template <>
-inline float sigmoid(float x) { return 1.0f / (1.0f + detail::exp_poly(-x)); }
+inline float sigmoid(float x) {
+  const detail::ExpParts e = detail::exp_parts(-x);
+  return 1.0f / ((1.0f + e.s) + e.s * e.y);
+}
 template <class T>
 inline T tanh(T x) { return std::tanh(x); }
 template <class T>

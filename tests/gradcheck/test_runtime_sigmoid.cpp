@@ -1,0 +1,77 @@
+// The runtime's float e^x and sigmoid (gradgen/activations.hpp), which generated float code
+// calls for sigmoid: accuracy against double libm over the whole range, and the edges (the
+// clamp at |x| = 87, ±inf, NaN).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "gradgen/activations.hpp"
+
+namespace {
+
+// The distance between |ref| rounded to float and the next float up.
+double ulp_at(double ref) {
+  const float f = static_cast<float>(std::fabs(ref));
+  return static_cast<double>(std::nextafter(f, std::numeric_limits<float>::infinity())) - f;
+}
+
+}  // namespace
+
+TEST_CASE("runtime exp_poly is within 2 ulp of e^x on [-87, 87]", "[runtime][sigmoid]") {
+  double worst = 0;
+  float at = 0;
+  const int n = 400000;
+  for (int i = 0; i <= n; ++i) {
+    const float x = -87.0f + 174.0f * static_cast<float>(i) / n;
+    const double ref = std::exp(static_cast<double>(x));
+    const double err = std::fabs(gg::detail::exp_poly(x) - ref) / ulp_at(ref);
+    if (err > worst) worst = err, at = x;
+  }
+  INFO("worst " << worst << " ulp at x = " << at);
+  CHECK(worst <= 2.0);
+}
+
+TEST_CASE("runtime float sigmoid is within 3 ulp of 1/(1+e^-x), loops over it included", "[runtime][sigmoid]") {
+  const int n = 400000;
+  std::vector<float> x(n + 1), y(n + 1);
+  for (int i = 0; i <= n; ++i) x[i] = -100.0f + 200.0f * static_cast<float>(i) / n;
+  for (int i = 0; i <= n; ++i) y[i] = gg::sigmoid(x[i]);  // the form generated loops take
+  double worst_ulp = 0, worst_abs = 0;
+  float lo = 1, hi = 0;
+  for (int i = 0; i <= n; ++i) {
+    const double ref = 1.0 / (1.0 + std::exp(-static_cast<double>(x[i])));
+    worst_abs = std::max(worst_abs, std::fabs(y[i] - ref));
+    if (ref > 1e-37) worst_ulp = std::max(worst_ulp, std::fabs(y[i] - ref) / ulp_at(ref));
+    lo = std::min(lo, y[i]), hi = std::max(hi, y[i]);
+  }
+  CHECK(lo >= 0.0f);
+  CHECK(hi == 1.0f);
+  CHECK(worst_ulp <= 3.0);
+  CHECK(worst_abs <= 1e-7);
+}
+
+TEST_CASE("runtime float sigmoid and exp_poly at the clamp, at ±inf and at NaN", "[runtime][sigmoid]") {
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  // e^x saturates at e^±87 instead of overflowing to inf or reaching 0.
+  CHECK(gg::detail::exp_poly(87.0f) == Approx(std::exp(87.0)).epsilon(1e-6));
+  CHECK(gg::detail::exp_poly(200.0f) == gg::detail::exp_poly(87.0f));
+  CHECK(std::isfinite(gg::detail::exp_poly(inf)));
+  CHECK(gg::detail::exp_poly(-200.0f) == gg::detail::exp_poly(-87.0f));
+  CHECK(gg::detail::exp_poly(-inf) > 0.0f);
+  CHECK(gg::detail::exp_poly(-inf) < 2e-38f);
+  CHECK(gg::sigmoid(inf) == 1.0f);
+  CHECK(gg::sigmoid(1e30f) == 1.0f);
+  CHECK(gg::sigmoid(-inf) >= 0.0f);
+  CHECK(gg::sigmoid(-inf) < 2e-38f);
+  CHECK(gg::sigmoid(0.0f) == 0.5f);
+  CHECK(gg::sigmoid(-0.0f) == 0.5f);
+  // NaN in, NaN out (not a clamped finite value), either sign.
+  CHECK(std::isnan(gg::detail::exp_poly(nan)));
+  CHECK(std::isnan(gg::detail::exp_poly(-nan)));
+  CHECK(std::isnan(gg::sigmoid(nan)));
+  CHECK(std::isnan(gg::sigmoid(-nan)));
+}

@@ -1,5 +1,8 @@
-# gradgen_add_network(<target> <file.grad> [BIND n=4 ...] [PRECISION f32|f64] [NAMESPACE ns] [BLAS])
+# gradgen_add_network(<target> <file.grad> [BIND n=4 ...] [PRECISION f32|f64] [NAMESPACE ns]
+#                     [GEMM gradgen|blas|loops] [BLAS])
 #
+# GEMM: who computes large matrix products (gradgen generate --gemm; default gradgen's own
+# blocked kernel, which needs nothing linked). BLAS is GEMM blas.
 # BLAS: large matrix products call CBLAS (gradgen generate --blas); the target then links
 # BLAS::BLAS from CMake's FindBLAS (set BLA_VENDOR, e.g. OpenBLAS, to pick one).
 #
@@ -10,7 +13,7 @@
 include_guard(GLOBAL)
 
 function(gradgen_add_network target grad)
-  cmake_parse_arguments(GG "BLAS" "PRECISION;NAMESPACE" "BIND" ${ARGN})
+  cmake_parse_arguments(GG "BLAS" "PRECISION;NAMESPACE;GEMM" "BIND" ${ARGN})
   if(GG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "gradgen_add_network: unexpected arguments ${GG_UNPARSED_ARGUMENTS}")
   endif()
@@ -39,6 +42,11 @@ function(gradgen_add_network target grad)
   endif()
   if(GG_NAMESPACE)
     list(APPEND args --namespace ${GG_NAMESPACE})
+  endif()
+  if(GG_GEMM STREQUAL "blas")
+    set(GG_BLAS ON)
+  elseif(GG_GEMM)
+    list(APPEND args --gemm ${GG_GEMM})
   endif()
   if(GG_BLAS)
     list(APPEND args --blas)

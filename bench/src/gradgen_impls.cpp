@@ -2,10 +2,12 @@
 // workspace_size, loss_and_grad, step) to the bench's Impl, one per generated variant.
 // A gradgen step is loss_and_grad followed by step (train_step for --fuse-step variants), on a
 // heap workspace sized once.
-// The --blas variants (W2, W3) run their GEMMs on OpenBLAS, whose thread count is global
-// state: every gradgen row sets it, as the OpenBLAS baseline does, so that no row inherits
-// the previous row's setting, and the --blas variants get a 2-thread row.
+// W2 and W3 run their GEMMs on gradgen's own kernel (gradgen/gemm.hpp, threads from
+// gg::set_gemm_threads) or, with --blas, on OpenBLAS. Both thread counts are global state:
+// every gradgen row sets both, as the OpenBLAS baseline does, so that no row inherits the
+// previous row's setting; the GEMM variants get a 2-thread row.
 #include <cblas.h>
+#include <gradgen/gemm.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +28,8 @@
 #include "w1f_b64/bench_w1f_b64.hpp"
 #include "w2f_b64/bench_w2f_b64.hpp"
 #include "w3f_b256/bench_w3f_b256.hpp"
+#include "w2fb_b64/bench_w2fb_b64.hpp"
+#include "w3fb_b256/bench_w3fb_b256.hpp"
 
 namespace bench {
 namespace {
@@ -62,7 +66,10 @@ class GradgenStep final : public Impl {
     if (at != Params::size()) throw std::logic_error(A::name() + ": Params larger than the network");
   }
 
-  void activate() override { openblas_set_num_threads(threads_); }
+  void activate() override {
+    openblas_set_num_threads(threads_);
+    gg::set_gemm_threads(threads_);
+  }
 
   void step() override {
     int s = 0;
@@ -129,8 +136,10 @@ GG_VARIANT_API(bench_w1f_b4, true, GG_TRAIN_STEP(bench_w1f_b4))
 GG_VARIANT_API(bench_w1f_b64, true, GG_TRAIN_STEP(bench_w1f_b64))
 GG_VARIANT_API(bench_w2f_b64, true, GG_TRAIN_STEP(bench_w2f_b64))
 GG_VARIANT_API(bench_w3f_b256, true, GG_TRAIN_STEP(bench_w3f_b256))
+GG_VARIANT_API(bench_w2fb_b64, true, GG_TRAIN_STEP(bench_w2fb_b64))
+GG_VARIANT_API(bench_w3fb_b256, true, GG_TRAIN_STEP(bench_w3fb_b256))
 
-// threaded: the variant was generated with --blas, so OpenBLAS's threads split its GEMMs.
+// threaded: the variant's large products are GEMM calls, whose threads split them.
 template <class A>
 ImplSpec spec(std::string label, bool threaded = false) {
   return {std::move(label), true, threaded,
@@ -148,10 +157,13 @@ std::vector<ImplSpec> gradgen_impls(const Problem& p) {
     return {spec<bench_w1_b4_api>(bound), spec<bench_w1f_b4_api>(fused), spec<bench_w1_api>(free)};
   if (p.id == "W1" && p.batch == 64)
     return {spec<bench_w1_b64_api>(bound), spec<bench_w1f_b64_api>(fused), spec<bench_w1_api>(free)};
+  const std::string fused_blas = fused + " --blas";
   if (p.id == "W2" && p.batch == 64)
-    return {spec<bench_w2_b64_api>(bound, true), spec<bench_w2f_b64_api>(fused, true), spec<bench_w2_api>(free, true)};
+    return {spec<bench_w2_b64_api>(bound, true), spec<bench_w2f_b64_api>(fused, true),
+            spec<bench_w2fb_b64_api>(fused_blas, true), spec<bench_w2_api>(free, true)};
   if (p.id == "W3" && p.batch == 256)
-    return {spec<bench_w3_b256_api>(bound, true), spec<bench_w3f_b256_api>(fused, true), spec<bench_w3_api>(free, true)};
+    return {spec<bench_w3_b256_api>(bound, true), spec<bench_w3f_b256_api>(fused, true),
+            spec<bench_w3fb_b256_api>(fused_blas, true), spec<bench_w3_api>(free, true)};
   if (p.id == "W1") return {spec<bench_w1_api>(free)};
   if (p.id == "W2") return {spec<bench_w2_api>(free, true)};
   if (p.id == "W3") return {spec<bench_w3_api>(free, true)};

@@ -80,7 +80,7 @@ void Report::print(std::FILE* out) const {
   for (const auto& [t, g] : peak) std::fprintf(out, "  %d thread%s %.1f GFLOP/s", t, t > 1 ? "s" : "", g);
   std::fprintf(out, "\ntime = median over %s\nx gradgen = time / the bound gradgen variant's time (>1: slower than gradgen)\n\n",
                reps.c_str());
-  const char* head = "%-9s %-36s %-34s %3s %11s %4s %9s %8s %6s %10s %11s %8s\n";
+  const char* head = "%-9s %-36s %-40s %3s %11s %4s %9s %8s %6s %10s %11s %8s\n";
   std::fprintf(out, head, "workload", "network", "implementation", "thr", "time/step", "reps", "x gradgen",
                "GFLOP/s", "%peak", "heap peak", "loss@check", "rel.diff");
   std::string last;
@@ -91,7 +91,7 @@ void Report::print(std::FILE* out) const {
     std::string ratio = g ? fmt("%.3g", r.seconds / g->seconds) + (g->threads != r.threads ? "*" : "") : "n/a";
     const double gflops = r.flops / r.seconds * 1e-9;
     auto pk = peak.find(r.threads);
-    std::fprintf(out, "%-9s %-36s %-34s %3d %11s %4d %9s %8.2f %5.1f%% %10s %11.6g %8.1e\n", r.workload.c_str(),
+    std::fprintf(out, "%-9s %-36s %-40s %3d %11s %4d %9s %8.2f %5.1f%% %10s %11.6g %8.1e\n", r.workload.c_str(),
                  r.title.c_str(), r.impl.c_str(), r.threads, format_time(r.seconds).c_str(), r.reps, ratio.c_str(),
                  gflops, pk == peak.end() ? 0.0 : 100.0 * gflops / pk->second, format_bytes(r.heap).c_str(),
                  r.losses.empty() ? 0.0 : r.losses.back(), r.loss_diff);

@@ -42,8 +42,17 @@ struct GenerateOpts {
   std::string out = ".";
   std::vector<std::string> bind;
   std::string precision;
+  std::string gemm;
+  bool blas = false;
   bool report = false;
 };
+
+cpp::GemmBackend parse_gemm(const std::string& gemm, bool blas) {
+  if (blas && !gemm.empty() && gemm != "blas")
+    throw UsageError("--blas is --gemm blas; it cannot be combined with --gemm " + gemm);
+  if (blas || gemm == "blas") return cpp::GemmBackend::Blas;
+  return gemm == "loops" ? cpp::GemmBackend::Loops : cpp::GemmBackend::Gradgen;
+}
 
 #ifdef GRADGEN_HAVE_CLANG
 // A C++ input: NAME_grad.hpp and NAME_grad.cpp for every annotated function (emit/cpp_function.h).
@@ -89,7 +98,7 @@ GeneratedCode generate_code(const GenerateRequest& r) {
   o.dim_args = declared;
   o.bound = r.bind;
   o.source = r.network;
-  o.blas = r.blas;
+  o.gemm = r.gemm;
   o.fuse_step = r.fuse_step;
   g.api = cpp::describe_cpp(p, g.eqs, o);
   g.files = cpp::emit_cpp(p, g.eqs, o);
@@ -136,7 +145,11 @@ Subcommand add_generate(CLI::App& root) {
   app->add_option("--precision", o->precision, "f32 or f64, overriding the network's precision")
       ->check(CLI::IsMember({"f32", "f64"}));
   app->add_option("--namespace", o->req.ns, "C++ namespace of the generated API (default: the network name)");
-  app->add_flag("--blas", o->req.blas, "large matrix products call CBLAS (cblas_sgemm/dgemm); link e.g. -lopenblas");
+  app->add_option("--gemm", o->gemm,
+                  "who computes large matrix products: gradgen (default: gradgen's blocked kernel, "
+                  "gradgen/gemm.hpp), blas (CBLAS; link e.g. -lopenblas) or loops (none: fused loops only)")
+      ->check(CLI::IsMember({"gradgen", "blas", "loops"}));
+  app->add_flag("--blas", o->blas, "the same as --gemm blas: large matrix products call CBLAS (cblas_sgemm/dgemm)");
   app->add_flag("--fuse-step", o->req.fuse_step, "also emit train_step: loss_and_grad with the optimizer update fused in");
   app->add_flag("--report", o->report, "print the memory plan (params, gradients, optimizer state, saved activations, workspace reuse)");
   return {app, [o] {
@@ -144,6 +157,7 @@ Subcommand add_generate(CLI::App& root) {
             if (is_cpp_file(o->req.network)) return generate_cpp_functions(*o), kOk;
 #endif
             o->req.bind = parse_bindings(o->bind);
+            o->req.gemm = parse_gemm(o->gemm, o->blas);
             if (!o->precision.empty()) o->req.precision = parse_precision(o->precision);
             GeneratedCode g = generate_code(o->req);
             write_generated(g.files, o->out);

@@ -16,7 +16,7 @@ struct GenerateRequest {
   DimBindings bind;                    // --bind
   std::optional<Precision> precision;  // --precision, overriding the network's
   std::string ns;                      // --namespace; empty: the network name
-  bool blas = false;                   // --blas: large matrix products call CBLAS
+  cpp::GemmBackend gemm = cpp::GemmBackend::Gradgen;  // --gemm / --blas: who computes large products
   bool fuse_step = false;              // --fuse-step: also emit train_step (update fused into backward)
 };
 

@@ -16,7 +16,7 @@ struct CppOptions {
   std::vector<std::string> dim_args;  // every declared dim in declaration order (bound ones too)
   DimBindings bound;                  // --bind: these dims are compile-time constants
   std::string source = "";            // file name as given, for the banner
-  bool blas = false;                  // --blas: large matrix products call CBLAS
+  GemmBackend gemm = GemmBackend::Gradgen;  // --gemm / --blas: who computes large products
   bool fuse_step = false;             // --fuse-step: also emit train_step (loss_and_grad + step fused)
 };
 

@@ -32,7 +32,7 @@ bool mentions(const std::string& text, const std::string& word) {
 }
 
 // Runtime headers the generated code actually calls.
-std::string includes(const std::string& code, bool has_params) {
+std::string includes(const std::string& code, bool has_params, GemmBackend gemm) {
   std::vector<std::string> inc;
   static const char* acts[] = {"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "exp", "log", "sqrt", "square",
                                "abs", "sin", "cos", "pow", "step", "leaky_step", "sign"};
@@ -42,7 +42,8 @@ std::string includes(const std::string& code, bool has_params) {
   if (code.find("gg::fill(") != std::string::npos || code.find("gg::copy(") != std::string::npos)
     inc.push_back("#include <gradgen/buffer.hpp>");
   if (has_params) inc.push_back("#include <gradgen/init.hpp>");
-  if (code.find("gg::gemm(") != std::string::npos) inc.push_back("#include <gradgen/blas.hpp>");
+  if (code.find("gg::gemm(") != std::string::npos)
+    inc.push_back(gemm == GemmBackend::Blas ? "#include <gradgen/blas.hpp>" : "#include <gradgen/gemm.hpp>");
   if (code.find("gg::matmul_") != std::string::npos) inc.push_back("#include <gradgen/matmul.hpp>");
   inc.push_back("#include <gradgen/optim.hpp>");
   if (code.find("gg::logsumexp") != std::string::npos || code.find("gg::clamped_log") != std::string::npos)
@@ -329,12 +330,12 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
       fmt::arg("workspace_struct", ws_struct), fmt::arg("workspace_ctor", ws_ctor), fmt::arg("cp", cp),
       fmt::arg("params_first", pfirst), fmt::arg("grads_first", pfirst), fmt::arg("forward_decl", fwd_decl),
       fmt::arg("loss_and_grad_decl", lag_decl), fmt::arg("train_step_decl", ts_decl), fmt::arg("train_step_doc", ts_doc),
-      fmt::arg("link_note", code.find("gg::gemm(") != std::string::npos
+      fmt::arg("link_note", o.gemm == GemmBackend::Blas && code.find("gg::gemm(") != std::string::npos
                                 ? ";\n// generated with --blas: link a CBLAS for cblas_" + std::string(a.scalar == "double" ? "d" : "s") +
                                       "gemm, e.g. -lopenblas or CMake's BLAS::BLAS"
                                 : ""));
   f.cpp = fmt::format(fmt::runtime(template_text("network.cpp.in")), fmt::arg("banner", banner),
-                      fmt::arg("network", p.name), fmt::arg("base", a.base), fmt::arg("includes", includes(code, !a.params.empty())),
+                      fmt::arg("network", p.name), fmt::arg("base", a.base), fmt::arg("includes", includes(code, !a.params.empty(), o.gemm)),
                       fmt::arg("ns", a.ns), fmt::arg("cp", cp), fmt::arg("init_body", init),
                       fmt::arg("forward_params", join(fimpl, ", ")), fmt::arg("forward_body", fwd.body),
                       fmt::arg("lag_params", join(limpl, ", ")), fmt::arg("lag_body", lag.body),

@@ -113,7 +113,7 @@ Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::
                  bool backward, bool fused = false) {
   Entry e;
   e.results = std::move(results);
-  PlanOptions po{c.opts.blas, {}};
+  PlanOptions po{c.opts.gemm, {}};
   if (fused) {
     po.result_param.resize(e.results.size());
     for (size_t i = 0; i < c.api.params.size(); ++i) po.result_param[i + 1] = c.api.params[i].name;
@@ -125,7 +125,7 @@ Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::
   std::vector<std::string> updates;
   for (const FusedUpdate& u : fused_ups) updates.push_back(u.statement);
   std::optional<RowBlockBody> rb;
-  if (c.opts.blas)
+  if (c.opts.gemm == GemmBackend::Blas)
     e.not_row_blocks = "--blas";
   else
     rb = row_block_body({c.eqs, c.names, e.plan, c.p.precision, e.results, comments, updates}, e.not_row_blocks);

@@ -212,7 +212,7 @@ void KernelWriter::map_group(const Group& g) {
 
 // C = op(A) op(B) by one GEMM into the product's buffer (or, when the product is only a loop
 // local, into the group's last buffer), then one loop applying the epilogue in place.
-void KernelWriter::blas_group(const Group& g) {
+void KernelWriter::gemm_group(const Group& g) {
   const Node* mm = g.members.front();
   auto [a, ta] = strip_transposes(plan_, mm->inputs[0]);
   auto [b, tb] = strip_transposes(plan_, mm->inputs[1]);
@@ -234,7 +234,7 @@ void KernelWriter::blas_group(const Group& g) {
 }
 
 void KernelWriter::matmul_group(const Group& g) {
-  if (g.blas) return blas_group(g);
+  if (g.gemm) return gemm_group(g);
   const Node* mm = g.members.front();
   auto [a, ta] = strip_transposes(plan_, mm->inputs[0]);
   auto [b, tb] = strip_transposes(plan_, mm->inputs[1]);
@@ -454,7 +454,7 @@ std::map<size_t, std::vector<std::string>> KernelWriter::place_updates(const std
     bool read_before = read == last.end() || read->second < gi;
     if (gi < end) {
       const Group& g = plan_.groups[gi];
-      if (!u.gemm_alpha.empty() && g.blas && g.members.size() == 1 && g.members.front() == r.node && read_before &&
+      if (!u.gemm_alpha.empty() && g.gemm && g.members.size() == 1 && g.members.front() == r.node && read_before &&
           plan_.stored.count(r.node) && !plan_.consumers.count(r.node) && !copied.count(r.node)) {
         gemm_into_[r.node] = &u;
         skipped_.insert(u.result);

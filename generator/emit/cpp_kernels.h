@@ -85,7 +85,7 @@ class KernelWriter {
   void group(const Group& g);
   void map_group(const Group& g);
   void matmul_group(const Group& g);
-  void blas_group(const Group& g);
+  void gemm_group(const Group& g);
   void reduce_group(const Node* n);
   void reduce_prologue(const Group& g);
   void reduce_epilogue(const Group& g);

@@ -86,7 +86,7 @@ class Allocator {
   const Node* in_place_candidate(const Node* m, const Group& g, size_t gi) const {
     if ((g.kind != Kind::Map && g.kind != Kind::MatMul) || m != loop_tail(g)) return nullptr;
     // A GEMM writes the whole product into the group's last buffer before the epilogue reads.
-    if (g.blas) return nullptr;
+    if (g.gemm) return nullptr;
     std::vector<const Node*> reads;
     for (const Node* member : g.members)
       for (const Node* d : direct_deps(plan_, member))

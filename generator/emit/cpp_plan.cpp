@@ -198,11 +198,16 @@ Names make_names(const Program& p, const EquationSet& eqs, const std::vector<std
   return n;
 }
 
-bool worth_blas(const Node* matmul) {
+bool worth_gemm(const Node* matmul, GemmBackend backend) {
   double work = 1;
   for (const Dim& d : {matmul->shape[0], matmul->inputs[0]->shape[1], matmul->shape[1]})
     work *= d.is_symbolic() ? 64.0 : static_cast<double>(d.size);
-  return work >= 32768;
+  switch (backend) {
+    case GemmBackend::Gradgen: return work >= 262144;
+    case GemmBackend::Blas: return work >= 32768;
+    case GemmBackend::Loops: return false;
+  }
+  return false;
 }
 
 std::set<std::string> params_read(const Plan& plan, const Node* v) {
@@ -274,7 +279,7 @@ Plan make_plan(const Program&, const EquationSet& eqs, const Names& names, const
   Plan plan;
   Planner(eqs, names, plan).run(results);
   fuse(plan, results);
-  for (Group& g : plan.groups) g.blas = opts.blas && g.kind == Kind::MatMul && worth_blas(g.members.front());
+  for (Group& g : plan.groups) g.gemm = g.kind == Kind::MatMul && worth_gemm(g.members.front(), opts.gemm);
   if (!opts.result_param.empty()) defer_gradients(plan, results, opts.result_param);
   plan.memory = plan_memory(plan);
   return plan;

@@ -46,7 +46,7 @@ struct Result {
 struct Group {
   Kind kind;
   std::vector<const Node*> members;  // computed in this order inside one loop nest
-  bool blas = false;                 // a MatMul group lowered to a GEMM call, then its epilogue loop
+  bool gemm = false;                 // a MatMul group lowered to a GEMM call, then its epilogue loop
 };
 
 /// A Map or MatMul group's last member of the loop's own shape: its members may end with
@@ -66,18 +66,27 @@ bool reduces_leading_axes(const Node* r);
 /// For a reduction: which axes of its operand it sums over.
 std::vector<bool> reduced_axes(const Node* r);
 
+/// Who computes a large matrix product (gradgen generate --gemm).
+enum class GemmBackend {
+  Gradgen,  // gradgen's blocked kernel, gradgen/gemm.hpp (the default)
+  Blas,     // CBLAS (--blas)
+  Loops,    // no GEMM calls: every product is a loop with its epilogue fused in
+};
+
 /// Backend choices that change the schedule's text (not its values).
 struct PlanOptions {
-  bool blas = false;  // large matrix products call CBLAS (gradgen generate --blas)
+  GemmBackend gemm = GemmBackend::Gradgen;
   // --fuse-step: the param whose gradient each result is ("" for none), indexed like the
   // results. A product that is a param's whole gradient is then scheduled after the last read
   // of that param, so the optimizer update can follow it at once (see defer_gradients).
   std::vector<std::string> result_param;
 };
 
-/// True for products big enough to be worth a BLAS call: fixed dims multiplied, a symbolic
-/// dim (the batch) counted as 64.
-bool worth_blas(const Node* matmul);
+/// True for products big enough to be worth a GEMM call of `backend` rather than a loop with
+/// its epilogue fused in: multiply-adds (fixed dims multiplied, a symbolic dim — the batch —
+/// counted as 64) at least 32768 for CBLAS, 262144 for gradgen's kernel, whose packing costs
+/// more than the fused loop saves below that; never for Loops.
+bool worth_gemm(const Node* matmul, GemmBackend backend);
 
 /// What to do after all groups: zero-fill or copy into a result that does not own its node.
 struct Finish {

@@ -72,7 +72,7 @@ std::unique_ptr<Net> finish(std::unique_ptr<Net> n, gg::DimBindings bind, const 
   o.dim_args = declared;
   o.bound = bind;
   o.source = file;
-  o.blas = blas;
+  o.gemm = blas ? gg::cpp::GemmBackend::Blas : gg::cpp::GemmBackend::Gradgen;
   o.fuse_step = fuse_step;
   n->api = gg::cpp::describe_cpp(prog, n->eqs, o);
   n->files = gg::cpp::emit_cpp(prog, n->eqs, o);

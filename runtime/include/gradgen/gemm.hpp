@@ -1,0 +1,482 @@
+// gradgen's own matrix product for large products in generated code (the default; `--blas`
+// calls CBLAS instead). Same contract as gradgen/blas.hpp's gg::gemm, row-major:
+//   C[m, p] = alpha · op(A) · op(B) + beta · C,  op(A) [m, k] (A stored [k, m] when ta),
+//   op(B) [k, p] (B stored [p, k] when tb); beta == 0 never reads C.
+// Blocked the usual way (Goto/BLIS): a kc × nc block of op(B) and an mc × kc block of op(A)
+// are packed into contiguous panels (transposes are absorbed by the packing), and a register
+// tile of MR rows × NR columns of C is accumulated in SIMD registers over kc. Columns are split
+// between gg::gemm_threads() threads (a small persistent pool; the caller is one of them).
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#include <immintrin.h>
+#endif
+
+namespace gg {
+
+namespace gemm_detail {
+
+using Index = std::int64_t;
+
+// One SIMD register of T: width W, and the handful of operations the micro-kernel needs.
+template <class T>
+struct Simd;
+
+#if defined(__AVX512F__)
+template <>
+struct Simd<float> {
+  using R = __m512;
+  static constexpr int W = 16;
+  static R zero() { return _mm512_setzero_ps(); }
+  static R load(const float* p) { return _mm512_load_ps(p); }
+  static R loadu(const float* p) { return _mm512_loadu_ps(p); }
+  static void storeu(float* p, R v) { _mm512_storeu_ps(p, v); }
+  static R set1(float x) { return _mm512_set1_ps(x); }
+  static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
+  static R add(R a, R b) { return _mm512_add_ps(a, b); }
+  static R mul(R a, R b) { return _mm512_mul_ps(a, b); }
+};
+template <>
+struct Simd<double> {
+  using R = __m512d;
+  static constexpr int W = 8;
+  static R zero() { return _mm512_setzero_pd(); }
+  static R load(const double* p) { return _mm512_load_pd(p); }
+  static R loadu(const double* p) { return _mm512_loadu_pd(p); }
+  static void storeu(double* p, R v) { _mm512_storeu_pd(p, v); }
+  static R set1(double x) { return _mm512_set1_pd(x); }
+  static R fma(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
+  static R add(R a, R b) { return _mm512_add_pd(a, b); }
+  static R mul(R a, R b) { return _mm512_mul_pd(a, b); }
+};
+#elif defined(__AVX2__) && defined(__FMA__)
+template <>
+struct Simd<float> {
+  using R = __m256;
+  static constexpr int W = 8;
+  static R zero() { return _mm256_setzero_ps(); }
+  static R load(const float* p) { return _mm256_load_ps(p); }
+  static R loadu(const float* p) { return _mm256_loadu_ps(p); }
+  static void storeu(float* p, R v) { _mm256_storeu_ps(p, v); }
+  static R set1(float x) { return _mm256_set1_ps(x); }
+  static R fma(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
+  static R add(R a, R b) { return _mm256_add_ps(a, b); }
+  static R mul(R a, R b) { return _mm256_mul_ps(a, b); }
+};
+template <>
+struct Simd<double> {
+  using R = __m256d;
+  static constexpr int W = 4;
+  static R zero() { return _mm256_setzero_pd(); }
+  static R load(const double* p) { return _mm256_load_pd(p); }
+  static R loadu(const double* p) { return _mm256_loadu_pd(p); }
+  static void storeu(double* p, R v) { _mm256_storeu_pd(p, v); }
+  static R set1(double x) { return _mm256_set1_pd(x); }
+  static R fma(R a, R b, R c) { return _mm256_fmadd_pd(a, b, c); }
+  static R add(R a, R b) { return _mm256_add_pd(a, b); }
+  static R mul(R a, R b) { return _mm256_mul_pd(a, b); }
+};
+#endif
+
+// Portable fallback: a "register" of 4 scalars the compiler may vectorise as it can.
+template <class T>
+struct Scalar4 {
+  struct R {
+    T v[4];
+  };
+  static constexpr int W = 4;
+  static R zero() { return R{}; }
+  static R load(const T* p) { return R{{p[0], p[1], p[2], p[3]}}; }
+  static R loadu(const T* p) { return load(p); }
+  static void storeu(T* p, R r) { p[0] = r.v[0], p[1] = r.v[1], p[2] = r.v[2], p[3] = r.v[3]; }
+  static R set1(T x) { return R{{x, x, x, x}}; }
+  static R fma(R a, R b, R c) {
+    for (int i = 0; i < 4; ++i) c.v[i] += a.v[i] * b.v[i];
+    return c;
+  }
+  static R add(R a, R b) {
+    for (int i = 0; i < 4; ++i) a.v[i] += b.v[i];
+    return a;
+  }
+  static R mul(R a, R b) {
+    for (int i = 0; i < 4; ++i) a.v[i] *= b.v[i];
+    return a;
+  }
+};
+
+template <class T, class = void>
+struct SimdOf {
+  using type = Scalar4<T>;
+};
+template <class T>
+struct SimdOf<T, std::void_t<decltype(Simd<T>::W)>> {
+  using type = Simd<T>;
+};
+
+// Register tile and cache blocks. MR rows × NV registers of C stay in registers (16 of the
+// 32 AVX-512 registers: enough independent sums to cover FMA latency on two FMA pipes); the
+// kc × NR panel of op(B) that a tile reads stays in L1 while the
+// tile walks down the mc rows of the packed op(A) block, which stays in L2.
+template <class T>
+struct Blocking {
+  using S = typename SimdOf<T>::type;
+  static constexpr int MR = 8;
+  static constexpr int NV = 2;
+  static constexpr Index KC = 256;
+  static constexpr Index MC = 128;
+  static constexpr Index NC = 3072;
+  static constexpr int NR = NV * S::W;
+};
+
+template <class T>
+struct Buffer {
+  T* data = nullptr;
+  Index size = 0;
+  ~Buffer() { std::free(data); }
+  T* reserve(Index n) {
+    if (n > size) {
+      std::free(data);
+      const Index bytes = (n * Index(sizeof(T)) + 63) / 64 * 64;
+      data = static_cast<T*>(std::aligned_alloc(64, static_cast<size_t>(bytes)));
+      size = n;
+    }
+    return data;
+  }
+};
+
+// dst[c · ds + r] = src[r · ss + c] for r, c < TB: one block of a transposing copy, done in
+// registers where the machine has AVX2 (8 × 8 floats, 4 × 4 doubles).
+template <class T>
+struct TransposeBlock {
+  static constexpr int TB = 1;
+  static void run(const T* src, Index, T* dst, Index) { *dst = *src; }
+};
+#if defined(__AVX2__)
+template <>
+struct TransposeBlock<float> {
+  static constexpr int TB = 8;
+  static void run(const float* src, Index ss, float* dst, Index ds) {
+    __m256 r[8], t[8];
+    for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * ss);
+    for (int i = 0; i < 8; i += 2) t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]), t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    for (int i = 0; i < 8; i += 4) {
+      r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+      r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+      r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+      r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; ++i) {
+      _mm256_storeu_ps(dst + i * ds, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+      _mm256_storeu_ps(dst + (i + 4) * ds, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+    }
+  }
+};
+template <>
+struct TransposeBlock<double> {
+  static constexpr int TB = 4;
+  static void run(const double* src, Index ss, double* dst, Index ds) {
+    __m256d r[4], t[4];
+    for (int i = 0; i < 4; ++i) r[i] = _mm256_loadu_pd(src + i * ss);
+    t[0] = _mm256_unpacklo_pd(r[0], r[1]), t[1] = _mm256_unpackhi_pd(r[0], r[1]);
+    t[2] = _mm256_unpacklo_pd(r[2], r[3]), t[3] = _mm256_unpackhi_pd(r[2], r[3]);
+    _mm256_storeu_pd(dst, _mm256_permute2f128_pd(t[0], t[2], 0x20));
+    _mm256_storeu_pd(dst + ds, _mm256_permute2f128_pd(t[1], t[3], 0x20));
+    _mm256_storeu_pd(dst + 2 * ds, _mm256_permute2f128_pd(t[0], t[2], 0x31));
+    _mm256_storeu_pd(dst + 3 * ds, _mm256_permute2f128_pd(t[1], t[3], 0x31));
+  }
+};
+#endif
+
+// dst[c · ds + r] = src[r · ss + c] for r < rows, c < cols.
+template <class T>
+void copy_transposed(const T* src, Index ss, Index rows, Index cols, T* dst, Index ds) {
+  constexpr int TB = TransposeBlock<T>::TB;
+  const Index rb = rows / TB * TB, cb = cols / TB * TB;
+  for (Index r = 0; r < rb; r += TB)
+    for (Index c = 0; c < cb; c += TB) TransposeBlock<T>::run(src + r * ss + c, ss, dst + c * ds + r, ds);
+  for (Index r = 0; r < rows; ++r)
+    for (Index c = r < rb ? cb : 0; c < cols; ++c) dst[c * ds + r] = src[r * ss + c];
+}
+
+// Packs op(B)[k0 + kk, j0 + jj] for kk < kc, jj < nc into panels of NR columns, zero-filled
+// past nc: panel q holds row kk at dst[q · kc · NR + kk · NR]. An untransposed B is read
+// row by row across all panels (each row is one run of memory), a transposed one in register
+// blocks.
+template <class T, int NR>
+void pack_b(bool tb, const T* b, Index ldb, Index k0, Index kc, Index j0, Index nc, T* dst) {
+  const Index panels = (nc + NR - 1) / NR, tail = nc - (panels - 1) * NR;
+  if (!tb) {
+    for (Index kk = 0; kk < kc; ++kk) {
+      const T* src = b + (k0 + kk) * ldb + j0;
+      for (Index q = 0; q < panels; ++q) {
+        T* row = dst + q * kc * NR + kk * NR;
+        if (q + 1 < panels || tail == NR) {
+          std::memcpy(row, src + q * NR, sizeof(T) * NR);  // fixed size: inlined as vector moves
+          continue;
+        }
+        for (Index jj = 0; jj < NR; ++jj) row[jj] = jj < tail ? src[q * NR + jj] : T(0);
+      }
+    }
+    return;
+  }
+  for (Index q = 0; q < panels; ++q) {
+    T* panel = dst + q * kc * NR;
+    const Index cols = q + 1 < panels ? NR : tail;
+    copy_transposed(b + (j0 + q * NR) * ldb + k0, ldb, cols, kc, panel, NR);
+    for (Index kk = 0; kk < kc; ++kk)
+      for (Index jj = cols; jj < NR; ++jj) panel[kk * NR + jj] = T(0);
+  }
+}
+
+// Packs op(A)[i0 + ii, k0 + kk] for ii < mc, kk < kc into panels of MR rows, zero-filled past
+// mc: panel q holds column kk at dst[q · kc · MR + kk · MR].
+template <class T, int MR>
+void pack_a(bool ta, const T* a, Index lda, Index i0, Index mc, Index k0, Index kc, T* dst) {
+  for (Index q = 0; q * MR < mc; ++q) {
+    T* panel = dst + q * kc * MR;
+    const Index rows = std::min<Index>(MR, mc - q * MR);
+    if (ta) {
+      const T* src = a + k0 * lda + i0 + q * MR;
+      if (rows == MR) {
+        for (Index kk = 0; kk < kc; ++kk) std::memcpy(panel + kk * MR, src + kk * lda, sizeof(T) * MR);
+        continue;
+      }
+      for (Index kk = 0; kk < kc; ++kk)
+        for (Index ii = 0; ii < rows; ++ii) panel[kk * MR + ii] = src[kk * lda + ii];
+    } else {
+      copy_transposed(a + (i0 + q * MR) * lda + k0, lda, rows, kc, panel, MR);
+    }
+    for (Index kk = 0; kk < kc; ++kk)
+      for (Index ii = rows; ii < MR; ++ii) panel[kk * MR + ii] = T(0);
+  }
+}
+
+// How a tile's sum is combined with C: the first kc block applies alpha and beta (beta == 0
+// never reads C), later blocks add alpha times their part.
+template <class T>
+struct Combine {
+  T alpha;
+  T beta;  // 1 after the first kc block
+};
+
+// C[0..rows, 0..cols) (row stride ldc) combined with alpha·Ã·B̃ over kc, Ã an MR panel and
+// B̃ an NR panel. A full tile stores straight from the registers; an edge tile goes through
+// a local tile so nothing outside C is touched.
+template <class T, int MR, int NV>
+inline void micro_kernel(Index kc, const T* pa, const T* pb, T* c, Index ldc, Index rows, Index cols,
+                         Combine<T> how) {
+  using S = typename SimdOf<T>::type;
+  using R = typename S::R;
+  constexpr int W = S::W;
+  constexpr int NR = NV * W;
+  // The fixed-trip loops are unrolled so that acc lives in registers.
+  R acc[MR][NV];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) acc[i][v] = S::zero();
+  for (Index kk = 0; kk < kc; ++kk) {
+    R bv[NV];
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) bv[v] = S::load(pb + kk * NR + v * W);
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      const R av = S::set1(pa[kk * MR + i]);
+#pragma GCC unroll 8
+      for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(av, bv[v], acc[i][v]);
+    }
+  }
+  const R alpha = S::set1(how.alpha), beta = S::set1(how.beta);
+  const bool full = rows == MR && cols == NR;
+  alignas(64) T edge[MR * NR];
+  T* out = full ? c : edge;
+  const Index ldo = full ? ldc : NR;
+  if (!full && how.beta != T(0))
+    for (Index i = 0; i < rows; ++i)
+      for (Index j = 0; j < cols; ++j) edge[i * NR + j] = c[i * ldc + j];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+    for (int v = 0; v < NV; ++v) {
+      T* o = out + i * ldo + v * W;
+      R r = how.alpha == T(1) ? acc[i][v] : S::mul(alpha, acc[i][v]);
+      if (how.beta == T(1))
+        r = S::add(r, S::loadu(o));
+      else if (how.beta != T(0))
+        r = S::fma(beta, S::loadu(o), r);
+      S::storeu(o, r);
+    }
+  if (!full)
+    for (Index i = 0; i < rows; ++i)
+      for (Index j = 0; j < cols; ++j) c[i * ldc + j] = edge[i * NR + j];
+}
+
+// Columns [j_begin, j_end) of C, on one thread with its own packing buffers.
+template <class T>
+void gemm_columns(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, const T* b, T beta, T* c,
+                  Index j_begin, Index j_end) {
+  using B = Blocking<T>;
+  constexpr int MR = B::MR, NR = B::NR;
+  thread_local Buffer<T> a_buf, b_buf;
+  const Index lda = ta ? m : k, ldb = tb ? k : p;
+  for (Index j0 = j_begin; j0 < j_end; j0 += B::NC) {
+    const Index nc = std::min(B::NC, j_end - j0);
+    for (Index k0 = 0; k0 < k; k0 += B::KC) {
+      const Index kc = std::min(B::KC, k - k0);
+      T* pb = b_buf.reserve(((nc + NR - 1) / NR) * NR * kc);
+      pack_b<T, NR>(tb, b, ldb, k0, kc, j0, nc, pb);
+      const Combine<T> how{alpha, k0 == 0 ? beta : T(1)};
+      for (Index i0 = 0; i0 < m; i0 += B::MC) {
+        const Index mc = std::min(B::MC, m - i0);
+        T* pa = a_buf.reserve(((mc + MR - 1) / MR) * MR * kc);
+        pack_a<T, MR>(ta, a, lda, i0, mc, k0, kc, pa);
+        for (Index jr = 0; jr < nc; jr += NR)
+          for (Index ir = 0; ir < mc; ir += MR)
+            micro_kernel<T, MR, B::NV>(kc, pa + ir * kc, pb + jr * kc, c + (i0 + ir) * p + j0 + jr, p,
+                                       std::min<Index>(MR, mc - ir), std::min<Index>(NR, nc - jr), how);
+      }
+    }
+  }
+}
+
+// A pool of persistent workers; run(n, f) calls f(0) .. f(n - 1), f(0) on the caller, and
+// returns when all are done. Workers spin briefly for the next job (products in a training
+// step follow each other closely) and then sleep.
+class Pool {
+ public:
+  static Pool& instance() {
+    static Pool pool;
+    return pool;
+  }
+  int threads() const { return threads_; }
+  void set_threads(int n) {
+    n = std::max(1, n);
+    std::lock_guard<std::mutex> lock(resize_);
+    stop_workers();
+    threads_ = n;
+    // Each worker starts from the generation current now, so a job posted before it first
+    // runs is not missed.
+    const std::uint64_t now = generation_.load(std::memory_order_acquire);
+    for (int t = 1; t < n; ++t) workers_.emplace_back([this, t, now] { work(t, now); });
+  }
+  template <class F>
+  void run(int n, F&& f) {
+    if (n <= 1 || threads_ <= 1) {
+      for (int t = 0; t < n; ++t) f(t);
+      return;
+    }
+    std::lock_guard<std::mutex> lock(resize_);
+    job_ = [&f](int t) { f(t); };
+    jobs_ = std::min(n, threads_);
+    pending_.store(jobs_ - 1, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> wake(mutex_);
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    cv_.notify_all();
+    f(0);
+    for (int t = jobs_; t < n; ++t) f(t);
+    while (pending_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+  }
+  ~Pool() { stop_workers(); }
+
+ private:
+  Pool() {
+    const char* env = std::getenv("GG_NUM_THREADS");
+    set_threads(env ? std::atoi(env) : 1);
+  }
+  void stop_workers() {
+    {
+      std::lock_guard<std::mutex> wake(mutex_);
+      stopping_.store(true, std::memory_order_release);
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    cv_.notify_all();
+    for (std::thread& w : workers_) w.join();
+    workers_.clear();
+    stopping_.store(false, std::memory_order_release);
+  }
+  void work(int t, std::uint64_t seen) {
+    for (;;) {
+      for (int spin = 0; spin < 200000 && generation_.load(std::memory_order_acquire) == seen; ++spin)
+        _mm_pause_portable();
+      if (generation_.load(std::memory_order_acquire) == seen) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+      }
+      seen = generation_.load(std::memory_order_acquire);
+      if (stopping_.load(std::memory_order_acquire)) return;
+      if (t < jobs_) {
+        job_(t);
+        pending_.fetch_sub(1, std::memory_order_acq_rel);
+      }
+    }
+  }
+  static void _mm_pause_portable() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+
+  std::mutex resize_, mutex_;
+  std::condition_variable cv_;
+  std::vector<std::thread> workers_;
+  std::function<void(int)> job_;
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  int jobs_ = 0;
+  int threads_ = 1;
+  std::atomic<bool> stopping_{false};
+};
+
+template <class T>
+void gemm(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, const T* b, T beta, T* c) {
+  if (m <= 0 || p <= 0) return;
+  if (k <= 0) {  // an empty sum: C = beta · C
+    for (Index i = 0; i < m * p; ++i) c[i] = beta == T(0) ? T(0) : beta * c[i];
+    return;
+  }
+  constexpr Index NR = Blocking<T>::NR;
+  Pool& pool = Pool::instance();
+  // Split the columns in whole register tiles; below a few tiles per thread a split costs
+  // more than it saves.
+  const Index tiles = (p + NR - 1) / NR;
+  const int parts = static_cast<int>(std::min<Index>(pool.threads(), std::max<Index>(1, tiles / 2)));
+  const bool small = m * k * p < (Index(1) << 18);
+  if (parts <= 1 || small) return gemm_columns(ta, tb, m, k, p, alpha, a, b, beta, c, 0, p);
+  pool.run(parts, [&](int t) {
+    const Index lo = tiles * t / parts * NR, hi = std::min(p, tiles * (t + 1) / parts * NR);
+    gemm_columns(ta, tb, m, k, p, alpha, a, b, beta, c, lo, hi);
+  });
+}
+
+}  // namespace gemm_detail
+
+/// Threads gradgen's products use (default: $GG_NUM_THREADS, else 1).
+inline void set_gemm_threads(int n) { gemm_detail::Pool::instance().set_threads(n); }
+inline int gemm_threads() { return gemm_detail::Pool::instance().threads(); }
+
+/// C[m, p] = alpha · op(A) · op(B) + beta·C, op(A) [m, k] (A stored [k, m] when ta), op(B)
+/// [k, p] (B stored [p, k] when tb).
+inline void gemm(bool ta, bool tb, std::int64_t m, std::int64_t k, std::int64_t p, float alpha, const float* a,
+                 const float* b, float beta, float* c) {
+  gemm_detail::gemm<float>(ta, tb, m, k, p, alpha, a, b, beta, c);
+}
+inline void gemm(bool ta, bool tb, std::int64_t m, std::int64_t k, std::int64_t p, double alpha, const double* a,
+                 const double* b, double beta, double* c) {
+  gemm_detail::gemm<double>(ta, tb, m, k, p, alpha, a, b, beta, c);
+}
+
+}  // namespace gg

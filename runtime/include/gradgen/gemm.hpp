@@ -135,7 +135,7 @@ struct Blocking {
   static constexpr int MR = 8;
   static constexpr int NV = 2;
   static constexpr Index KC = 256;
-  static constexpr Index MC = 128;
+  static constexpr Index MC = 1024 / sizeof(T);  // the packed op(A) block: 256 KiB of L2
   static constexpr Index NC = 3072;
   static constexpr int NR = NV * S::W;
 };
@@ -210,33 +210,39 @@ void copy_transposed(const T* src, Index ss, Index rows, Index cols, T* dst, Ind
     for (Index c = r < rb ? cb : 0; c < cols; ++c) dst[c * ds + r] = src[r * ss + c];
 }
 
-// Packs op(B)[k0 + kk, j0 + jj] for kk < kc, jj < nc into panels of NR columns, zero-filled
-// past nc: panel q holds row kk at dst[q · kc · NR + kk · NR]. An untransposed B is read
-// row by row across all panels (each row is one run of memory), a transposed one in register
-// blocks.
+// Packs op(B)[k0 + kk, j + jj] for kk < kc, jj < cols <= NR into one panel, row kk at
+// panel[kk · NR], zero-filled past cols. An untransposed B is copied row by row, a transposed
+// one in register blocks.
 template <class T, int NR>
-void pack_b(bool tb, const T* b, Index ldb, Index k0, Index kc, Index j0, Index nc, T* dst) {
-  const Index panels = (nc + NR - 1) / NR, tail = nc - (panels - 1) * NR;
+void pack_b_panel(bool tb, const T* b, Index ldb, Index k0, Index kc, Index j, Index cols, T* panel) {
   if (!tb) {
-    for (Index kk = 0; kk < kc; ++kk) {
-      const T* src = b + (k0 + kk) * ldb + j0;
-      for (Index q = 0; q < panels; ++q) {
-        T* row = dst + q * kc * NR + kk * NR;
-        if (q + 1 < panels || tail == NR) {
-          std::memcpy(row, src + q * NR, sizeof(T) * NR);  // fixed size: inlined as vector moves
-          continue;
-        }
-        for (Index jj = 0; jj < NR; ++jj) row[jj] = jj < tail ? src[q * NR + jj] : T(0);
+    const T* src = b + k0 * ldb + j;
+    for (Index kk = 0; kk < kc; ++kk, src += ldb) {
+      T* row = panel + kk * NR;
+      if (cols == NR) {
+        std::memcpy(row, src, sizeof(T) * NR);  // fixed size: inlined as vector moves
+        continue;
       }
+      for (Index jj = 0; jj < NR; ++jj) row[jj] = jj < cols ? src[jj] : T(0);
     }
     return;
   }
-  for (Index q = 0; q < panels; ++q) {
-    T* panel = dst + q * kc * NR;
-    const Index cols = q + 1 < panels ? NR : tail;
-    copy_transposed(b + (j0 + q * NR) * ldb + k0, ldb, cols, kc, panel, NR);
-    for (Index kk = 0; kk < kc; ++kk)
-      for (Index jj = cols; jj < NR; ++jj) panel[kk * NR + jj] = T(0);
+  copy_transposed(b + j * ldb + k0, ldb, cols, kc, panel, NR);
+  for (Index kk = 0; kk < kc; ++kk)
+    for (Index jj = cols; jj < NR; ++jj) panel[kk * NR + jj] = T(0);
+}
+
+// Touches part `part` of `parts` of the memory pack_b_panel will read for the same panel, so
+// that packing the next panel finds it in cache: the loads overlap the current panel's tiles.
+template <class T, int NR>
+void prefetch_b_panel(bool tb, const T* b, Index ldb, Index k0, Index kc, Index j, Index cols, Index part,
+                      Index parts) {
+  constexpr Index kLine = 64 / sizeof(T);
+  const Index runs = tb ? cols : kc, run_len = tb ? kc : cols;  // runs of contiguous source
+  for (Index r = runs * part / parts; r < runs * (part + 1) / parts; ++r) {
+    const T* src = tb ? b + (j + r) * ldb + k0 : b + (k0 + r) * ldb + j;
+    for (Index x = 0; x < run_len; x += kLine) __builtin_prefetch(src + x, 0, 3);
+    __builtin_prefetch(src + run_len - 1, 0, 3);
   }
 }
 
@@ -281,6 +287,12 @@ inline void micro_kernel(Index kc, const T* pa, const T* pb, T* c, Index ldc, In
   using R = typename S::R;
   constexpr int W = S::W;
   constexpr int NR = NV * W;
+  // The tile of C is read (beta != 0) and written after the k loop: ask for it now, so that
+  // its lines arrive while the FMAs run.
+  for (Index i = 0; i < rows; ++i) {
+    __builtin_prefetch(c + i * ldc, 1, 3);
+    __builtin_prefetch(c + i * ldc + cols - 1, 1, 3);
+  }
   // The fixed-trip loops are unrolled so that acc lives in registers.
   R acc[MR][NV];
 #pragma GCC unroll 32
@@ -323,7 +335,9 @@ inline void micro_kernel(Index kc, const T* pa, const T* pb, T* c, Index ldc, In
       for (Index j = 0; j < cols; ++j) c[i * ldc + j] = edge[i * NR + j];
 }
 
-// Columns [j_begin, j_end) of C, on one thread with its own packing buffers.
+// Columns [j_begin, j_end) of C, on one thread with its own packing buffers. Each panel of
+// op(B) is packed just before its first use (while the next one is prefetched), so it is
+// still in L1 for the first block of rows; later row blocks read it back from L2/L3.
 template <class T>
 void gemm_columns(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, const T* b, T beta, T* c,
                   Index j_begin, Index j_end) {
@@ -332,20 +346,29 @@ void gemm_columns(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T*
   thread_local Buffer<T> a_buf, b_buf;
   const Index lda = ta ? m : k, ldb = tb ? k : p;
   for (Index j0 = j_begin; j0 < j_end; j0 += B::NC) {
-    const Index nc = std::min(B::NC, j_end - j0);
-    for (Index k0 = 0; k0 < k; k0 += B::KC) {
-      const Index kc = std::min(B::KC, k - k0);
-      T* pb = b_buf.reserve(((nc + NR - 1) / NR) * NR * kc);
-      pack_b<T, NR>(tb, b, ldb, k0, kc, j0, nc, pb);
+    const Index nc = std::min(B::NC, j_end - j0), panels = (nc + NR - 1) / NR;
+    // Equal k blocks (784 = 4 × 196, not 3 × 256 + 16): a short last block would pay a whole
+    // pass over C for little work.
+    const Index kblocks = (k + B::KC - 1) / B::KC, kc_even = (k + kblocks - 1) / kblocks;
+    for (Index k0 = 0; k0 < k; k0 += kc_even) {
+      const Index kc = std::min(kc_even, k - k0);
+      T* pb = b_buf.reserve(panels * NR * kc);
       const Combine<T> how{alpha, k0 == 0 ? beta : T(1)};
       for (Index i0 = 0; i0 < m; i0 += B::MC) {
-        const Index mc = std::min(B::MC, m - i0);
-        T* pa = a_buf.reserve(((mc + MR - 1) / MR) * MR * kc);
+        const Index mc = std::min(B::MC, m - i0), tiles = (mc + MR - 1) / MR;
+        T* pa = a_buf.reserve(tiles * MR * kc);
         pack_a<T, MR>(ta, a, lda, i0, mc, k0, kc, pa);
-        for (Index jr = 0; jr < nc; jr += NR)
-          for (Index ir = 0; ir < mc; ir += MR)
-            micro_kernel<T, MR, B::NV>(kc, pa + ir * kc, pb + jr * kc, c + (i0 + ir) * p + j0 + jr, p,
-                                       std::min<Index>(MR, mc - ir), std::min<Index>(NR, nc - jr), how);
+        for (Index q = 0; q < panels; ++q) {
+          const Index jr = q * NR, cols = std::min<Index>(NR, nc - jr);
+          const bool first_use = i0 == 0, prefetch = first_use && q + 1 < panels;
+          if (first_use) pack_b_panel<T, NR>(tb, b, ldb, k0, kc, j0 + jr, cols, pb + q * kc * NR);
+          for (Index t = 0; t < tiles; ++t) {
+            if (prefetch) prefetch_b_panel<T, NR>(tb, b, ldb, k0, kc, j0 + jr + NR, std::min<Index>(NR, nc - jr - NR), t, tiles);
+            const Index ir = t * MR;
+            micro_kernel<T, MR, B::NV>(kc, pa + ir * kc, pb + q * kc * NR, c + (i0 + ir) * p + j0 + jr, p,
+                                       std::min<Index>(MR, mc - ir), cols, how);
+          }
+        }
       }
     }
   }

@@ -280,9 +280,24 @@ struct Combine {
 // C[0..rows, 0..cols) (row stride ldc) combined with alpha·Ã·B̃ over kc, Ã an MR panel and
 // B̃ an NR panel. A full tile stores straight from the registers; an edge tile goes through
 // a local tile so nothing outside C is touched.
-template <class T, int MR, int NV>
-inline void micro_kernel(Index kc, const T* pa, const T* pb, T* c, Index ldc, Index rows, Index cols,
-                         Combine<T> how) {
+// The MR rows of op(A) one tile reads: packed (column kk at pa[kk · MR]) or straight from a
+// row-major A (row i at row[i]; rows past the edge repeat the last one, their sums unused).
+template <class T, int MR>
+struct PackedRows {
+  const T* pa;
+  T at(int i, Index kk) const { return pa[kk * MR + i]; }
+};
+template <class T, int MR>
+struct DirectRows {
+  const T* row[MR];
+  DirectRows(const T* a, Index lda, Index rows) {
+    for (int i = 0; i < MR; ++i) row[i] = a + std::min<Index>(i, rows - 1) * lda;
+  }
+  T at(int i, Index kk) const { return row[i][kk]; }
+};
+
+template <class T, int MR, int NV, class Rows>
+inline void micro_kernel(Index kc, Rows a, const T* pb, T* c, Index ldc, Index rows, Index cols, Combine<T> how) {
   using S = typename SimdOf<T>::type;
   using R = typename S::R;
   constexpr int W = S::W;
@@ -305,7 +320,7 @@ inline void micro_kernel(Index kc, const T* pa, const T* pb, T* c, Index ldc, In
     for (int v = 0; v < NV; ++v) bv[v] = S::load(pb + kk * NR + v * W);
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) {
-      const R av = S::set1(pa[kk * MR + i]);
+      const R av = S::set1(a.at(i, kk));
 #pragma GCC unroll 8
       for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(av, bv[v], acc[i][v]);
     }
@@ -345,6 +360,9 @@ void gemm_columns(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T*
   constexpr int MR = B::MR, NR = B::NR;
   thread_local Buffer<T> a_buf, b_buf;
   const Index lda = ta ? m : k, ldb = tb ? k : p;
+  // A row-major op(A) is read in place unless its row stride is a multiple of 1 KiB: then the
+  // rows of a block share cache sets and evict each other, and packing is cheaper.
+  const bool direct_a = !ta && (lda * Index(sizeof(T))) % 1024 != 0;
   for (Index j0 = j_begin; j0 < j_end; j0 += B::NC) {
     const Index nc = std::min(B::NC, j_end - j0), panels = (nc + NR - 1) / NR;
     // Equal k blocks (784 = 4 × 196, not 3 × 256 + 16): a short last block would pay a whole
@@ -356,17 +374,21 @@ void gemm_columns(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T*
       const Combine<T> how{alpha, k0 == 0 ? beta : T(1)};
       for (Index i0 = 0; i0 < m; i0 += B::MC) {
         const Index mc = std::min(B::MC, m - i0), tiles = (mc + MR - 1) / MR;
-        T* pa = a_buf.reserve(tiles * MR * kc);
-        pack_a<T, MR>(ta, a, lda, i0, mc, k0, kc, pa);
+        T* pa = direct_a ? nullptr : a_buf.reserve(tiles * MR * kc);
+        if (!direct_a) pack_a<T, MR>(ta, a, lda, i0, mc, k0, kc, pa);
         for (Index q = 0; q < panels; ++q) {
           const Index jr = q * NR, cols = std::min<Index>(NR, nc - jr);
           const bool first_use = i0 == 0, prefetch = first_use && q + 1 < panels;
           if (first_use) pack_b_panel<T, NR>(tb, b, ldb, k0, kc, j0 + jr, cols, pb + q * kc * NR);
           for (Index t = 0; t < tiles; ++t) {
             if (prefetch) prefetch_b_panel<T, NR>(tb, b, ldb, k0, kc, j0 + jr + NR, std::min<Index>(NR, nc - jr - NR), t, tiles);
-            const Index ir = t * MR;
-            micro_kernel<T, MR, B::NV>(kc, pa + ir * kc, pb + q * kc * NR, c + (i0 + ir) * p + j0 + jr, p,
-                                       std::min<Index>(MR, mc - ir), cols, how);
+            const Index ir = t * MR, rows = std::min<Index>(MR, mc - ir);
+            T* ct = c + (i0 + ir) * p + j0 + jr;
+            if (direct_a)
+              micro_kernel<T, MR, B::NV>(kc, DirectRows<T, MR>(a + (i0 + ir) * lda + k0, lda, rows), pb + q * kc * NR,
+                                         ct, p, rows, cols, how);
+            else
+              micro_kernel<T, MR, B::NV>(kc, PackedRows<T, MR>{pa + ir * kc}, pb + q * kc * NR, ct, p, rows, cols, how);
           }
         }
       }

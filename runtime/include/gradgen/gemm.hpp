@@ -234,6 +234,7 @@ void pack_b_panel(bool tb, const T* b, Index ldb, Index k0, Index kc, Index j, I
 
 // Touches part `part` of `parts` of the memory pack_b_panel will read for the same panel, so
 // that packing the next panel finds it in cache: the loads overlap the current panel's tiles.
+// Into L2, not L1: the runs of a panel are often 4 KiB apart and would evict each other there.
 template <class T, int NR>
 void prefetch_b_panel(bool tb, const T* b, Index ldb, Index k0, Index kc, Index j, Index cols, Index part,
                       Index parts) {
@@ -241,8 +242,8 @@ void prefetch_b_panel(bool tb, const T* b, Index ldb, Index k0, Index kc, Index 
   const Index runs = tb ? cols : kc, run_len = tb ? kc : cols;  // runs of contiguous source
   for (Index r = runs * part / parts; r < runs * (part + 1) / parts; ++r) {
     const T* src = tb ? b + (j + r) * ldb + k0 : b + (k0 + r) * ldb + j;
-    for (Index x = 0; x < run_len; x += kLine) __builtin_prefetch(src + x, 0, 3);
-    __builtin_prefetch(src + run_len - 1, 0, 3);
+    for (Index x = 0; x < run_len; x += kLine) __builtin_prefetch(src + x, 0, 2);
+    __builtin_prefetch(src + run_len - 1, 0, 2);
   }
 }
 

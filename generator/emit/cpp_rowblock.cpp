@@ -666,21 +666,50 @@ RowBlockBody RowBlock::emit() {
 
   // Lane sums: upper halves of the lanes folded onto the lower ones (vector adds). A bound n
   // folds each value at once; an n at run time folds only the halves its blocks reached, one
-  // test per half for all values.
+  // test per half for all values. Halves of 4 lanes or more of values with few accumulators
+  // are folded in one loop over the lanes around all of them: a compiler unrolls the values
+  // and adds whole vectors (a loop over a value's accumulators around the lanes' loop got
+  // vectorised across the accumulators instead, gathering every lane; about 3x the
+  // instructions for W1 at 16 lanes).
   if (!accumulated.empty()) line("// The lanes' partial sums added up, pairwise.");
   auto fold = [&](const Node* n, int w) {
     int64_t z = *static_numel(n->shape);
     std::string a = acc_.at(n) + "[" + (z == 1 ? "0" : "i0") + "]";
     return fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {2}[{0}] += {2}[{0} + {1}];", l_, w, a);
   };
+  auto few = [&](const Node* n) { return *static_numel(n->shape) <= kRowBlockFoldUnrolled; };
+  // One half, w lanes: the values with few accumulators (all of them when `all`) in a lane loop,
+  // the others (when `all`) each in a loop over their accumulators.
+  auto fold_half = [&](int w, bool all) {
+    std::vector<std::string> inside;
+    for (const Node* n : accumulated) {
+      if (!few(n)) continue;
+      int64_t z = *static_numel(n->shape);
+      std::string a = acc_.at(n) + "[" + (z == 1 ? "0" : "i0") + "]";
+      std::string add = fmt::format("{0}[{1}] += {0}[{1} + {2}];", a, l_, w);
+      inside.push_back(z == 1 ? add : fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {}", z, add));
+    }
+    if (!inside.empty()) {
+      open(fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {{", l_, w));
+      for (const std::string& t : inside) line(t);
+      close();
+    }
+    for (const Node* n : accumulated)
+      if (all && !few(n)) line(fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {}", *static_numel(n->shape), fold(n, w)));
+  };
   for (int w = width / 2; w > 1 && row_.is_symbolic() && !accumulated.empty(); w /= 2) {
     open(fmt::format("if ({} >= {}) {{", dim(row_), 2 * w));
-    for (const Node* n : accumulated) {
-      int64_t z = *static_numel(n->shape);
-      line(z == 1 ? fold(n, w) : fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {}", z, fold(n, w)));
+    if (w >= 4) {
+      fold_half(w, true);
+    } else {
+      for (const Node* n : accumulated) {
+        int64_t z = *static_numel(n->shape);
+        line(z == 1 ? fold(n, w) : fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {}", z, fold(n, w)));
+      }
     }
     close();
   }
+  for (int w = width / 2; w >= 4 && !row_.is_symbolic(); w /= 2) fold_half(w, false);
   for (const Node* n : accumulated) {
     if (!store_.count(n)) {
       store_[n] = plan.name.at(n);
@@ -690,7 +719,8 @@ RowBlockBody RowBlock::emit() {
     std::string i = z == 1 ? "0" : "i0";
     std::string a = acc_.at(n) + "[" + i + "]";
     std::vector<std::string> folds;
-    for (int w = width / 2; w > 1 && !row_.is_symbolic(); w /= 2) folds.push_back(fold(n, w));
+    for (int w = width / 2; w > 1 && !row_.is_symbolic(); w /= 2)
+      if (w < 4 || !few(n)) folds.push_back(fold(n, w));
     std::string sum = width > 1 ? a + "[0] + " + a + "[1]" : a + "[0]";
     std::string scale = final_scale(n);
     folds.push_back(fmt::format("{} = {};", at(store_.at(n), i), scale.empty() ? sum : "(" + sum + ")" + scale));

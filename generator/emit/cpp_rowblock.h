@@ -34,6 +34,10 @@ constexpr int64_t kRowBlockMaxUniform = 4096;
 constexpr int64_t kRowBlockMaxAccumulated = 1024;
 /// Largest total per-row element count of the row-local values kept in lane arrays.
 constexpr int64_t kRowBlockMaxLaneScalars = 512;
+/// Values with at most this many accumulators have their lane sums folded in one loop over the
+/// lanes around all of them (compilers unroll loops this short completely); larger ones each
+/// in a loop over their accumulators around the lanes' loop.
+constexpr int64_t kRowBlockFoldUnrolled = 16;
 
 struct RowBlockInput {
   const EquationSet& eqs;

@@ -71,6 +71,25 @@ std::string names_of(const Plan& plan, const std::vector<const Node*>& nodes) {
   return out;
 }
 
+// How the matrix products of a general-schedule entry are computed (generate --gemm).
+void product_line(std::vector<std::string>& l, const EntryContext& c, const Plan& plan) {
+  std::vector<const Node*> gemm, loops;
+  for (const Group& g : plan.groups)
+    if (g.kind == Kind::MatMul) (g.gemm ? gemm : loops).push_back(g.members.front());
+  if (gemm.empty() && loops.empty()) return;
+  auto list = [&](const std::vector<const Node*>& v) {
+    std::string out;
+    for (const Node* n : v) out += (out.empty() ? "" : ", ") + plan.name.at(n) + shape_str(n->shape);
+    return out;
+  };
+  const char* backend = c.opts.gemm == GemmBackend::Blas ? "CBLAS" : "gradgen's blocked GEMM (gradgen/gemm.hpp)";
+  std::string line = "    matrix products:";
+  if (!gemm.empty()) line += fmt::format(" {} through {}: {}", gemm.size(), backend, list(gemm));
+  if (!loops.empty())
+    line += fmt::format("{} {} as loops with their epilogue fused in: {}", gemm.empty() ? "" : ";", loops.size(), list(loops));
+  l.push_back(line);
+}
+
 void entry_lines(std::vector<std::string>& l, const EntryContext& c, const std::string& fn, const Entry& e, int64_t elem) {
   const std::string label = fmt::format("  workspace, {:<17}", fn + ":");
   if (e.row_blocks) {  // no workspace: every array is local to the entry point
@@ -97,6 +116,7 @@ void entry_lines(std::vector<std::string>& l, const EntryContext& c, const std::
     l.push_back(fmt::format("    {}{} {} {}", plan.name.at(n), shape_str(n->shape),
                             pl.in_place ? "overwrites in place" : "reuses the memory of", plan.name.at(pl.replaces)));
   }
+  product_line(l, c, plan);
 }
 
 }  // namespace

@@ -239,3 +239,25 @@ TEST_CASE("generate --report with --fuse-step: train_step's workspace and the gr
           std::string::npos);
   }
 }
+
+TEST_CASE("generate --report names the GEMM backend of each product", "[e2e][memory][gemm]") {
+  // X[n, 96] -> 64 -> 3: the first product (64 · 96 · 64 = 393216 multiply-adds, n counted as
+  // 64) is over gradgen's GEMM threshold (262144) and over CBLAS's (32768); the output layer's
+  // products (64 · 64 · 3) are over neither.
+  const std::string net =
+      "network mlp\ndim n\ninput X[n, 96]\ntarget Y[n, 3]\nparam W1[96, 64]\nparam b1[64]\nparam W2[64, 3]\n"
+      "param b2[3]\nh = relu(X @ W1 + b1)\nz = h @ W2 + b2\nloss J = mse(z, Y)\noptimizer sgd(lr=0.1)\n";
+  auto own = e2e::build_net(net, "mlp.grad", {}, nullptr, 1, false);
+  INFO(own->files.report);
+  // loss_and_grad: the forward product and dJ/dW1 = Xᵀ·dJ/dt1 (96 · n · 64) are GEMMs; the
+  // output layer's three products (forward, its weight gradient, dJ/dh) are loops.
+  CHECK(own->files.report.find("    matrix products: 2 through gradgen's blocked GEMM (gradgen/gemm.hpp): h_matmul[n, 64], "
+                               "dJ_dW1[96, 64]; 3 as loops with their epilogue fused in: z_matmul[n, 3], dJ_dW2[64, 3], "
+                               "dJ_dh[n, 64]\n") != std::string::npos);
+  CHECK(own->files.cpp.find("#include <gradgen/gemm.hpp>") != std::string::npos);
+  auto blas = e2e::build_net(net, "mlp.grad", {}, nullptr, 1, true);
+  INFO(blas->files.report);
+  CHECK(blas->files.report.find("    matrix products: 2 through CBLAS: h_matmul[n, 64], dJ_dW1[96, 64]; 3 as loops") !=
+        std::string::npos);
+  CHECK(blas->files.cpp.find("#include <gradgen/blas.hpp>") != std::string::npos);
+}

@@ -351,21 +351,21 @@ inline void micro_kernel(Index kc, Rows a, const T* pb, T* c, Index ldc, Index r
       for (Index j = 0; j < cols; ++j) c[i * ldc + j] = edge[i * NR + j];
 }
 
-// Columns [j_begin, j_end) of C, on one thread with its own packing buffers. Each panel of
-// op(B) is packed just before its first use (while the next one is prefetched), so it is
-// still in L1 for the first block of rows; later row blocks read it back from L2/L3.
+// C[m, n] (row stride ldc) = alpha · op(A) · op(B) + beta · C on one thread, with its own
+// packing buffers; A and B have row strides lda and ldb. Each panel of op(B) is packed just
+// before its first use (while the next one is prefetched), so it is still in L1 for the first
+// block of rows; later row blocks read it back from L2/L3.
 template <class T>
-void gemm_columns(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, const T* b, T beta, T* c,
-                  Index j_begin, Index j_end) {
+void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a, Index lda, const T* b, Index ldb,
+                T beta, T* c, Index ldc) {
   using B = Blocking<T>;
   constexpr int MR = B::MR, NR = B::NR;
   thread_local Buffer<T> a_buf, b_buf;
-  const Index lda = ta ? m : k, ldb = tb ? k : p;
   // A row-major op(A) is read in place unless its row stride is a multiple of 1 KiB: then the
   // rows of a block share cache sets and evict each other, and packing is cheaper.
   const bool direct_a = !ta && (lda * Index(sizeof(T))) % 1024 != 0;
-  for (Index j0 = j_begin; j0 < j_end; j0 += B::NC) {
-    const Index nc = std::min(B::NC, j_end - j0), panels = (nc + NR - 1) / NR;
+  for (Index j0 = 0; j0 < n; j0 += B::NC) {
+    const Index nc = std::min(B::NC, n - j0), panels = (nc + NR - 1) / NR;
     // Equal k blocks (784 = 4 × 196, not 3 × 256 + 16): a short last block would pay a whole
     // pass over C for little work.
     const Index kblocks = (k + B::KC - 1) / B::KC, kc_even = (k + kblocks - 1) / kblocks;
@@ -384,12 +384,12 @@ void gemm_columns(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T*
           for (Index t = 0; t < tiles; ++t) {
             if (prefetch) prefetch_b_panel<T, NR>(tb, b, ldb, k0, kc, j0 + jr + NR, std::min<Index>(NR, nc - jr - NR), t, tiles);
             const Index ir = t * MR, rows = std::min<Index>(MR, mc - ir);
-            T* ct = c + (i0 + ir) * p + j0 + jr;
+            T* ct = c + (i0 + ir) * ldc + j0 + jr;
             if (direct_a)
               micro_kernel<T, MR, B::NV>(kc, DirectRows<T, MR>(a + (i0 + ir) * lda + k0, lda, rows), pb + q * kc * NR,
-                                         ct, p, rows, cols, how);
+                                         ct, ldc, rows, cols, how);
             else
-              micro_kernel<T, MR, B::NV>(kc, PackedRows<T, MR>{pa + ir * kc}, pb + q * kc * NR, ct, p, rows, cols, how);
+              micro_kernel<T, MR, B::NV>(kc, PackedRows<T, MR>{pa + ir * kc}, pb + q * kc * NR, ct, ldc, rows, cols, how);
           }
         }
       }
@@ -494,17 +494,24 @@ void gemm(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, cons
     for (Index i = 0; i < m * p; ++i) c[i] = beta == T(0) ? T(0) : beta * c[i];
     return;
   }
-  constexpr Index NR = Blocking<T>::NR;
+  const Index lda = ta ? m : k, ldb = tb ? k : p;
   Pool& pool = Pool::instance();
-  // Split the columns in whole register tiles; below a few tiles per thread a split costs
-  // more than it saves.
-  const Index tiles = (p + NR - 1) / NR;
+  // Threads take bands of whole register tiles, of rows when C has more rows than columns,
+  // else of columns: each thread packs all of the operand that is not split, and that is then
+  // the smaller one. Below two tiles per thread, or for a small product, a split costs more
+  // than it saves.
+  const bool by_rows = m > p;
+  const Index tile = by_rows ? Blocking<T>::MR : Blocking<T>::NR, extent = by_rows ? m : p;
+  const Index tiles = (extent + tile - 1) / tile;
   const int parts = static_cast<int>(std::min<Index>(pool.threads(), std::max<Index>(1, tiles / 2)));
-  const bool small = m * k * p < (Index(1) << 18);
-  if (parts <= 1 || small) return gemm_columns(ta, tb, m, k, p, alpha, a, b, beta, c, 0, p);
+  if (parts <= 1 || m * k * p < (Index(1) << 18))
+    return gemm_block(ta, tb, m, k, p, alpha, a, lda, b, ldb, beta, c, p);
   pool.run(parts, [&](int t) {
-    const Index lo = tiles * t / parts * NR, hi = std::min(p, tiles * (t + 1) / parts * NR);
-    gemm_columns(ta, tb, m, k, p, alpha, a, b, beta, c, lo, hi);
+    const Index lo = tiles * t / parts * tile, hi = std::min(extent, tiles * (t + 1) / parts * tile);
+    if (by_rows)
+      gemm_block(ta, tb, hi - lo, k, p, alpha, ta ? a + lo : a + lo * lda, lda, b, ldb, beta, c + lo * p, p);
+    else
+      gemm_block(ta, tb, m, k, hi - lo, alpha, a, lda, tb ? b + lo * ldb : b + lo, ldb, beta, c + lo, p);
   });
 }
 

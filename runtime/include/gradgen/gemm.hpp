@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
@@ -132,7 +133,9 @@ struct SimdOf<T, std::void_t<decltype(Simd<T>::W)>> {
 template <class T>
 struct Blocking {
   using S = typename SimdOf<T>::type;
-  static constexpr int MR = 8;
+  // AVX-512 has 32 vector registers: 8 × 2 accumulators; AVX2 has 16: 6 × 2 (the portable
+  // fallback's "registers" are arrays, 4 × 2).
+  static constexpr int MR = std::is_same_v<S, Scalar4<T>> ? 4 : sizeof(typename S::R) == 64 ? 8 : 6;
   static constexpr int NV = 2;
   static constexpr Index KC = 256;
   static constexpr Index MC = 1024 / sizeof(T);  // the packed op(A) block: 256 KiB of L2

@@ -275,10 +275,12 @@ void pack_a(bool ta, const T* a, Index lda, Index i0, Index mc, Index k0, Index 
 
 // How a tile's sum is combined with C: the first kc block applies alpha and beta (beta == 0
 // never reads C), later blocks add alpha times their part.
+// c_trans: the tile is of Cᵀ (element (i, j) at c[j · ldc + i]); see gemm().
 template <class T>
 struct Combine {
   T alpha;
   T beta;  // 1 after the first kc block
+  bool c_trans;
 };
 
 // C[0..rows, 0..cols) (row stride ldc) combined with alpha·Ã·B̃ over kc, Ã an MR panel and
@@ -308,7 +310,7 @@ inline void micro_kernel(Index kc, Rows a, const T* pb, T* c, Index ldc, Index r
   constexpr int NR = NV * W;
   // The tile of C is read (beta != 0) and written after the k loop: ask for it now, so that
   // its lines arrive while the FMAs run.
-  for (Index i = 0; i < rows; ++i) {
+  for (Index i = 0; i < rows && !how.c_trans; ++i) {
     __builtin_prefetch(c + i * ldc, 1, 3);
     __builtin_prefetch(c + i * ldc + cols - 1, 1, 3);
   }
@@ -330,13 +332,13 @@ inline void micro_kernel(Index kc, Rows a, const T* pb, T* c, Index ldc, Index r
     }
   }
   const R alpha = S::set1(how.alpha), beta = S::set1(how.beta);
-  const bool full = rows == MR && cols == NR;
+  const bool full = rows == MR && cols == NR && !how.c_trans;
   alignas(64) T edge[MR * NR];
   T* out = full ? c : edge;
   const Index ldo = full ? ldc : NR;
   if (!full && how.beta != T(0))
     for (Index i = 0; i < rows; ++i)
-      for (Index j = 0; j < cols; ++j) edge[i * NR + j] = c[i * ldc + j];
+      for (Index j = 0; j < cols; ++j) edge[i * NR + j] = how.c_trans ? c[j * ldc + i] : c[i * ldc + j];
 #pragma GCC unroll 32
   for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 8
@@ -351,7 +353,7 @@ inline void micro_kernel(Index kc, Rows a, const T* pb, T* c, Index ldc, Index r
     }
   if (!full)
     for (Index i = 0; i < rows; ++i)
-      for (Index j = 0; j < cols; ++j) c[i * ldc + j] = edge[i * NR + j];
+      for (Index j = 0; j < cols; ++j) (how.c_trans ? c[j * ldc + i] : c[i * ldc + j]) = edge[i * NR + j];
 }
 
 // C[m, n] (row stride ldc) = alpha · op(A) · op(B) + beta · C on one thread, with its own
@@ -360,7 +362,7 @@ inline void micro_kernel(Index kc, Rows a, const T* pb, T* c, Index ldc, Index r
 // block of rows; later row blocks read it back from L2/L3.
 template <class T>
 void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a, Index lda, const T* b, Index ldb,
-                T beta, T* c, Index ldc) {
+                T beta, T* c, Index ldc, bool c_trans) {
   using B = Blocking<T>;
   constexpr int MR = B::MR, NR = B::NR;
   thread_local Buffer<T> a_buf, b_buf;
@@ -375,7 +377,7 @@ void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a
     for (Index k0 = 0; k0 < k; k0 += kc_even) {
       const Index kc = std::min(kc_even, k - k0);
       T* pb = b_buf.reserve(panels * NR * kc);
-      const Combine<T> how{alpha, k0 == 0 ? beta : T(1)};
+      const Combine<T> how{alpha, k0 == 0 ? beta : T(1), c_trans};
       for (Index i0 = 0; i0 < m; i0 += B::MC) {
         const Index mc = std::min(B::MC, m - i0), tiles = (mc + MR - 1) / MR;
         T* pa = direct_a ? nullptr : a_buf.reserve(tiles * MR * kc);
@@ -387,7 +389,7 @@ void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a
           for (Index t = 0; t < tiles; ++t) {
             if (prefetch) prefetch_b_panel<T, NR>(tb, b, ldb, k0, kc, j0 + jr + NR, std::min<Index>(NR, nc - jr - NR), t, tiles);
             const Index ir = t * MR, rows = std::min<Index>(MR, mc - ir);
-            T* ct = c + (i0 + ir) * ldc + j0 + jr;
+            T* ct = c_trans ? c + (j0 + jr) * ldc + i0 + ir : c + (i0 + ir) * ldc + j0 + jr;
             if (direct_a)
               micro_kernel<T, MR, B::NV>(kc, DirectRows<T, MR>(a + (i0 + ir) * lda + k0, lda, rows), pb + q * kc * NR,
                                          ct, ldc, rows, cols, how);
@@ -490,6 +492,30 @@ class Pool {
   std::atomic<bool> stopping_{false};
 };
 
+// C[m, n] (or, c_trans, Cᵀ) from gemm_block on the pool's threads: bands of whole register
+// tiles, of rows when C has more rows than columns, else of columns; each thread packs all of
+// the operand that is not split, and that is then the smaller one. Below two tiles per thread,
+// or for a small product, a split costs more than it saves.
+template <class T>
+void gemm_threads(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a, Index lda, const T* b, Index ldb,
+                  T beta, T* c, Index ldc, bool c_trans) {
+  Pool& pool = Pool::instance();
+  const bool by_rows = m > n;
+  const Index tile = by_rows ? Blocking<T>::MR : Blocking<T>::NR, extent = by_rows ? m : n;
+  const Index tiles = (extent + tile - 1) / tile;
+  const int parts = static_cast<int>(std::min<Index>(pool.threads(), std::max<Index>(1, tiles / 2)));
+  if (parts <= 1 || m * k * n < (Index(1) << 18))
+    return gemm_block(ta, tb, m, k, n, alpha, a, lda, b, ldb, beta, c, ldc, c_trans);
+  pool.run(parts, [&](int t) {
+    const Index lo = tiles * t / parts * tile, hi = std::min(extent, tiles * (t + 1) / parts * tile);
+    const Index c_rows = c_trans ? lo : lo * ldc, c_cols = c_trans ? lo * ldc : lo;  // offsets of the band
+    if (by_rows)
+      gemm_block(ta, tb, hi - lo, k, n, alpha, ta ? a + lo : a + lo * lda, lda, b, ldb, beta, c + c_rows, ldc, c_trans);
+    else
+      gemm_block(ta, tb, m, k, hi - lo, alpha, a, lda, tb ? b + lo * ldb : b + lo, ldb, beta, c + c_cols, ldc, c_trans);
+  });
+}
+
 template <class T>
 void gemm(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, const T* b, T beta, T* c) {
   if (m <= 0 || p <= 0) return;
@@ -498,24 +524,12 @@ void gemm(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, cons
     return;
   }
   const Index lda = ta ? m : k, ldb = tb ? k : p;
-  Pool& pool = Pool::instance();
-  // Threads take bands of whole register tiles, of rows when C has more rows than columns,
-  // else of columns: each thread packs all of the operand that is not split, and that is then
-  // the smaller one. Below two tiles per thread, or for a small product, a split costs more
-  // than it saves.
-  const bool by_rows = m > p;
-  const Index tile = by_rows ? Blocking<T>::MR : Blocking<T>::NR, extent = by_rows ? m : p;
-  const Index tiles = (extent + tile - 1) / tile;
-  const int parts = static_cast<int>(std::min<Index>(pool.threads(), std::max<Index>(1, tiles / 2)));
-  if (parts <= 1 || m * k * p < (Index(1) << 18))
-    return gemm_block(ta, tb, m, k, p, alpha, a, lda, b, ldb, beta, c, p);
-  pool.run(parts, [&](int t) {
-    const Index lo = tiles * t / parts * tile, hi = std::min(extent, tiles * (t + 1) / parts * tile);
-    if (by_rows)
-      gemm_block(ta, tb, hi - lo, k, p, alpha, ta ? a + lo : a + lo * lda, lda, b, ldb, beta, c + lo * p, p);
-    else
-      gemm_block(ta, tb, m, k, hi - lo, alpha, a, lda, tb ? b + lo * ldb : b + lo, ldb, beta, c + lo, p);
-  });
+  // A narrow C (a few output columns, such as 10 classes) would fill a fraction of each
+  // register tile: compute Cᵀ = op(B)ᵀ · op(A)ᵀ instead, whose rows are C's columns, and store
+  // its tiles transposed.
+  if (p < Blocking<T>::NR / 2 && m > p)
+    return gemm_threads(!tb, !ta, p, k, m, alpha, b, ldb, a, lda, beta, c, p, true);
+  gemm_threads(ta, tb, m, k, p, alpha, a, lda, b, ldb, beta, c, p, false);
 }
 
 }  // namespace gemm_detail

@@ -666,11 +666,13 @@ RowBlockBody RowBlock::emit() {
 
   // Lane sums: upper halves of the lanes folded onto the lower ones (vector adds). A bound n
   // folds each value at once; an n at run time folds only the halves its blocks reached, one
-  // test per half for all values. Halves of 4 lanes or more of values with few accumulators
-  // are folded in one loop over the lanes around all of them: a compiler unrolls the values
-  // and adds whole vectors (a loop over a value's accumulators around the lanes' loop got
-  // vectorised across the accumulators instead, gathering every lane; about 3x the
-  // instructions for W1 at 16 lanes).
+  // test per half for all values. With a bound n, halves of 4 lanes or more of the values with
+  // few accumulators are folded first, in one loop over the lanes around all of them: compilers
+  // unroll the values and add whole vectors (GCC vectorised a loop over a value's accumulators
+  // around the lanes' loops across the accumulators instead, gathering every lane: for W1 at
+  // 16 lanes ~800 of the entry's 1028 instructions). An n at run time keeps the per-value
+  // loops: its sums live in memory, and there the lane loop made no difference for GCC and
+  // more instructions for clang.
   if (!accumulated.empty()) line("// The lanes' partial sums added up, pairwise.");
   auto fold = [&](const Node* n, int w) {
     int64_t z = *static_numel(n->shape);
@@ -678,9 +680,8 @@ RowBlockBody RowBlock::emit() {
     return fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {2}[{0}] += {2}[{0} + {1}];", l_, w, a);
   };
   auto few = [&](const Node* n) { return *static_numel(n->shape) <= kRowBlockFoldUnrolled; };
-  // One half, w lanes: the values with few accumulators (all of them when `all`) in a lane loop,
-  // the others (when `all`) each in a loop over their accumulators.
-  auto fold_half = [&](int w, bool all) {
+  // One half, w lanes, of the values with few accumulators: a loop over the lanes around them.
+  auto fold_half = [&](int w) {
     std::vector<std::string> inside;
     for (const Node* n : accumulated) {
       if (!few(n)) continue;
@@ -694,22 +695,16 @@ RowBlockBody RowBlock::emit() {
       for (const std::string& t : inside) line(t);
       close();
     }
-    for (const Node* n : accumulated)
-      if (all && !few(n)) line(fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {}", *static_numel(n->shape), fold(n, w)));
   };
   for (int w = width / 2; w > 1 && row_.is_symbolic() && !accumulated.empty(); w /= 2) {
     open(fmt::format("if ({} >= {}) {{", dim(row_), 2 * w));
-    if (w >= 4) {
-      fold_half(w, true);
-    } else {
-      for (const Node* n : accumulated) {
-        int64_t z = *static_numel(n->shape);
-        line(z == 1 ? fold(n, w) : fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {}", z, fold(n, w)));
-      }
+    for (const Node* n : accumulated) {
+      int64_t z = *static_numel(n->shape);
+      line(z == 1 ? fold(n, w) : fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {}", z, fold(n, w)));
     }
     close();
   }
-  for (int w = width / 2; w >= 4 && !row_.is_symbolic(); w /= 2) fold_half(w, false);
+  for (int w = width / 2; w >= 4 && !row_.is_symbolic(); w /= 2) fold_half(w);
   for (const Node* n : accumulated) {
     if (!store_.count(n)) {
       store_[n] = plan.name.at(n);

@@ -34,9 +34,9 @@ constexpr int64_t kRowBlockMaxUniform = 4096;
 constexpr int64_t kRowBlockMaxAccumulated = 1024;
 /// Largest total per-row element count of the row-local values kept in lane arrays.
 constexpr int64_t kRowBlockMaxLaneScalars = 512;
-/// Values with at most this many accumulators have their lane sums folded in one loop over the
-/// lanes around all of them (compilers unroll loops this short completely); larger ones each
-/// in a loop over their accumulators around the lanes' loop.
+/// With a bound row dim, values with at most this many accumulators have the halves of 4 lanes
+/// or more of their lane sums folded in one loop over the lanes around all of them (compilers
+/// unroll loops this short completely); larger ones each in a loop over their accumulators.
 constexpr int64_t kRowBlockFoldUnrolled = 16;
 
 struct RowBlockInput {

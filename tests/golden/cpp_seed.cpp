@@ -185,22 +185,18 @@ Status loss_and_grad_impl(const ::seed_params& params, const Scalar* X, const Sc
   for (; r < n; ++r) rows(std::integral_constant<int, 1>{}, r);
   // The lanes' partial sums added up, pairwise.
   if (n >= 16) {
-    for (int l = 0; l < 8; ++l) {
-      acc_J[0][l] += acc_J[0][l + 8];
-      acc_dJ_db2[0][l] += acc_dJ_db2[0][l + 8];
-      for (std::int64_t i0 = 0; i0 < 3; ++i0) acc_dJ_dW2[i0][l] += acc_dJ_dW2[i0][l + 8];
-      for (std::int64_t i0 = 0; i0 < 3; ++i0) acc_dJ_db1[i0][l] += acc_dJ_db1[i0][l + 8];
-      for (std::int64_t i0 = 0; i0 < 6; ++i0) acc_dJ_dW1[i0][l] += acc_dJ_dW1[i0][l + 8];
-    }
+    for (int l = 0; l < 8; ++l) acc_J[0][l] += acc_J[0][l + 8];
+    for (int l = 0; l < 8; ++l) acc_dJ_db2[0][l] += acc_dJ_db2[0][l + 8];
+    for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 8; ++l) acc_dJ_dW2[i0][l] += acc_dJ_dW2[i0][l + 8];
+    for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 8; ++l) acc_dJ_db1[i0][l] += acc_dJ_db1[i0][l + 8];
+    for (std::int64_t i0 = 0; i0 < 6; ++i0) for (int l = 0; l < 8; ++l) acc_dJ_dW1[i0][l] += acc_dJ_dW1[i0][l + 8];
   }
   if (n >= 8) {
-    for (int l = 0; l < 4; ++l) {
-      acc_J[0][l] += acc_J[0][l + 4];
-      acc_dJ_db2[0][l] += acc_dJ_db2[0][l + 4];
-      for (std::int64_t i0 = 0; i0 < 3; ++i0) acc_dJ_dW2[i0][l] += acc_dJ_dW2[i0][l + 4];
-      for (std::int64_t i0 = 0; i0 < 3; ++i0) acc_dJ_db1[i0][l] += acc_dJ_db1[i0][l + 4];
-      for (std::int64_t i0 = 0; i0 < 6; ++i0) acc_dJ_dW1[i0][l] += acc_dJ_dW1[i0][l + 4];
-    }
+    for (int l = 0; l < 4; ++l) acc_J[0][l] += acc_J[0][l + 4];
+    for (int l = 0; l < 4; ++l) acc_dJ_db2[0][l] += acc_dJ_db2[0][l + 4];
+    for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 4; ++l) acc_dJ_dW2[i0][l] += acc_dJ_dW2[i0][l + 4];
+    for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 4; ++l) acc_dJ_db1[i0][l] += acc_dJ_db1[i0][l + 4];
+    for (std::int64_t i0 = 0; i0 < 6; ++i0) for (int l = 0; l < 4; ++l) acc_dJ_dW1[i0][l] += acc_dJ_dW1[i0][l + 4];
   }
   if (n >= 4) {
     for (int l = 0; l < 2; ++l) acc_J[0][l] += acc_J[0][l + 2];

@@ -461,8 +461,14 @@ class Pool {
   }
   void work(int t, std::uint64_t seen) {
     for (;;) {
-      for (int spin = 0; spin < 200000 && generation_.load(std::memory_order_acquire) == seen; ++spin)
-        _mm_pause_portable();
+      // Spin, offering the core to others every few rounds: on a machine with more runnable
+      // threads than cores a pure spin would take the time slice of the thread it waits for.
+      for (int spin = 0; spin < 20000 && generation_.load(std::memory_order_acquire) == seen; ++spin) {
+        if (spin % 16 == 15)
+          std::this_thread::yield();
+        else
+          _mm_pause_portable();
+      }
       if (generation_.load(std::memory_order_acquire) == seen) {
         std::unique_lock<std::mutex> lock(mutex_);
         cv_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });

@@ -202,12 +202,7 @@ bool worth_gemm(const Node* matmul, GemmBackend backend) {
   double work = 1;
   for (const Dim& d : {matmul->shape[0], matmul->inputs[0]->shape[1], matmul->shape[1]})
     work *= d.is_symbolic() ? 64.0 : static_cast<double>(d.size);
-  switch (backend) {
-    case GemmBackend::Gradgen: return work >= 262144;
-    case GemmBackend::Blas: return work >= 32768;
-    case GemmBackend::Loops: return false;
-  }
-  return false;
+  return backend != GemmBackend::Loops && work >= 32768;
 }
 
 std::set<std::string> params_read(const Plan& plan, const Node* v) {

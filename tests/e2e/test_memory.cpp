@@ -242,8 +242,7 @@ TEST_CASE("generate --report with --fuse-step: train_step's workspace and the gr
 
 TEST_CASE("generate --report names the GEMM backend of each product", "[e2e][memory][gemm]") {
   // X[n, 96] -> 64 -> 3: the first product (64 · 96 · 64 = 393216 multiply-adds, n counted as
-  // 64) is over gradgen's GEMM threshold (262144) and over CBLAS's (32768); the output layer's
-  // products (64 · 64 · 3) are over neither.
+  // 64) is over the GEMM threshold (32768); the output layer's products (64 · 64 · 3) are not.
   const std::string net =
       "network mlp\ndim n\ninput X[n, 96]\ntarget Y[n, 3]\nparam W1[96, 64]\nparam b1[64]\nparam W2[64, 3]\n"
       "param b2[3]\nh = relu(X @ W1 + b1)\nz = h @ W2 + b2\nloss J = mse(z, Y)\noptimizer sgd(lr=0.1)\n";

@@ -1,0 +1,176 @@
+// `generate --gemm gradgen` (the default): products of 262144 multiply-adds and more (a
+// symbolic dim counted as 64) call gradgen's own blocked GEMM, gradgen/gemm.hpp, followed by
+// their epilogue loop; nothing is linked. The compiled code matches the interpreter (f32, f64,
+// bound or not, on 1 or GG_NUM_THREADS=2 threads) and train_step (--fuse-step) equals
+// loss_and_grad + step. `--gemm loops` has no GEMM calls; `--gemm blas` is `--blas`.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "e2e_support.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// X @ W1 is 64·96·64 = 393216 multiply-adds with n counted as 64, and so are its two gradient
+// products (dW1 = Xᵀ·dZ1 through a transposed A, dX = dZ1·W1ᵀ through a transposed B); the
+// 64 → 10 layer (40960) stays in gradgen's loops, so the hand-off between the two is covered.
+// Without `grad X` (run_fuse_step's driver passes no dX) there is no dX product.
+std::string net(const std::string& optimizer, bool grad_x = true) {
+  return R"(network gemmnet
+dim n
+input X[n, 96]
+target Y[n, 10]
+param W1[96, 64]
+param b1[64] init=uniform(-0.1, 0.1)
+param W2[64, 10]
+param b2[10]
+h = relu(X @ W1 + b1)
+z = h @ W2 + b2
+output scores = z
+loss J = cross_entropy(z, Y)
+)" + std::string(grad_x ? "grad X\n" : "") + "optimizer " + optimizer + "\n";
+}
+
+// 50 rows: each product is 50·96·64 = 307200 multiply-adds (>= 2^18) over several column
+// tiles, so with two threads gg::gemm splits its columns between them.
+constexpr int64_t kRows = 50;
+
+// Sets GG_NUM_THREADS for the programs this test runs, unset again afterwards.
+struct EnvThreads {
+  explicit EnvThreads(const char* n) { setenv("GG_NUM_THREADS", n, 1); }
+  ~EnvThreads() { unsetenv("GG_NUM_THREADS"); }
+};
+
+void check(e2e::Net& n, const std::string& compiler, double tol) {
+  INFO(compiler << (std::getenv("GG_NUM_THREADS") ? " with GG_NUM_THREADS=2" : ""));
+  auto got = e2e::compile_and_run({&n}, compiler, true);
+  e2e::compare(n, got[0], e2e::interpret(n), tol);
+}
+
+std::unique_ptr<e2e::Net> symbolic(const char* precision, uint64_t seed) {
+  auto n = e2e::build_net(net("sgd(lr=0.1)"), "gemmnet.grad", {}, precision, seed);
+  e2e::set_batch(*n, kRows, seed);
+  return n;
+}
+
+// gradgen generate NET -o DIR ARGS...: exit status and the three generated files' text.
+struct Generated {
+  int status = -1;
+  std::string err, cpp, hpp, h;
+};
+Generated generate(const gg::cpp::TempDir& dir, const std::string& out, const std::vector<std::string>& args) {
+  std::vector<std::string> argv{GG_GRADGEN_EXE, "generate", dir.file("gemmnet.grad"), "-o", dir.file(out)};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = gg::cpp::run_process(argv, dir.path());
+  Generated g{r.exit_code, r.err, "", "", ""};
+  if (r.exit_code == 0)
+    g.cpp = e2e::read_file(dir.file(out + "/gemmnet.cpp")), g.hpp = e2e::read_file(dir.file(out + "/gemmnet.hpp")),
+    g.h = e2e::read_file(dir.file(out + "/gemmnet.h"));
+  return g;
+}
+
+bool has(const std::string& text, const std::string& piece) { return text.find(piece) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("generate (--gemm gradgen): large products call gradgen/gemm.hpp and match the interpreter", "[e2e][gemm]") {
+  auto f64 = symbolic("f64", 1);
+  const std::string& cpp = f64->files.cpp;
+  CHECK(has(cpp, "#include <gradgen/gemm.hpp>"));
+  CHECK(!has(cpp, "blas.hpp"));
+  // Forward, then relu and the bias in the epilogue; dW1 through a transposed A, straight into
+  // the grads; dX through a transposed B.
+  CHECK(has(cpp, "gg::gemm(false, false, n, 96, 64, Scalar(1), X, W1, Scalar(0), h);"));
+  CHECK(has(cpp, "gg::gemm(true, false, 96, n, 64, Scalar(1), X, "));
+  CHECK(has(cpp, ", dJ_dW1);"));
+  CHECK(has(cpp, "gg::gemm(false, true, n, 64, 96, Scalar(1), "));
+  CHECK(has(cpp, "gg::matmul_nn(h, W2, n, 64, 10"));  // 40960 multiply-adds: gradgen's loop
+  CHECK(!has(f64->files.hpp, "CBLAS"));
+  CHECK(!has(f64->files.hpp, "--blas"));
+  for (const std::string& cxx : e2e::compilers()) check(*f64, cxx, 1e-10);
+
+  auto f32 = symbolic("f32", 2);
+  CHECK(has(f32->files.cpp, "gg::gemm(false, false, n, 96, 64, Scalar(1), X, W1, Scalar(0), h);"));
+  check(*f32, "g++", 1e-5);
+
+  // Bound: 50·96·64 is above the threshold as a fixed size too.
+  auto bound = e2e::build_net(net("sgd(lr=0.1)"), "gemmnet.grad", {{"n", kRows}}, "f64", 3);
+  CHECK(has(bound->files.cpp, "gg::gemm(false, false, 50, 96, 64, Scalar(1), X, W1, Scalar(0), h);"));
+  check(*bound, "g++", 1e-10);
+}
+
+TEST_CASE("generate (--gemm gradgen): the code on GG_NUM_THREADS=2 threads matches the interpreter", "[e2e][gemm]") {
+  EnvThreads two("2");
+  // The variable is what gg::gemm_threads() starts from.
+  gg::cpp::TempDir dir("gradgen-gemm");
+  gg::cpp::write_text(dir.file("threads.cpp"),
+                      "#include <gradgen/gemm.hpp>\n#include <cstdio>\n"
+                      "int main() { std::printf(\"%d\\n\", gg::gemm_threads()); }\n");
+  auto built = e2e::compile("g++", {dir.file("threads.cpp")}, dir.file("threads"), dir.path());
+  INFO(built.err.substr(0, 4000));
+  REQUIRE(built.exit_code == 0);
+  auto ran = gg::cpp::run_process({dir.file("threads")}, dir.path());
+  CHECK(ran.exit_code == 0);
+  CHECK(ran.out == "2\n");
+
+  auto f64 = symbolic("f64", 4);
+  check(*f64, "g++", 1e-10);
+  auto f32 = symbolic("f32", 5);
+  check(*f32, "g++", 1e-5);
+}
+
+TEST_CASE("generate --fuse-step (--gemm gradgen): train_step matches loss_and_grad + step", "[e2e][gemm][fuse]") {
+  // X[n, 96] = sin(0.37 i); row r of Y[n, 10] one-hot at r % 10.
+  const std::string fill =
+      "  for (std::int64_t i = 0; i < n * 96; ++i) X[i] = Scalar(std::sin(0.37 * double(i)));\n"
+      "  for (std::int64_t r = 0; r < n; ++r) Y[r * 10 + r % 10] = 1;\n";
+  for (const char* optimizer : {"sgd(lr=0.1)", "sgd(lr=0.1, momentum=0.9)", "adam(lr=0.01)"})
+    for (bool bound : {false, true}) {
+      INFO(optimizer << (bound ? ", n bound" : ""));
+      gg::DimBindings bind;
+      if (bound) bind["n"] = kRows;
+      auto n = e2e::build_net(net(optimizer, false), "gemmnet.grad", bind, "f64", 1, false, true);
+      CHECK(has(n->files.cpp, "gg::gemm("));
+      e2e::FuseOutcome o = e2e::run_fuse_step(*n, 96, 10, fill, kRows, bound, 5);
+      CHECK(o.fn == "check");
+      CHECK(o.moved > 1e-4);
+      CHECK(o.param_diff <= 1e-10);
+      CHECK(o.loss_diff <= 1e-10);
+    }
+  // Plain SGD folds the update into the weight-gradient GEMM: params += (-lr)·Xᵀ·dZ1.
+  auto sgd = e2e::build_net(net("sgd(lr=0.1)", false), "gemmnet.grad", {}, "f64", 1, false, true);
+  CHECK(has(sgd->files.cpp, "gg::gemm(true, false, 96, n, 64, Scalar((-0.1)), X, "));
+  CHECK(has(sgd->files.cpp, "Scalar(1), &params.W1[0][0]);"));
+}
+
+TEST_CASE("generate --gemm loops has no GEMM calls, --gemm blas is --blas byte for byte", "[e2e][gemm][blas]") {
+  gg::cpp::TempDir dir("gradgen-gemm");
+  gg::cpp::write_text(dir.file("gemmnet.grad"), net("sgd(lr=0.1)"));
+  const Generated plain = generate(dir, "plain", {}), own = generate(dir, "own", {"--gemm", "gradgen"}),
+                  loops = generate(dir, "loops", {"--gemm", "loops"}), blas = generate(dir, "blas", {"--blas"}),
+                  gemm_blas = generate(dir, "gemm_blas", {"--gemm", "blas"});
+  for (const Generated* g : {&plain, &own, &loops, &blas, &gemm_blas}) {
+    INFO(g->err);
+    REQUIRE(g->status == 0);
+  }
+  // The default is --gemm gradgen.
+  CHECK(has(plain.cpp, "gg::gemm("));
+  CHECK(has(plain.cpp, "#include <gradgen/gemm.hpp>"));
+  CHECK(plain.cpp == own.cpp);
+  CHECK(plain.hpp == own.hpp);
+  CHECK(plain.h == own.h);
+  // Loops: every product a loop with its epilogue fused in, no GEMM header.
+  CHECK(!has(loops.cpp, "gg::gemm("));
+  CHECK(!has(loops.cpp, "gemm.hpp"));
+  CHECK(!has(loops.cpp, "blas.hpp"));
+  CHECK(has(loops.cpp, "gg::matmul_"));
+  // CBLAS: the same text either way.
+  CHECK(has(blas.cpp, "#include <gradgen/blas.hpp>"));
+  CHECK(has(blas.hpp, "generated with --blas: link a CBLAS for cblas_sgemm"));
+  CHECK(gemm_blas.cpp == blas.cpp);
+  CHECK(gemm_blas.hpp == blas.hpp);
+  CHECK(gemm_blas.h == blas.h);
+}

@@ -1,0 +1,302 @@
+// gg::gemm from gradgen/gemm.hpp (gradgen's own blocked GEMM) against a naive long-double
+// reference on random data: all four transposition pairs, shapes on both sides of the register
+// tiles (8, 6 or 4 rows with AVX-512, AVX2 or neither; 2 vectors of columns: 32 / 16 / 8 f32,
+// half that f64) and of the cache blocks (KC = 256, MC = 128 to 256, NC = 3072), narrow C (few
+// columns, computed as Cᵀ), alpha in {1, -0.01, 2}, beta in {0, 1, 0.5} (beta == 0 with C full
+// of NaN: C must not be read), k == 0, 1 to 3 threads splitting rows or columns, and guard cells
+// on both sides of C that must stay untouched.
+//
+// tests/CMakeLists.txt compiles this file into one executable per instruction set the header
+// has a path for: test_gemm (-mno-avx2 -mno-fma: the portable Scalar4 path), test_gemm_avx2
+// (-mavx2 -mfma -mno-avx512f) and test_gemm_avx512 (-mavx512f). GG_GEMM_ISA_AVX2 and
+// GG_GEMM_ISA_AVX512 say which one this is; the preprocessor checks below make sure the flags
+// really select it.
+#include <gradgen/gemm.hpp>
+
+#include <catch2/catch.hpp>
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#if defined(GG_GEMM_ISA_AVX512)
+#if !defined(__AVX512F__)
+#error "test_gemm_avx512 must be compiled with -mavx512f"
+#endif
+#define GG_ISA "avx512"
+#elif defined(GG_GEMM_ISA_AVX2)
+#if !defined(__AVX2__) || !defined(__FMA__) || defined(__AVX512F__)
+#error "test_gemm_avx2 must be compiled with -mavx2 -mfma and without -mavx512f"
+#endif
+#define GG_ISA "avx2"
+#else
+#if defined(__AVX2__) || defined(__AVX512F__)
+#error "test_gemm (the portable path) must be compiled without AVX2 and AVX-512"
+#endif
+#define GG_ISA "portable"
+#endif
+
+namespace {
+
+using Index = std::int64_t;
+
+// Whether this CPU runs the instructions this executable was compiled for; when it does not,
+// each test says so (WARN) and passes without calling gg::gemm.
+bool cpu_runs_this_isa() {
+#if defined(GG_GEMM_ISA_AVX512)
+  return __builtin_cpu_supports("avx512f");
+#elif defined(GG_GEMM_ISA_AVX2)
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return true;
+#endif
+}
+
+#define GG_REQUIRE_ISA()                                                        \
+  do {                                                                          \
+    if (!cpu_runs_this_isa()) {                                                 \
+      WARN("this CPU lacks " GG_ISA ": the " GG_ISA " path is not tested here"); \
+      return;                                                                   \
+    }                                                                           \
+  } while (0)
+
+// Deterministic values in [-1, 1) (splitmix64).
+struct Rng {
+  std::uint64_t s;
+  double next() {
+    std::uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return -1.0 + 2.0 * static_cast<double>(z >> 11) / 9007199254740992.0;
+  }
+};
+
+template <class T>
+std::vector<T> random_values(Index n, Rng& r) {
+  std::vector<T> v(static_cast<size_t>(n));
+  for (T& x : v) x = static_cast<T>(r.next());
+  return v;
+}
+
+template <class T>
+const char* type_name() {
+  return sizeof(T) == 4 ? "float" : "double";
+}
+
+constexpr Index kGuard = 19;  // sentinel cells on each side of C
+constexpr double kSentinel = -777.25;
+
+// C (m·p cells) between two runs of guard cells.
+template <class T>
+struct GuardedC {
+  std::vector<T> cells;
+  explicit GuardedC(Index mp) : cells(static_cast<size_t>(mp + 2 * kGuard), T(kSentinel)) {}
+  T* data() { return cells.data() + kGuard; }
+  const T* data() const { return cells.data() + kGuard; }
+  // The guard cells still hold the sentinel, bit for bit.
+  bool guards_intact(Index mp) const {
+    const T s = T(kSentinel);
+    for (Index i = 0; i < kGuard; ++i)
+      if (std::memcmp(&cells[size_t(i)], &s, sizeof(T)) != 0 ||
+          std::memcmp(&cells[size_t(kGuard + mp + i)], &s, sizeof(T)) != 0)
+        return false;
+    return true;
+  }
+};
+
+struct Shape {
+  Index m, k, p;
+};
+
+std::string describe(const char* type, bool ta, bool tb, Shape s, double alpha, double beta, int threads) {
+  std::ostringstream o;
+  o << GG_ISA << " " << type << " gemm(ta=" << ta << ", tb=" << tb << ", m=" << s.m << ", k=" << s.k
+    << ", p=" << s.p << ", alpha=" << alpha << ", beta=" << beta << ") on " << threads << " thread(s)";
+  return o.str();
+}
+
+// One product C = alpha·op(A)·op(B) + beta·C on random data; C starts as NaN when beta == 0
+// (it must not be read), else random.
+template <class T>
+struct Run {
+  std::vector<T> a, b, c0, c;  // c0: C before, c: after (m·p cells each)
+  bool guards_intact = false;
+};
+
+template <class T>
+Run<T> run_gemm(bool ta, bool tb, Shape s, double alpha, double beta, std::uint64_t seed) {
+  const Index m = s.m, k = s.k, p = s.p;
+  Rng r{seed};
+  Run<T> out;
+  // A and B exactly sized, so a sanitized build reports any read past them.
+  out.a = random_values<T>(m * k, r);
+  out.b = random_values<T>(k * p, r);
+  GuardedC<T> c(m * p);
+  for (Index i = 0; i < m * p; ++i)
+    c.data()[i] = T(beta) == T(0) ? std::numeric_limits<T>::quiet_NaN() : static_cast<T>(r.next());
+  out.c0.assign(c.data(), c.data() + m * p);
+  gg::gemm(ta, tb, m, k, p, T(alpha), out.a.data(), out.b.data(), T(beta), c.data());
+  out.c.assign(c.data(), c.data() + m * p);
+  out.guards_intact = c.guards_intact(m * p);
+  return out;
+}
+
+Index count_nans(const std::vector<float>& v) {
+  Index n = 0;
+  for (float x : v) n += std::isnan(x);
+  return n;
+}
+Index count_nans(const std::vector<double>& v) {
+  Index n = 0;
+  for (double x : v) n += std::isnan(x);
+  return n;
+}
+
+// run_gemm checked against the long-double reference; returns the run for comparisons.
+template <class T>
+Run<T> check_gemm(bool ta, bool tb, Shape s, double alpha_d, double beta_d, std::uint64_t seed) {
+  const Run<T> run = run_gemm<T>(ta, tb, s, alpha_d, beta_d, seed);
+  const T alpha = T(alpha_d), beta = T(beta_d);
+  const Index m = s.m, k = s.k, p = s.p;
+  INFO(describe(type_name<T>(), ta, tb, s, alpha_d, beta_d, gg::gemm_threads()));
+  CHECK(run.guards_intact);
+  CHECK(count_nans(run.c) == 0);
+  // Error bound of a k-term dot product in precision T (FMA or not, any summation order),
+  // plus alpha's and beta's roundings: (k + 2)·eps·(|alpha|·Σ|a·b| + |beta·c|), eps = 2u.
+  const long double eps = std::numeric_limits<T>::epsilon();
+  Index bad = 0;
+  std::ostringstream first;
+  for (Index i = 0; i < m; ++i)
+    for (Index j = 0; j < p; ++j) {
+      long double sum = 0, mag = 0;
+      for (Index l = 0; l < k; ++l) {
+        const long double x = ta ? run.a[size_t(l * m + i)] : run.a[size_t(i * k + l)];
+        const long double y = tb ? run.b[size_t(j * k + l)] : run.b[size_t(l * p + j)];
+        sum += x * y;
+        mag += std::fabs(x * y);
+      }
+      const long double old = run.c0[size_t(i * p + j)];
+      const long double want = alpha * sum + (beta == T(0) ? 0.0L : beta * old);
+      const long double scale = std::fabs(alpha) * mag + (beta == T(0) ? 0.0L : std::fabs(beta * old));
+      const long double tol = (k + 2) * eps * scale;
+      const long double got = run.c[size_t(i * p + j)];
+      if (!(std::fabs(got - want) <= tol) && bad++ == 0)
+        first << "C[" << i << ", " << j << "] = " << static_cast<double>(got) << ", expected "
+              << static_cast<double>(want) << " (tolerance " << static_cast<double>(tol) << ")";
+    }
+  INFO(bad << " of " << m * p << " cells wrong; first: " << first.str());
+  CHECK(bad == 0);
+  return run;
+}
+
+const double kAlphas[] = {1, -0.01, 2};
+const double kBetas[] = {0, 1, 0.5};
+
+// Tile and block edges: rows 4 / 6 / 8, columns 4 to 32, KC = 256, MC = 128 / 256.
+const Index kEdges[] = {1, 2, 4, 5, 6, 7, 8, 9, 12, 13, 15, 16, 17, 31, 32, 33, 63, 65, 129, 257};
+
+// Each of m, k and p runs through kEdges with the other two fixed at off-tile sizes, and m once
+// more with a narrow C (3 columns); the four transposition pairs and the nine (alpha, beta)
+// pairs take turns.
+template <class T>
+void sweep_edges() {
+  std::vector<Shape> shapes;
+  for (Index e : kEdges) {
+    shapes.push_back({e, 17, 33});
+    shapes.push_back({9, e, 33});
+    shapes.push_back({9, 17, e});
+    shapes.push_back({e, 17, 3});
+  }
+  int turn = 0;
+  for (const Shape& s : shapes)
+    for (int t = 0; t < 4; ++t, ++turn)
+      check_gemm<T>(t & 1, t & 2, s, kAlphas[turn % 3], kBetas[turn / 3 % 3], 1000 + std::uint64_t(turn));
+}
+
+// Restores one thread however the test ends.
+struct Threads {
+  explicit Threads(int n) {
+    gg::set_gemm_threads(n);
+    REQUIRE(gg::gemm_threads() == n);
+  }
+  ~Threads() { gg::set_gemm_threads(1); }
+};
+
+}  // namespace
+
+TEST_CASE("gemm matches a long-double reference at every tile and block edge", "[gemm]") {
+  GG_REQUIRE_ISA();
+  sweep_edges<float>();
+  sweep_edges<double>();
+}
+
+TEST_CASE("gemm: every alpha and beta, beta == 0 never reads C (C full of NaN)", "[gemm]") {
+  GG_REQUIRE_ISA();
+  // k = 257 is two KC blocks: the second adds to what the first stored over the NaNs.
+  for (Shape s : {Shape{9, 17, 33}, Shape{9, 257, 17}, Shape{33, 8, 65}})
+    for (int t = 0; t < 4; ++t)
+      for (double alpha : kAlphas)
+        for (double beta : kBetas) {
+          check_gemm<float>(t & 1, t & 2, s, alpha, beta, 7 + std::uint64_t(t));
+          check_gemm<double>(t & 1, t & 2, s, alpha, beta, 11 + std::uint64_t(t));
+        }
+}
+
+TEST_CASE("gemm spanning several cache blocks", "[gemm]") {
+  GG_REQUIRE_ISA();
+  // 300 rows: two or three MC blocks; k = 520: three KC blocks; 3100 columns: two NC blocks.
+  int turn = 0;
+  for (Shape s : {Shape{300, 520, 20}, Shape{9, 33, 3100}})
+    for (int t = 0; t < 4; ++t, ++turn) {
+      const double alpha = kAlphas[turn % 3], beta = kBetas[(turn + 1) % 3];
+      check_gemm<float>(t & 1, t & 2, s, alpha, beta, 40 + std::uint64_t(turn));
+      check_gemm<double>(t & 1, t & 2, s, alpha, beta, 80 + std::uint64_t(turn));
+    }
+}
+
+TEST_CASE("gemm with k == 0 sets C to beta·C, with m == 0 or p == 0 touches nothing", "[gemm]") {
+  GG_REQUIRE_ISA();
+  for (double beta : kBetas)
+    for (int t = 0; t < 4; ++t) {
+      check_gemm<float>(t & 1, t & 2, {7, 0, 33}, 2, beta, 3);
+      check_gemm<double>(t & 1, t & 2, {33, 0, 9}, -0.01, beta, 4);
+    }
+  // No cells at all: only the guards, which must stay as they were.
+  for (Shape s : {Shape{0, 5, 7}, Shape{7, 5, 0}, Shape{0, 0, 0}}) {
+    check_gemm<float>(false, false, s, 1, 0.5, 5);
+    check_gemm<double>(true, true, s, 1, 0, 6);
+  }
+}
+
+TEST_CASE("gemm on 2 and 3 threads: the same C as on one thread", "[gemm][threads]") {
+  GG_REQUIRE_ISA();
+  // Large enough (>= 2^18 multiply-adds, at least two register tiles per thread) that C is
+  // split between the threads: in columns (the first three; the second spans two KC blocks, the
+  // third two MC blocks for f64), in rows (the fourth), and a narrow C (the fifth). One thread's
+  // C is checked against the reference.
+  const Shape shapes[] = {{8, 33, 1000}, {9, 300, 200}, {130, 16, 130}, {600, 40, 24}, {1000, 30, 10}};
+  int turn = 0;
+  for (const Shape& s : shapes)
+    for (int t = 0; t < 4; ++t, ++turn) {
+      const double alpha = kAlphas[turn % 3], beta = kBetas[turn % 3];
+      const Run<float> f1 = check_gemm<float>(t & 1, t & 2, s, alpha, beta, 200 + std::uint64_t(turn));
+      const Run<double> d1 = check_gemm<double>(t & 1, t & 2, s, alpha, beta, 300 + std::uint64_t(turn));
+      for (int threads : {2, 3}) {
+        Threads use(threads);
+        const Run<float> f = run_gemm<float>(t & 1, t & 2, s, alpha, beta, 200 + std::uint64_t(turn));
+        const Run<double> d = run_gemm<double>(t & 1, t & 2, s, alpha, beta, 300 + std::uint64_t(turn));
+        INFO(describe("float and double", t & 1, t & 2, s, alpha, beta, threads) << " vs 1 thread");
+        CHECK(f.guards_intact);
+        CHECK(d.guards_intact);
+        CHECK(f.c == f1.c);  // no NaN (checked on one thread): == compares every cell
+        CHECK(d.c == d1.c);
+      }
+    }
+  CHECK(gg::gemm_threads() == 1);
+}

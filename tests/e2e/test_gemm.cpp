@@ -1,4 +1,4 @@
-// `generate --gemm gradgen` (the default): products of 262144 multiply-adds and more (a
+// `generate --gemm gradgen` (the default): products of 32768 multiply-adds and more (a
 // symbolic dim counted as 64) call gradgen's own blocked GEMM, gradgen/gemm.hpp, followed by
 // their epilogue loop; nothing is linked. The compiled code matches the interpreter (f32, f64,
 // bound or not, on 1 or GG_NUM_THREADS=2 threads) and train_step (--fuse-step) equals
@@ -16,26 +16,30 @@ namespace fs = std::filesystem;
 
 // X @ W1 is 64·96·64 = 393216 multiply-adds with n counted as 64, and so are its two gradient
 // products (dW1 = Xᵀ·dZ1 through a transposed A, dX = dZ1·W1ᵀ through a transposed B); the
-// 64 → 10 layer (40960) stays in gradgen's loops, so the hand-off between the two is covered.
-// Without `grad X` (run_fuse_step's driver passes no dX) there is no dX product.
+// 64 → 10 layer's products (40960) are GEMM calls too; the 10 → 3 layer (1920) stays in
+// gradgen's loops, so the hand-off between the two is covered. Without `grad X`
+// (run_fuse_step's driver passes no dX) there is no dX product.
 std::string net(const std::string& optimizer, bool grad_x = true) {
   return R"(network gemmnet
 dim n
 input X[n, 96]
-target Y[n, 10]
+target Y[n, 3]
 param W1[96, 64]
 param b1[64] init=uniform(-0.1, 0.1)
 param W2[64, 10]
-param b2[10]
-h = relu(X @ W1 + b1)
-z = h @ W2 + b2
+param b2[10] init=uniform(-0.1, 0.1)
+param W3[10, 3]
+param b3[3]
+h1 = relu(X @ W1 + b1)
+h2 = sigmoid(h1 @ W2 + b2)
+z = h2 @ W3 + b3
 output scores = z
 loss J = cross_entropy(z, Y)
 )" + std::string(grad_x ? "grad X\n" : "") + "optimizer " + optimizer + "\n";
 }
 
-// 50 rows: each product is 50·96·64 = 307200 multiply-adds (>= 2^18) over several column
-// tiles, so with two threads gg::gemm splits its columns between them.
+// 50 rows: each product with W1 is 50·96·64 = 307200 multiply-adds (>= 2^18) over several
+// register tiles, so with two threads gg::gemm splits C between them.
 constexpr int64_t kRows = 50;
 
 // Sets GG_NUM_THREADS for the programs this test runs, unset again afterwards.
@@ -83,22 +87,23 @@ TEST_CASE("generate (--gemm gradgen): large products call gradgen/gemm.hpp and m
   CHECK(!has(cpp, "blas.hpp"));
   // Forward, then relu and the bias in the epilogue; dW1 through a transposed A, straight into
   // the grads; dX through a transposed B.
-  CHECK(has(cpp, "gg::gemm(false, false, n, 96, 64, Scalar(1), X, W1, Scalar(0), h);"));
+  CHECK(has(cpp, "gg::gemm(false, false, n, 96, 64, Scalar(1), X, W1, Scalar(0), h1);"));
+  CHECK(has(cpp, "gg::gemm(false, false, n, 64, 10, Scalar(1), h1, W2, Scalar(0), h2);"));
   CHECK(has(cpp, "gg::gemm(true, false, 96, n, 64, Scalar(1), X, "));
   CHECK(has(cpp, ", dJ_dW1);"));
   CHECK(has(cpp, "gg::gemm(false, true, n, 64, 96, Scalar(1), "));
-  CHECK(has(cpp, "gg::matmul_nn(h, W2, n, 64, 10"));  // 40960 multiply-adds: gradgen's loop
+  CHECK(has(cpp, "gg::matmul_nn(h2, W3, n, 10, 3"));  // 1920 multiply-adds: gradgen's loop
   CHECK(!has(f64->files.hpp, "CBLAS"));
   CHECK(!has(f64->files.hpp, "--blas"));
   for (const std::string& cxx : e2e::compilers()) check(*f64, cxx, 1e-10);
 
   auto f32 = symbolic("f32", 2);
-  CHECK(has(f32->files.cpp, "gg::gemm(false, false, n, 96, 64, Scalar(1), X, W1, Scalar(0), h);"));
+  CHECK(has(f32->files.cpp, "gg::gemm(false, false, n, 96, 64, Scalar(1), X, W1, Scalar(0), h1);"));
   check(*f32, "g++", 1e-5);
 
   // Bound: 50·96·64 is above the threshold as a fixed size too.
   auto bound = e2e::build_net(net("sgd(lr=0.1)"), "gemmnet.grad", {{"n", kRows}}, "f64", 3);
-  CHECK(has(bound->files.cpp, "gg::gemm(false, false, 50, 96, 64, Scalar(1), X, W1, Scalar(0), h);"));
+  CHECK(has(bound->files.cpp, "gg::gemm(false, false, 50, 96, 64, Scalar(1), X, W1, Scalar(0), h1);"));
   check(*bound, "g++", 1e-10);
 }
 
@@ -123,10 +128,10 @@ TEST_CASE("generate (--gemm gradgen): the code on GG_NUM_THREADS=2 threads match
 }
 
 TEST_CASE("generate --fuse-step (--gemm gradgen): train_step matches loss_and_grad + step", "[e2e][gemm][fuse]") {
-  // X[n, 96] = sin(0.37 i); row r of Y[n, 10] one-hot at r % 10.
+  // X[n, 96] = sin(0.37 i); row r of Y[n, 3] one-hot at r % 3.
   const std::string fill =
       "  for (std::int64_t i = 0; i < n * 96; ++i) X[i] = Scalar(std::sin(0.37 * double(i)));\n"
-      "  for (std::int64_t r = 0; r < n; ++r) Y[r * 10 + r % 10] = 1;\n";
+      "  for (std::int64_t r = 0; r < n; ++r) Y[r * 3 + r % 3] = 1;\n";
   for (const char* optimizer : {"sgd(lr=0.1)", "sgd(lr=0.1, momentum=0.9)", "adam(lr=0.01)"})
     for (bool bound : {false, true}) {
       INFO(optimizer << (bound ? ", n bound" : ""));
@@ -134,7 +139,7 @@ TEST_CASE("generate --fuse-step (--gemm gradgen): train_step matches loss_and_gr
       if (bound) bind["n"] = kRows;
       auto n = e2e::build_net(net(optimizer, false), "gemmnet.grad", bind, "f64", 1, false, true);
       CHECK(has(n->files.cpp, "gg::gemm("));
-      e2e::FuseOutcome o = e2e::run_fuse_step(*n, 96, 10, fill, kRows, bound, 5);
+      e2e::FuseOutcome o = e2e::run_fuse_step(*n, 96, 3, fill, kRows, bound, 5);
       CHECK(o.fn == "check");
       CHECK(o.moved > 1e-4);
       CHECK(o.param_diff <= 1e-10);

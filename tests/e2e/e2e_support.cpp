@@ -39,17 +39,23 @@ struct Rand {
 }  // namespace
 
 std::unique_ptr<Net> finish(std::unique_ptr<Net> n, gg::DimBindings bind, const char* precision, uint64_t seed,
-                            bool blas = false, bool fuse_step = false);
+                            gg::cpp::GemmBackend gemm = gg::cpp::GemmBackend::Gradgen, bool fuse_step = false);
 
 std::unique_ptr<Net> build_net(const std::string& text, const std::string& file, gg::DimBindings bind,
                                const char* precision, uint64_t seed, bool blas, bool fuse_step) {
+  return build_net(text, file, bind, precision, seed, blas ? gg::cpp::GemmBackend::Blas : gg::cpp::GemmBackend::Gradgen,
+                   fuse_step);
+}
+
+std::unique_ptr<Net> build_net(const std::string& text, const std::string& file, gg::DimBindings bind,
+                               const char* precision, uint64_t seed, gg::cpp::GemmBackend gemm, bool fuse_step) {
   auto n = std::make_unique<Net>();
   n->file = file;
   gg::Diagnostics diags;
   auto p = gg::load_grad(text, file, diags);
   if (!p) FAIL("network does not load:\n" << diags.render() << "\n" << text);
   n->program = std::move(*p);
-  return finish(std::move(n), bind, precision, seed, blas, fuse_step);
+  return finish(std::move(n), bind, precision, seed, gemm, fuse_step);
 }
 
 std::unique_ptr<Net> build_net(gg::Program program, const char* precision, uint64_t seed) {
@@ -60,7 +66,7 @@ std::unique_ptr<Net> build_net(gg::Program program, const char* precision, uint6
 }
 
 std::unique_ptr<Net> finish(std::unique_ptr<Net> n, gg::DimBindings bind, const char* precision, uint64_t seed,
-                            bool blas, bool fuse_step) {
+                            gg::cpp::GemmBackend gemm, bool fuse_step) {
   gg::Program& prog = n->program;
   const std::string& file = n->file;
   std::vector<std::string> declared = prog.dims;
@@ -72,7 +78,7 @@ std::unique_ptr<Net> finish(std::unique_ptr<Net> n, gg::DimBindings bind, const 
   o.dim_args = declared;
   o.bound = bind;
   o.source = file;
-  o.gemm = blas ? gg::cpp::GemmBackend::Blas : gg::cpp::GemmBackend::Gradgen;
+  o.gemm = gemm;
   o.fuse_step = fuse_step;
   n->api = gg::cpp::describe_cpp(prog, n->eqs, o);
   n->files = gg::cpp::emit_cpp(prog, n->eqs, o);

@@ -32,6 +32,11 @@ std::unique_ptr<Net> build_net(const std::string& text, const std::string& file,
                                const char* precision = nullptr, uint64_t seed = 1, bool blas = false,
                                bool fuse_step = false);
 
+/// The same with the GEMM backend named (--gemm gradgen|blas|loops; `blas` above is Blas or
+/// the default Gradgen).
+std::unique_ptr<Net> build_net(const std::string& text, const std::string& file, gg::DimBindings bind,
+                               const char* precision, uint64_t seed, gg::cpp::GemmBackend gemm, bool fuse_step);
+
 /// The same for a Program built by hand (names the front end would reject, e.g. C++ keywords).
 std::unique_ptr<Net> build_net(gg::Program program, const char* precision = nullptr, uint64_t seed = 1);
 

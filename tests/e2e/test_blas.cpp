@@ -57,8 +57,13 @@ TEST_CASE("generate --blas: large products call CBLAS and match the interpreter"
 }
 
 TEST_CASE("without --blas nothing needs BLAS", "[e2e][blas]") {
+  // The default backend calls gradgen's own GEMM (gradgen/gemm.hpp) for the large products.
   auto n = e2e::build_net(kNet, "blasnet.grad", {}, "f64");
-  CHECK(n->files.cpp.find("gg::gemm(") == std::string::npos);
+  CHECK(n->files.cpp.find("gg::gemm(") != std::string::npos);
+  CHECK(n->files.cpp.find("#include <gradgen/gemm.hpp>") != std::string::npos);
   CHECK(n->files.cpp.find("blas.hpp") == std::string::npos);
   CHECK(n->files.hpp.find("CBLAS") == std::string::npos);
+  auto loops = e2e::build_net(kNet, "blasnet.grad", {}, "f64", 1, gg::cpp::GemmBackend::Loops, false);
+  CHECK(loops->files.cpp.find("gg::gemm(") == std::string::npos);
+  CHECK(loops->files.cpp.find("gemm.hpp") == std::string::npos);
 }

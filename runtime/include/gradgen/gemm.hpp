@@ -4,8 +4,8 @@
 //   op(B) [k, p] (B stored [p, k] when tb); beta == 0 never reads C.
 // Blocked the usual way (Goto/BLIS): a kc × nc block of op(B) and an mc × kc block of op(A)
 // are packed into contiguous panels (transposes are absorbed by the packing), and a register
-// tile of MR rows × NR columns of C is accumulated in SIMD registers over kc. Columns are split
-// between gg::gemm_threads() threads (a small persistent pool; the caller is one of them).
+// tile of MR rows × NR columns of C is accumulated in SIMD registers over kc. Bands of rows or
+// columns of C go to gg::gemm_threads() threads (a small persistent pool; the caller is one).
 #pragma once
 
 #include <algorithm>
@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -151,8 +152,10 @@ struct Buffer {
   T* reserve(Index n) {
     if (n > size) {
       std::free(data);
+      size = 0;
       const Index bytes = (n * Index(sizeof(T)) + 63) / 64 * 64;
       data = static_cast<T*>(std::aligned_alloc(64, static_cast<size_t>(bytes)));
+      if (!data) throw std::bad_alloc();
       size = n;
     }
     return data;
@@ -467,7 +470,7 @@ class Pool {
         if (spin % 16 == 15)
           std::this_thread::yield();
         else
-          _mm_pause_portable();
+          cpu_relax();
       }
       if (generation_.load(std::memory_order_acquire) == seen) {
         std::unique_lock<std::mutex> lock(mutex_);
@@ -481,7 +484,7 @@ class Pool {
       }
     }
   }
-  static void _mm_pause_portable() {
+  static void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif

@@ -175,14 +175,18 @@ struct TransposeBlock<float> {
   static constexpr int TB = 8;
   static void run(const float* src, Index ss, float* dst, Index ds) {
     __m256 r[8], t[8];
+#pragma GCC unroll 8
     for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * ss);
+#pragma GCC unroll 8
     for (int i = 0; i < 8; i += 2) t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]), t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+#pragma GCC unroll 8
     for (int i = 0; i < 8; i += 4) {
       r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
       r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
       r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
       r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
     }
+#pragma GCC unroll 8
     for (int i = 0; i < 4; ++i) {
       _mm256_storeu_ps(dst + i * ds, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
       _mm256_storeu_ps(dst + (i + 4) * ds, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
@@ -194,6 +198,7 @@ struct TransposeBlock<double> {
   static constexpr int TB = 4;
   static void run(const double* src, Index ss, double* dst, Index ds) {
     __m256d r[4], t[4];
+#pragma GCC unroll 8
     for (int i = 0; i < 4; ++i) r[i] = _mm256_loadu_pd(src + i * ss);
     t[0] = _mm256_unpacklo_pd(r[0], r[1]), t[1] = _mm256_unpackhi_pd(r[0], r[1]);
     t[2] = _mm256_unpacklo_pd(r[2], r[3]), t[3] = _mm256_unpackhi_pd(r[2], r[3]);

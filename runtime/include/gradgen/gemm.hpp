@@ -421,7 +421,7 @@ class Pool {
   }
   int threads() const { return threads_; }
   void set_threads(int n) {
-    n = std::max(1, n);
+    n = std::clamp(n, 1, kMaxThreads);
     std::lock_guard<std::mutex> lock(resize_);
     stop_workers();
     threads_ = n;
@@ -438,15 +438,11 @@ class Pool {
     }
     std::lock_guard<std::mutex> lock(resize_);
     job_ = [&f](int t) { f(t); };
-    jobs_ = std::min(n, threads_);
-    pending_.store(jobs_ - 1, std::memory_order_relaxed);
-    {
-      std::lock_guard<std::mutex> wake(mutex_);
-      generation_.fetch_add(1, std::memory_order_release);
-    }
-    cv_.notify_all();
+    const int jobs = std::min(n, threads_);
+    pending_.store(jobs - 1, std::memory_order_relaxed);
+    post(jobs);
     f(0);
-    for (int t = jobs_; t < n; ++t) f(t);
+    for (int t = jobs; t < n; ++t) f(t);
     while (pending_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
   }
   ~Pool() { stop_workers(); }
@@ -456,13 +452,20 @@ class Pool {
     const char* env = std::getenv("GG_NUM_THREADS");
     set_threads(env ? std::atoi(env) : 1);
   }
-  void stop_workers() {
+  // A new generation for `jobs` participants (threads 0 .. jobs - 1). The count travels in the
+  // same atomic word as the generation, so a worker that wakes late cannot pair one
+  // generation with another's count and run a job twice or one it was not given.
+  void post(int jobs) {
     {
       std::lock_guard<std::mutex> wake(mutex_);
-      stopping_.store(true, std::memory_order_release);
-      generation_.fetch_add(1, std::memory_order_release);
+      const std::uint64_t next = (generation_.load(std::memory_order_relaxed) >> 8) + 1;
+      generation_.store(next << 8 | static_cast<std::uint64_t>(jobs), std::memory_order_release);
     }
     cv_.notify_all();
+  }
+  void stop_workers() {
+    stopping_.store(true, std::memory_order_release);
+    post(0);
     for (std::thread& w : workers_) w.join();
     workers_.clear();
     stopping_.store(false, std::memory_order_release);
@@ -483,7 +486,7 @@ class Pool {
       }
       seen = generation_.load(std::memory_order_acquire);
       if (stopping_.load(std::memory_order_acquire)) return;
-      if (t < jobs_) {
+      if (t < static_cast<int>(seen & 0xFF)) {  // a participant of this generation
         job_(t);
         pending_.fetch_sub(1, std::memory_order_acq_rel);
       }
@@ -499,9 +502,9 @@ class Pool {
   std::condition_variable cv_;
   std::vector<std::thread> workers_;
   std::function<void(int)> job_;
-  std::atomic<std::uint64_t> generation_{0};
+  static constexpr int kMaxThreads = 255;      // the participant count is 8 bits of generation_
+  std::atomic<std::uint64_t> generation_{0};  // sequence number << 8 | participants
   std::atomic<int> pending_{0};
-  int jobs_ = 0;
   int threads_ = 1;
   std::atomic<bool> stopping_{false};
 };

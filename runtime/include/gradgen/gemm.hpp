@@ -423,6 +423,7 @@ class Pool {
   void set_threads(int n) {
     n = std::clamp(n, 1, kMaxThreads);
     std::lock_guard<std::mutex> lock(resize_);
+    if (n == threads_ && static_cast<int>(workers_.size()) == n - 1) return;
     stop_workers();
     threads_ = n;
     // Each worker starts from the generation current now, so a job posted before it first

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 #include <xmmintrin.h>
 #include <pmmintrin.h>
@@ -175,6 +176,15 @@ const Entry& check_losses(const Problem& p, int threads, const std::vector<Entry
   std::exit(1);
 }
 
+// With several threads, each repetition starts once the other implementations' idle workers
+// have gone to sleep: OpenBLAS's spin for about 2^28 cycles after each call (gradgen's GEMM
+// pool for a few ms), and a spinning worker holds a core, so the next row's threads would
+// share the other one (seen: gradgen's 2-thread W3 rows at 1-thread speed right after the
+// OpenBLAS rows). A program uses one library; every row gets the same pause.
+void settle(int threads) {
+  if (threads > 1) std::this_thread::sleep_for(std::chrono::milliseconds(250));
+}
+
 void run_group(const Problem& p, int threads, const Options& o, Report& rep) {
   std::vector<Entry> es;
   for (const ImplSpec& s : specs_for(p)) {
@@ -211,6 +221,7 @@ void run_group(const Problem& p, int threads, const Options& o, Report& rep) {
   std::vector<std::vector<double>> samples(es.size());
   int rounds = 0;
   for (size_t i = 0; i < es.size(); ++i) {
+    settle(threads);
     es[i].impl->activate();
     es[i].heap_steps = std::max(es[i].heap_steps, transient_peak([&] { cal[i] = calibrate(*es[i].impl, o); }));
     samples[i].reserve(static_cast<size_t>(cal[i].reps));
@@ -219,6 +230,7 @@ void run_group(const Problem& p, int threads, const Options& o, Report& rep) {
   for (int r = 0; r < rounds; ++r)
     for (size_t i = 0; i < es.size(); ++i) {
       if (r >= cal[i].reps) continue;
+      settle(threads);
       es[i].impl->activate();
       double t = 0;
       es[i].heap_steps = std::max(es[i].heap_steps, transient_peak([&] { t = time_rep(*es[i].impl, cal[i].inner); }));

@@ -77,16 +77,12 @@ void product_line(std::vector<std::string>& l, const EntryContext& c, const Plan
   for (const Group& g : plan.groups)
     if (g.kind == Kind::MatMul) (g.gemm ? gemm : loops).push_back(g.members.front());
   if (gemm.empty() && loops.empty()) return;
-  auto list = [&](const std::vector<const Node*>& v) {
-    std::string out;
-    for (const Node* n : v) out += (out.empty() ? "" : ", ") + plan.name.at(n) + shape_str(n->shape);
-    return out;
-  };
   const char* backend = c.opts.gemm == GemmBackend::Blas ? "CBLAS" : "gradgen's blocked GEMM (gradgen/gemm.hpp)";
   std::string line = "    matrix products:";
-  if (!gemm.empty()) line += fmt::format(" {} through {}: {}", gemm.size(), backend, list(gemm));
+  if (!gemm.empty()) line += fmt::format(" {} through {}: {}", gemm.size(), backend, names_of(plan, gemm));
   if (!loops.empty())
-    line += fmt::format("{} {} as loops with their epilogue fused in: {}", gemm.empty() ? "" : ";", loops.size(), list(loops));
+    line += fmt::format("{} {} as loops with their epilogue fused in: {}", gemm.empty() ? "" : ";", loops.size(),
+                        names_of(plan, loops));
   l.push_back(line);
 }
 

@@ -15,7 +15,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <memory>
 #include <mutex>
 #include <new>
 #include <thread>
@@ -292,9 +291,6 @@ struct Combine {
   bool c_trans;
 };
 
-// C[0..rows, 0..cols) (row stride ldc) combined with alpha·Ã·B̃ over kc, Ã an MR panel and
-// B̃ an NR panel. A full tile stores straight from the registers; an edge tile goes through
-// a local tile so nothing outside C is touched.
 // The MR rows of op(A) one tile reads: packed (column kk at pa[kk · MR]) or straight from a
 // row-major A (row i at row[i]; rows past the edge repeat the last one, their sums unused).
 template <class T, int MR>
@@ -311,6 +307,9 @@ struct DirectRows {
   T at(int i, Index kk) const { return row[i][kk]; }
 };
 
+// C[0..rows, 0..cols) (row stride ldc) combined with alpha·Ã·B̃ over kc, Ã the MR rows `a`
+// and B̃ an NR panel. A full tile stores straight from the registers; an edge tile goes
+// through a local tile so nothing outside C is touched.
 template <class T, int MR, int NV, class Rows>
 inline void micro_kernel(Index kc, Rows a, const T* pb, T* c, Index ldc, Index rows, Index cols, Combine<T> how) {
   using S = typename SimdOf<T>::type;
@@ -516,8 +515,8 @@ class Pool {
 // the operand that is not split, and that is then the smaller one. Below two tiles per thread,
 // or for a small product, a split costs more than it saves.
 template <class T>
-void gemm_threads(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a, Index lda, const T* b, Index ldb,
-                  T beta, T* c, Index ldc, bool c_trans) {
+void gemm_split(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a, Index lda, const T* b, Index ldb,
+                T beta, T* c, Index ldc, bool c_trans) {
   Pool& pool = Pool::instance();
   const bool by_rows = m > n;
   const Index tile = by_rows ? Blocking<T>::MR : Blocking<T>::NR, extent = by_rows ? m : n;
@@ -547,8 +546,8 @@ void gemm(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, cons
   // register tile: compute Cᵀ = op(B)ᵀ · op(A)ᵀ instead, whose rows are C's columns, and store
   // its tiles transposed.
   if (p < Blocking<T>::NR / 2 && m > p)
-    return gemm_threads(!tb, !ta, p, k, m, alpha, b, ldb, a, lda, beta, c, p, true);
-  gemm_threads(ta, tb, m, k, p, alpha, a, lda, b, ldb, beta, c, p, false);
+    return gemm_split(!tb, !ta, p, k, m, alpha, b, ldb, a, lda, beta, c, p, true);
+  gemm_split(ta, tb, m, k, p, alpha, a, lda, b, ldb, beta, c, p, false);
 }
 
 }  // namespace gemm_detail

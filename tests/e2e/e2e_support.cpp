@@ -2,6 +2,7 @@
 #include "e2e_support.h"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -40,6 +41,17 @@ struct Rand {
 
 std::unique_ptr<Net> finish(std::unique_ptr<Net> n, gg::DimBindings bind, const char* precision, uint64_t seed,
                             gg::cpp::GemmBackend gemm = gg::cpp::GemmBackend::Gradgen, bool fuse_step = false);
+
+std::string mlp3(const Mlp3& m, const std::string& optimizer) {
+  return fmt::format(
+      "network {0}\ndim n\ninput X[n, {1}]\ntarget Y[n, {4}]\nparam W1[{1}, {2}]\n"
+      "param b1[{2}] init=uniform(-0.1, 0.1)\nparam W2[{2}, {3}]{5}\nparam b2[{3}] init=uniform(-0.1, 0.1)\n"
+      "param W3[{3}, {4}]\nparam b3[{4}]\nh1 = relu(X @ W1 + b1)\nh2 = sigmoid(h1 @ W2 + b2)\nz = h2 @ W3 + b3\n"
+      "output scores = z\nloss J = cross_entropy(z, Y)\n{6}optimizer {7}\n",
+      m.name, m.in, m.h1, m.h2, m.out, m.w2_attrs, m.grad_x ? "grad X\n" : "", optimizer);
+}
+
+std::string fuse_net(const std::string& optimizer) { return mlp3({"fusenet", 32, 24, 32, 3, " lr=0.05"}, optimizer); }
 
 std::unique_ptr<Net> build_net(const std::string& text, const std::string& file, gg::DimBindings bind,
                                const char* precision, uint64_t seed, bool blas, bool fuse_step) {

@@ -25,6 +25,21 @@ struct Net {
   gg::Values values;     // inputs, targets and params at the test point
 };
 
+/// The three-layer network the GEMM, BLAS and fused-step tests share: X[n, in] -> relu(h1)
+/// -> sigmoid(h2) -> linear z over `out` classes, cross-entropy, `output scores = z`.
+/// `w2_attrs` follows W2's declaration (e.g. " lr=0.05"); `grad_x` adds `grad X`.
+struct Mlp3 {
+  std::string name;
+  int in, h1, h2, out;
+  std::string w2_attrs = "";
+  bool grad_x = false;
+};
+std::string mlp3(const Mlp3& m, const std::string& optimizer);
+
+/// The 32 -> 24 -> 32 -> 3 `fusenet` (W2 with its own lr) of the fused-step tests: W1's and
+/// W2's products are GEMM-sized, W3's is not.
+std::string fuse_net(const std::string& optimizer);
+
 /// Loads `text` (throws with the rendered diagnostics on error), binds, differentiates,
 /// simplifies and emits. `declared_dims` sizes for the test point: 3 unless bound. `blas`:
 /// generate with --blas (link the driver with -lopenblas); `fuse_step`: with --fuse-step.

@@ -9,24 +9,7 @@ namespace {
 
 // Products of 64·32·24 and more multiply-adds go to BLAS (a symbolic dim counts as 64); the
 // 32 → 3 output layer stays in gradgen's own loops, so both paths and their hand-off are covered.
-const char* kNet = R"(network blasnet
-dim n
-input X[n, 32]
-target Y[n, 3]
-param W1[32, 24]
-param b1[24] init=uniform(-0.1, 0.1)
-param W2[24, 32]
-param b2[32] init=uniform(-0.1, 0.1)
-param W3[32, 3]
-param b3[3]
-h1 = relu(X @ W1 + b1)
-h2 = sigmoid(h1 @ W2 + b2)
-z = h2 @ W3 + b3
-output scores = z
-loss J = cross_entropy(z, Y)
-grad X
-optimizer sgd(lr=0.1)
-)";
+const std::string kNet = e2e::mlp3({"blasnet", 32, 24, 32, 3, "", true}, "sgd(lr=0.1)");
 
 void check(e2e::Net& n, double tol) {
   auto got = e2e::compile_and_run({&n}, "g++", true, "-lopenblas");

@@ -9,26 +9,8 @@
 
 namespace {
 
-// Three layers: products big enough for BLAS (under --blas) and a small one left to gradgen's
-// loops; relu (mask read from the output) and sigmoid; one param with its own lr.
-std::string net(const std::string& optimizer) {
-  return R"(network fusenet
-dim n
-input X[n, 32]
-target Y[n, 3]
-param W1[32, 24]
-param b1[24] init=uniform(-0.1, 0.1)
-param W2[24, 32] lr=0.05
-param b2[32] init=uniform(-0.1, 0.1)
-param W3[32, 3]
-param b3[3]
-h1 = relu(X @ W1 + b1)
-h2 = sigmoid(h1 @ W2 + b2)
-z = h2 @ W3 + b3
-output scores = z
-loss J = cross_entropy(z, Y)
-optimizer )" + optimizer + "\n";
-}
+// e2e::fuse_net: products big enough for a GEMM and a small one left to gradgen's loops;
+// relu (mask read from the output) and sigmoid; one param with its own lr.
 
 // X[n, 32] = sin(0.37 i); row r of Y[n, ys] one-hot at r % 3.
 std::string fill(int ys) {
@@ -44,7 +26,7 @@ e2e::FuseOutcome run(const e2e::Net& n, int ys, int64_t batch, bool bound, bool 
 
 void check_same(const std::string& optimizer, gg::DimBindings bind, bool blas) {
   INFO(optimizer << (bind.empty() ? "" : ", bound") << (blas ? ", --blas" : ""));
-  auto n = e2e::build_net(net(optimizer), "fusenet.grad", bind, "f64", 1, blas, true);
+  auto n = e2e::build_net(e2e::fuse_net(optimizer), "fusenet.grad", bind, "f64", 1, blas, true);
   e2e::FuseOutcome o = run(*n, 3, bind.empty() ? 9 : bind.at("n"), !bind.empty(), blas);
   CHECK(o.moved > 1e-4);
   CHECK(o.param_diff <= 1e-10);
@@ -61,7 +43,7 @@ TEST_CASE("generate --fuse-step: train_step matches loss_and_grad + step after 5
 }
 
 TEST_CASE("generate --fuse-step with --blas: plain SGD folds the update into the weight-gradient GEMM", "[e2e][fuse][blas]") {
-  auto n = e2e::build_net(net("sgd(lr=0.1)"), "fusenet.grad", {}, "f64", 1, true, true);
+  auto n = e2e::build_net(e2e::fuse_net("sgd(lr=0.1)"), "fusenet.grad", {}, "f64", 1, true, true);
   const std::string& cpp = n->files.cpp;
   // Every weight gradient is a GEMM after the weight's last read: params += (-lr)·Aᵀ·dZ.
   CHECK(cpp.find("Scalar((-0.1)), X, ") != std::string::npos);
@@ -76,7 +58,7 @@ TEST_CASE("generate --fuse-step with --blas: plain SGD folds the update into the
 }
 
 TEST_CASE("without --fuse-step there is no train_step", "[e2e][fuse]") {
-  auto n = e2e::build_net(net("sgd(lr=0.1)"), "fusenet.grad", {}, "f64");
+  auto n = e2e::build_net(e2e::fuse_net("sgd(lr=0.1)"), "fusenet.grad", {}, "f64");
   CHECK(n->files.hpp.find("train_step") == std::string::npos);
   CHECK(n->files.cpp.find("train_step") == std::string::npos);
 }

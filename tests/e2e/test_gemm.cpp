@@ -20,22 +20,7 @@ namespace fs = std::filesystem;
 // gradgen's loops, so the hand-off between the two is covered. Without `grad X`
 // (run_fuse_step's driver passes no dX) there is no dX product.
 std::string net(const std::string& optimizer, bool grad_x = true) {
-  return R"(network gemmnet
-dim n
-input X[n, 96]
-target Y[n, 3]
-param W1[96, 64]
-param b1[64] init=uniform(-0.1, 0.1)
-param W2[64, 10]
-param b2[10] init=uniform(-0.1, 0.1)
-param W3[10, 3]
-param b3[3]
-h1 = relu(X @ W1 + b1)
-h2 = sigmoid(h1 @ W2 + b2)
-z = h2 @ W3 + b3
-output scores = z
-loss J = cross_entropy(z, Y)
-)" + std::string(grad_x ? "grad X\n" : "") + "optimizer " + optimizer + "\n";
+  return e2e::mlp3({"gemmnet", 96, 64, 10, 3, "", grad_x}, optimizer);
 }
 
 // 50 rows: each product with W1 is 50·96·64 = 307200 multiply-adds (>= 2^18) over several

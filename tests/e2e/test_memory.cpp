@@ -164,17 +164,7 @@ TEST_CASE("reused and in-place buffers keep results exact: deep and --bind netwo
   }
 }
 
-namespace {
-
-// Three layers: W1 and W2's gradient products are large enough for BLAS, W3's is not.
-std::string fuse_net(const std::string& optimizer) {
-  return "network fusenet\ndim n\ninput X[n, 32]\ntarget Y[n, 3]\nparam W1[32, 24]\n"
-         "param b1[24] init=uniform(-0.1, 0.1)\nparam W2[24, 32] lr=0.05\nparam b2[32] init=uniform(-0.1, 0.1)\n"
-         "param W3[32, 3]\nparam b3[3]\nh1 = relu(X @ W1 + b1)\nh2 = sigmoid(h1 @ W2 + b2)\nz = h2 @ W3 + b3\n"
-         "output scores = z\nloss J = cross_entropy(z, Y)\noptimizer " + optimizer + "\n";
-}
-
-}  // namespace
+using e2e::fuse_net;  // W1 and W2's gradient products are GEMM-sized, W3's is not
 
 TEST_CASE("generate --report: optimizer state is the step count alone for plain SGD", "[e2e][memory]") {
   // 1,691 f64 params = 13,528 B; the int64 step count adds 8 B.

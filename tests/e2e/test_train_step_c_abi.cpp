@@ -19,13 +19,6 @@ std::string small_net(const std::string& optimizer) {
          "grad X\noptimizer " + optimizer + "\n";
 }
 
-// Products big enough for BLAS under --blas (W1, W2) and a small one (W3) left to own loops.
-std::string blas_net(const std::string& optimizer) {
-  return "network fusenet\ndim n\ninput X[n, 32]\ntarget Y[n, 3]\nparam W1[32, 24]\n"
-         "param b1[24] init=uniform(-0.1, 0.1)\nparam W2[24, 32] lr=0.05\nparam b2[32] init=uniform(-0.1, 0.1)\n"
-         "param W3[32, 3]\nparam b3[3]\nh1 = relu(X @ W1 + b1)\nh2 = sigmoid(h1 @ W2 + b2)\nz = h2 @ W3 + b3\n"
-         "output scores = z\nloss J = cross_entropy(z, Y)\noptimizer " + optimizer + "\n";
-}
 
 // A C99 program: 5 steps of P_loss_and_grad + P_step on one copy of the params and of
 // P_train_step on another, from the same init and batch (X[n, in], one-hot Y[n, out]); then
@@ -152,7 +145,7 @@ TEST_CASE("C ABI train_step from C99 matches loss_and_grad + step (own loops, --
 TEST_CASE("C ABI train_step from C99 with --blas matches loss_and_grad + step", "[e2e][fuse][blas]") {
   for (const char* opt : {"sgd(lr=0.1)", "sgd(lr=0.1, momentum=0.5)"}) {
     INFO(opt);
-    std::string h = check_c_train_step(blas_net(opt), "fusenet", "fusenet_", {"--blas"}, 32, 3, false, true);
+    std::string h = check_c_train_step(e2e::fuse_net(opt), "fusenet", "fusenet_", {"--blas"}, 32, 3, false, true);
     CHECK(h.find("int fusenet_train_step(fusenet_params* params, ") != std::string::npos);
   }
 }

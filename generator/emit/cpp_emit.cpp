@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "emit/cpp_entry.h"
+#include "emit/cpp_kernels.h"
 #include "emit/cpp_report.h"
 #include "emit/cpp_templates.h"
 #include "support/version.h"
@@ -31,23 +32,14 @@ bool mentions(const std::string& text, const std::string& word) {
   return std::regex_search(text, std::regex("\\b" + word + "\\b"));
 }
 
-// Runtime headers the generated code actually calls.
+// Runtime headers the generated code actually calls, sorted.
 std::string includes(const std::string& code, bool has_params, GemmBackend gemm) {
-  std::vector<std::string> inc;
-  static const char* acts[] = {"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "exp", "log", "sqrt", "square",
-                               "abs", "sin", "cos", "pow", "step", "leaky_step", "sign"};
-  bool act = false;
-  for (const char* a : acts) act = act || code.find(std::string("gg::") + a + "(") != std::string::npos;
-  if (act) inc.push_back("#include <gradgen/activations.hpp>");
-  if (code.find("gg::fill(") != std::string::npos || code.find("gg::copy(") != std::string::npos)
-    inc.push_back("#include <gradgen/buffer.hpp>");
+  std::vector<std::string> inc = kernel_includes(code);
   if (has_params) inc.push_back("#include <gradgen/init.hpp>");
   if (code.find("gg::gemm(") != std::string::npos)
     inc.push_back(gemm == GemmBackend::Blas ? "#include <gradgen/blas.hpp>" : "#include <gradgen/gemm.hpp>");
-  if (code.find("gg::matmul_") != std::string::npos) inc.push_back("#include <gradgen/matmul.hpp>");
   inc.push_back("#include <gradgen/optim.hpp>");
-  if (code.find("gg::logsumexp") != std::string::npos || code.find("gg::clamped_log") != std::string::npos)
-    inc.push_back("#include <gradgen/reduce.hpp>");
+  std::sort(inc.begin(), inc.end());
   std::string out = code.find("std::numeric_limits") != std::string::npos ? "#include <limits>\n\n" : "";
   if (code.find("std::integral_constant") != std::string::npos) out += "#include <type_traits>\n\n";  // row blocks
   return out + join(inc, "\n") + "\n";

@@ -36,15 +36,7 @@ std::vector<std::string> grad_params(const CppSignature& sig, const Program& p) 
 
 // Runtime headers the statements use (only those).
 std::string runtime_includes(const std::string& code) {
-  std::vector<std::string> inc;
-  static const char* acts[] = {"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "exp", "log", "sqrt", "square",
-                               "abs", "sin", "cos", "pow", "step", "leaky_step", "sign"};
-  bool act = false;
-  for (const char* a : acts) act = act || mentions(code, std::string("gg::") + a + "(");
-  if (act) inc.push_back("#include <gradgen/activations.hpp>");
-  if (mentions(code, "gg::fill(") || mentions(code, "gg::copy(")) inc.push_back("#include <gradgen/buffer.hpp>");
-  if (mentions(code, "gg::matmul_")) inc.push_back("#include <gradgen/matmul.hpp>");
-  if (mentions(code, "gg::logsumexp") || mentions(code, "gg::clamped_log")) inc.push_back("#include <gradgen/reduce.hpp>");
+  const std::vector<std::string> inc = kernel_includes(code);
   return inc.empty() ? "" : join(inc, "\n") + "\n";
 }
 

@@ -59,6 +59,22 @@ std::optional<Idx> view_index(const Node* n, const Idx& idx) {
   return in;
 }
 
+std::vector<std::string> kernel_includes(const std::string& code) {
+  auto calls = [&](const char* what) { return code.find(what) != std::string::npos; };
+  std::vector<std::string> inc;
+  static const char* acts[] = {"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "exp", "log", "sqrt", "square",
+                               "abs", "sin", "cos", "pow", "step", "leaky_step", "sign"};
+  bool act = false;
+  for (const char* a : acts) act = act || calls((std::string("gg::") + a + "(").c_str());
+  if (act) inc.push_back("#include <gradgen/activations.hpp>");
+  if (calls("gg::fill(") || calls("gg::copy(")) inc.push_back("#include <gradgen/buffer.hpp>");
+  if (calls("gg::matmul_")) inc.push_back("#include <gradgen/matmul.hpp>");
+  if (calls("gg::logsumexp") || calls("gg::clamped_log")) inc.push_back("#include <gradgen/reduce.hpp>");
+  if (calls("GG_IVDEP")) inc.push_back("#include <gradgen/vectorize.hpp>");
+  std::sort(inc.begin(), inc.end());
+  return inc;
+}
+
 std::string scatter_text(const Node* n, const std::string& offset, const std::string& value) {
   return "(" + offset + " == " + std::to_string(n->attrs.axis) + " ? " + value + " : Scalar(0))";
 }
@@ -128,9 +144,13 @@ std::string KernelWriter::define(const Node* n, const Idx& idx) {
 
 void KernelWriter::line(const std::string& s) { out_ += std::string(static_cast<size_t>(indent_) * 2, ' ') + s + "\n"; }
 
-void KernelWriter::open_loops(const Shape& s, const Idx& idx, const std::vector<bool>& which) {
+void KernelWriter::open_loops(const Shape& s, const Idx& idx, const std::vector<bool>& which, bool independent) {
+  size_t innermost = s.size();
+  for (size_t d = 0; d < s.size(); ++d)
+    if (which[d] && idx[d] != "0") innermost = d;
   for (size_t d = 0; d < s.size(); ++d) {
     if (!which[d] || idx[d] == "0") continue;
+    if (independent && d == innermost) line("GG_IVDEP");
     line(fmt::format("for (std::int64_t {0} = 0; {0} < {1}; ++{0}) {{", idx[d], dim(s[d])));
     ++indent_;
     ++open_;
@@ -200,11 +220,27 @@ Idx reduce_out_idx(const Node* r, const Idx& idx) {
   return out;
 }
 
+// Whether the iterations of the innermost loop over `idx` write disjoint elements: each member
+// from `from` on stores at the loop's own index, so only a reduction can write one element
+// twice, when it sums along that loop (a row sum) rather than across it (a column sum).
+bool KernelWriter::lanes_independent(const Group& g, const Idx& idx, size_t from) const {
+  std::string inner;
+  for (const std::string& i : idx)
+    if (i != "0") inner = i;
+  for (size_t i = from; i < g.members.size(); ++i) {
+    const Node* m = g.members[i];
+    if (kind_of(m->op) != Kind::Reduce) continue;
+    const Idx out = reduce_out_idx(m, idx);
+    if (std::find(out.begin(), out.end(), inner) == out.end()) return false;
+  }
+  return !inner.empty();
+}
+
 void KernelWriter::map_group(const Group& g) {
   const Shape& s = g.members.front()->shape;
   Idx idx = loop_idx(s);
   reduce_prologue(g);
-  open_loops(s, idx, std::vector<bool>(s.size(), true));
+  open_loops(s, idx, std::vector<bool>(s.size(), true), lanes_independent(g, idx, 0));
   members(g, idx, 0);
   close_loops();
   reduce_epilogue(g);
@@ -225,7 +261,7 @@ void KernelWriter::gemm_group(const Group& g) {
   if (g.members.size() == 1) return;
   Idx idx = loop_idx(mm->shape);
   reduce_prologue(g);
-  open_loops(mm->shape, idx, std::vector<bool>(mm->shape.size(), true));
+  open_loops(mm->shape, idx, std::vector<bool>(mm->shape.size(), true), lanes_independent(g, idx, 1));
   line("const Scalar acc = " + ptr(c) + "[" + offset(mm->shape, idx) + "];");
   locals_[mm] = "acc";
   members(g, idx, 1);

@@ -97,8 +97,11 @@ class KernelWriter {
   void comments(const Node* n);
   std::map<size_t, std::vector<std::string>> place_updates(const std::vector<Result>& results);
 
-  // Loop-nest helpers: open loops over the dims whose index is a variable.
-  void open_loops(const Shape& s, const Idx& idx, const std::vector<bool>& which);
+  bool lanes_independent(const Group& g, const Idx& idx, size_t from) const;
+
+  // Loop-nest helpers: open loops over the dims whose index is a variable; `independent` marks
+  // the innermost one GG_IVDEP.
+  void open_loops(const Shape& s, const Idx& idx, const std::vector<bool>& which, bool independent = false);
   void close_loops();
   void line(const std::string& s);
 
@@ -116,6 +119,10 @@ class KernelWriter {
   int indent_ = 1;
   int open_ = 0;
 };
+
+/// The runtime headers kernel statements in `code` call (activations, fills, loop matmuls, row
+/// reductions, GG_IVDEP), as sorted #include lines.
+std::vector<std::string> kernel_includes(const std::string& code);
 
 /// `idx` of a node of shape `to` read as an operand of shape `from` under numpy broadcasting.
 Idx broadcast_idx(const Shape& from, const Shape& to, const Idx& idx);

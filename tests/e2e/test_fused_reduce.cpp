@@ -60,6 +60,14 @@ optimizer sgd(lr=0.1)
 
 bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
 
+// Whether the innermost loop around text position `at` is preceded by a GG_IVDEP line.
+bool marked(const std::string& cpp, size_t at) {
+  const size_t loop = cpp.rfind("for (", at);
+  const size_t line_end = cpp.rfind('\n', loop), line_start = cpp.rfind('\n', line_end - 1) + 1;
+  const std::string prev = cpp.substr(line_start, line_end - line_start);
+  return prev.find_first_not_of(' ') != std::string::npos && prev.substr(prev.find_first_not_of(' ')) == "GG_IVDEP";
+}
+
 void check(e2e::Net& n, double tol, bool blas) {
   auto got = e2e::compile_and_run({&n}, "g++", true, blas ? "-lopenblas" : "");
   e2e::compare(n, got[0], e2e::interpret(n), tol);
@@ -116,4 +124,30 @@ TEST_CASE("under --blas a bias gradient is summed in the GEMM's epilogue loop", 
   check(*mean64, 1e-10, true);
   auto mean32 = e2e::build_net(kBlasMean, "fredmean.grad", {{"n", 13}}, "f32", 9, true);
   check(*mean32, 2e-5, true);
+}
+
+// The epilogue loops write one element per iteration (in place, or a column sum into
+// dJ_db1[i1]); GG_IVDEP says so, and at -O2 the compilers then vectorize them. The results
+// must not change: each compiler, -O2 for the host's vectors, against the interpreter.
+TEST_CASE("epilogue loops are marked GG_IVDEP and stay exact when vectorized at -O2", "[e2e][fusion][vectorize]") {
+  auto net = e2e::build_net(kBlasNet, "fredblas.grad", {{"n", 37}}, "f32", 10, gg::cpp::GemmBackend::Gradgen, true);
+  const std::string& cpp = net->files.cpp;
+  CHECK(has(cpp, "#include <gradgen/vectorize.hpp>"));
+  CHECK(has(cpp, "    GG_IVDEP\n    for (std::int64_t i1 = 0; i1 < 40; ++i1) {\n      const Scalar acc = h[i0 * 40 + i1];\n"
+                 "      h[i0 * 40 + i1] = gg::relu((acc + b1[i1]));"));
+  const size_t sums = cpp.find("dJ_db1[i1] += ");
+  REQUIRE(sums != std::string::npos);
+  CHECK(marked(cpp, sums));
+  // A row sum accumulates into a scalar in its own loop, never marked.
+  auto rows = e2e::build_net(kNet, "fred.grad", {{"n", 7}}, "f64", 11);
+  const std::string& rcpp = rows->files.cpp;
+  REQUIRE(has(rcpp, "acc += "));
+  for (size_t at = rcpp.find("acc += "); at != std::string::npos; at = rcpp.find("acc += ", at + 1))
+    CHECK_FALSE(marked(rcpp, at));
+  for (const std::string& cxx : e2e::compilers()) {
+    INFO(cxx);
+    auto got = e2e::compile_and_run({net.get(), rows.get()}, cxx, true, "-O2 -march=native");
+    e2e::compare(*net, got[0], e2e::interpret(*net), 2e-5);
+    e2e::compare(*rows, got[1], e2e::interpret(*rows), 1e-10);
+  }
 }

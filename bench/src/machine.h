@@ -8,6 +8,10 @@ namespace bench {
 /// Best-of-`trials` fp32 throughput of a register-blocked FMA loop on `threads` threads, GFLOP/s
 /// (per-thread CPU time, so other processes on the machine do not lower it).
 double measure_fp32_peak(int threads, int trials);
+/// fp32 throughput of the same loop run once for a few ms on `threads` threads, on the wall
+/// clock: the bench runs one between its rounds of steps, so that %peak divides by the rate
+/// the cores had while the steps ran (on a shared VM it drifts by 20% within seconds).
+double measure_fp32_burst(int threads);
 /// The SIMD width the peak loop was compiled for, e.g. "AVX-512".
 const char* peak_isa();
 

@@ -76,13 +76,16 @@ std::string describe_machine() {
 void Report::print(std::FILE* out) const {
   std::fprintf(out, "\n== gradgen bench: one training step = forward + backward + SGD update, fp32 ==\n");
   std::fprintf(out, "%s", machine.c_str());
-  std::fprintf(out, "fp32 peak (%s register-blocked loop, this run, per-thread CPU time):", peak_isa());
+  std::fprintf(out, "fp32 peak (%s register-blocked loop, best of the trials before timing, per-thread CPU time):",
+               peak_isa());
   for (const auto& [t, g] : peak) std::fprintf(out, "  %d thread%s %.1f GFLOP/s", t, t > 1 ? "s" : "", g);
+  std::fprintf(out, "\n%%peak = GFLOP/s / the median of the same loop's bursts run between the rounds of that "
+                    "workload (column 'peak'); %%best = GFLOP/s / the best-of peak above");
   std::fprintf(out, "\ntime = median over %s\nx gradgen = time / the bound gradgen variant's time (>1: slower than gradgen)\n\n",
                reps.c_str());
-  const char* head = "%-9s %-36s %-40s %3s %11s %4s %9s %8s %6s %10s %11s %8s\n";
+  const char* head = "%-9s %-36s %-40s %3s %11s %4s %9s %8s %6s %6s %6s %10s %11s %8s\n";
   std::fprintf(out, head, "workload", "network", "implementation", "thr", "time/step", "reps", "x gradgen",
-               "GFLOP/s", "%peak", "heap peak", "loss@check", "rel.diff");
+               "GFLOP/s", "peak", "%peak", "%best", "heap peak", "loss@check", "rel.diff");
   std::string last;
   for (const Result& r : rows) {
     if (!last.empty() && last != r.workload) std::fprintf(out, "\n");
@@ -91,9 +94,10 @@ void Report::print(std::FILE* out) const {
     std::string ratio = g ? fmt("%.3g", r.seconds / g->seconds) + (g->threads != r.threads ? "*" : "") : "n/a";
     const double gflops = r.flops / r.seconds * 1e-9;
     auto pk = peak.find(r.threads);
-    std::fprintf(out, "%-9s %-36s %-40s %3d %11s %4d %9s %8.2f %5.1f%% %10s %11.6g %8.1e\n", r.workload.c_str(),
-                 r.title.c_str(), r.impl.c_str(), r.threads, format_time(r.seconds).c_str(), r.reps, ratio.c_str(),
-                 gflops, pk == peak.end() ? 0.0 : 100.0 * gflops / pk->second, format_bytes(r.heap).c_str(),
+    std::fprintf(out, "%-9s %-36s %-40s %3d %11s %4d %9s %8.2f %6.1f %5.1f%% %5.1f%% %10s %11.6g %8.1e\n",
+                 r.workload.c_str(), r.title.c_str(), r.impl.c_str(), r.threads, format_time(r.seconds).c_str(), r.reps,
+                 ratio.c_str(), gflops, r.round_peak, r.round_peak > 0 ? 100.0 * gflops / r.round_peak : 0.0,
+                 pk == peak.end() ? 0.0 : 100.0 * gflops / pk->second, format_bytes(r.heap).c_str(),
                  r.losses.empty() ? 0.0 : r.losses.back(), r.loss_diff);
   }
   std::fprintf(out,

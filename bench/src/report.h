@@ -22,6 +22,7 @@ struct Result {
   long long heap = 0;     // bytes
   std::vector<double> losses;
   double loss_diff = 0;  // largest relative difference from the reference baseline's losses
+  double round_peak = 0;  // GFLOP/s: median of the FMA bursts run between this group's rounds
 
   Result(const Problem& p, int t, std::string name, bool gg, double sec, int reps, long long h,
          std::vector<double> l, double diff);
@@ -30,7 +31,7 @@ struct Result {
 struct Report {
   std::string machine;
   std::string reps;
-  std::map<int, double> peak;  // threads -> GFLOP/s
+  std::map<int, double> peak;  // threads -> GFLOP/s, best of the trials before timing
   std::vector<Result> rows;
 
   void add(Result r) { rows.push_back(std::move(r)); }

@@ -1,5 +1,6 @@
 // Compiled generated code against the reference interpreter: every example network and 24
-// random networks over all ops, in f64 (≤ 1e-10) and f32 (≤ 1e-5), with g++ and clang++.
+// random networks over all ops, in f64 (≤ 1e-10) and f32 (≤ 1e-5), with g++ and clang++, and
+// 24 more at -O2 -march=native.
 #include <catch2/catch.hpp>
 #include <filesystem>
 
@@ -30,10 +31,11 @@ std::vector<std::unique_ptr<e2e::Net>> random_nets(const char* precision, int fi
   return nets;
 }
 
-void check_all(std::vector<std::unique_ptr<e2e::Net>>& nets, const std::string& cxx, bool feed_params, double tol) {
+void check_all(std::vector<std::unique_ptr<e2e::Net>>& nets, const std::string& cxx, bool feed_params, double tol,
+               const std::string& flags = "") {
   std::vector<e2e::Net*> ptrs;
   for (auto& n : nets) ptrs.push_back(n.get());
-  auto got = e2e::compile_and_run(ptrs, cxx, feed_params);
+  auto got = e2e::compile_and_run(ptrs, cxx, feed_params, flags);
   for (size_t i = 0; i < nets.size(); ++i) e2e::compare(*nets[i], got[i], e2e::interpret(*nets[i]), tol);
 }
 
@@ -59,4 +61,18 @@ TEST_CASE("random networks over all ops: compiled code matches the interpreter",
   check_all(f64, "clang++", true, 1e-10);
   auto f32 = random_nets("f32", 100, 12);
   check_all(f32, "g++", true, 1e-5);
+}
+
+// Optimised for the host's vectors, as users build it: loops marked GG_IVDEP are vectorized.
+TEST_CASE("random networks compiled at -O2 -march=native match the interpreter", "[e2e][vectorize]") {
+  for (const std::string& cxx : e2e::compilers()) {
+    INFO(cxx);
+    auto f64 = random_nets("f64", 200, 12);
+    size_t marked = 0;
+    for (const auto& n : f64) marked += n->files.cpp.find("GG_IVDEP") != std::string::npos;
+    CHECK(marked >= 3);  // 6 of these 12 have a marked loop
+    check_all(f64, cxx, true, 1e-10, "-O2 -march=native");
+    auto f32 = random_nets("f32", 300, 12);
+    check_all(f32, cxx, true, 1e-5, "-O2 -march=native");
+  }
 }

@@ -23,6 +23,11 @@ std::string array_suffix(const Shape& s) {
   return out;
 }
 
+std::string flat_elems(const std::string& obj, const std::string& field, const Shape& s) {
+  if (s.size() < 2) return first_elem(obj, field, s);
+  return "gg::flat(" + obj + "." + field + ")";
+}
+
 std::string first_elem(const std::string& obj, const std::string& field, const Shape& s) {
   if (s.empty()) return "&" + obj + "." + field;
   if (s.size() == 1) return obj + "." + field;

@@ -50,5 +50,8 @@ CppApi make_api(const Program& p, const EquationSet& eqs, const Names& names, co
 std::string array_suffix(const Shape& s);
 /// Pointer to the first element of `obj.field` for a fixed shape: "&p.W1[0][0]", "p.b1", "&p.c".
 std::string first_elem(const std::string& obj, const std::string& field, const Shape& s);
+/// The same for generated code that walks the whole array: "gg::flat(p.W1)" (gradgen/buffer.hpp)
+/// from rank 2 on.
+std::string flat_elems(const std::string& obj, const std::string& field, const Shape& s);
 
 }  // namespace gg::cpp

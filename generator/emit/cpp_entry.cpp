@@ -81,7 +81,7 @@ std::string update_line(const EntryContext& c, const ApiTensor& t, int64_t off) 
   Precision pr = c.p.precision;
   double lr = c.p.find_leaf(t.name)->lr.value_or(opt.arg("lr"));
   int64_t n = *static_numel(t.shape);
-  std::string pp = first_elem("params", t.ident, t.shape), gp = first_elem("grads", t.ident, t.shape);
+  std::string pp = flat_elems("params", t.ident, t.shape), gp = flat_elems("grads", t.ident, t.shape);
   if (opt.adam())
     return fmt::format("gg::adam_update({}, {}, state.m + {}, state.v + {}, {}, {}, {}, {}, {}, state.t);", pp, gp, off,
                        off, n, literal(lr, pr), literal(opt.arg("beta1"), pr), literal(opt.arg("beta2"), pr),
@@ -100,7 +100,7 @@ std::vector<FusedUpdate> fused_updates(const EntryContext& c) {
   for (size_t i = 0; i < c.api.params.size(); ++i) {
     const ApiTensor& t = c.api.params[i];
     double lr = c.p.find_leaf(t.name)->lr.value_or(opt.arg("lr"));
-    out.push_back(FusedUpdate{t.name, i + 1, first_elem("params", t.ident, t.shape), update_line(c, t, off),
+    out.push_back(FusedUpdate{t.name, i + 1, flat_elems("params", t.ident, t.shape), update_line(c, t, off),
                               plain_sgd ? "Scalar(" + literal(-lr, c.p.precision) + ")" : ""});
     off += *static_numel(t.shape);
   }
@@ -157,7 +157,7 @@ Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::
   bool params_used = false;
   for (const ApiTensor& t : c.api.params)
     if (used.count(t.name)) {
-      lines.push_back("const Scalar* const " + t.ident + " = " + first_elem("params", t.ident, t.shape) + ";");
+      lines.push_back("const Scalar* const " + t.ident + " = " + flat_elems("params", t.ident, t.shape) + ";");
       params_used = true;
     }
   if (!params_used) lines.push_back("static_cast<void>(params);");
@@ -203,7 +203,7 @@ Entry gradient_entry(const EntryContext& c, bool fused) {
   results.push_back(Result{c.p.loss, Shape{}, "loss", c.p.loss_name});
   pointers.push_back("loss");
   for (const ApiTensor& t : c.api.params)
-    results.push_back(Result{c.p.adjoint_of(t.name), t.shape, first_elem("grads", t.ident, t.shape),
+    results.push_back(Result{c.p.adjoint_of(t.name), t.shape, flat_elems("grads", t.ident, t.shape),
                              "d" + c.p.loss_name + "_d" + t.name});
   for (const ApiTensor& t : c.api.grad_inputs) {
     results.push_back(Result{t.node, t.shape, t.ident, t.ident});
@@ -235,7 +235,7 @@ std::string init_body(const EntryContext& c) {
     lines.push_back(fmt::format("{}if (gg::rt::init_tensor<Scalar>(\"{}\", {}, {}, {}, {}, {}, seed, \"{}\", {}, {}) != "
                                 "gg::rt::InitStatus::Ok)",
                                 vals.empty() ? "" : "  ", l.init.kind, args, vals.size(), rank, fin, fout, t.name,
-                                first_elem("params", t.ident, t.shape), *static_numel(t.shape)));
+                                flat_elems("params", t.ident, t.shape), *static_numel(t.shape)));
     lines.push_back(std::string(vals.empty() ? "" : "  ") + "  return kBadInit;");
     if (!vals.empty()) lines.push_back("}");
   }

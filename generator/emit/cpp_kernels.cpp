@@ -67,10 +67,10 @@ std::vector<std::string> kernel_includes(const std::string& code) {
   bool act = false;
   for (const char* a : acts) act = act || calls((std::string("gg::") + a + "(").c_str());
   if (act) inc.push_back("#include <gradgen/activations.hpp>");
-  if (calls("gg::fill(") || calls("gg::copy(")) inc.push_back("#include <gradgen/buffer.hpp>");
+  if (calls("gg::fill(") || calls("gg::copy(") || calls("gg::flat(")) inc.push_back("#include <gradgen/buffer.hpp>");
   if (calls("gg::matmul_")) inc.push_back("#include <gradgen/matmul.hpp>");
   if (calls("gg::logsumexp") || calls("gg::clamped_log")) inc.push_back("#include <gradgen/reduce.hpp>");
-  if (calls("GG_IVDEP")) inc.push_back("#include <gradgen/vectorize.hpp>");
+  if (calls("GG_IVDEP") || calls("GG_UNROLL")) inc.push_back("#include <gradgen/vectorize.hpp>");
   std::sort(inc.begin(), inc.end());
   return inc;
 }

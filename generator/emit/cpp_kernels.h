@@ -121,7 +121,7 @@ class KernelWriter {
 };
 
 /// The runtime headers kernel statements in `code` call (activations, fills, loop matmuls, row
-/// reductions, GG_IVDEP), as sorted #include lines.
+/// reductions, GG_IVDEP / GG_UNROLL), as sorted #include lines.
 std::vector<std::string> kernel_includes(const std::string& code);
 
 /// `idx` of a node of shape `to` read as an operand of shape `from` under numpy broadcasting.

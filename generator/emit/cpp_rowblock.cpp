@@ -237,12 +237,23 @@ class RowBlock {
   void open(const std::string& s) { line(s), ++indent_; }
   void close() { --indent_, line("}"); }
 
+  // `for (var = start; var < extent; ++var) {`. A short loop is marked GG_UNROLL: unrolled, it
+  // leaves the lanes loop around it straight-line code that GCC vectorizes at -O2 as well.
+  void open_for(const std::string& var, const Dim& extent, int start = 0) {
+    if (!extent.is_symbolic() && extent.size - start <= kRowBlockUnrolled) line("GG_UNROLL");
+    open(fmt::format("for (std::int64_t {0} = {1}; {0} < {2}; ++{0}) {{", var, start, dim(extent)));
+  }
+  // A one-line loop of `trips` iterations, marked the same way.
+  void short_loop(int64_t trips, const std::string& loop) {
+    if (trips <= kRowBlockUnrolled) line("GG_UNROLL");
+    line(loop);
+  }
   // Loops over the dims of `s` whose index in `idx` is a variable, from dim `from` on; returns how many opened.
   int loops(const Shape& s, const Idx& idx, size_t from, const std::vector<bool>& skip = {}) {
     int opened = 0;
     for (size_t d = from; d < s.size(); ++d) {
       if (idx[d] == "0" || (!skip.empty() && skip[d])) continue;
-      open(fmt::format("for (std::int64_t {0} = 0; {0} < {1}; ++{0}) {{", idx[d], dim(s[d])));
+      open_for(idx[d], s[d]);
       ++opened;
     }
     return opened;
@@ -355,12 +366,12 @@ void RowBlock::emit_lse_text(const Node* x, const Shape& s, const Idx& idx, size
   first[ax] = "0";
   line("Scalar lse = " + unwrap(read(x, first)) + ";");
   std::string k = idx[ax];
-  open(fmt::format("for (std::int64_t {0} = 1; {0} < {1}; ++{0}) {{", k, dim(s[ax])));
+  open_for(k, s[ax], 1);
   line("const Scalar pv = " + unwrap(read(x, idx)) + ";");
   line("lse = pv > lse ? pv : lse;");
   close();
   line("Scalar acc = Scalar(0);");
-  open(fmt::format("for (std::int64_t {0} = 0; {0} < {1}; ++{0}) {{", k, dim(s[ax])));
+  open_for(k, s[ax]);
   line("acc += gg::exp(" + read(x, idx) + " - lse);");
   close();
   line("lse += gg::log(acc);");
@@ -372,7 +383,7 @@ void RowBlock::emit_row_product(const Node* n, const Idx& idx, const Dim& kdim,
   const std::string k = kdim.is_one() ? "0" : "i2";
   int o = loops(n->shape, idx, 1);
   lanes(lane_array(n) + " = Scalar(0);");
-  if (k != "0") open(fmt::format("for (std::int64_t {0} = 0; {0} < {1}; ++{0}) {{", k, dim(kdim)));
+  if (k != "0") open_for(k, kdim);
   lanes(lane_array(n) + " += " + term(k) + ";");
   if (k != "0") close();
   closes(o);
@@ -441,7 +452,7 @@ void RowBlock::emit_r(const Node* n) {
       if (idx[ax] == "0") idx[ax] = "i" + std::to_string(ax);  // a one-element axis still needs its loop variable
       open("{");
       emit_lse(o, n->shape, idx, ax);
-      open(fmt::format("for (std::int64_t {0} = 0; {0} < {1}; ++{0}) {{", idx[ax], dim(n->shape[ax])));
+      open_for(idx[ax], n->shape[ax]);
       std::string x = read(o, idx);
       std::string target = lanes_.at(n) + "[" + row_offset(n->shape, idx) + "][" + l_ + "]";
       lanes(target + " = " + (n->op == Op::Softmax ? "gg::exp(" + x + " - lse)" : x + " - lse") + ";");
@@ -508,7 +519,7 @@ void RowBlock::emit_a(const Node* n) {
       if (idx[1] == "0") idx[1] = "i1";
       open("{");
       emit_lse(o, o->shape, idx, 1);
-      open(fmt::format("for (std::int64_t {0} = 0; {0} < {1}; ++{0}) {{", idx[1], dim(o->shape[1])));
+      open_for(idx[1], o->shape[1]);
       lanes(acc(n, "0") + " -= " + read(y, idx) + " * (" + read(o, idx) + " - lse);");
       close();
       close();
@@ -612,8 +623,8 @@ RowBlockBody RowBlock::emit() {
     if (rs == 1)
       line(fmt::format("{}[0][{}] = {}[{} + {}];", name, l_, p, r0, l_));
     else
-      line(fmt::format("for (std::int64_t i1 = 0; i1 < {0}; ++i1) {1}[i1][{2}] = {3}[({4} + {2}) * {0} + i1];", rs, name,
-                       l_, p, r0));
+      short_loop(rs, fmt::format("for (std::int64_t i1 = 0; i1 < {0}; ++i1) {1}[i1][{2}] = {3}[({4} + {2}) * {0} + i1];",
+                                 rs, name, l_, p, r0));
     lanes_[x] = name;
   }
   for (const Node* n : plan.order) {
@@ -630,8 +641,8 @@ RowBlockBody RowBlock::emit() {
     if (rs == 1)
       line(fmt::format("{} = {}[0][{}];", at(res.dest, r0 + " + " + l_), src, l_));
     else
-      line(fmt::format("for (std::int64_t i1 = 0; i1 < {0}; ++i1) {1} = {2}[i1][{3}];", rs,
-                       at(res.dest, "(" + r0 + " + " + l_ + ") * " + std::to_string(rs) + " + i1"), src, l_));
+      short_loop(rs, fmt::format("for (std::int64_t i1 = 0; i1 < {0}; ++i1) {1} = {2}[i1][{3}];", rs,
+                                 at(res.dest, "(" + r0 + " + " + l_ + ") * " + std::to_string(rs) + " + i1"), src, l_));
   }
   --indent_;
   std::string body = out_.substr(body_start);
@@ -688,6 +699,7 @@ RowBlockBody RowBlock::emit() {
       int64_t z = *static_numel(n->shape);
       std::string a = acc_.at(n) + "[" + (z == 1 ? "0" : "i0") + "]";
       std::string add = fmt::format("{0}[{1}] += {0}[{1} + {2}];", a, l_, w);
+      if (z > 1 && z <= kRowBlockUnrolled) inside.push_back("GG_UNROLL");  // so that GCC -O2 vectorizes the lanes
       inside.push_back(z == 1 ? add : fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {}", z, add));
     }
     if (!inside.empty()) {

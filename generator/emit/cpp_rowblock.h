@@ -34,6 +34,9 @@ constexpr int64_t kRowBlockMaxUniform = 4096;
 constexpr int64_t kRowBlockMaxAccumulated = 1024;
 /// Largest total per-row element count of the row-local values kept in lane arrays.
 constexpr int64_t kRowBlockMaxLaneScalars = 512;
+/// Loops inside a block of at most this many iterations are marked GG_UNROLL (fully unrolled
+/// under GCC, whose -O2 then vectorizes the loop over the lanes; -O3 and clang do so unasked).
+constexpr int64_t kRowBlockUnrolled = 8;
 /// With a bound row dim, values with at most this many accumulators have the halves of 4 lanes
 /// or more of their lane sums folded in one loop over the lanes around all of them (compilers
 /// unroll loops this short completely); larger ones each in a loop over their accumulators.

@@ -47,9 +47,9 @@ TEST_CASE("generate --fuse-step with --blas: plain SGD folds the update into the
   const std::string& cpp = n->files.cpp;
   // Every weight gradient is a GEMM after the weight's last read: params += (-lr)·Aᵀ·dZ.
   CHECK(cpp.find("Scalar((-0.1)), X, ") != std::string::npos);
-  CHECK(cpp.find("Scalar(1), &params.W1[0][0]);") != std::string::npos);
+  CHECK(cpp.find("Scalar(1), gg::flat(params.W1));") != std::string::npos);
   CHECK(cpp.find("Scalar((-0.05)), h1, ") != std::string::npos);  // W2's own lr
-  CHECK(cpp.find("Scalar(1), &params.W2[0][0]);") != std::string::npos);
+  CHECK(cpp.find("Scalar(1), gg::flat(params.W2));") != std::string::npos);
   CHECK(cpp.find("gg::sgd_update(params.b1, grads.b1, 24, 0.1);") != std::string::npos);
   CHECK(n->files.hpp.find("Status train_step(Params& params, ") != std::string::npos);
   check_same("sgd(lr=0.1)", {}, true);

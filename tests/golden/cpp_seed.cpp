@@ -6,18 +6,20 @@
 #include <type_traits>
 
 #include <gradgen/activations.hpp>
+#include <gradgen/buffer.hpp>
 #include <gradgen/init.hpp>
 #include <gradgen/optim.hpp>
+#include <gradgen/vectorize.hpp>
 
 namespace seed {
 namespace {
 
 Status init_impl(::seed_params& params, std::uint64_t seed) {
-  if (gg::rt::init_tensor<Scalar>("xavier_uniform", nullptr, 0, 2, 2, 3, seed, "W1", &params.W1[0][0], 6) != gg::rt::InitStatus::Ok)
+  if (gg::rt::init_tensor<Scalar>("xavier_uniform", nullptr, 0, 2, 2, 3, seed, "W1", gg::flat(params.W1), 6) != gg::rt::InitStatus::Ok)
     return kBadInit;
   if (gg::rt::init_tensor<Scalar>("zeros", nullptr, 0, 1, 0, 0, seed, "b1", params.b1, 3) != gg::rt::InitStatus::Ok)
     return kBadInit;
-  if (gg::rt::init_tensor<Scalar>("xavier_uniform", nullptr, 0, 2, 3, 1, seed, "W2", &params.W2[0][0], 3) != gg::rt::InitStatus::Ok)
+  if (gg::rt::init_tensor<Scalar>("xavier_uniform", nullptr, 0, 2, 3, 1, seed, "W2", gg::flat(params.W2), 3) != gg::rt::InitStatus::Ok)
     return kBadInit;
   if (gg::rt::init_tensor<Scalar>("zeros", nullptr, 0, 1, 0, 0, seed, "b2", params.b2, 1) != gg::rt::InitStatus::Ok)
     return kBadInit;
@@ -28,9 +30,9 @@ Status forward_impl(const ::seed_params& params, const Scalar* X, std::int64_t n
   if (X == nullptr || yhat == nullptr || ws == nullptr) return kNullPointer;
   if (n < 1 || n > kMaxDim) return kBadDim;
   if (ws_size < workspace_size(n)) return kWorkspaceTooSmall;
-  const Scalar* const W1 = &params.W1[0][0];
+  const Scalar* const W1 = gg::flat(params.W1);
   const Scalar* const b1 = params.b1;
-  const Scalar* const W2 = &params.W2[0][0];
+  const Scalar* const W2 = gg::flat(params.W2);
   const Scalar* const b2 = params.b2;
 
   // Rows in blocks of up to 16 (one per SIMD lane): forward and backward in one pass, sums over the
@@ -44,24 +46,30 @@ Status forward_impl(const ::seed_params& params, const Scalar* X, std::int64_t n
     Scalar z3_matmul[1][L];  // [n, 1]
     Scalar z3[1][L];  // [n, 1]
     for (int l = 0; l < L; ++l) {  // one row per lane
+      GG_UNROLL
       for (std::int64_t i1 = 0; i1 < 2; ++i1) X_rows[i1][l] = X[(r0 + l) * 2 + i1];
       // F1: z2 = X @ W1 + b1
+      GG_UNROLL
       for (std::int64_t i1 = 0; i1 < 3; ++i1) {
         z2_matmul[i1][l] = Scalar(0);
+        GG_UNROLL
         for (std::int64_t i2 = 0; i2 < 2; ++i2) {
           z2_matmul[i1][l] += X_rows[i2][l] * W1[i2 * 3 + i1];
         }
       }
+      GG_UNROLL
       for (std::int64_t i1 = 0; i1 < 3; ++i1) {
         z2[i1][l] = z2_matmul[i1][l] + b1[i1];
       }
       // F2: a2 = sigmoid(z2)
+      GG_UNROLL
       for (std::int64_t i1 = 0; i1 < 3; ++i1) {
         a2[i1][l] = gg::sigmoid(z2[i1][l]);
       }
       // F3: z3 = a2 @ W2 + b2
       // F4: yhat = z3
       z3_matmul[0][l] = Scalar(0);
+      GG_UNROLL
       for (std::int64_t i2 = 0; i2 < 3; ++i2) {
         z3_matmul[0][l] += a2[i2][l] * W2[i2];
       }
@@ -81,15 +89,15 @@ Status loss_and_grad_impl(const ::seed_params& params, const Scalar* X, const Sc
   if (X == nullptr || Y == nullptr || loss == nullptr || dJ_dX == nullptr || ws == nullptr) return kNullPointer;
   if (n < 1 || n > kMaxDim) return kBadDim;
   if (ws_size < workspace_size(n)) return kWorkspaceTooSmall;
-  const Scalar* const W1 = &params.W1[0][0];
+  const Scalar* const W1 = gg::flat(params.W1);
   const Scalar* const b1 = params.b1;
-  const Scalar* const W2 = &params.W2[0][0];
+  const Scalar* const W2 = gg::flat(params.W2);
   const Scalar* const b2 = params.b2;
 
   Scalar* const J = loss;
-  Scalar* const dJ_dW1 = &grads.W1[0][0];
+  Scalar* const dJ_dW1 = gg::flat(grads.W1);
   Scalar* const dJ_db1 = grads.b1;
-  Scalar* const dJ_dW2 = &grads.W2[0][0];
+  Scalar* const dJ_dW2 = gg::flat(grads.W2);
   Scalar* const dJ_db2 = grads.b2;
 
   // Rows in blocks of up to 16 (one per SIMD lane): forward and backward in one pass, sums over the
@@ -113,25 +121,31 @@ Status loss_and_grad_impl(const ::seed_params& params, const Scalar* X, const Sc
     Scalar dJ_dz2[3][L];  // [n, 3]
     Scalar dJ_dX_rows[2][L];  // [n, 2]
     for (int l = 0; l < L; ++l) {  // one row per lane
+      GG_UNROLL
       for (std::int64_t i1 = 0; i1 < 2; ++i1) X_rows[i1][l] = X[(r0 + l) * 2 + i1];
       Y_rows[0][l] = Y[r0 + l];
       // F1: z2 = X @ W1 + b1
+      GG_UNROLL
       for (std::int64_t i1 = 0; i1 < 3; ++i1) {
         z2_matmul[i1][l] = Scalar(0);
+        GG_UNROLL
         for (std::int64_t i2 = 0; i2 < 2; ++i2) {
           z2_matmul[i1][l] += X_rows[i2][l] * W1[i2 * 3 + i1];
         }
       }
+      GG_UNROLL
       for (std::int64_t i1 = 0; i1 < 3; ++i1) {
         z2[i1][l] = z2_matmul[i1][l] + b1[i1];
       }
       // F2: a2 = sigmoid(z2)
+      GG_UNROLL
       for (std::int64_t i1 = 0; i1 < 3; ++i1) {
         a2[i1][l] = gg::sigmoid(z2[i1][l]);
       }
       // F3: z3 = a2 @ W2 + b2
       // F4: yhat = z3
       z3_matmul[0][l] = Scalar(0);
+      GG_UNROLL
       for (std::int64_t i2 = 0; i2 < 3; ++i2) {
         z3_matmul[0][l] += a2[i2][l] * W2[i2];
       }
@@ -146,35 +160,44 @@ Status loss_and_grad_impl(const ::seed_params& params, const Scalar* X, const Sc
       // B2: dJ/db2 = sum(dJ/dz3, axis=0)
       acc_dJ_db2[0][l] += dJ_dz3[0][l];
       // B3: dJ/dW2 = a2ᵀ @ dJ/dz3
+      GG_UNROLL
       for (std::int64_t i0 = 0; i0 < 3; ++i0) {
         acc_dJ_dW2[i0][l] += a2[i0][l] * dJ_dz3[0][l];
       }
       // B4: dJ/da2 = dJ/dz3 @ W2ᵀ
+      GG_UNROLL
       for (std::int64_t i1 = 0; i1 < 3; ++i1) {
         dJ_da2[i1][l] = Scalar(0);
         dJ_da2[i1][l] += dJ_dz3[0][l] * W2[i1];
       }
       // B5: dJ/dz2 = dJ/da2 ⊙ a2 ⊙ (1 − a2)
+      GG_UNROLL
       for (std::int64_t i1 = 0; i1 < 3; ++i1) {
         dJ_dz2[i1][l] = (dJ_da2[i1][l] * a2[i1][l]) * (1.0f - a2[i1][l]);
       }
       // B6: dJ/db1 = sum(dJ/dz2, axis=0)
+      GG_UNROLL
       for (std::int64_t i1 = 0; i1 < 3; ++i1) {
         acc_dJ_db1[i1][l] += dJ_dz2[i1][l];
       }
       // B7: dJ/dW1 = Xᵀ @ dJ/dz2
+      GG_UNROLL
       for (std::int64_t i0 = 0; i0 < 2; ++i0) {
+        GG_UNROLL
         for (std::int64_t i1 = 0; i1 < 3; ++i1) {
           acc_dJ_dW1[i0 * 3 + i1][l] += X_rows[i0][l] * dJ_dz2[i1][l];
         }
       }
       // B8: dJ/dX = dJ/dz2 @ W1ᵀ
+      GG_UNROLL
       for (std::int64_t i1 = 0; i1 < 2; ++i1) {
         dJ_dX_rows[i1][l] = Scalar(0);
+        GG_UNROLL
         for (std::int64_t i2 = 0; i2 < 3; ++i2) {
           dJ_dX_rows[i1][l] += dJ_dz2[i2][l] * W1[i1 * 3 + i2];
         }
       }
+      GG_UNROLL
       for (std::int64_t i1 = 0; i1 < 2; ++i1) dJ_dX[(r0 + l) * 2 + i1] = dJ_dX_rows[i1][l];
     }
   };
@@ -215,9 +238,9 @@ Status loss_and_grad_impl(const ::seed_params& params, const Scalar* X, const Sc
 
 Status step_impl(::seed_params& params, const ::seed_grads& grads, ::seed_opt_state& state) {
   state.t += 1;
-  gg::sgd_update(&params.W1[0][0], &grads.W1[0][0], 6, 0.5f);
+  gg::sgd_update(gg::flat(params.W1), gg::flat(grads.W1), 6, 0.5f);
   gg::sgd_update(params.b1, grads.b1, 3, 0.5f);
-  gg::sgd_update(&params.W2[0][0], &grads.W2[0][0], 3, 0.5f);
+  gg::sgd_update(gg::flat(params.W2), gg::flat(grads.W2), 3, 0.5f);
   gg::sgd_update(params.b2, grads.b2, 1, 0.5f);
   return kOk;
 }

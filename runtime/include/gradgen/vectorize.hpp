@@ -1,3 +1,5 @@
+// Loop annotations for generated code.
+//
 // GG_IVDEP: put before a generated loop whose iterations touch disjoint elements (elementwise
 // updates in place, sums into one element per iteration). At -O2 GCC vectorizes only loops
 // that need no run-time check that their pointers do not overlap; the generator knows they
@@ -10,4 +12,14 @@
 #define GG_IVDEP _Pragma("GCC ivdep")
 #else
 #define GG_IVDEP
+#endif
+
+// GG_UNROLL: put before a short fixed-trip loop inside a row block (one row per SIMD lane).
+// GCC at -O2 does not unroll it and so cannot vectorize the loop over the lanes around it (the
+// seed network's step: 180 ns at -O2, 53 ns with this, 47 ns at -O3); clang needs no help, and
+// is slower with it.
+#if defined(__GNUC__) && !defined(__clang__)
+#define GG_UNROLL _Pragma("GCC unroll 8")
+#else
+#define GG_UNROLL
 #endif

@@ -67,10 +67,10 @@ TEST_CASE("random networks over all ops: compiled code matches the interpreter",
 TEST_CASE("random networks compiled at -O2 -march=native match the interpreter", "[e2e][vectorize]") {
   for (const std::string& cxx : e2e::compilers()) {
     INFO(cxx);
-    auto f64 = random_nets("f64", 200, 12);
+    auto f64 = random_nets("f64", 226, 12);  // rnd233: a marked loop clang cannot vectorize
     size_t marked = 0;
     for (const auto& n : f64) marked += n->files.cpp.find("GG_IVDEP") != std::string::npos;
-    CHECK(marked >= 3);  // 6 of these 12 have a marked loop
+    CHECK(marked >= 3);
     check_all(f64, cxx, true, 1e-10, "-O2 -march=native");
     auto f32 = random_nets("f32", 300, 12);
     check_all(f32, cxx, true, 1e-5, "-O2 -march=native");

@@ -4,11 +4,12 @@
 // updates in place, sums into one element per iteration). At -O2 GCC vectorizes only loops
 // that need no run-time check that their pointers do not overlap; the generator knows they
 // do not, and this says so (a W3 training step at -O2: 19.8 ms without it, 15.2 ms with it).
+// Clang vectorizes them at -O2 with that check; its own pragma (vectorize(assume_safety))
+// also demands vectorization, and a loop it cannot vectorize is then a warning, an error
+// under -Werror.
 #pragma once
 
-#if defined(__clang__)
-#define GG_IVDEP _Pragma("clang loop vectorize(assume_safety)")
-#elif defined(__GNUC__)
+#if defined(__GNUC__) && !defined(__clang__)
 #define GG_IVDEP _Pragma("GCC ivdep")
 #else
 #define GG_IVDEP

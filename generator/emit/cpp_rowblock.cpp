@@ -659,9 +659,11 @@ RowBlockBody RowBlock::emit() {
   if (row_.is_symbolic()) {
     const std::string n = dim(row_);
     line(fmt::format("std::int64_t {} = 0;", r));
-    line(fmt::format("for (; {0} + {1} <= {2}; {0} += {1}) {3}{0});", r, widths[0], n, block(widths[0])));
+    // `n - r >= w`, not `r + w <= n`: from the latter GCC -O3 inferred a row past the end in a
+    // dead block (with n a constant after inlining) and failed -Werror=aggressive-loop-optimizations.
+    line(fmt::format("for (; {2} - {0} >= {1}; {0} += {1}) {3}{0});", r, widths[0], n, block(widths[0])));
     for (size_t i = 1; i < widths.size(); ++i)
-      line(fmt::format("if ({0} + {1} <= {2}) {3}{0}), {0} += {1};", r, widths[i], n, block(widths[i])));
+      line(fmt::format("if ({2} - {0} >= {1}) {3}{0}), {0} += {1};", r, widths[i], n, block(widths[i])));
     line(fmt::format("for (; {0} < {1}; ++{0}) {2}{0});", r, n, block(1)));
   } else {
     int64_t start = 0;

@@ -78,9 +78,9 @@ Status forward_impl(const ::seed_params& params, const Scalar* X, std::int64_t n
     }
   };
   std::int64_t r = 0;
-  for (; r + 16 <= n; r += 16) rows(std::integral_constant<int, 16>{}, r);
-  if (r + 8 <= n) rows(std::integral_constant<int, 8>{}, r), r += 8;
-  if (r + 4 <= n) rows(std::integral_constant<int, 4>{}, r), r += 4;
+  for (; n - r >= 16; r += 16) rows(std::integral_constant<int, 16>{}, r);
+  if (n - r >= 8) rows(std::integral_constant<int, 8>{}, r), r += 8;
+  if (n - r >= 4) rows(std::integral_constant<int, 4>{}, r), r += 4;
   for (; r < n; ++r) rows(std::integral_constant<int, 1>{}, r);
   return kOk;
 }
@@ -202,9 +202,9 @@ Status loss_and_grad_impl(const ::seed_params& params, const Scalar* X, const Sc
     }
   };
   std::int64_t r = 0;
-  for (; r + 16 <= n; r += 16) rows(std::integral_constant<int, 16>{}, r);
-  if (r + 8 <= n) rows(std::integral_constant<int, 8>{}, r), r += 8;
-  if (r + 4 <= n) rows(std::integral_constant<int, 4>{}, r), r += 4;
+  for (; n - r >= 16; r += 16) rows(std::integral_constant<int, 16>{}, r);
+  if (n - r >= 8) rows(std::integral_constant<int, 8>{}, r), r += 8;
+  if (n - r >= 4) rows(std::integral_constant<int, 4>{}, r), r += 4;
   for (; r < n; ++r) rows(std::integral_constant<int, 1>{}, r);
   // The lanes' partial sums added up, pairwise.
   if (n >= 16) {

@@ -695,20 +695,19 @@ RowBlockBody RowBlock::emit() {
   auto few = [&](const Node* n) { return *static_numel(n->shape) <= kRowBlockFoldUnrolled; };
   // One half, w lanes, of the values with few accumulators: a loop over the lanes around them.
   auto fold_half = [&](int w) {
-    std::vector<std::string> inside;
+    if (std::none_of(accumulated.begin(), accumulated.end(), few)) return;
+    open(fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {{", l_, w));
     for (const Node* n : accumulated) {
       if (!few(n)) continue;
       int64_t z = *static_numel(n->shape);
       std::string a = acc_.at(n) + "[" + (z == 1 ? "0" : "i0") + "]";
       std::string add = fmt::format("{0}[{1}] += {0}[{1} + {2}];", a, l_, w);
-      if (z > 1 && z <= kRowBlockUnrolled) inside.push_back("GG_UNROLL");  // so that GCC -O2 vectorizes the lanes
-      inside.push_back(z == 1 ? add : fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {}", z, add));
+      if (z == 1)
+        line(add);
+      else
+        short_loop(z, fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {}", z, add));
     }
-    if (!inside.empty()) {
-      open(fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {{", l_, w));
-      for (const std::string& t : inside) line(t);
-      close();
-    }
+    close();
   };
   for (int w = width / 2; w > 1 && row_.is_symbolic() && !accumulated.empty(); w /= 2) {
     open(fmt::format("if ({} >= {}) {{", dim(row_), 2 * w));

@@ -70,7 +70,8 @@ gg::cpp::ProcessResult compile(const std::string& compiler, const std::vector<st
 gg::EvalResult interpret(const Net& n);
 
 /// Checks compiled against interpreted results: |a − b| ≤ tol·(|a| + |b|) + tol·scale, scale
-/// being the largest magnitude in the tensor (at least 0.01); reports the first mismatch.
+/// being the largest magnitude in the tensor, at least 0.01 (a tensor of about zeros); reports the
+/// first mismatch.
 void compare(const Net& n, const gg::cpp::DriverOutput& got, const gg::EvalResult& want, double tol);
 
 /// The compilers the e2e tests use (g++ and clang++ when installed).

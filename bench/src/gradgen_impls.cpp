@@ -141,8 +141,8 @@ GG_VARIANT_API(bench_w3fb_b256, true, GG_TRAIN_STEP(bench_w3fb_b256))
 
 // threaded: the variant's large products are GEMM calls, whose threads split them.
 template <class A>
-ImplSpec spec(std::string label, bool threaded = false) {
-  return {std::move(label), true, threaded,
+ImplSpec spec(std::string label, Role role, bool threaded = false) {
+  return {std::move(label), role, threaded,
           [](const Problem& p, int t) -> std::unique_ptr<Impl> { return std::make_unique<GradgenStep<A>>(p, t); }};
 }
 
@@ -151,22 +151,25 @@ ImplSpec spec(std::string label, bool threaded = false) {
 std::vector<ImplSpec> gradgen_impls(const Problem& p) {
   const std::string bound = "gradgen --bind n=" + std::to_string(p.batch);
   const std::string free = "gradgen (n at run time)";
-  // The bound variant comes first: it is the one the other rows are compared with.
+  // The reference comes first: train_step of the bound network, which applies each update as
+  // soon as its gradient is ready, as the hand-written and OpenBLAS baselines do. The
+  // loss_and_grad + step pair of the same network follows it.
   const std::string fused = bound + " --fuse-step";
+  const Role ref = Role::Reference, gen = Role::Gradgen, dyn = Role::GradgenFree;
   if (p.id == "W1" && p.batch == 4)
-    return {spec<bench_w1_b4_api>(bound), spec<bench_w1f_b4_api>(fused), spec<bench_w1_api>(free)};
+    return {spec<bench_w1f_b4_api>(fused, ref), spec<bench_w1_b4_api>(bound, gen), spec<bench_w1_api>(free, dyn)};
   if (p.id == "W1" && p.batch == 64)
-    return {spec<bench_w1_b64_api>(bound), spec<bench_w1f_b64_api>(fused), spec<bench_w1_api>(free)};
+    return {spec<bench_w1f_b64_api>(fused, ref), spec<bench_w1_b64_api>(bound, gen), spec<bench_w1_api>(free, dyn)};
   const std::string fused_blas = fused + " --blas";
   if (p.id == "W2" && p.batch == 64)
-    return {spec<bench_w2_b64_api>(bound, true), spec<bench_w2f_b64_api>(fused, true),
-            spec<bench_w2fb_b64_api>(fused_blas, true), spec<bench_w2_api>(free, true)};
+    return {spec<bench_w2f_b64_api>(fused, ref, true), spec<bench_w2_b64_api>(bound, gen, true),
+            spec<bench_w2fb_b64_api>(fused_blas, gen, true), spec<bench_w2_api>(free, dyn, true)};
   if (p.id == "W3" && p.batch == 256)
-    return {spec<bench_w3_b256_api>(bound, true), spec<bench_w3f_b256_api>(fused, true),
-            spec<bench_w3fb_b256_api>(fused_blas, true), spec<bench_w3_api>(free, true)};
-  if (p.id == "W1") return {spec<bench_w1_api>(free)};
-  if (p.id == "W2") return {spec<bench_w2_api>(free, true)};
-  if (p.id == "W3") return {spec<bench_w3_api>(free, true)};
+    return {spec<bench_w3f_b256_api>(fused, ref, true), spec<bench_w3_b256_api>(bound, gen, true),
+            spec<bench_w3fb_b256_api>(fused_blas, gen, true), spec<bench_w3_api>(free, dyn, true)};
+  if (p.id == "W1") return {spec<bench_w1_api>(free, dyn)};
+  if (p.id == "W2") return {spec<bench_w2_api>(free, dyn, true)};
+  if (p.id == "W3") return {spec<bench_w3_api>(free, dyn, true)};
   return {};
 }
 

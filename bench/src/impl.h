@@ -25,11 +25,22 @@ class Impl {
 
 using Factory = std::function<std::unique_ptr<Impl>(const Problem&, int threads)>;
 
+/// What a row is, for the ratio column and the targets under the table.
+enum class Role {
+  Reference,    // gradgen --bind --fuse-step: train_step, the row the others are compared with
+  Gradgen,      // another generated variant of the bound network
+  GradgenFree,  // generated with the batch n left to run time
+  Hand,         // hand-written specialised C++
+  Blas,         // hand-written over OpenBLAS sgemm
+  Torch,        // libtorch
+};
+
 struct ImplSpec {
   std::string name;
-  bool gradgen = false;   // the column the ratios are taken against
+  Role role = Role::Gradgen;
   bool threaded = false;  // honours threads > 1; otherwise its 2-thread row is skipped
   Factory make;
+  bool gradgen() const { return role == Role::Reference || role == Role::Gradgen || role == Role::GradgenFree; }
 };
 
 // Baselines (hand_w1.cpp, blas_mlp.cpp, torch_impl.cpp).

@@ -143,9 +143,9 @@ long long transient_peak(F&& f) {
 std::vector<ImplSpec> specs_for(const Problem& p) {
   std::vector<ImplSpec> s = gradgen_impls(p);
   if (p.id == "W1")
-    s.push_back({"hand-written, specialised B=" + std::to_string(p.batch), false, false, make_hand_w1});
-  s.push_back({p.id == "W1" ? "OpenBLAS sgemm" : "hand-written + OpenBLAS sgemm", false, true, make_blas_mlp});
-  s.push_back({"libtorch " + torch_version(), false, true, make_torch_mlp});
+    s.push_back({"hand-written, specialised B=" + std::to_string(p.batch), Role::Hand, false, make_hand_w1});
+  s.push_back({p.id == "W1" ? "OpenBLAS sgemm" : "hand-written + OpenBLAS sgemm", Role::Blas, true, make_blas_mlp});
+  s.push_back({"libtorch " + torch_version(), Role::Torch, true, make_torch_mlp});
   return s;
 }
 
@@ -161,7 +161,7 @@ double loss_diff(const std::vector<double>& a, const std::vector<double>& b) {
 // anything is timed: f32 sums in different orders agree to ~1e-5 after a few SGD steps.
 const Entry& check_losses(const Problem& p, int threads, const std::vector<Entry>& es) {
   constexpr double kRtol = 2e-4;
-  const Entry& ref = *std::find_if(es.begin(), es.end(), [](const Entry& e) { return !e.spec.gradgen; });
+  const Entry& ref = *std::find_if(es.begin(), es.end(), [](const Entry& e) { return !e.spec.gradgen(); });
   bool ok = true;
   for (const Entry& e : es)
     ok = ok && e.losses.size() == ref.losses.size() && loss_diff(e.losses, ref.losses) <= kRtol;
@@ -247,7 +247,7 @@ void run_group(const Problem& p, int threads, const Options& o, Report& rep) {
   for (size_t i = 0; i < es.size(); ++i) {
     const Entry& e = es[i];
     const double t = median(samples[i]);
-    Result row(p, threads, e.spec.name, e.spec.gradgen, t, cal[i].reps, e.heap(), e.losses,
+    Result row(p, threads, e.spec.name, e.spec.role, t, cal[i].reps, e.heap(), e.losses,
                loss_diff(e.losses, ref.losses));
     row.round_peak = round_peak;
     rep.add(std::move(row));
@@ -287,6 +287,9 @@ int main(int argc, char** argv) {
       run_group(p, t, o, rep);
     }
   }
-  if (!o.check_only) rep.print(stdout);
+  if (!o.check_only) {
+    rep.print(stdout);
+    rep.print_targets(stdout);
+  }
   return 0;
 }

@@ -37,23 +37,30 @@ std::string env_or_unset(const char* name) {
   return v ? std::string(name) + "=" + v : std::string(name) + " unset";
 }
 
-// The gradgen row the others are compared with: same workload and threads, else 1 thread.
-const Result* reference(const std::vector<Result>& rows, const Result& r) {
+// The row with `role` in the workload of r: same threads, else 1 thread; nullptr if none.
+const Result* find_row(const std::vector<Result>& rows, const std::string& workload, int threads, Role role) {
   const Result* one = nullptr;
   for (const Result& g : rows) {
-    if (!g.gradgen || g.workload != r.workload) continue;
-    if (g.threads == r.threads) return &g;
+    if (g.role != role || g.workload != workload) continue;
+    if (g.threads == threads) return &g;
     if (g.threads == 1 && !one) one = &g;
   }
   return one;
 }
 
+// The gradgen row the others are compared with: the reference variant, or the only generated
+// one when the bench was built without the bound variants.
+const Result* reference(const std::vector<Result>& rows, const Result& r) {
+  const Result* g = find_row(rows, r.workload, r.threads, Role::Reference);
+  return g ? g : find_row(rows, r.workload, r.threads, Role::GradgenFree);
+}
+
 }  // namespace
 
-Result::Result(const Problem& p, int t, std::string name, bool gg, double sec, int n, long long h,
+Result::Result(const Problem& p, int t, std::string name, Role rl, double sec, int n, long long h,
                std::vector<double> l, double diff)
     : workload(p.id + " n=" + std::to_string(p.batch)), title(p.title), flops(p.flops_per_step()),
-      threads(t), impl(std::move(name)), gradgen(gg), seconds(sec), reps(n), heap(h), losses(std::move(l)),
+      threads(t), impl(std::move(name)), role(rl), seconds(sec), reps(n), heap(h), losses(std::move(l)),
       loss_diff(diff) {}
 
 std::string format_time(double s) {
@@ -81,7 +88,7 @@ void Report::print(std::FILE* out) const {
   for (const auto& [t, g] : peak) std::fprintf(out, "  %d thread%s %.1f GFLOP/s", t, t > 1 ? "s" : "", g);
   std::fprintf(out, "\n%%peak = GFLOP/s / the median of the same loop's bursts run between the rounds of that "
                     "workload (column 'peak'); %%best = GFLOP/s / the best-of peak above");
-  std::fprintf(out, "\ntime = median over %s\nx gradgen = time / the bound gradgen variant's time (>1: slower than gradgen)\n\n",
+  std::fprintf(out, "\ntime = median over %s\nx gradgen = time / the time of the workload's first row, gradgen --bind --fuse-step (>1: slower than gradgen)\n\n",
                reps.c_str());
   const char* head = "%-9s %-36s %-40s %3s %11s %4s %9s %8s %6s %6s %6s %10s %11s %8s\n";
   std::fprintf(out, head, "workload", "network", "implementation", "thr", "time/step", "reps", "x gradgen",
@@ -92,7 +99,7 @@ void Report::print(std::FILE* out) const {
     last = r.workload;
     const Result* g = reference(rows, r);
     std::string ratio = g ? fmt("%.3g", r.seconds / g->seconds) + (g->threads != r.threads ? "*" : "") : "n/a";
-    const double gflops = r.flops / r.seconds * 1e-9;
+    const double gflops = r.gflops();
     auto pk = peak.find(r.threads);
     std::fprintf(out, "%-9s %-36s %-40s %3d %11s %4d %9s %8.2f %6.1f %5.1f%% %5.1f%% %10s %11.6g %8.1e\n",
                  r.workload.c_str(), r.title.c_str(), r.impl.c_str(), r.threads, format_time(r.seconds).c_str(), r.reps,
@@ -110,6 +117,65 @@ void Report::print(std::FILE* out) const {
                "  Shared machine: other processes on these cores make the timings indicative only.\n");
   std::fprintf(out, "process max RSS %s; load average at end %s\n", format_bytes(max_rss()).c_str(),
                first_line_of("/proc/loadavg", "").c_str());
+}
+
+namespace {
+
+const char* role_label(Role r) {
+  switch (r) {
+    case Role::Reference: return "train_step";
+    case Role::Gradgen: return "gradgen";
+    case Role::GradgenFree: return "gradgen (n at run time)";
+    case Role::Hand: return "hand-written";
+    case Role::Blas: return "OpenBLAS";
+    case Role::Torch: return "libtorch";
+  }
+  return "?";
+}
+
+// One target: the time of row `num` over the time of row `den` (or, with `den` == num, the
+// reference row's fraction of the FMA peak), at most or at least `bound`.
+struct Target {
+  const char* workload;
+  int threads;
+  Role num, den;
+  double bound;
+  bool at_most;
+};
+
+// The targets of the performance issue (bench/README.md). "train_step" is the generated step
+// with the batch bound and the update fused, as the hand-written and OpenBLAS baselines do it.
+const Target kTargets[] = {
+    {"W1 n=4", 1, Role::Reference, Role::Hand, 1.1, true},
+    {"W1 n=4", 1, Role::Torch, Role::Reference, 500, false},
+    {"W1 n=4", 1, Role::GradgenFree, Role::Hand, 1.5, true},
+    {"W2 n=64", 1, Role::Reference, Role::Blas, 1.0, true},
+    {"W2 n=64", 1, Role::Torch, Role::Reference, 1.5, false},
+    {"W3 n=256", 1, Role::Reference, Role::Blas, 1.0, true},
+    {"W3 n=256", 2, Role::Reference, Role::Blas, 1.0, true},
+    {"W3 n=256", 1, Role::Reference, Role::Reference, 0.85, false},
+};
+
+}  // namespace
+
+void Report::print_targets(std::FILE* out) const {
+  std::fprintf(out, "\ntargets (bench/README.md), ratios of this run's medians:\n");
+  for (const Target& t : kTargets) {
+    const Result* num = find_row(rows, t.workload, t.threads, t.num);
+    const Result* den = find_row(rows, t.workload, t.threads, t.den);
+    if (!num || !den || num->threads != t.threads || den->threads != t.threads) continue;
+    const bool of_peak = t.num == t.den;
+    if (of_peak && den->round_peak <= 0) continue;
+    const double v = of_peak ? num->gflops() / den->round_peak : num->seconds / den->seconds;
+    const std::string what = of_peak ? std::string(role_label(t.num)) + " GFLOP/s / peak (%peak)"
+                                  : std::string(role_label(t.num)) + " / " + role_label(t.den);
+    const std::string value = of_peak ? fmt("%.1f%%", 100 * v) : fmt(v < 100 ? "%.3g" : "%.0f", v);
+    const std::string bound = std::string(t.at_most ? "<= " : ">= ") + (of_peak ? fmt("%.0f%%", 100 * t.bound) : fmt("%g", t.bound));
+    const bool met = t.at_most ? v <= t.bound : v >= t.bound;
+    std::fprintf(out, "  %-9s %d thr  %-44s %8s  %-7s %s\n", t.workload, t.threads, what.c_str(), value.c_str(),
+                 bound.c_str(), met ? "met" : "NOT met");
+  }
+  std::fprintf(out, "  every implementation's loss matched the first baseline's at every check step: met\n");
 }
 
 }  // namespace bench

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "impl.h"
 #include "problem.h"
 
 namespace bench {
@@ -16,7 +17,7 @@ struct Result {
   double flops = 0;       // per step
   int threads = 1;
   std::string impl;
-  bool gradgen = false;
+  Role role = Role::Gradgen;
   double seconds = 0;     // median per step
   int reps = 0;           // repetitions the median is taken over
   long long heap = 0;     // bytes
@@ -24,8 +25,10 @@ struct Result {
   double loss_diff = 0;  // largest relative difference from the reference baseline's losses
   double round_peak = 0;  // GFLOP/s: median of the FMA bursts run between this group's rounds
 
-  Result(const Problem& p, int t, std::string name, bool gg, double sec, int reps, long long h,
+  Result(const Problem& p, int t, std::string name, Role role, double sec, int reps, long long h,
          std::vector<double> l, double diff);
+  bool gradgen() const { return role == Role::Reference || role == Role::Gradgen || role == Role::GradgenFree; }
+  double gflops() const { return flops / seconds * 1e-9; }
 };
 
 struct Report {
@@ -36,6 +39,8 @@ struct Report {
 
   void add(Result r) { rows.push_back(std::move(r)); }
   void print(std::FILE* out) const;
+  /// The targets, each as a ratio of two rows of this run, with "met" or "NOT met".
+  void print_targets(std::FILE* out) const;
 };
 
 std::string format_time(double seconds);

@@ -44,6 +44,9 @@ struct Simd<float> {
   static R load(const float* p) { return _mm512_load_ps(p); }
   static R loadu(const float* p) { return _mm512_loadu_ps(p); }
   static void storeu(float* p, R v) { _mm512_storeu_ps(p, v); }
+  // The first n <= W lanes; the others are zero (load) or left alone (store) and never touched.
+  static R load_first(const float* p, int n) { return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p); }
+  static void store_first(float* p, R v, int n) { _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), v); }
   static R set1(float x) { return _mm512_set1_ps(x); }
   static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
   static R add(R a, R b) { return _mm512_add_ps(a, b); }
@@ -57,6 +60,8 @@ struct Simd<double> {
   static R load(const double* p) { return _mm512_load_pd(p); }
   static R loadu(const double* p) { return _mm512_loadu_pd(p); }
   static void storeu(double* p, R v) { _mm512_storeu_pd(p, v); }
+  static R load_first(const double* p, int n) { return _mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << n) - 1), p); }
+  static void store_first(double* p, R v, int n) { _mm512_mask_storeu_pd(p, static_cast<__mmask8>((1u << n) - 1), v); }
   static R set1(double x) { return _mm512_set1_pd(x); }
   static R fma(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
   static R add(R a, R b) { return _mm512_add_pd(a, b); }
@@ -71,6 +76,9 @@ struct Simd<float> {
   static R load(const float* p) { return _mm256_load_ps(p); }
   static R loadu(const float* p) { return _mm256_loadu_ps(p); }
   static void storeu(float* p, R v) { _mm256_storeu_ps(p, v); }
+  static __m256i first(int n) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
+  static R load_first(const float* p, int n) { return _mm256_maskload_ps(p, first(n)); }
+  static void store_first(float* p, R v, int n) { _mm256_maskstore_ps(p, first(n), v); }
   static R set1(float x) { return _mm256_set1_ps(x); }
   static R fma(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
   static R add(R a, R b) { return _mm256_add_ps(a, b); }
@@ -84,6 +92,9 @@ struct Simd<double> {
   static R load(const double* p) { return _mm256_load_pd(p); }
   static R loadu(const double* p) { return _mm256_loadu_pd(p); }
   static void storeu(double* p, R v) { _mm256_storeu_pd(p, v); }
+  static __m256i first(int n) { return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3)); }
+  static R load_first(const double* p, int n) { return _mm256_maskload_pd(p, first(n)); }
+  static void store_first(double* p, R v, int n) { _mm256_maskstore_pd(p, first(n), v); }
   static R set1(double x) { return _mm256_set1_pd(x); }
   static R fma(R a, R b, R c) { return _mm256_fmadd_pd(a, b, c); }
   static R add(R a, R b) { return _mm256_add_pd(a, b); }
@@ -102,6 +113,14 @@ struct Scalar4 {
   static R load(const T* p) { return R{{p[0], p[1], p[2], p[3]}}; }
   static R loadu(const T* p) { return load(p); }
   static void storeu(T* p, R r) { p[0] = r.v[0], p[1] = r.v[1], p[2] = r.v[2], p[3] = r.v[3]; }
+  static R load_first(const T* p, int n) {
+    R r{};
+    for (int i = 0; i < n; ++i) r.v[i] = p[i];
+    return r;
+  }
+  static void store_first(T* p, R r, int n) {
+    for (int i = 0; i < n; ++i) p[i] = r.v[i];
+  }
   static R set1(T x) { return R{{x, x, x, x}}; }
   static R fma(R a, R b, R c) {
     for (int i = 0; i < 4; ++i) c.v[i] += a.v[i] * b.v[i];
@@ -283,12 +302,10 @@ void pack_a(bool ta, const T* a, Index lda, Index i0, Index mc, Index k0, Index 
 
 // How a tile's sum is combined with C: the first kc block applies alpha and beta (beta == 0
 // never reads C), later blocks add alpha times their part.
-// c_trans: the tile is of Cᵀ (element (i, j) at c[j · ldc + i]); see gemm().
 template <class T>
 struct Combine {
   T alpha;
   T beta;  // 1 after the first kc block
-  bool c_trans;
 };
 
 // The MR rows of op(A) one tile reads: packed (column kk at pa[kk · MR]) or straight from a
@@ -318,7 +335,7 @@ inline void micro_kernel(Index kc, Rows a, const T* pb, T* c, Index ldc, Index r
   constexpr int NR = NV * W;
   // The tile of C is read (beta != 0) and written after the k loop: ask for it now, so that
   // its lines arrive while the FMAs run.
-  for (Index i = 0; i < rows && !how.c_trans; ++i) {
+  for (Index i = 0; i < rows; ++i) {
     __builtin_prefetch(c + i * ldc, 1, 3);
     __builtin_prefetch(c + i * ldc + cols - 1, 1, 3);
   }
@@ -340,13 +357,13 @@ inline void micro_kernel(Index kc, Rows a, const T* pb, T* c, Index ldc, Index r
     }
   }
   const R alpha = S::set1(how.alpha), beta = S::set1(how.beta);
-  const bool full = rows == MR && cols == NR && !how.c_trans;
+  const bool full = rows == MR && cols == NR;
   alignas(64) T edge[MR * NR];
   T* out = full ? c : edge;
   const Index ldo = full ? ldc : NR;
   if (!full && how.beta != T(0))
     for (Index i = 0; i < rows; ++i)
-      for (Index j = 0; j < cols; ++j) edge[i * NR + j] = how.c_trans ? c[j * ldc + i] : c[i * ldc + j];
+      for (Index j = 0; j < cols; ++j) edge[i * NR + j] = c[i * ldc + j];
 #pragma GCC unroll 32
   for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 8
@@ -361,7 +378,7 @@ inline void micro_kernel(Index kc, Rows a, const T* pb, T* c, Index ldc, Index r
     }
   if (!full)
     for (Index i = 0; i < rows; ++i)
-      for (Index j = 0; j < cols; ++j) (how.c_trans ? c[j * ldc + i] : c[i * ldc + j]) = edge[i * NR + j];
+      for (Index j = 0; j < cols; ++j) c[i * ldc + j] = edge[i * NR + j];
 }
 
 // C[m, n] (row stride ldc) = alpha · op(A) · op(B) + beta · C on one thread, with its own
@@ -370,7 +387,7 @@ inline void micro_kernel(Index kc, Rows a, const T* pb, T* c, Index ldc, Index r
 // block of rows; later row blocks read it back from L2/L3.
 template <class T>
 void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a, Index lda, const T* b, Index ldb,
-                T beta, T* c, Index ldc, bool c_trans) {
+                T beta, T* c, Index ldc) {
   using B = Blocking<T>;
   constexpr int MR = B::MR, NR = B::NR;
   thread_local Buffer<T> a_buf, b_buf;
@@ -385,7 +402,7 @@ void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a
     for (Index k0 = 0; k0 < k; k0 += kc_even) {
       const Index kc = std::min(kc_even, k - k0);
       T* pb = b_buf.reserve(panels * NR * kc);
-      const Combine<T> how{alpha, k0 == 0 ? beta : T(1), c_trans};
+      const Combine<T> how{alpha, k0 == 0 ? beta : T(1)};
       for (Index i0 = 0; i0 < m; i0 += B::MC) {
         const Index mc = std::min(B::MC, m - i0), tiles = (mc + MR - 1) / MR;
         T* pa = direct_a ? nullptr : a_buf.reserve(tiles * MR * kc);
@@ -397,7 +414,7 @@ void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a
           for (Index t = 0; t < tiles; ++t) {
             if (prefetch) prefetch_b_panel<T, NR>(tb, b, ldb, k0, kc, j0 + jr + NR, std::min<Index>(NR, nc - jr - NR), t, tiles);
             const Index ir = t * MR, rows = std::min<Index>(MR, mc - ir);
-            T* ct = c_trans ? c + (j0 + jr) * ldc + i0 + ir : c + (i0 + ir) * ldc + j0 + jr;
+            T* ct = c + (i0 + ir) * ldc + j0 + jr;
             if (direct_a)
               micro_kernel<T, MR, B::NV>(kc, DirectRows<T, MR>(a + (i0 + ir) * lda + k0, lda, rows), pb + q * kc * NR,
                                          ct, ldc, rows, cols, how);
@@ -510,27 +527,145 @@ class Pool {
   std::atomic<bool> stopping_{false};
 };
 
-// C[m, n] (or, c_trans, Cᵀ) from gemm_block on the pool's threads: bands of whole register
+// C[m, n] from gemm_block on the pool's threads: bands of whole register
 // tiles, of rows when C has more rows than columns, else of columns; each thread packs all of
 // the operand that is not split, and that is then the smaller one. Below two tiles per thread,
 // or for a small product, a split costs more than it saves.
 template <class T>
 void gemm_split(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a, Index lda, const T* b, Index ldb,
-                T beta, T* c, Index ldc, bool c_trans) {
+                T beta, T* c, Index ldc) {
   Pool& pool = Pool::instance();
   const bool by_rows = m > n;
   const Index tile = by_rows ? Blocking<T>::MR : Blocking<T>::NR, extent = by_rows ? m : n;
   const Index tiles = (extent + tile - 1) / tile;
   const int parts = static_cast<int>(std::min<Index>(pool.threads(), std::max<Index>(1, tiles / 2)));
   if (parts <= 1 || m * k * n < (Index(1) << 18))
-    return gemm_block(ta, tb, m, k, n, alpha, a, lda, b, ldb, beta, c, ldc, c_trans);
+    return gemm_block(ta, tb, m, k, n, alpha, a, lda, b, ldb, beta, c, ldc);
   pool.run(parts, [&](int t) {
     const Index lo = tiles * t / parts * tile, hi = std::min(extent, tiles * (t + 1) / parts * tile);
-    const Index c_rows = c_trans ? lo : lo * ldc, c_cols = c_trans ? lo * ldc : lo;  // offsets of the band
     if (by_rows)
-      gemm_block(ta, tb, hi - lo, k, n, alpha, ta ? a + lo : a + lo * lda, lda, b, ldb, beta, c + c_rows, ldc, c_trans);
+      gemm_block(ta, tb, hi - lo, k, n, alpha, ta ? a + lo : a + lo * lda, lda, b, ldb, beta, c + lo * ldc, ldc);
     else
-      gemm_block(ta, tb, m, k, hi - lo, alpha, a, lda, tb ? b + lo * ldb : b + lo, ldb, beta, c + c_cols, ldc, c_trans);
+      gemm_block(ta, tb, m, k, hi - lo, alpha, a, lda, tb ? b + lo * ldb : b + lo, ldb, beta, c + lo, ldc);
+  });
+}
+
+// A narrow C (p <= W columns, such as 10 classes): one register spans a row of C, so a tile
+// is rows × 1 register and no lane of a broadcast is wasted on padding. op(B) is packed k
+// block by k block into rows of W (zero past p) that stay in L1; op(A) is read in place, each
+// element once. An untransposed A gives MR rows from MR separate rows of memory, summed in
+// two chains (even and odd k) to cover FMA latency; a transposed one gives 2·MR consecutive
+// elements per k, one cache line in one chain.
+template <class T>
+struct Narrow {
+  using S = typename SimdOf<T>::type;
+  static constexpr int W = S::W;
+  static constexpr int MR = std::is_same_v<S, Scalar4<T>> || sizeof(typename S::R) != 64 ? 4 : 8;
+  static constexpr Index KC = 16384 / (W * Index(sizeof(T)));  // a 16 KiB block of packed op(B)
+};
+
+// op(A)[i0 + r, k0 + kk] of a transposed A: column i0 + r of the stored A. Past the last
+// row of C (an edge tile) the last column is repeated, its sums unused.
+template <class T>
+struct ColumnsOfA {
+  const T* at0;  // &A[k0][i0]
+  Index lda, last;
+  T at(int r, Index kk) const { return at0[kk * lda + std::min<Index>(r, last)]; }
+};
+template <class T>
+struct FullColumnsOfA {
+  const T* at0;
+  Index lda;
+  T at(int r, Index kk) const { return at0[kk * lda + r]; }
+};
+
+// One tile of a narrow C: MR rows of op(A) (an accessor: DirectRows or ColumnsOfA) times the
+// packed op(B) block pb, combined into rows of C in CH independent chains over k.
+template <class T, int MR, int CH, class Rows>
+void narrow_tile(Rows a, Index rows, Index kc, const T* pb, T alpha, T beta, T* c, Index ldc, Index p) {
+  using S = typename Narrow<T>::S;
+  using R = typename S::R;
+  constexpr int W = Narrow<T>::W;
+  R acc[MR][CH];
+#pragma GCC unroll 32
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 2
+    for (int h = 0; h < CH; ++h) acc[r][h] = S::zero();
+  Index kk = 0;
+  for (; kk + CH <= kc; kk += CH) {
+#pragma GCC unroll 2
+    for (int h = 0; h < CH; ++h) {
+      const R bv = S::load(pb + (kk + h) * W);
+#pragma GCC unroll 32
+      for (int r = 0; r < MR; ++r) acc[r][h] = S::fma(S::set1(a.at(r, kk + h)), bv, acc[r][h]);
+    }
+  }
+  for (; kk < kc; ++kk) {
+    const R bv = S::load(pb + kk * W);
+#pragma GCC unroll 32
+    for (int r = 0; r < MR; ++r) acc[r][0] = S::fma(S::set1(a.at(r, kk)), bv, acc[r][0]);
+  }
+  const int n = static_cast<int>(p);
+  for (Index r = 0; r < rows; ++r) {
+    R v = acc[r][0];
+    if constexpr (CH == 2) v = S::add(v, acc[r][1]);
+    if (alpha != T(1)) v = S::mul(S::set1(alpha), v);
+    T* row = c + r * ldc;
+    if (beta == T(1))
+      v = S::add(v, S::load_first(row, n));
+    else if (beta != T(0))
+      v = S::fma(S::set1(beta), S::load_first(row, n), v);
+    S::store_first(row, v, n);
+  }
+}
+
+// Rows [0, m) of a narrow C on one thread (see Narrow).
+template <class T>
+void narrow_block(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, Index lda, const T* b, Index ldb,
+                  T beta, T* c, Index ldc) {
+  using N = Narrow<T>;
+  constexpr int W = N::W;
+  thread_local Buffer<T> b_buf;
+  for (Index k0 = 0; k0 < k; k0 += N::KC) {
+    const Index kc = std::min(N::KC, k - k0);
+    T* pb = b_buf.reserve(kc * W);
+    if (!tb) {
+      for (Index kk = 0; kk < kc; ++kk)
+        Narrow<T>::S::storeu(pb + kk * W, Narrow<T>::S::load_first(b + (k0 + kk) * ldb, static_cast<int>(p)));
+    } else {
+      std::fill(pb, pb + kc * W, T(0));
+      for (Index j = 0; j < p; ++j)
+        for (Index kk = 0; kk < kc; ++kk) pb[kk * W + j] = b[j * ldb + k0 + kk];
+    }
+    const T beta_k = k0 == 0 ? beta : T(1);
+    constexpr int MR = N::MR, MRT = 2 * N::MR;
+    const Index rows = ta ? MRT : MR;
+    for (Index i0 = 0; i0 < m; i0 += rows) {
+      const Index n_rows = std::min(rows, m - i0);
+      T* ct = c + i0 * ldc;
+      if (!ta)
+        narrow_tile<T, MR, 2>(DirectRows<T, MR>(a + i0 * lda + k0, lda, n_rows), n_rows, kc, pb, alpha, beta_k, ct, ldc, p);
+      else if (n_rows == MRT)
+        narrow_tile<T, MRT, 1>(FullColumnsOfA<T>{a + k0 * lda + i0, lda}, n_rows, kc, pb, alpha, beta_k, ct, ldc, p);
+      else
+        narrow_tile<T, MRT, 1>(ColumnsOfA<T>{a + k0 * lda + i0, lda, n_rows - 1}, n_rows, kc, pb, alpha, beta_k, ct, ldc, p);
+    }
+  }
+}
+
+// A narrow C on the pool's threads, in bands of whole tiles of rows, when the product is
+// large enough to be worth a split.
+template <class T>
+void narrow_split(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, Index lda, const T* b, Index ldb,
+                  T beta, T* c, Index ldc) {
+  Pool& pool = Pool::instance();
+  const Index tile = 2 * Narrow<T>::MR, tiles = (m + tile - 1) / tile;
+  const int parts = static_cast<int>(std::min<Index>(pool.threads(), std::max<Index>(1, tiles / 2)));
+  if (parts <= 1 || m * k * p < (Index(1) << 18))
+    return narrow_block(ta, tb, m, k, p, alpha, a, lda, b, ldb, beta, c, ldc);
+  pool.run(parts, [&](int t) {
+    const Index lo = tiles * t / parts * tile, hi = std::min(m, tiles * (t + 1) / parts * tile);
+    narrow_block(ta, tb, hi - lo, k, p, alpha, ta ? a + lo : a + lo * lda, lda, b, ldb, beta, c + lo * ldc, ldc);
   });
 }
 
@@ -542,12 +677,8 @@ void gemm(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, cons
     return;
   }
   const Index lda = ta ? m : k, ldb = tb ? k : p;
-  // A narrow C (a few output columns, such as 10 classes) would fill a fraction of each
-  // register tile: compute Cᵀ = op(B)ᵀ · op(A)ᵀ instead, whose rows are C's columns, and store
-  // its tiles transposed.
-  if (p < Blocking<T>::NR / 2 && m > p)
-    return gemm_split(!tb, !ta, p, k, m, alpha, b, ldb, a, lda, beta, c, p, true);
-  gemm_split(ta, tb, m, k, p, alpha, a, lda, b, ldb, beta, c, p, false);
+  if (p <= Narrow<T>::W) return narrow_split(ta, tb, m, k, p, alpha, a, lda, b, ldb, beta, c, p);
+  gemm_split(ta, tb, m, k, p, alpha, a, lda, b, ldb, beta, c, p);
 }
 
 }  // namespace gemm_detail

@@ -309,26 +309,46 @@ struct Combine {
 };
 
 // The MR rows of op(A) one tile reads: packed (column kk at pa[kk · MR]) or straight from a
-// row-major A (row i at row[i]; rows past the edge repeat the last one, their sums unused).
+// row-major A.
 template <class T, int MR>
 struct PackedRows {
   const T* pa;
+  PackedRows bind(Index) const { return *this; }
   T at(int i, Index kk) const { return pa[kk * MR + i]; }
 };
+// Straight from a row-major A: row i at a + i · lda. The kernel calls bind(rows) for the row
+// pointers (rows past the edge repeat the last one, their sums unused), so that they are made
+// in its registers. An array of pointers passed by value was built by GCC with one wide vector
+// store and read back 8 bytes at a time, which store-to-load forwarding cannot serve: in
+// profiles of dZ·W3ᵀ (k = 10, a tile every ~100 cycles) that store held most of the stalls.
 template <class T, int MR>
 struct DirectRows {
-  const T* row[MR];
-  DirectRows(const T* a, Index lda, Index rows) {
-    for (int i = 0; i < MR; ++i) row[i] = a + std::min<Index>(i, rows - 1) * lda;
+  const T* a;
+  Index lda;
+  struct Bound {
+    const T* row[MR];
+    T at(int i, Index kk) const { return row[i][kk]; }
+  };
+  // Each pointer from the one before: computed independently, they are built in a vector
+  // register and read back through memory again.
+  Bound bind(Index rows) const {
+    Bound b;
+    const T* row = a;
+    for (int i = 0; i < MR; ++i) {
+      b.row[i] = row;
+      if (i + 1 < rows) row += lda;
+    }
+    return b;
   }
-  T at(int i, Index kk) const { return row[i][kk]; }
 };
 
 // C[0..rows, 0..cols) (row stride ldc) combined with alpha·Ã·B̃ over kc, Ã the MR rows `a`
 // and B̃ an NR panel. A full tile stores straight from the registers; an edge tile goes
 // through a local tile so nothing outside C is touched.
 template <class T, int MR, int NV, class Rows>
-inline void micro_kernel(Index kc, Rows a, const T* pb, T* c, Index ldc, Index rows, Index cols, Combine<T> how) {
+inline void micro_kernel(Index kc, Rows rows_of_a, const T* pb, T* c, Index ldc, Index rows, Index cols,
+                         Combine<T> how) {
+  const auto a = rows_of_a.bind(rows);
   using S = typename SimdOf<T>::type;
   using R = typename S::R;
   constexpr int W = S::W;
@@ -416,7 +436,7 @@ void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a
             const Index ir = t * MR, rows = std::min<Index>(MR, mc - ir);
             T* ct = c + (i0 + ir) * ldc + j0 + jr;
             if (direct_a)
-              micro_kernel<T, MR, B::NV>(kc, DirectRows<T, MR>(a + (i0 + ir) * lda + k0, lda, rows), pb + q * kc * NR,
+              micro_kernel<T, MR, B::NV>(kc, DirectRows<T, MR>{a + (i0 + ir) * lda + k0, lda}, pb + q * kc * NR,
                                          ct, ldc, rows, cols, how);
             else
               micro_kernel<T, MR, B::NV>(kc, PackedRows<T, MR>{pa + ir * kc}, pb + q * kc * NR, ct, ldc, rows, cols, how);
@@ -570,19 +590,22 @@ template <class T>
 struct ColumnsOfA {
   const T* at0;  // &A[k0][i0]
   Index lda, last;
+  ColumnsOfA bind(Index) const { return *this; }
   T at(int r, Index kk) const { return at0[kk * lda + std::min<Index>(r, last)]; }
 };
 template <class T>
 struct FullColumnsOfA {
   const T* at0;
   Index lda;
+  FullColumnsOfA bind(Index) const { return *this; }
   T at(int r, Index kk) const { return at0[kk * lda + r]; }
 };
 
 // One tile of a narrow C: MR rows of op(A) (an accessor: DirectRows or ColumnsOfA) times the
 // packed op(B) block pb, combined into rows of C in CH independent chains over k.
 template <class T, int MR, int CH, class Rows>
-void narrow_tile(Rows a, Index rows, Index kc, const T* pb, T alpha, T beta, T* c, Index ldc, Index p) {
+void narrow_tile(Rows rows_of_a, Index rows, Index kc, const T* pb, T alpha, T beta, T* c, Index ldc, Index p) {
+  const auto a = rows_of_a.bind(rows);
   using S = typename Narrow<T>::S;
   using R = typename S::R;
   constexpr int W = Narrow<T>::W;
@@ -644,7 +667,7 @@ void narrow_block(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T*
       const Index n_rows = std::min(rows, m - i0);
       T* ct = c + i0 * ldc;
       if (!ta)
-        narrow_tile<T, MR, 2>(DirectRows<T, MR>(a + i0 * lda + k0, lda, n_rows), n_rows, kc, pb, alpha, beta_k, ct, ldc, p);
+        narrow_tile<T, MR, 2>(DirectRows<T, MR>{a + i0 * lda + k0, lda}, n_rows, kc, pb, alpha, beta_k, ct, ldc, p);
       else if (n_rows == MRT)
         narrow_tile<T, MRT, 1>(FullColumnsOfA<T>{a + k0 * lda + i0, lda}, n_rows, kc, pb, alpha, beta_k, ct, ldc, p);
       else

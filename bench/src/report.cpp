@@ -169,7 +169,7 @@ void Report::print_targets(std::FILE* out) const {
     const double v = of_peak ? num->gflops() / den->round_peak : num->seconds / den->seconds;
     const std::string what = of_peak ? std::string(role_label(t.num)) + " GFLOP/s / peak (%peak)"
                                   : std::string(role_label(t.num)) + " / " + role_label(t.den);
-    const std::string value = of_peak ? fmt("%.1f%%", 100 * v) : fmt(v < 100 ? "%.3g" : "%.0f", v);
+    const std::string value = of_peak ? fmt("%.1f%%", 100 * v) : fmt(v < 10 ? "%.3f" : v < 100 ? "%.2f" : "%.0f", v);
     const std::string bound = std::string(t.at_most ? "<= " : ">= ") + (of_peak ? fmt("%.0f%%", 100 * t.bound) : fmt("%g", t.bound));
     const bool met = t.at_most ? v <= t.bound : v >= t.bound;
     std::fprintf(out, "  %-9s %d thr  %-44s %8s  %-7s %s\n", t.workload, t.threads, what.c_str(), value.c_str(),

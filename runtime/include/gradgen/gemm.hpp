@@ -6,6 +6,7 @@
 // are packed into contiguous panels (transposes are absorbed by the packing), and a register
 // tile of MR rows × NR columns of C is accumulated in SIMD registers over kc. Bands of rows or
 // columns of C go to gg::gemm_threads() threads (a small persistent pool; the caller is one).
+// A C at most one register wide (10 classes) has its own kernel instead: see Narrow.
 #pragma once
 
 #include <algorithm>
@@ -547,10 +548,10 @@ class Pool {
   std::atomic<bool> stopping_{false};
 };
 
-// C[m, n] from gemm_block on the pool's threads: bands of whole register
-// tiles, of rows when C has more rows than columns, else of columns; each thread packs all of
-// the operand that is not split, and that is then the smaller one. Below two tiles per thread,
-// or for a small product, a split costs more than it saves.
+// C[m, n] from gemm_block on the pool's threads: bands of whole register tiles, of rows when
+// C has more rows than columns, else of columns; each thread packs all of the operand that is
+// not split, and that is then the smaller one. Below two tiles per thread, or for a small
+// product, a split costs more than it saves.
 template <class T>
 void gemm_split(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a, Index lda, const T* b, Index ldb,
                 T beta, T* c, Index ldc) {

@@ -6,7 +6,7 @@
 // are packed into contiguous panels (transposes are absorbed by the packing), and a register
 // tile of MR rows × NR columns of C is accumulated in SIMD registers over kc. Bands of rows or
 // columns of C go to gg::gemm_threads() threads (a small persistent pool; the caller is one).
-// A C at most one register wide (10 classes) has its own kernel instead: see Narrow.
+// A C at most two registers wide (10 or 20 classes) has its own kernel instead: see Narrow.
 #pragma once
 
 #include <algorithm>
@@ -571,18 +571,22 @@ void gemm_split(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a
   });
 }
 
-// A narrow C (p <= W columns, such as 10 classes): one register spans a row of C, so a tile
-// is rows × 1 register and no lane of a broadcast is wasted on padding. op(B) is packed k
-// block by k block into rows of W (zero past p) that stay in L1; op(A) is read in place, each
-// element once. An untransposed A gives MR rows from MR separate rows of memory, summed in
-// two chains (even and odd k) to cover FMA latency; a transposed one gives 2·MR consecutive
-// elements per k, one cache line in one chain.
+// A narrow C (p <= 2·W columns, such as 10 or 20 classes): NV = 1 or 2 registers span a row
+// of C, so a tile is rows × NV registers, op(A) is read in place (each element once) and only
+// the last register of a row can hold padding. op(B) is packed k block by k block into rows
+// of NV·W (zero past p) that stay in L1. With one register, an untransposed A gives MR rows
+// from MR separate rows of memory, summed in two chains (even and odd k) to cover FMA latency,
+// and a transposed one 2·MR consecutive elements per k, one cache line in one chain; with two
+// registers, both give MR rows in one chain (MR · 2 sums).
 template <class T>
 struct Narrow {
   using S = typename SimdOf<T>::type;
   static constexpr int W = S::W;
   static constexpr int MR = std::is_same_v<S, Scalar4<T>> || sizeof(typename S::R) != 64 ? 4 : 8;
-  static constexpr Index KC = 16384 / (W * Index(sizeof(T)));  // a 16 KiB block of packed op(B)
+  template <int NV>
+  static constexpr Index KC = 16384 / (NV * W * Index(sizeof(T)));  // a 16 KiB block of packed op(B)
+  template <int NV>
+  static constexpr int rows(bool ta) { return NV == 1 && ta ? 2 * MR : MR; }
 };
 
 // op(A)[i0 + r, k0 + kk] of a transposed A: column i0 + r of the stored A. Past the last
@@ -603,93 +607,105 @@ struct FullColumnsOfA {
 };
 
 // One tile of a narrow C: MR rows of op(A) (an accessor: DirectRows or ColumnsOfA) times the
-// packed op(B) block pb, combined into rows of C in CH independent chains over k.
-template <class T, int MR, int CH, class Rows>
+// packed op(B) block pb (rows of NV·W), combined into rows of C in CH independent chains over k.
+template <class T, int MR, int CH, int NV, class Rows>
 void narrow_tile(Rows rows_of_a, Index rows, Index kc, const T* pb, T alpha, T beta, T* c, Index ldc, Index p) {
   const auto a = rows_of_a.bind(rows);
   using S = typename Narrow<T>::S;
   using R = typename S::R;
-  constexpr int W = Narrow<T>::W;
-  R acc[MR][CH];
+  constexpr int W = Narrow<T>::W, WP = NV * W;
+  R acc[MR][CH * NV];
 #pragma GCC unroll 32
   for (int r = 0; r < MR; ++r)
-#pragma GCC unroll 2
-    for (int h = 0; h < CH; ++h) acc[r][h] = S::zero();
+#pragma GCC unroll 4
+    for (int h = 0; h < CH * NV; ++h) acc[r][h] = S::zero();
   Index kk = 0;
   for (; kk + CH <= kc; kk += CH) {
 #pragma GCC unroll 2
     for (int h = 0; h < CH; ++h) {
-      const R bv = S::load(pb + (kk + h) * W);
+      R bv[NV];
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) bv[v] = S::load(pb + (kk + h) * WP + v * W);
 #pragma GCC unroll 32
-      for (int r = 0; r < MR; ++r) acc[r][h] = S::fma(S::set1(a.at(r, kk + h)), bv, acc[r][h]);
+      for (int r = 0; r < MR; ++r) {
+        const R av = S::set1(a.at(r, kk + h));
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) acc[r][h * NV + v] = S::fma(av, bv[v], acc[r][h * NV + v]);
+      }
     }
   }
-  for (; kk < kc; ++kk) {
-    const R bv = S::load(pb + kk * W);
+  for (; kk < kc; ++kk) {  // CH == 2 and kc odd: the last k
+    const R bv = S::load(pb + kk * WP);
 #pragma GCC unroll 32
     for (int r = 0; r < MR; ++r) acc[r][0] = S::fma(S::set1(a.at(r, kk)), bv, acc[r][0]);
   }
-  const int n = static_cast<int>(p);
-  for (Index r = 0; r < rows; ++r) {
-    R v = acc[r][0];
-    if constexpr (CH == 2) v = S::add(v, acc[r][1]);
-    if (alpha != T(1)) v = S::mul(S::set1(alpha), v);
-    T* row = c + r * ldc;
-    if (beta == T(1))
-      v = S::add(v, S::load_first(row, n));
-    else if (beta != T(0))
-      v = S::fma(S::set1(beta), S::load_first(row, n), v);
-    S::store_first(row, v, n);
-  }
+  for (Index r = 0; r < rows; ++r)
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) {
+      const int n = static_cast<int>(std::min<Index>(W, p - v * W));  // lanes of C in this register
+      R sum = acc[r][v];
+      if constexpr (CH == 2) sum = S::add(sum, acc[r][NV + v]);
+      if (alpha != T(1)) sum = S::mul(S::set1(alpha), sum);
+      T* out = c + r * ldc + v * W;
+      if (beta == T(1))
+        sum = S::add(sum, S::load_first(out, n));
+      else if (beta != T(0))
+        sum = S::fma(S::set1(beta), S::load_first(out, n), sum);
+      S::store_first(out, sum, n);
+    }
 }
 
 // Rows [0, m) of a narrow C on one thread (see Narrow).
-template <class T>
+template <class T, int NV>
 void narrow_block(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, Index lda, const T* b, Index ldb,
                   T beta, T* c, Index ldc) {
   using N = Narrow<T>;
-  constexpr int W = N::W;
+  using S = typename N::S;
+  constexpr int W = N::W, WP = NV * W, MR = N::MR, MRT = N::template rows<NV>(true);
+  constexpr Index KC = N::template KC<NV>;
   thread_local Buffer<T> b_buf;
-  for (Index k0 = 0; k0 < k; k0 += N::KC) {
-    const Index kc = std::min(N::KC, k - k0);
-    T* pb = b_buf.reserve(kc * W);
+  for (Index k0 = 0; k0 < k; k0 += KC) {
+    const Index kc = std::min(KC, k - k0);
+    T* pb = b_buf.reserve(kc * WP);
     if (!tb) {
       for (Index kk = 0; kk < kc; ++kk)
-        Narrow<T>::S::storeu(pb + kk * W, Narrow<T>::S::load_first(b + (k0 + kk) * ldb, static_cast<int>(p)));
+        for (int v = 0; v < NV; ++v)
+          S::storeu(pb + kk * WP + v * W, S::load_first(b + (k0 + kk) * ldb + v * W, static_cast<int>(std::max<Index>(0, std::min<Index>(W, p - v * W)))));
     } else {
-      std::fill(pb, pb + kc * W, T(0));
+      std::fill(pb, pb + kc * WP, T(0));
       for (Index j = 0; j < p; ++j)
-        for (Index kk = 0; kk < kc; ++kk) pb[kk * W + j] = b[j * ldb + k0 + kk];
+        for (Index kk = 0; kk < kc; ++kk) pb[kk * WP + j] = b[j * ldb + k0 + kk];
     }
     const T beta_k = k0 == 0 ? beta : T(1);
-    constexpr int MR = N::MR, MRT = 2 * N::MR;
-    const Index rows = ta ? MRT : MR;
+    constexpr int CH = NV == 1 ? 2 : 1;
+    const Index rows = N::template rows<NV>(ta);
     for (Index i0 = 0; i0 < m; i0 += rows) {
       const Index n_rows = std::min(rows, m - i0);
       T* ct = c + i0 * ldc;
       if (!ta)
-        narrow_tile<T, MR, 2>(DirectRows<T, MR>{a + i0 * lda + k0, lda}, n_rows, kc, pb, alpha, beta_k, ct, ldc, p);
+        narrow_tile<T, MR, CH, NV>(DirectRows<T, MR>{a + i0 * lda + k0, lda}, n_rows, kc, pb, alpha, beta_k, ct, ldc, p);
       else if (n_rows == MRT)
-        narrow_tile<T, MRT, 1>(FullColumnsOfA<T>{a + k0 * lda + i0, lda}, n_rows, kc, pb, alpha, beta_k, ct, ldc, p);
+        narrow_tile<T, MRT, 1, NV>(FullColumnsOfA<T>{a + k0 * lda + i0, lda}, n_rows, kc, pb, alpha, beta_k, ct, ldc, p);
       else
-        narrow_tile<T, MRT, 1>(ColumnsOfA<T>{a + k0 * lda + i0, lda, n_rows - 1}, n_rows, kc, pb, alpha, beta_k, ct, ldc, p);
+        narrow_tile<T, MRT, 1, NV>(ColumnsOfA<T>{a + k0 * lda + i0, lda, n_rows - 1}, n_rows, kc, pb, alpha, beta_k, ct,
+                                   ldc, p);
     }
   }
 }
 
 // A narrow C on the pool's threads, in bands of whole tiles of rows, when the product is
 // large enough to be worth a split.
-template <class T>
+template <class T, int NV>
 void narrow_split(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, Index lda, const T* b, Index ldb,
                   T beta, T* c, Index ldc) {
   Pool& pool = Pool::instance();
-  const Index tile = 2 * Narrow<T>::MR, tiles = (m + tile - 1) / tile;
+  const Index tile = Narrow<T>::template rows<NV>(true), tiles = (m + tile - 1) / tile;
   const int parts = static_cast<int>(std::min<Index>(pool.threads(), std::max<Index>(1, tiles / 2)));
   if (parts <= 1 || m * k * p < (Index(1) << 18))
-    return narrow_block(ta, tb, m, k, p, alpha, a, lda, b, ldb, beta, c, ldc);
+    return narrow_block<T, NV>(ta, tb, m, k, p, alpha, a, lda, b, ldb, beta, c, ldc);
   pool.run(parts, [&](int t) {
     const Index lo = tiles * t / parts * tile, hi = std::min(m, tiles * (t + 1) / parts * tile);
-    narrow_block(ta, tb, hi - lo, k, p, alpha, ta ? a + lo : a + lo * lda, lda, b, ldb, beta, c + lo * ldc, ldc);
+    narrow_block<T, NV>(ta, tb, hi - lo, k, p, alpha, ta ? a + lo : a + lo * lda, lda, b, ldb, beta, c + lo * ldc, ldc);
   });
 }
 
@@ -701,7 +717,8 @@ void gemm(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, cons
     return;
   }
   const Index lda = ta ? m : k, ldb = tb ? k : p;
-  if (p <= Narrow<T>::W) return narrow_split(ta, tb, m, k, p, alpha, a, lda, b, ldb, beta, c, p);
+  if (p <= Narrow<T>::W) return narrow_split<T, 1>(ta, tb, m, k, p, alpha, a, lda, b, ldb, beta, c, p);
+  if (p <= 2 * Narrow<T>::W) return narrow_split<T, 2>(ta, tb, m, k, p, alpha, a, lda, b, ldb, beta, c, p);
   gemm_split(ta, tb, m, k, p, alpha, a, lda, b, ldb, beta, c, p);
 }
 

@@ -27,7 +27,6 @@ struct Result {
 
   Result(const Problem& p, int t, std::string name, Role role, double sec, int reps, long long h,
          std::vector<double> l, double diff);
-  bool gradgen() const { return role == Role::Reference || role == Role::Gradgen || role == Role::GradgenFree; }
   double gflops() const { return flops / seconds * 1e-9; }
 };
 

@@ -587,6 +587,8 @@ struct Narrow {
   static constexpr Index KC = 16384 / (NV * W * Index(sizeof(T)));  // a 16 KiB block of packed op(B)
   template <int NV>
   static constexpr int rows(bool ta) { return NV == 1 && ta ? 2 * MR : MR; }
+  // Lanes of register v (0 or 1) of a row of p columns: W, fewer in the last, 0 past it.
+  static int lanes(Index p, int v) { return static_cast<int>(std::clamp<Index>(p - v * W, 0, W)); }
 };
 
 // op(A)[i0 + r, k0 + kk] of a transposed A: column i0 + r of the stored A. Past the last
@@ -642,7 +644,7 @@ void narrow_tile(Rows rows_of_a, Index rows, Index kc, const T* pb, T alpha, T b
   for (Index r = 0; r < rows; ++r)
 #pragma GCC unroll 2
     for (int v = 0; v < NV; ++v) {
-      const int n = static_cast<int>(std::min<Index>(W, p - v * W));  // lanes of C in this register
+      const int n = Narrow<T>::lanes(p, v);
       R sum = acc[r][v];
       if constexpr (CH == 2) sum = S::add(sum, acc[r][NV + v]);
       if (alpha != T(1)) sum = S::mul(S::set1(alpha), sum);
@@ -670,7 +672,7 @@ void narrow_block(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T*
     if (!tb) {
       for (Index kk = 0; kk < kc; ++kk)
         for (int v = 0; v < NV; ++v)
-          S::storeu(pb + kk * WP + v * W, S::load_first(b + (k0 + kk) * ldb + v * W, static_cast<int>(std::max<Index>(0, std::min<Index>(W, p - v * W)))));
+          S::storeu(pb + kk * WP + v * W, S::load_first(b + (k0 + kk) * ldb + v * W, N::lanes(p, v)));
     } else {
       std::fill(pb, pb + kc * WP, T(0));
       for (Index j = 0; j < p; ++j)

@@ -152,6 +152,7 @@ int check_interp(const CheckRequest& req) {
       std::cout << "  disagreement: " << row.failure << "\n";
     }
   if (failed) {
+    std::cout << nonfinite_loss_note(r.loss);
     std::cout << "FAILED: " << failed << " of " << rows.size() << " gradients disagree with finite differences\n";
     return kCheckFailed;
   }

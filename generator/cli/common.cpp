@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -101,6 +102,12 @@ Precision parse_precision(const std::string& s) {
   if (s == "f32") return Precision::F32;
   if (s == "f64") return Precision::F64;
   throw UsageError("--precision must be f32 or f64, got '" + s + "'");
+}
+
+std::string nonfinite_loss_note(double loss) {
+  if (std::isfinite(loss)) return "";
+  return "  note: the loss is NaN or infinite at the check point (a function outside its domain: log or sqrt "
+         "of a negative number, pow of one, division by zero); try another --seed or inits that stay in range\n";
 }
 
 }  // namespace gg::cli

@@ -54,4 +54,8 @@ DimBindings parse_bindings(const std::vector<std::string>& specs);
 /// "f32" or "f64"; UsageError otherwise.
 Precision parse_precision(const std::string& s);
 
+/// For `check`: a line saying why no gradient can agree when the loss at the check point is
+/// NaN or infinite (a function evaluated outside its domain); nothing when it is finite.
+std::string nonfinite_loss_note(double loss);
+
 }  // namespace gg::cli

@@ -139,7 +139,7 @@ int check_compiled(const CheckRequest& req) {
     for (size_t i = 0; i < grad.size(); i += stride) {
       double fd = central_difference(p, v, dims, name, i);
       double err = std::fabs(grad[i] - fd);
-      max_err = std::max(max_err, err);
+      max_err = std::isnan(err) || std::isnan(max_err) ? NAN : std::max(max_err, err);
       if (!(err <= kRelTol * std::max(std::fabs(grad[i]), std::fabs(fd)) + kAbsTol * std::max(1.0, std::fabs(out.loss))) &&
           failure.empty())
         failure = "element " + std::to_string(i) + ": gradient " + number_text(grad[i]) + ", finite difference " +
@@ -152,6 +152,7 @@ int check_compiled(const CheckRequest& req) {
     failed += !failure.empty();
   }
   if (failed) {
+    std::cout << nonfinite_loss_note(out.loss);
     std::cout << "FAILED: " << failed << " of " << total << " gradients disagree with finite differences\n";
     return kCheckFailed;
   }

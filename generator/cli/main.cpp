@@ -2,12 +2,15 @@
 // every outcome to an exit status; no exception escapes.
 #include <CLI/CLI.hpp>
 #include <exception>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
 #include "cli/generate.h"
+#include "support/diagnostics.h"
 #include "support/error.h"
 #include "support/version.h"
 #ifdef GRADGEN_HAVE_CLANG
@@ -74,6 +77,16 @@ int report(const char* kind, const char* what, int code) {
   return code;
 }
 
+// Like a parse error: FILE:LINE:COL, the line quoted from the file (read again here) and a caret.
+int report_located(const gg::LocatedError& e) {
+  gg::Diagnostics d;
+  d.error(e.loc, e.what());
+  std::ifstream in(e.loc.file, std::ios::binary);
+  if (in) d.add_source(e.loc.file, std::string(std::istreambuf_iterator<char>(in), {}));
+  std::cerr << d.render();
+  return kInputError;
+}
+
 }  // namespace
 }  // namespace gg::cli
 
@@ -85,6 +98,8 @@ int main(int argc, char** argv) {
     return r.code;
   } catch (const UsageError& e) {
     return report("error", e.what(), kUsageError);
+  } catch (const gg::LocatedError& e) {
+    return report_located(e);
   } catch (const gg::InputError& e) {
     return report("error", e.what(), kInputError);
   } catch (const gg::ShapeError& e) {

@@ -59,8 +59,8 @@ CppApi make_api(const Program& p, const EquationSet& eqs, const Names& names, co
     ApiTensor t{l.name, names.leaf.at(l.name), l.node->shape, l.node};
     if (l.kind == LeafKind::Param) {
       if (!static_numel(t.shape))
-        throw InputError("param '" + l.name + "' has symbolic shape " + shape_str(t.shape) +
-                         "; fix its dims with --bind to generate code");
+        throw LocatedError(l.loc, "param '" + l.name + "' has symbolic shape " + shape_str(t.shape) +
+                                      "; fix its dims with --bind to generate code");
       api.num_params += *static_numel(t.shape);
       api.params.push_back(t);
       continue;

@@ -155,6 +155,25 @@ TEST_CASE("check exits 3 where gradient and finite differences disagree", "[cli]
   CHECK(std::regex_search(r.out, std::regex("dL/dv +\\[\\] +1 of 1 +\\S+ +ok")));  // the smooth one still agrees
 }
 
+TEST_CASE("check says when the loss is not finite at the check point", "[cli]") {
+  Scratch s;
+  // log of a negative param: the loss is NaN, so is every finite difference
+  std::string net = s.write("domain.grad", "network domain\nparam w[2] init=constant(-1)\nloss L = sum(log(w))\n");
+  for (bool interp : {false, true}) {
+    std::vector<std::string> args{"check", net};
+    if (interp) args.push_back("--interp");
+    Result r = gradgen(args);
+    INFO(r.out << r.err);
+    CHECK(r.status == 3);
+    CHECK(has(r.out, "note: the loss is NaN or infinite at the check point"));
+    CHECK(std::regex_search(r.out, std::regex("dL/dw.* nan .*FAILED")));  // max |error| is not 0
+  }
+  std::string fine = s.write("fine.grad", "network fine\nparam w[2] init=constant(2)\nloss L = sum(log(w))\n");
+  Result ok = gradgen({"check", fine});
+  CHECK(ok.status == 0);
+  CHECK_FALSE(has(ok.out, "note:"));
+}
+
 TEST_CASE("eval prints one JSON object with every output and gradient", "[cli]") {
   Result r = gradgen({"eval", example("seed.grad"), "--feed", example("seed.feed.json"), "--interp"});
   REQUIRE(r.status == 0);
@@ -299,6 +318,26 @@ TEST_CASE("malformed networks exit 1 with a located error and write nothing", "[
   Result missing = gradgen({"explain", s.path("missing.grad")});
   CHECK(missing.status == 1);
   CHECK(has(missing.err, "missing.grad:1:1: error: cannot read"));
+}
+
+// An error found while generating code (not while parsing) still points at the statement.
+TEST_CASE("a param of symbolic shape is a located error for generate and compiled check", "[cli]") {
+  namespace fs = std::filesystem;
+  Scratch s;
+  const std::string net = s.write("sym.grad",
+                                  "network sym\ndim n\ninput X[n, n]\nparam W[n, 3]\nloss J = sum(X @ W)\n");
+  const std::string want = net + ":4:7: error: param 'W' has symbolic shape [n, 3]; fix its dims with --bind";
+  for (std::vector<std::string> args : {std::vector<std::string>{"generate", net, "-o", s.path("out")},
+                                        std::vector<std::string>{"check", net}}) {
+    Result r = gradgen(args);
+    INFO(r.err);
+    CHECK(r.status == 1);
+    CHECK(has(r.err, want));
+    CHECK(has(r.err, "\nparam W[n, 3]\n      ^\n"));
+  }
+  CHECK_FALSE(fs::exists(s.path("out")));
+  Result bound = gradgen({"check", net, "--bind", "n=3"});
+  CHECK(bound.status == 0);
 }
 
 TEST_CASE("graph -o replaces the file only on success", "[cli]") {

@@ -69,7 +69,11 @@ std::string describe(const Token& t) {
 }
 
 Lexer::Lexer(std::string_view src, std::string file, Diagnostics& diags)
-    : src_(src), file_(std::move(file)), diags_(diags) {}
+    : src_(src), file_(std::move(file)), diags_(diags) {
+  // A UTF-8 byte order mark (editors on Windows write one) is not text: columns start after it.
+  constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  if (src_.substr(0, kBom.size()) == kBom) pos_ = line_start_ = kBom.size();
+}
 
 int Lexer::col_of(size_t pos) const {
   size_t c = pos - line_start_ + 1;

@@ -51,6 +51,21 @@ TEST_CASE("identifiers, punctuation and transpose", "[lexer]") {
   CHECK(t[4].text == "T");
 }
 
+TEST_CASE("a leading UTF-8 byte order mark is skipped; columns count from after it", "[lexer]") {
+  Diagnostics d;
+  auto t = lex_all("\xEF\xBB\xBFnetwork a\n$", d);
+  REQUIRE(t.size() >= 3);
+  CHECK(t[0].text == "network");
+  CHECK(t[0].col == 1);
+  CHECK(t[1].col == 9);
+  REQUIRE(d.errors().size() == 1);  // the '$' on line 2; a BOM later in the text is no BOM
+  CHECK(d.errors()[0].loc.line == 2);
+  Diagnostics d2;
+  lex_all("x \xEF\xBB\xBF", d2);
+  REQUIRE(d2.errors().size() == 1);
+  CHECK(d2.errors()[0].loc.col == 3);
+}
+
 TEST_CASE("comments are skipped and may hold UTF-8; locations are 1-based bytes", "[lexer]") {
   Diagnostics d;
   auto t = lex_all("# héllo ∂J/∂W\n\tx = 1 # tail\r\n  y", d);

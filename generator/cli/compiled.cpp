@@ -80,6 +80,8 @@ int eval_compiled(const EvalRequest& r) {
   DimBindings dims;
   try {
     dims = infer_dims(g.program, fed);
+  } catch (const FedTensorError& e) {
+    throw LocatedError(feed_location(r.feed, e.tensor), e.what());
   } catch (const InputError& e) {
     throw InputError(r.feed + ": " + e.what());
   }

@@ -27,6 +27,8 @@ int eval_interp(const EvalRequest& r) {
   DimBindings dims;
   try {
     dims = infer_dims(p, fed);
+  } catch (const FedTensorError& e) {
+    throw LocatedError(feed_location(r.feed, e.tensor), e.what());
   } catch (const InputError& e) {
     throw InputError(r.feed + ": " + e.what());
   }

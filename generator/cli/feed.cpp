@@ -1,12 +1,16 @@
 // FEED.json parsing: nested arrays to row-major tensors, with every error located.
 #include "cli/feed.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string_view>
+#include <vector>
 
 #include "support/error.h"
 
@@ -18,29 +22,110 @@ using json = nlohmann::json;
 // Nesting deeper than this is not a tensor gradgen supports, and bounds the recursion.
 constexpr size_t kMaxRank = 8;
 
+constexpr size_t kNowhere = std::string_view::npos;
+
+// Finds where a value starts in feed text that nlohmann has already accepted as JSON (the
+// parsed tree keeps no positions): a scanner that only needs to skip values, iteratively,
+// so that nesting depth costs no stack.
+class JsonLocator {
+ public:
+  explicit JsonLocator(std::string_view text) : s_(text) {}
+
+  // Offset of root[name][index[0]][index[1]]..., or kNowhere. A repeated key: the last one,
+  // which is the one nlohmann keeps.
+  size_t find(const std::string& name, const std::vector<size_t>& index) const {
+    size_t i = ws(0), found = kNowhere;
+    if (at(i) != '{') return kNowhere;
+    for (i = ws(i + 1); at(i) == '"';) {
+      size_t key_end = skip_string(i);
+      std::string key = json::parse(s_.substr(i, key_end - i)).get<std::string>();
+      i = ws(ws(key_end) + 1);  // past ':'
+      if (key == name) found = i;
+      i = ws(skip_value(i));
+      if (at(i) == ',') i = ws(i + 1);
+    }
+    for (size_t want : index) {
+      if (found == kNowhere || at(found) != '[') return kNowhere;
+      size_t j = ws(found + 1);
+      for (size_t k = 0; k < want && at(j) != ']'; ++k) {
+        j = ws(skip_value(j));
+        if (at(j) == ',') j = ws(j + 1);
+      }
+      found = at(j) == ']' ? kNowhere : j;
+    }
+    return found;
+  }
+
+ private:
+  char at(size_t i) const { return i < s_.size() ? s_[i] : '\0'; }
+  size_t ws(size_t i) const {
+    while (i < s_.size() && (s_[i] == ' ' || s_[i] == '\t' || s_[i] == '\n' || s_[i] == '\r')) ++i;
+    return i;
+  }
+  size_t skip_string(size_t i) const {  // i at the opening quote; returns the offset past the closing one
+    for (++i; i < s_.size() && s_[i] != '"'; ++i)
+      if (s_[i] == '\\') ++i;
+    return i + 1;
+  }
+  size_t skip_value(size_t i) const {
+    int depth = 0;
+    do {
+      i = ws(i);
+      char c = at(i);
+      if (c == '"') i = skip_string(i);
+      else if (c == '[' || c == '{') ++depth, ++i;
+      else if (c == ']' || c == '}') --depth, ++i;
+      else if (c == ',' || c == ':') ++i;
+      else
+        while (i < s_.size() && std::string_view(",]} \t\r\n").find(s_[i]) == kNowhere) ++i;
+    } while (depth > 0 && i < s_.size());
+    return i;
+  }
+
+  std::string_view s_;
+};
+
+// 1-based line and byte column of `offset`; line 0 (no position) for kNowhere.
+SourceLoc location(const std::string& path, std::string_view text, size_t offset) {
+  SourceLoc loc{path, 0, 0};
+  if (offset == kNowhere) return loc;
+  offset = std::min(offset, text.size());
+  size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+  line_start = line_start == kNowhere || offset == 0 ? 0 : line_start + 1;
+  loc.line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(offset), '\n'));
+  loc.col = 1 + static_cast<int>(offset - line_start);
+  return loc;
+}
+
 struct Reader {
   const std::string& path;
+  const std::string& text;
   const std::string& name;
+  std::vector<size_t> index;  // of the element being read, for the location of an error
 
   [[noreturn]] void fail(const std::string& where, const std::string& why) const {
-    throw InputError(path + ": '" + name + "'" + where + ": " + why);
+    throw LocatedError(location(path, text, JsonLocator(text).find(name, index)), "'" + name + "'" + where + ": " + why);
   }
 
   // The shape is read along the first elements; every other element must match it.
-  std::vector<int64_t> shape_of(const json& v, const std::string& where) const {
+  std::vector<int64_t> shape_of(const json& v) {
     std::vector<int64_t> shape;
     const json* cur = &v;
+    std::string where;
     while (cur->is_array()) {
       if (cur->empty()) fail(where, "an empty array is not a tensor (every dimension must be positive)");
       if (shape.size() == kMaxRank) fail(where, "nested deeper than " + std::to_string(kMaxRank) + " levels");
       shape.push_back(static_cast<int64_t>(cur->size()));
       cur = &(*cur)[0];
+      index.push_back(0);
+      where += "[0]";
     }
+    index.clear();
     return shape;
   }
 
   void flatten(const json& v, const std::vector<int64_t>& shape, size_t depth, const std::string& where,
-               std::vector<double>& out) const {
+               std::vector<double>& out) {
     if (depth == shape.size()) {
       if (!v.is_number()) fail(where, "expected a number, got " + std::string(v.is_array() ? "an array (ragged nesting)" : v.type_name()));
       double x = v.get<double>();
@@ -54,12 +139,16 @@ struct Reader {
     if (static_cast<int64_t>(v.size()) != shape[depth])
       fail(where, "ragged array: " + std::to_string(v.size()) + " elements where the first row has " +
                       std::to_string(shape[depth]));
-    for (size_t i = 0; i < v.size(); ++i) flatten(v[i], shape, depth + 1, where + "[" + std::to_string(i) + "]", out);
+    for (size_t i = 0; i < v.size(); ++i) {
+      index.push_back(i);
+      flatten(v[i], shape, depth + 1, where + "[" + std::to_string(i) + "]", out);
+      index.pop_back();
+    }
   }
 
-  Tensor read(const json& v) const {
+  Tensor read(const json& v) {
     Tensor t;
-    t.shape = shape_of(v, "");
+    t.shape = shape_of(v);
     flatten(v, t.shape, 0, "", t.data);
     return t;
   }
@@ -71,18 +160,35 @@ Values parse_feed(const std::string& text, const std::string& path) {
   json root;
   try {
     root = json::parse(text);
-  } catch (const json::exception& e) {
-    // e.what() is "[json.exception.parse_error.101] parse error at line 3, column 7: ..."
+  } catch (const json::parse_error& e) {
+    // e.what() is "[json.exception.parse_error.101] parse error at line 3, column 7: WHY";
+    // e.byte counts from 1 and is the byte after the last one read.
     std::string msg = e.what();
-    size_t at = msg.find("] ");
-    throw InputError(path + ": invalid JSON: " + (at == std::string::npos ? msg : msg.substr(at + 2)));
+    size_t why = msg.find(": ", msg.find("] "));
+    throw LocatedError(location(path, text, e.byte == 0 ? 0 : e.byte - 1),
+                       "invalid JSON: " + (why == std::string::npos ? msg : msg.substr(why + 2)));
+  } catch (const json::exception& e) {  // "[json.exception.out_of_range.406] number overflow parsing '1e999'"
+    std::string msg = e.what();
+    size_t tag = msg.find("] "), quote = msg.find(" '");
+    size_t at = quote == std::string::npos ? kNowhere : text.find(msg.substr(quote + 2, msg.size() - quote - 3));
+    throw LocatedError(location(path, text, at), "invalid JSON: " + (tag == std::string::npos ? msg : msg.substr(tag + 2)));
   }
   if (!root.is_object())
-    throw InputError(path + ": expected one JSON object mapping tensor names to values, got " +
-                     std::string(root.type_name()));
+    throw LocatedError(location(path, text, text.find_first_not_of(" \t\r\n")),
+                       "expected one JSON object mapping tensor names to values, got " + std::string(root.type_name()));
   Values values;
-  for (const auto& [name, v] : root.items()) values[name] = Reader{path, name}.read(v);
+  for (const auto& [name, v] : root.items()) values[name] = Reader{path, text, name, {}}.read(v);
   return values;
+}
+
+SourceLoc feed_location(const std::string& path, const std::string& name) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  try {
+    return location(path, text, JsonLocator(text).find(name, {}));
+  } catch (const json::exception&) {  // the file changed since it was parsed
+    return SourceLoc{path, 0, 0};
+  }
 }
 
 Values read_feed(const std::string& path) {

@@ -26,18 +26,18 @@ std::string sizes_str(const std::vector<int64_t>& s) {
 std::string who(const Leaf& l) { return kind_name(l.kind) + " '" + l.name + "'"; }
 
 [[noreturn]] void shape_mismatch(const Leaf& l, const Tensor& t, const std::string& why = "") {
-  throw InputError(who(l) + " has shape " + sizes_str(t.shape) + " but is declared " + shape_str(l.node->shape) + why);
+  throw FedTensorError(l.name, who(l) + " has shape " + sizes_str(t.shape) + " but is declared " + shape_str(l.node->shape) + why);
 }
 
 void check_numel(const Leaf& l, const Tensor& t) {
   int64_t n = 1;
   for (int64_t d : t.shape) {
-    if (d < 1) throw InputError(who(l) + " has shape " + sizes_str(t.shape) + ": every dimension must be positive");
+    if (d < 1) throw FedTensorError(l.name, who(l) + " has shape " + sizes_str(t.shape) + ": every dimension must be positive");
     n *= d;
   }
   if (n != t.numel())
-    throw InputError(who(l) + " has " + std::to_string(t.numel()) + " values but its shape " + sizes_str(t.shape) +
-                     " needs " + std::to_string(n));
+    throw FedTensorError(l.name, who(l) + " has " + std::to_string(t.numel()) + " values but its shape " +
+                                     sizes_str(t.shape) + " needs " + std::to_string(n));
 }
 
 // Binds l's symbolic dims from t, remembering which tensor bound each dim for messages.
@@ -87,7 +87,8 @@ Tensor init_one(const Leaf& l, uint64_t seed, const DimBindings& dims) {
 
 DimBindings infer_dims(const Program& p, const Values& fed) {
   for (const auto& [name, t] : fed)
-    if (!p.find_leaf(name)) throw InputError("'" + name + "' is not an input, target or param of network '" + p.name + "'");
+    if (!p.find_leaf(name))
+      throw FedTensorError(name, "'" + name + "' is not an input, target or param of network '" + p.name + "'");
   DimBindings dims;
   std::map<std::string, std::string> bound_by;
   for (const Leaf& l : p.leaves) {

@@ -11,15 +11,24 @@
 
 #include "ir/program.h"
 #include "ir/tensor.h"
+#include "support/error.h"
 
 namespace gg {
 
 /// Leaf name -> value (inputs, targets, params).
 using Values = std::map<std::string, Tensor>;
 
+/// A fed value that does not fit the network: `tensor` names it, so that a caller holding the
+/// feed's text can point at it.
+struct FedTensorError : InputError {
+  FedTensorError(std::string name, const std::string& message) : InputError(message), tensor(std::move(name)) {}
+  std::string tensor;
+};
+
 /// Binds every symbolic dim from the fed shapes. Throws InputError naming the tensor, its
-/// declared and fed shape on a missing input/target, a rank or size mismatch, a conflicting
-/// dim, a name that is not declared, or a value whose element count does not fit its shape.
+/// declared and fed shape on a missing input/target, and FedTensorError on a rank or size
+/// mismatch, a conflicting dim, a name that is not declared, or a value whose element count
+/// does not fit its shape.
 /// Missing params are allowed (see complete_params).
 DimBindings infer_dims(const Program& p, const Values& fed);
 

@@ -1,6 +1,7 @@
 // Rendering of located errors: header line, quoted source line, caret under the column.
 #include "support/diagnostics.h"
 
+#include <algorithm>
 #include <string_view>
 
 namespace gg {
@@ -48,16 +49,33 @@ std::string_view line_of(std::string_view src, int line) {
   return src.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
 }
 
+// A line longer than this (a one-line JSON feed, say) is quoted as a window around the column.
+constexpr size_t kMaxQuoted = 160;
+
 void render_one(std::string& out, const Diagnostic& d, const std::string* source) {
   out += d.loc.file;
   if (d.loc.line > 0) out += ":" + std::to_string(d.loc.line) + ":" + std::to_string(d.loc.col);
   out += ": error: " + d.message + "\n";
   if (!source || d.loc.line <= 0) return;
-  std::string line = printable_line(line_of(*source, d.loc.line));
+  std::string_view raw = line_of(*source, d.loc.line);
+  size_t column = static_cast<size_t>(std::max(d.loc.col, 1)) - 1;  // 0-based byte of the caret
+  std::string head, tail;
+  if (raw.size() > kMaxQuoted) {
+    size_t from = column > kMaxQuoted / 2 ? std::min(column - kMaxQuoted / 2, raw.size() - kMaxQuoted) : 0;
+    size_t to = from + kMaxQuoted;
+    auto continuation = [&](size_t i) { return i < raw.size() && (static_cast<unsigned char>(raw[i]) & 0xC0) == 0x80; };
+    while (continuation(from)) ++from;  // never cut a UTF-8 sequence
+    while (continuation(to)) ++to;
+    if (from > 0) head = "...";
+    if (to < raw.size()) tail = "...";
+    column = column - from + head.size();
+    raw = raw.substr(from, to - from);
+  }
+  std::string line = head + printable_line(raw) + tail;
   out += line + "\n";
   // Tabs are copied so the caret lands under the column in a terminal too.
   std::string caret;
-  for (size_t i = 0; i + 1 < static_cast<size_t>(d.loc.col); ++i) caret += i < line.size() && line[i] == '\t' ? '\t' : ' ';
+  for (size_t i = 0; i < column; ++i) caret += i < line.size() && line[i] == '\t' ? '\t' : ' ';
   out += caret + "^\n";
 }
 

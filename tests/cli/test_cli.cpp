@@ -255,28 +255,35 @@ TEST_CASE("eval gradients match finite differences of the loss", "[cli]") {
 TEST_CASE("feed errors exit 1 naming the file and the tensor", "[cli]") {
   Scratch s;
   struct Case {
-    std::string feed, expect;
+    std::string feed, expect;  // expect: what follows the file name (":LINE:COL: error: ..." when located)
   };
   std::vector<Case> cases{
-      {R"({"Y": [[0], [1]]})", "'X'"},                                  // missing input
-      {R"({"X": [[0, 0, 0]], "Y": [[0]]})", "'X'"},                     // wrong shape
-      {R"({"X": [[0, "a"]], "Y": [[0]]})", "'X'[0][1]: expected a number"},
-      {R"({"X": [[0, 0], [1]], "Y": [[0], [1]]})", "'X'[1]: ragged array"},
-      {R"({"X": [[0, 0], [1, 1]], "Y": [[0], [1], [1]]})", "'Y'"},       // n = 2 vs n = 3
-      {R"({"X": [[0, 0]], "Y": [[0]], "Z": 1})", "'Z'"},                 // unknown name
-      {R"({"X": [[0, 0]], "Y": [[0]])", "invalid JSON: parse error at line 1"},
-      {R"([1, 2])", "expected one JSON object"},
-      {R"({"X": [], "Y": [[0]]})", "'X': an empty array"},
-      {R"({"X": [[0, 0]], "Y": [[0]], "b2": [true]})", "'b2'[0]: expected a number, got boolean"},
+      {R"({"Y": [[0], [1]]})", ": missing value for input 'X'"},  // nothing to point at
+      {R"({"X": [[0, 0, 0]], "Y": [[0]]})", ":1:7: error: input 'X' has shape [1, 3] but is declared [n, 2]"},
+      {"{\"X\": [[0, 0],\n  [0, \"a\"]], \"Y\": [[0], [1]]}", ":2:7: error: 'X'[1][1]: expected a number, got string"},
+      {R"({"X": [[0, 0], [1]], "Y": [[0], [1]]})", ":1:16: error: 'X'[1]: ragged array"},
+      {"{\"X\": [[0, 0], [1, 1]],\n \"Y\": [[0], [1], [1]]}", ":2:7: error: target 'Y' has shape [3, 1]"},  // n = 2 vs 3
+      {R"({"X": [[0, 0]], "Y": [[0]], "Z": 1})", ":1:34: error: 'Z' is not an input, target or param"},
+      {R"({"X": [[0, 0]], "Y": [[0]])", ":1:27: error: invalid JSON: syntax error"},
+      {"{\"X\": [[0, 0]],\n \"Y\": [[1e999]]}", ":2:9: error: invalid JSON: number overflow parsing '1e999'"},
+      {"\n  [1, 2]", ":2:3: error: expected one JSON object"},
+      {R"({"X": [], "Y": [[0]]})", ":1:7: error: 'X': an empty array"},
+      {R"({"X": [[0, 0]], "Y": [[0]], "b2": [true]})", ":1:36: error: 'b2'[0]: expected a number, got boolean"},
+      {R"({"X": [[0, 0]], "Y": [[0]], "X": [[0, 0, 0]]})", ":1:34: error: input 'X' has shape [1, 3]"},  // the last "X" counts
+      {R"({"X\u0059": [[0]], "X": [[0, 0]], "Y": [[0]]})", ":1:13: error: 'XY' is not an input"},     // escapes decoded
   };
-  for (const Case& c : cases) {
-    std::string path = s.write("bad.feed.json", c.feed);
-    Result r = gradgen({"eval", example("seed.grad"), "--feed", path, "--interp"});
-    INFO(c.feed << "\n" << r.err);
-    CHECK(r.status == 1);
-    CHECK(r.out.empty());
-    CHECK(has(r.err, path));
-    CHECK(has(r.err, c.expect));
+  for (bool interp : {true, false}) {
+    for (const Case& c : cases) {
+      std::string path = s.write("bad.feed.json", c.feed);
+      std::vector<std::string> args{"eval", example("seed.grad"), "--feed", path};
+      if (interp) args.push_back("--interp");
+      Result r = gradgen(args);
+      INFO(c.feed << "\n" << r.err);
+      CHECK(r.status == 1);
+      CHECK(r.out.empty());
+      CHECK(has(r.err, path + c.expect));
+      if (c.expect[1] != ' ') CHECK(has(r.err, "^\n"));  // located: the quoted line and a caret
+    }
   }
   Result missing = gradgen({"eval", example("seed.grad"), "--feed", s.path("nope.json"), "--interp"});
   CHECK(missing.status == 1);

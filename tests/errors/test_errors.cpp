@@ -98,3 +98,33 @@ TEST_CASE("every corpus file gives its expected first diagnostic", "[errors]") {
     }
   }
 }
+
+// A very long line (a one-line JSON feed, a generated .grad) is quoted as a window around the
+// column, cut on UTF-8 boundaries, with the caret still under the column.
+TEST_CASE("a long source line is quoted as a window around the column", "[errors]") {
+  std::string line = std::string(300, 'a') + "é" + std::string(300, 'b') + "X" + std::string(500, 'c');
+  const int col = 300 + 2 + 300 + 1;  // the X, 1-based bytes
+  Diagnostics d;
+  d.error({"f.json", 2, col}, "here");
+  auto out = lines_of(d.render("first\n" + line + "\nlast\n"));
+  REQUIRE(out.size() == 3);
+  CHECK(out[0] == "f.json:2:" + std::to_string(col) + ": error: here");
+  CHECK(out[1].rfind("...", 0) == 0);
+  CHECK(out[1].size() == 3 + 160 + 3);
+  CHECK(out[1].substr(out[1].size() - 3) == "...");
+  REQUIRE(out[2].size() <= out[1].size());
+  CHECK(out[1][out[2].size() - 1] == 'X');
+  CHECK(out[2].back() == '^');
+  // Near the start of the line: no leading "...", the caret at its own column; a window edge
+  // that would fall inside "é" moves past it.
+  Diagnostics near;
+  near.error({"f.json", 1, 3}, "start");
+  auto head = lines_of(near.render(line));
+  CHECK(head[1].rfind("aaa", 0) == 0);
+  CHECK(head[2] == "  ^");
+  Diagnostics cut;
+  cut.error({"f.json", 1, 382}, "cut");  // window from 301: the second byte of "é"
+  auto mid = lines_of(cut.render(line));
+  CHECK(mid[1].rfind("...b", 0) == 0);
+  CHECK(mid[1][mid[2].size() - 1] == 'b');
+}

@@ -84,7 +84,10 @@ TEST_CASE("NUL bytes and invalid UTF-8 are located", "[robust]") {
   require_error(kHead + "x = X + \xc3\x28\n", 4, 9, "invalid UTF-8 byte 0xC3");
   require_error(kHead + "x = X # \xe2\x82\n", 4, 9, "invalid UTF-8 byte 0xE2 in comment");
   require_error(kHead + "x = X # \xc0\xaf overlong\n", 4, 9, "invalid UTF-8 byte 0xC0 in comment");
-  require_error(std::string("\xef\xbb\xbfnetwork t\n"), 1, 1, "unexpected character");  // a BOM
+  // A byte order mark opening the file is skipped (columns count from after it); anywhere else
+  // it is a stray character.
+  require_error(std::string("\xef\xbb\xbfnetwork t\n\xef\xbb\xbf\n"), 2, 1, "unexpected character");
+  require_error(std::string("\xef\xbb\xbfnetwork t\n"), 1, 1, "no loss defined");
   // A comment full of bad bytes is one error, not one per byte.
   Result r = run(kHead + "# " + std::string(1000, '\xff') + "\nloss L = sum(X)\n");
   CHECK(r.errors.size() == 1);

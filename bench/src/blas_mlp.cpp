@@ -133,9 +133,9 @@ class BlasMlp final : public Impl {
 
   const Problem& p_;
   int threads_;
-  std::vector<std::vector<float>> W_, b_;
-  std::vector<std::vector<float>> act_, grad_;  // [l]: output of layer l (1..L) and its gradient
-  std::vector<float> col_;
+  std::vector<Floats> W_, b_;
+  std::vector<Floats> act_, grad_;  // [l]: output of layer l (1..L) and its gradient
+  Floats col_;
   double loss_ = 0;
 };
 

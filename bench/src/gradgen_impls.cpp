@@ -93,7 +93,7 @@ class GradgenStep final : public Impl {
   std::unique_ptr<Params> params_;  // W3's params are 8 MiB: not on the stack
   std::unique_ptr<Grads> grads_;
   std::unique_ptr<OptState> state_;
-  std::vector<float> ws_;
+  Floats ws_;
   float loss_ = 0;
 };
 
@@ -102,7 +102,7 @@ class GradgenStep final : public Impl {
 // --fuse-step variants also have train_step (loss_and_grad + step in one pass).
 #define GG_TRAIN_STEP(NS)                                                                                       \
   static int train_step(Params& p, const float* X, const float* Y, int64_t n, float& loss, Grads& g, OptState& s, \
-                        std::vector<float>& ws) {                                                               \
+                        Floats& ws) {                                                               \
     return NS::train_step(p, X, Y, n, loss, g, s, NS::WorkspaceRef(ws.data(), ws.size()));                     \
   }
 
@@ -113,12 +113,12 @@ class GradgenStep final : public Impl {
     using Grads = NS::Grads;                                                                    \
     using OptState = NS::OptState;                                                              \
     static std::string name() { return #NS; }                                                   \
-    static std::vector<float> workspace(int64_t n) {                                            \
+    static Floats workspace(int64_t n) {                                            \
       auto f = [](auto... d) -> decltype(NS::workspace_size(d...)) { return NS::workspace_size(d...); }; \
-      return std::vector<float>(workspace_scalars(f, n));                                       \
+      return Floats(workspace_scalars(f, n));                                       \
     }                                                                                           \
     static int loss_and_grad(const Params& p, const float* X, const float* Y, int64_t n, float& loss, \
-                             Grads& g, std::vector<float>& ws) {                                \
+                             Grads& g, Floats& ws) {                                \
       return NS::loss_and_grad(p, X, Y, n, loss, g, NS::WorkspaceRef(ws.data(), ws.size()));    \
     }                                                                                           \
     static int step(Params& p, const Grads& g, OptState& s) { return NS::step(p, g, s); }      \

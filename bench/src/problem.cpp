@@ -26,7 +26,7 @@ void init_params(Problem& p, Rng& rng) {
     const bool last = l + 1 == p.layers();
     // He for ReLU layers, Xavier otherwise: both keep the loss O(1) so the check is meaningful.
     const float bound = (p.hidden == Act::Relu && !last) ? std::sqrt(6.0f / k) : std::sqrt(6.0f / (k + m));
-    std::vector<float> w(static_cast<size_t>(k) * m), bias(m);
+    Floats w(static_cast<size_t>(k) * m), bias(m);
     for (float& v : w) v = rng.uniform(-bound, bound);
     for (float& v : bias) v = rng.uniform(-0.1f, 0.1f);  // non-zero so bias gradients matter
     p.W.push_back(std::move(w));

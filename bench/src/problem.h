@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "aligned.h"
+
 namespace bench {
 
 enum class Act { Sigmoid, Relu };
@@ -22,9 +24,9 @@ struct Problem {
   float lr = 0.01f;        // plain SGD, no momentum
 
   // Initial parameters: W[l] is row-major [sizes[l], sizes[l+1]] (the .grad layout), b[l] is [sizes[l+1]].
-  std::vector<std::vector<float>> W, b;
-  std::vector<float> X;       // [batch, sizes.front()]
-  std::vector<float> Y;       // [batch, sizes.back()] (one-hot for cross-entropy)
+  std::vector<Floats> W, b;
+  Floats X;                   // [batch, sizes.front()]
+  Floats Y;                   // [batch, sizes.back()] (one-hot for cross-entropy)
   std::vector<int64_t> label; // [batch], argmax of Y (cross-entropy only; libtorch uses it)
 
   int layers() const { return static_cast<int>(sizes.size()) - 1; }

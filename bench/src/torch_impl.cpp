@@ -10,7 +10,7 @@
 namespace bench {
 namespace {
 
-torch::Tensor copy_of(const std::vector<float>& v, std::vector<int64_t> shape) {
+torch::Tensor copy_of(const Floats& v, std::vector<int64_t> shape) {
   return torch::from_blob(const_cast<float*>(v.data()), shape, torch::kFloat32).clone();
 }
 

@@ -225,7 +225,7 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
   std::string tmpl = tparams.empty() ? "" : "template <" + join(tparams, ", ") + ">\n";
   std::string ws_struct =
       "/// Scratch memory (saved activations, temporaries) for dims up to the template arguments.\n" + tmpl +
-      "struct Workspace {\n  Scalar data[workspace_size(" + join(maxes, ", ") + ")];\n};";
+      "struct alignas(64) Workspace {\n  Scalar data[workspace_size(" + join(maxes, ", ") + ")];\n};";
   std::string ws_type = tparams.empty() ? "Workspace" : "Workspace<" + join(maxes, ", ") + ">";
   std::string ws_ctor = (tparams.empty() ? "" : "  " + tmpl.substr(0, tmpl.size() - 1) + "\n") + "  WorkspaceRef(" +
                         ws_type + "& w) : data(w.data), size(workspace_size(" + join(maxes, ", ") + ")) {}";

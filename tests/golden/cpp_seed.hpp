@@ -9,6 +9,10 @@
 //              template arguments; pass it, or any WorkspaceRef{ptr, size} holding at least
 //              workspace_size(dims) scalars. One per thread: calls on separate workspaces are
 //              thread-safe.
+//   Params, Grads, OptState and Workspace are aligned to 64 bytes (a cache line, one AVX-512
+//   register); new and std::make_unique keep that. Other memory (malloc'd C ABI structs, a
+//   WorkspaceRef, the inputs) works at any alignment, but large products run ~5% faster on
+//   64-byte aligned memory (std::aligned_alloc).
 //   init       fills Params from each param's init= with a 64-bit seed (the same values as
 //              `gradgen eval --seed S`).
 //   forward    inference: writes each output, row-major, for a batch.
@@ -59,7 +63,7 @@ constexpr std::size_t workspace_size(std::int64_t n) {
 
 /// Scratch memory (saved activations, temporaries) for dims up to the template arguments.
 template <std::int64_t Max_n>
-struct Workspace {
+struct alignas(64) Workspace {
   Scalar data[workspace_size(Max_n)];
 };
 
@@ -73,21 +77,21 @@ struct WorkspaceRef {
 };
 
 /// Trainable parameters (fields from seed_params).
-struct Params : ::seed_params {
+struct alignas(64) Params : ::seed_params {
   Scalar* data() { return &W1[0][0]; }
   const Scalar* data() const { return &W1[0][0]; }
   static constexpr std::size_t size() { return kNumParams; }
 };
 
 /// Gradients of the loss, one field per param.
-struct Grads : ::seed_grads {
+struct alignas(64) Grads : ::seed_grads {
   Scalar* data() { return &W1[0][0]; }
   const Scalar* data() const { return &W1[0][0]; }
   static constexpr std::size_t size() { return kNumParams; }
 };
 
 /// SGD state: value-initialise it (OptState state{};) before the first step.
-struct OptState : ::seed_opt_state {};
+struct alignas(64) OptState : ::seed_opt_state {};
 
 static_assert(sizeof(::seed_params) == (kNumParams > 0 ? kNumParams : 1) * sizeof(Scalar), "params must be one flat array");
 

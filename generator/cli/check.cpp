@@ -42,20 +42,6 @@ DimBindings choose_dims(const Program& p, const DimBindings& bind) {
   return dims;
 }
 
-// Params from their init; inputs and targets uniform in [0.1, 1), positive so that log,
-// sqrt and pow of raw inputs are defined, and away from relu's kink at 0.
-Values random_point(const Program& p, uint64_t seed, const DimBindings& dims) {
-  Values v = init_params(p, seed, dims);
-  for (const Leaf& l : p.leaves) {
-    if (l.kind == LeafKind::Param) continue;
-    Tensor t = Tensor::zeros(concrete(l.node->shape, dims));
-    rt::Rng rng(seed, "check:" + l.name);
-    for (double& x : t.data) x = rng.uniform(0.1, 1.0);
-    v[l.name] = std::move(t);
-  }
-  return v;
-}
-
 std::vector<int64_t> sample(int64_t n, uint64_t seed, const std::string& name) {
   std::vector<int64_t> idx;
   if (n <= kCheckAll) {
@@ -132,7 +118,7 @@ void print_table(const std::vector<Row>& rows) {
 int check_interp(const CheckRequest& req) {
   Program p = load_and_differentiate(req.network);
   DimBindings dims = choose_dims(p, req.bind);
-  Values v = random_point(p, req.seed, dims);
+  Values v = check_point(p, req.seed, dims);
   EvalResult r = evaluate(p, v, Precision::F64);
   std::string dim_text;
   for (const auto& [d, size] : dims) dim_text += ", " + d + "=" + std::to_string(size);

@@ -110,20 +110,26 @@ double central_difference(const Program& p, Values& v, const DimBindings& dims, 
 
 }  // namespace
 
+Values check_point(const Program& p, uint64_t seed, const DimBindings& dims, Values* drawn) {
+  Values v = init_params(p, seed, dims);
+  for (const Leaf& l : p.leaves) {
+    if (l.kind == LeafKind::Param && l.init.kind != "zeros") continue;
+    Tensor t = Tensor::zeros(concrete(l.node->shape, dims));
+    rt::Rng rng(seed, "check:" + l.name);
+    for (double& x : t.data) x = rng.uniform(0.1, 1.0);
+    if (drawn) (*drawn)[l.name] = t;
+    v[l.name] = std::move(t);
+  }
+  return v;
+}
+
 int check_compiled(const CheckRequest& req) {
   GeneratedCode g = generate_code(GenerateRequest{req.network, req.bind, Precision::F64, ""});
   const Program& p = g.program;
   DimBindings dims;
   for (const std::string& d : g.api.dims) dims[d] = req.bind.count(d) ? req.bind.at(d) : kDefaultDim;
-  Values v = init_params(p, req.seed, dims);
   Values fed;
-  for (const Leaf& l : p.leaves) {
-    if (l.kind == LeafKind::Param) continue;
-    Tensor t = Tensor::zeros(concrete(l.node->shape, dims));
-    rt::Rng rng(req.seed, "check:" + l.name);
-    for (double& x : t.data) x = rng.uniform(0.1, 1.0);
-    v[l.name] = fed[l.name] = t;
-  }
+  Values v = check_point(p, req.seed, dims, &fed);
   cpp::DriverOutput out = run_compiled(g, make_case(g, fed, dims, req.seed));
   std::cout << "check " << p.name << " (compiled, f64, seed " << req.seed
             << "): gradients vs central finite differences, h = 1e-6·max(1, |x|)\n";

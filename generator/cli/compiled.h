@@ -8,6 +8,7 @@
 #include <string>
 
 #include "ir/program.h"
+#include "interp/interpreter.h"
 #include "ir/shape.h"
 
 namespace gg::cli {
@@ -27,5 +28,12 @@ struct CheckRequest {
 
 int eval_compiled(const EvalRequest& r);
 int check_compiled(const CheckRequest& r);
+
+/// The point `check` differentiates at, the same for --interp and compiled code: inputs,
+/// targets and every param whose init is zeros (biases, and the arguments of a C++ function)
+/// uniform in [0.1, 1) from `seed`, other params from their init. Zero itself is where abs,
+/// relu, sqrt, log and division have a kink or a pole. `drawn` gets the values not made by
+/// an init (what compiled code must be fed).
+Values check_point(const Program& p, uint64_t seed, const DimBindings& dims, Values* drawn = nullptr);
 
 }  // namespace gg::cli

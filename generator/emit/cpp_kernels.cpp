@@ -521,7 +521,7 @@ std::string KernelWriter::body(const std::vector<Result>& results, const std::se
     int first = 1 << 30;
     for (const Node* m : g.members)
       if (auto it = names_.eqs.find(m); it != names_.eqs.end()) first = std::min(first, it->second.front()->seq);
-    flush(first);
+    if (first != 1 << 30) flush(first);  // a group without an equation of its own (a partial sum) waits
     group(g);
     emit_updates(gi);
   }
@@ -530,6 +530,8 @@ std::string KernelWriter::body(const std::vector<Result>& results, const std::se
     const Result& r = results[f.result];
     if (!f.from)
       line(fmt::format("gg::fill({}, {}, Scalar(0));", r.dest, numel(r.shape)));
+    else if (f.from->op == Op::Const || f.from->op == Op::Count)  // a constant result: dL/dx = 1
+      line(fmt::format("gg::fill({}, {}, Scalar({}));", r.dest, numel(r.shape), read(f.from, {})));
     else
       line(fmt::format("gg::copy({}, {}, {});", r.dest, ptr(f.from), numel(r.shape)));
   }

@@ -139,6 +139,47 @@ TEST_CASE("check binds dims and seeds the point", "[cli]") {
   CHECK(has(b.err, "'m' is not a dim of network 'seed'"));
 }
 
+// Zero-initialised params (biases, and every argument of a C++ function) are drawn like the
+// inputs: at 0, |x|, sqrt, log and x / y have kinks or poles, and the check said FAILED there.
+// A constant init chosen by the user is kept (the kink test below relies on it).
+TEST_CASE("check draws zero-initialised params away from 0, in both modes", "[cli]") {
+  Scratch s;
+  std::string net = s.write("poles.grad", "network poles\nparam x[]\nparam y[]\nparam b[3]\n"
+                                          "loss L = sqrt(abs(x)) + log(y) + sum(square(x / b))\n");
+  for (bool interp : {false, true}) {
+    std::vector<std::string> args{"check", net, "--seed", "3"};
+    if (interp) args.push_back("--interp");
+    Result r = gradgen(args);
+    INFO(r.out << r.err);
+    CHECK(r.status == 0);
+    CHECK(has(r.out, "ok: all 3 gradients agree"));
+    CHECK_FALSE(has(r.out, "loss L = nan"));
+  }
+  // The same point in both modes: the loss lines agree to the printed digits.
+  Result c = gradgen({"check", net}), i = gradgen({"check", net, "--interp"});
+  std::smatch mc, mi;
+  REQUIRE(std::regex_search(c.out, mc, std::regex("loss L = (\\S+)")));
+  REQUIRE(std::regex_search(i.out, mi, std::regex("loss L = (\\S+)")));
+  CHECK(std::fabs(std::stod(mc[1].str()) - std::stod(mi[1].str())) < 1e-9);
+}
+
+// A gradient that simplifies to a constant (dL/dx = 1 for L = s + x with s = 0) is a fill of
+// the constant in the generated code; it used to stop generate with "internal error: map::at".
+TEST_CASE("a constant gradient generates, compiles and checks", "[cli]") {
+  Scratch s;
+  std::string net = s.write("konst.grad", "network konst\nparam x[]\nparam W[2, 3]\ns = 0\nloss L = s + x + sum(W)\n");
+  Result g = gradgen({"generate", net, "-o", s.path("out")});
+  INFO(g.err);
+  REQUIRE(g.status == 0);
+  std::string cpp = slurp(s.path("out/konst.cpp"));
+  CHECK(has(cpp, "  // B2: dL/dx = 1\n  gg::fill(&grads.x, 1, Scalar(1.0f));\n"));  // the equation right above
+  CHECK(has(cpp, "dL_dW[i0 * 3 + i1] = 1.0f;"));
+  Result c = gradgen({"check", net});
+  INFO(c.out << c.err);
+  CHECK(c.status == 0);
+  CHECK(has(c.out, "ok: all 2 gradients agree"));
+}
+
 // A correct tool cannot be made to compute a wrong gradient, but it can be asked about a point
 // where the loss is not differentiable: relu(w − 1) at w = 1 has one-sided slopes 0 and 1, the
 // convention relu'(0) = 0 gives 0 and the central difference gives 1/2. check must say so.

@@ -33,15 +33,23 @@ bool is_std_array(clang::QualType t) {
   return spec && spec->isInStdNamespace() && spec->getName() == "array";
 }
 
+// The <cmath> functions try_math lowers (each also with its f and l suffixes, but max, min, clamp).
+constexpr const char* kMathFunctions[] = {"exp",  "log",  "sqrt",  "tanh",  "sin",   "cos",  "tan",  "abs",
+                                          "fabs", "pow",  "fmax",  "fmin",  "max",   "min",  "log2", "log10",
+                                          "exp2", "expm1", "log1p", "sinh", "cosh", "hypot", "clamp"};
+
+std::string math_function_list() {
+  std::string out;
+  for (const char* f : kMathFunctions) out += (out.empty() ? "" : ", ") + std::string(f);
+  return out;
+}
+
 /// "expf" -> "exp", "__builtin_fabsl" -> "fabs": the C and builtin spellings of a math function.
 std::string math_name(const clang::FunctionDecl* fn) {
   if (!fn->getIdentifier()) return "";
   std::string n = fn->getName().str();
   if (n.rfind("__builtin_", 0) == 0) n = n.substr(10);
-  static const char* const kBase[] = {"exp", "log", "sqrt", "tanh", "sin", "cos", "tan", "abs", "fabs", "pow",
-                                      "fmax", "fmin", "max", "min", "log2", "log10", "exp2", "expm1", "log1p",
-                                      "sinh", "cosh", "hypot", "clamp"};
-  for (const char* b : kBase) {
+  for (const char* b : kMathFunctions) {
     std::string base = b;
     if (n == base || ((n == base + "f" || n == base + "l") && base != "max" && base != "min" && base != "clamp"))
       return base;
@@ -65,7 +73,8 @@ Value Lowerer::eval_call(const clang::Expr* ex) {
     fail(ex, "unsupported construct: call to member function '" + fn->getQualifiedNameAsString() + "'");
   if (!system && fn->hasBody(def) && !def->isVariadic()) return inline_call(def, ex);
   fail(ex, "unsupported construct: call to unknown function '" + fn->getQualifiedNameAsString() +
-               "' (supported: <cmath> functions, the gradgen tensor API, and functions defined in the input)");
+               "' (supported: the <cmath> functions " + math_function_list() +
+               "; the gradgen tensor API; and functions defined in the input)");
 }
 
 bool Lowerer::try_math(const clang::FunctionDecl* fn, const clang::Expr* call, Value& out) {

@@ -90,6 +90,8 @@ const Case kCases[] = {
      "unsupported construct: exception handling (try/catch)"},
     {"unknown function", "double g(double);\nGRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  return 2 * @g(x);\n}\n",
      "g(x)", "unsupported construct: call to unknown function 'g'"},
+    {"math function not lowered", "#include <cmath>\nGRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  return @std::atan(x);\n}\n",
+     "std::atan(x)", "unsupported construct: call to unknown function 'atan' (supported: the <cmath> functions exp, log, sqrt"},
     {"address-of", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  double* p = @&x;\n  return x;\n}\n", "&x",
      "unsupported construct: address-of operator"},
     {"global variable", "double scale = 2;\nGRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  return x * @scale;\n}\n",

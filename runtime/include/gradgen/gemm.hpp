@@ -263,6 +263,21 @@ void pack_b_panel(bool tb, const T* b, Index ldb, Index k0, Index kc, Index j, I
     for (Index jj = cols; jj < NR; ++jj) panel[kk * NR + jj] = T(0);
 }
 
+// Packs panels q, q + 1, ... (`count` of them, the last possibly narrower) of an untransposed
+// B at once, so that each row of B is read in runs of count · NR elements: panel i lands at
+// pb[i · kc · NR]. Its rows are usually 4 KiB apart (W of a 1024-wide layer), and one panel's
+// rows overfill their cache sets, so per-panel packing ran at half of memcpy speed: two at a
+// time it is most of the way there (W3 step -0.8%, W2 -0.5%, paired runs).
+template <class T, int NR>
+void pack_b_panels(const T* b, Index ldb, Index k0, Index kc, Index j, Index width_left, Index count, T* pb) {
+  const Index full = std::min(count, width_left / NR);
+  for (Index kk = 0; kk < kc; ++kk) {
+    const T* src = b + (k0 + kk) * ldb + j;
+    for (Index i = 0; i < full; ++i) std::memcpy(pb + i * kc * NR + kk * NR, src + i * NR, sizeof(T) * NR);
+  }
+  if (full < count) pack_b_panel<T, NR>(false, b, ldb, k0, kc, j + full * NR, width_left - full * NR, pb + full * kc * NR);
+}
+
 // Touches part `part` of `parts` of the memory pack_b_panel will read for the same panel, so
 // that packing the next panel finds it in cache: the loads overlap the current panel's tiles.
 // Into L2, not L1: the runs of a panel are often 4 KiB apart and would evict each other there.
@@ -404,8 +419,9 @@ inline void micro_kernel(Index kc, Rows rows_of_a, const T* pb, T* c, Index ldc,
 
 // C[m, n] (row stride ldc) = alpha · op(A) · op(B) + beta · C on one thread, with its own
 // packing buffers; A and B have row strides lda and ldb. Each panel of op(B) is packed just
-// before its first use (while the next one is prefetched), so it is still in L1 for the first
-// block of rows; later row blocks read it back from L2/L3.
+// before its first use (a transposed B's next panel prefetched meanwhile; an untransposed B
+// two panels at a time), so it is still in L1 or L2 for the first block of rows; later row
+// blocks read it back from L2/L3.
 template <class T>
 void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a, Index lda, const T* b, Index ldb,
                 T beta, T* c, Index ldc) {
@@ -430,8 +446,13 @@ void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a
         if (!direct_a) pack_a<T, MR>(ta, a, lda, i0, mc, k0, kc, pa);
         for (Index q = 0; q < panels; ++q) {
           const Index jr = q * NR, cols = std::min<Index>(NR, nc - jr);
-          const bool first_use = i0 == 0, prefetch = first_use && q + 1 < panels;
-          if (first_use) pack_b_panel<T, NR>(tb, b, ldb, k0, kc, j0 + jr, cols, pb + q * kc * NR);
+          // An untransposed B is packed two panels at a time (pack_b_panels); a transposed one
+          // panel by panel, the next one prefetched while this one's tiles run.
+          constexpr Index kPanelsAtOnce = 2;
+          const bool first_use = i0 == 0, prefetch = first_use && tb && q + 1 < panels;
+          if (first_use && tb) pack_b_panel<T, NR>(tb, b, ldb, k0, kc, j0 + jr, cols, pb + q * kc * NR);
+          if (first_use && !tb && q % kPanelsAtOnce == 0)
+            pack_b_panels<T, NR>(b, ldb, k0, kc, j0 + jr, nc - jr, std::min(kPanelsAtOnce, panels - q), pb + q * kc * NR);
           for (Index t = 0; t < tiles; ++t) {
             if (prefetch) prefetch_b_panel<T, NR>(tb, b, ldb, k0, kc, j0 + jr + NR, std::min<Index>(NR, nc - jr - NR), t, tiles);
             const Index ir = t * MR, rows = std::min<Index>(MR, mc - ir);

@@ -241,55 +241,50 @@ void copy_transposed(const T* src, Index ss, Index rows, Index cols, T* dst, Ind
     for (Index c = r < rb ? cb : 0; c < cols; ++c) dst[c * ds + r] = src[r * ss + c];
 }
 
-// Packs op(B)[k0 + kk, j + jj] for kk < kc, jj < cols <= NR into one panel, row kk at
-// panel[kk · NR], zero-filled past cols. An untransposed B is copied row by row, a transposed
-// one in register blocks.
-template <class T, int NR>
-void pack_b_panel(bool tb, const T* b, Index ldb, Index k0, Index kc, Index j, Index cols, T* panel) {
-  if (!tb) {
-    const T* src = b + k0 * ldb + j;
-    for (Index kk = 0; kk < kc; ++kk, src += ldb) {
-      T* row = panel + kk * NR;
-      if (cols == NR) {
-        std::memcpy(row, src, sizeof(T) * NR);  // fixed size: inlined as vector moves
-        continue;
-      }
-      for (Index jj = 0; jj < NR; ++jj) row[jj] = jj < cols ? src[jj] : T(0);
-    }
-    return;
-  }
-  copy_transposed(b + j * ldb + k0, ldb, cols, kc, panel, NR);
-  for (Index kk = 0; kk < kc; ++kk)
-    for (Index jj = cols; jj < NR; ++jj) panel[kk * NR + jj] = T(0);
-}
-
-// Packs panels q, q + 1, ... (`count` of them, the last possibly narrower) of an untransposed
-// B at once, so that each row of B is read in runs of count · NR elements: panel i lands at
-// pb[i · kc · NR]. Its rows are usually 4 KiB apart (W of a 1024-wide layer), and one panel's
-// rows overfill their cache sets, so per-panel packing ran at half of memcpy speed: two at a
-// time it is most of the way there (W3 step -0.8%, W2 -0.5%, paired runs).
+// Packs `count` consecutive panels of an untransposed B (op(B) = B) from column j on: panel i
+// at pb[i · kc · NR], its row kk at [kk · NR], zero-filled past `width_left` columns. Each row
+// of B is read in runs of count · NR elements: its rows are usually 4 KiB apart (W of a
+// 1024-wide layer) and one panel's rows overfill their cache sets, so packing panel by panel
+// ran at half of memcpy speed; two at a time is most of the way there (W3 step -0.8%, W2
+// -0.5%, paired runs).
 template <class T, int NR>
 void pack_b_panels(const T* b, Index ldb, Index k0, Index kc, Index j, Index width_left, Index count, T* pb) {
   const Index full = std::min(count, width_left / NR);
   for (Index kk = 0; kk < kc; ++kk) {
     const T* src = b + (k0 + kk) * ldb + j;
-    for (Index i = 0; i < full; ++i) std::memcpy(pb + i * kc * NR + kk * NR, src + i * NR, sizeof(T) * NR);
+    for (Index i = 0; i < full; ++i)  // fixed-size copies: inlined as vector moves
+      std::memcpy(pb + i * kc * NR + kk * NR, src + i * NR, sizeof(T) * NR);
   }
-  if (full < count) pack_b_panel<T, NR>(false, b, ldb, k0, kc, j + full * NR, width_left - full * NR, pb + full * kc * NR);
+  if (full == count) return;
+  const Index cols = width_left - full * NR;  // the last panel, narrower than NR
+  for (Index kk = 0; kk < kc; ++kk) {
+    const T* src = b + (k0 + kk) * ldb + j + full * NR;
+    T* row = pb + full * kc * NR + kk * NR;
+    for (Index jj = 0; jj < NR; ++jj) row[jj] = jj < cols ? src[jj] : T(0);
+  }
 }
 
-// Touches part `part` of `parts` of the memory pack_b_panel will read for the same panel, so
-// that packing the next panel finds it in cache: the loads overlap the current panel's tiles.
-// Into L2, not L1: the runs of a panel are often 4 KiB apart and would evict each other there.
+// Packs op(B)[k0 + kk, j + jj] = B[j + jj, k0 + kk] of a transposed B, for kk < kc and
+// jj < cols <= NR, into one panel (row kk at panel[kk · NR], zero-filled past cols), in
+// register blocks.
 template <class T, int NR>
-void prefetch_b_panel(bool tb, const T* b, Index ldb, Index k0, Index kc, Index j, Index cols, Index part,
-                      Index parts) {
+void pack_bt_panel(const T* b, Index ldb, Index k0, Index kc, Index j, Index cols, T* panel) {
+  copy_transposed(b + j * ldb + k0, ldb, cols, kc, panel, NR);
+  for (Index kk = 0; kk < kc; ++kk)
+    for (Index jj = cols; jj < NR; ++jj) panel[kk * NR + jj] = T(0);
+}
+
+// Touches part `part` of `parts` of the memory pack_bt_panel will read for the same panel (its
+// `cols` rows of B, kc long), so that packing the next panel finds it in cache: the loads
+// overlap the current panel's tiles. Into L2, not L1: the rows are often 4 KiB apart and
+// would evict each other there.
+template <class T>
+void prefetch_bt_panel(const T* b, Index ldb, Index k0, Index kc, Index j, Index cols, Index part, Index parts) {
   constexpr Index kLine = 64 / sizeof(T);
-  const Index runs = tb ? cols : kc, run_len = tb ? kc : cols;  // runs of contiguous source
-  for (Index r = runs * part / parts; r < runs * (part + 1) / parts; ++r) {
-    const T* src = tb ? b + (j + r) * ldb + k0 : b + (k0 + r) * ldb + j;
-    for (Index x = 0; x < run_len; x += kLine) __builtin_prefetch(src + x, 0, 2);
-    __builtin_prefetch(src + run_len - 1, 0, 2);
+  for (Index r = cols * part / parts; r < cols * (part + 1) / parts; ++r) {
+    const T* src = b + (j + r) * ldb + k0;
+    for (Index x = 0; x < kc; x += kLine) __builtin_prefetch(src + x, 0, 2);
+    __builtin_prefetch(src + kc - 1, 0, 2);
   }
 }
 
@@ -450,11 +445,11 @@ void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a
           // panel by panel, the next one prefetched while this one's tiles run.
           constexpr Index kPanelsAtOnce = 2;
           const bool first_use = i0 == 0, prefetch = first_use && tb && q + 1 < panels;
-          if (first_use && tb) pack_b_panel<T, NR>(tb, b, ldb, k0, kc, j0 + jr, cols, pb + q * kc * NR);
+          if (first_use && tb) pack_bt_panel<T, NR>(b, ldb, k0, kc, j0 + jr, cols, pb + q * kc * NR);
           if (first_use && !tb && q % kPanelsAtOnce == 0)
             pack_b_panels<T, NR>(b, ldb, k0, kc, j0 + jr, nc - jr, std::min(kPanelsAtOnce, panels - q), pb + q * kc * NR);
           for (Index t = 0; t < tiles; ++t) {
-            if (prefetch) prefetch_b_panel<T, NR>(tb, b, ldb, k0, kc, j0 + jr + NR, std::min<Index>(NR, nc - jr - NR), t, tiles);
+            if (prefetch) prefetch_bt_panel<T>(b, ldb, k0, kc, j0 + jr + NR, std::min<Index>(NR, nc - jr - NR), t, tiles);
             const Index ir = t * MR, rows = std::min<Index>(MR, mc - ir);
             T* ct = c + (i0 + ir) * ldc + j0 + jr;
             if (direct_a)

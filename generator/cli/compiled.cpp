@@ -77,14 +77,7 @@ cpp::DriverCase make_case(const GeneratedCode& g, const Values& fed, const DimBi
 int eval_compiled(const EvalRequest& r) {
   GeneratedCode g = generate_code(GenerateRequest{r.network, {}, r.precision, ""});
   Values fed = read_feed(r.feed);
-  DimBindings dims;
-  try {
-    dims = infer_dims(g.program, fed);
-  } catch (const FedTensorError& e) {
-    throw LocatedError(feed_location(r.feed, e.tensor), e.what());
-  } catch (const InputError& e) {
-    throw InputError(r.feed + ": " + e.what());
-  }
+  DimBindings dims = feed_dims(g.program, fed, r.feed);
   complete_params(g.program, fed, r.seed, dims);  // reports a bad init= like the interpreter does
   cpp::DriverOutput out = run_compiled(g, make_case(g, fed, dims, r.seed));
   std::cout << eval_json(g.program, to_result(g, out, dims));

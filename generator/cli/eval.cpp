@@ -24,14 +24,7 @@ int eval_interp(const EvalRequest& r) {
   Program p = load_and_differentiate(r.network);
   if (r.precision) p.precision = *r.precision;
   Values fed = read_feed(r.feed);
-  DimBindings dims;
-  try {
-    dims = infer_dims(p, fed);
-  } catch (const FedTensorError& e) {
-    throw LocatedError(feed_location(r.feed, e.tensor), e.what());
-  } catch (const InputError& e) {
-    throw InputError(r.feed + ": " + e.what());
-  }
+  DimBindings dims = feed_dims(p, fed, r.feed);
   Values all = complete_params(p, std::move(fed), r.seed, dims);
   std::cout << eval_json(p, evaluate(p, all, p.precision));
   return kOk;

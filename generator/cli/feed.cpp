@@ -181,13 +181,20 @@ Values parse_feed(const std::string& text, const std::string& path) {
   return values;
 }
 
-SourceLoc feed_location(const std::string& path, const std::string& name) {
-  std::ifstream in(path, std::ios::binary);
-  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+DimBindings feed_dims(const Program& p, const Values& fed, const std::string& path) {
   try {
-    return location(path, text, JsonLocator(text).find(name, {}));
-  } catch (const json::exception&) {  // the file changed since it was parsed
-    return SourceLoc{path, 0, 0};
+    return infer_dims(p, fed);
+  } catch (const FedTensorError& e) {
+    std::ifstream in(path, std::ios::binary);
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    size_t at = kNowhere;
+    try {
+      at = JsonLocator(text).find(e.tensor, {});
+    } catch (const json::exception&) {  // the file changed since it was parsed: no position
+    }
+    throw LocatedError(location(path, text, at), e.what());
+  } catch (const InputError& e) {
+    throw InputError(path + ": " + e.what());
   }
 }
 

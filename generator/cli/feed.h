@@ -17,8 +17,9 @@ Values read_feed(const std::string& path);
 /// Parses feed text; `path` is only used in messages.
 Values parse_feed(const std::string& text, const std::string& path);
 
-/// Where the value of `name` starts in the feed file at `path` (read again), for messages about
-/// a fed tensor that does not fit the network; line 0 when it cannot be found.
-SourceLoc feed_location(const std::string& path, const std::string& name);
+/// infer_dims for values read from the feed file at `path`: a fed tensor that does not fit the
+/// network is a LocatedError at its value in the file (read again), any other mismatch (a
+/// missing input) an InputError naming the file.
+DimBindings feed_dims(const Program& p, const Values& fed, const std::string& path);
 
 }  // namespace gg::cli

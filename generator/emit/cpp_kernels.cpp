@@ -512,20 +512,21 @@ std::string KernelWriter::body(const std::vector<Result>& results, const std::se
   std::vector<const Equation*> pending(comment_only.begin(), comment_only.end());
   std::sort(pending.begin(), pending.end(), [](const Equation* a, const Equation* b) { return a->seq < b->seq; });
   size_t next = 0;
+  constexpr int kAll = 1 << 30;  // above every equation's seq
   auto flush = [&](int below) {
     for (; next < pending.size() && pending[next]->seq < below; ++next)
       line("// " + eqs_.line(*pending[next], Format::Text));
   };
   for (size_t gi = 0; gi < plan_.groups.size(); ++gi) {
     const Group& g = plan_.groups[gi];
-    int first = 1 << 30;
+    int first = kAll;
     for (const Node* m : g.members)
       if (auto it = names_.eqs.find(m); it != names_.eqs.end()) first = std::min(first, it->second.front()->seq);
-    if (first != 1 << 30) flush(first);  // a group without an equation of its own (a partial sum) waits
+    if (first != kAll) flush(first);  // a group without an equation of its own (a partial sum) waits
     group(g);
     emit_updates(gi);
   }
-  flush(1 << 30);
+  flush(kAll);
   for (const Finish& f : plan_.finishes) {
     const Result& r = results[f.result];
     if (!f.from)

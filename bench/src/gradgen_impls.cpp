@@ -102,7 +102,7 @@ class GradgenStep final : public Impl {
 // --fuse-step variants also have train_step (loss_and_grad + step in one pass).
 #define GG_TRAIN_STEP(NS)                                                                                       \
   static int train_step(Params& p, const float* X, const float* Y, int64_t n, float& loss, Grads& g, OptState& s, \
-                        Floats& ws) {                                                               \
+                        Floats& ws) {                                                                           \
     return NS::train_step(p, X, Y, n, loss, g, s, NS::WorkspaceRef(ws.data(), ws.size()));                     \
   }
 
@@ -113,12 +113,12 @@ class GradgenStep final : public Impl {
     using Grads = NS::Grads;                                                                    \
     using OptState = NS::OptState;                                                              \
     static std::string name() { return #NS; }                                                   \
-    static Floats workspace(int64_t n) {                                            \
+    static Floats workspace(int64_t n) {                                                        \
       auto f = [](auto... d) -> decltype(NS::workspace_size(d...)) { return NS::workspace_size(d...); }; \
-      return Floats(workspace_scalars(f, n));                                       \
+      return Floats(workspace_scalars(f, n));                                                   \
     }                                                                                           \
     static int loss_and_grad(const Params& p, const float* X, const float* Y, int64_t n, float& loss, \
-                             Grads& g, Floats& ws) {                                \
+                             Grads& g, Floats& ws) {                                            \
       return NS::loss_and_grad(p, X, Y, n, loss, g, NS::WorkspaceRef(ws.data(), ws.size()));    \
     }                                                                                           \
     static int step(Params& p, const Grads& g, OptState& s) { return NS::step(p, g, s); }      \

@@ -41,6 +41,16 @@ std::string size_text(const EntryContext& c, const Size& z) {
   return join(f, " * ");
 }
 
+// A workspace slot's scalars rounded up to whole 64-byte lines, so that every slot starts on a
+// line when the workspace does (Workspace is alignas(64)): a slot of [n, 10] logits would
+// otherwise shift every slot after it off the line, and the GEMMs run ~2% slower on such memory.
+std::string slot_size_text(const EntryContext& c, const Size& z) {
+  const int64_t line = c.p.precision == Precision::F64 ? 8 : 16;
+  if (z.syms.empty()) return std::to_string((z.fixed + line - 1) / line * line);
+  if (z.fixed % line == 0) return size_text(c, z);
+  return fmt::format("({} + {}) / {} * {}", size_text(c, z), line - 1, line, line);
+}
+
 // Largest workspace (in scalars) kept in local arrays when every size is fixed (--bind).
 constexpr int64_t kStackScalars = 2048;
 
@@ -169,8 +179,8 @@ Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::
       lines.push_back("Scalar* const " + e.plan.name.at(r.node) + " = " + r.dest + ";");
   }
   std::vector<std::string> sizes;
-  for (const Slot& slot : e.plan.memory.slots) sizes.push_back(size_text(c, slot.size));
   bool local = on_stack(e.plan);
+  for (const Slot& slot : e.plan.memory.slots) sizes.push_back(local ? size_text(c, slot.size) : slot_size_text(c, slot.size));
   if (!rb)
     for (const Node* n : e.plan.workspace) lines.push_back(workspace_decl(e.plan, n, sizes, local));
   e.workspace_need = sizes.empty() || local || rb ? "0" : join(sizes, " + ");

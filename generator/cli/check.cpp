@@ -118,6 +118,7 @@ void print_table(const std::vector<Row>& rows) {
 int check_interp(const CheckRequest& req) {
   Program p = load_and_differentiate(req.network);
   DimBindings dims = choose_dims(p, req.bind);
+  require_evaluable(p, dims, "check");
   Values v = check_point(p, req.seed, dims);
   EvalResult r = evaluate(p, v, Precision::F64);
   std::string dim_text;

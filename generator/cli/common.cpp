@@ -12,6 +12,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
+
+#include <fmt/format.h>
 
 #include "frontend/grad/load.h"
 #ifdef GRADGEN_HAVE_CLANG
@@ -102,6 +105,59 @@ Precision parse_precision(const std::string& s) {
   if (s == "f32") return Precision::F32;
   if (s == "f64") return Precision::F64;
   throw UsageError("--precision must be f32 or f64, got '" + s + "'");
+}
+
+namespace {
+
+constexpr int64_t kMaxEvalScalars = int64_t{1} << 27;
+
+// Scalars of `s` at `dims`, saturating at kMaxEvalScalars + 1.
+int64_t capped_numel(const Shape& s, const DimBindings& dims) {
+  int64_t n = 1;
+  for (int64_t d : concrete(s, dims)) n = d > 0 && n > kMaxEvalScalars / d ? kMaxEvalScalars + 1 : n * d;
+  return n;
+}
+
+std::string with_commas(int64_t v) {
+  std::string digits = std::to_string(v), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+void require_evaluable(const Program& p, const DimBindings& dims, const std::string& command) {
+  // `what` names the tensor and its shape.
+  auto refuse = [&](const SourceLoc& loc, const std::string& what, const Shape& s) {
+    std::string at;
+    for (const auto& [d, size] : dims)
+      if (std::count(s.begin(), s.end(), Dim::named(d))) at += (at.empty() ? " at " : ", ") + d + " = " + std::to_string(size);
+    throw LocatedError(loc, fmt::format("{} holds more than {} scalars{}: too large for `gradgen {}`, which keeps "
+                                        "every value in memory (generate the code and run it instead)",
+                                        what, with_commas(kMaxEvalScalars), at, command));
+  };
+  for (const Leaf& l : p.leaves)
+    if (capped_numel(l.node->shape, dims) > kMaxEvalScalars)
+      refuse(l.loc, "'" + l.name + "' " + shape_str(l.node->shape), l.node->shape);
+  // A definition's unnamed parts (the product inside `sum(X @ W)`) count against it.
+  std::set<const Node*> seen;
+  for (const Definition& d : p.definitions) {
+    std::vector<const Node*> stack{d.node};
+    while (!stack.empty()) {
+      const Node* n = stack.back();
+      stack.pop_back();
+      if (!seen.insert(n).second) continue;
+      if (capped_numel(n->shape, dims) > kMaxEvalScalars)
+        refuse(d.loc,
+               n == d.node ? "'" + d.name + "' " + shape_str(n->shape)
+                           : "a " + shape_str(n->shape) + " value in the definition of '" + d.name + "'",
+               n->shape);
+      for (const Node* in : n->inputs) stack.push_back(in);
+    }
+  }
 }
 
 std::string nonfinite_loss_note(double loss) {

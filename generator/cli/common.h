@@ -54,6 +54,11 @@ DimBindings parse_bindings(const std::vector<std::string>& specs);
 /// "f32" or "f64"; UsageError otherwise.
 Precision parse_precision(const std::string& s);
 
+/// For `check` and `eval`, which hold every value of the network in memory: a LocatedError at
+/// the declaration or definition of the first tensor that would hold more than 2^27 scalars
+/// (1 GiB in f64) at `dims`, rather than running out of memory. `generate` has no such limit.
+void require_evaluable(const Program& p, const DimBindings& dims, const std::string& command);
+
 /// For `check`: a line saying why no gradient can agree when the loss at the check point is
 /// NaN or infinite (a function evaluated outside its domain); nothing when it is finite.
 std::string nonfinite_loss_note(double loss);

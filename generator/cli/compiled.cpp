@@ -78,6 +78,7 @@ int eval_compiled(const EvalRequest& r) {
   GeneratedCode g = generate_code(GenerateRequest{r.network, {}, r.precision, ""});
   Values fed = read_feed(r.feed);
   DimBindings dims = feed_dims(g.program, fed, r.feed);
+  require_evaluable(g.program, dims, "eval");
   complete_params(g.program, fed, r.seed, dims);  // reports a bad init= like the interpreter does
   cpp::DriverOutput out = run_compiled(g, make_case(g, fed, dims, r.seed));
   std::cout << eval_json(g.program, to_result(g, out, dims));
@@ -121,6 +122,7 @@ int check_compiled(const CheckRequest& req) {
   const Program& p = g.program;
   DimBindings dims;
   for (const std::string& d : g.api.dims) dims[d] = req.bind.count(d) ? req.bind.at(d) : kDefaultDim;
+  require_evaluable(p, dims, "check");
   Values fed;
   Values v = check_point(p, req.seed, dims, &fed);
   cpp::DriverOutput out = run_compiled(g, make_case(g, fed, dims, req.seed));

@@ -25,6 +25,7 @@ int eval_interp(const EvalRequest& r) {
   if (r.precision) p.precision = *r.precision;
   Values fed = read_feed(r.feed);
   DimBindings dims = feed_dims(p, fed, r.feed);
+  require_evaluable(p, dims, "eval");
   Values all = complete_params(p, std::move(fed), r.seed, dims);
   std::cout << eval_json(p, evaluate(p, all, p.precision));
   return kOk;

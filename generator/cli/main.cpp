@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,9 @@ int main(int argc, char** argv) {
     return report("error", e.what(), kInputError);
   } catch (const gg::ShapeError& e) {
     return report("error", e.what(), kInputError);
+  } catch (const std::bad_alloc&) {  // sizes the user asked for, most likely: not a bug
+    return report("error", "out of memory: the network's values at these sizes do not fit in this machine's memory",
+                  kInputError);
   } catch (const std::exception& e) {
     return report("internal error", e.what(), kInternalError);
   } catch (...) {

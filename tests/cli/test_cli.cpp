@@ -388,6 +388,56 @@ TEST_CASE("a param of symbolic shape is a located error for generate and compile
   CHECK(bound.status == 0);
 }
 
+// check and eval hold every value in memory: sizes beyond 2^27 scalars are refused at the
+// tensor's declaration, or at the definition that computes such a value, instead of running
+// out of memory (generate has no such limit).
+TEST_CASE("check and eval refuse tensors too large to hold, at the statement", "[cli]") {
+  Scratch s;
+  const std::string big = s.write("big.grad", "network big\ninput X[100000, 100000]\nparam w\nloss L = w * sum(X)\n");
+  const std::string outer = s.write("outer.grad", "network outer\ndim n\ninput X[n, 10]\ninput V[10, n]\n"
+                                                  "param w\nloss L = w * sum(X @ V)\n");
+  const std::string too_large = "scalars: too large for `gradgen check`, which keeps every value in memory";
+  for (const char* mode : {"--interp", ""}) {
+    std::vector<std::string> args{"check", big};
+    if (*mode) args.push_back(mode);
+    Result r = gradgen(args);
+    INFO(r.err);
+    CHECK(r.status == 1);
+    CHECK(has(r.err, big + ":2:7: error: 'X' [100000, 100000] holds more than 134,217,728 " + too_large));
+    CHECK(has(r.err, "\ninput X[100000, 100000]\n      ^\n"));
+    // The product inside sum(X @ V) is [n, n]: fine at n = 4, refused at n = 20000.
+    args = {"check", outer, "--bind", "n=20000"};
+    if (*mode) args.push_back(mode);
+    r = gradgen(args);
+    INFO(r.err);
+    CHECK(r.status == 1);
+    // (compiled check generates with n bound, so the shape is [20000, 20000] there)
+    CHECK(has(r.err, outer + (*mode ? ":6:6: error: a [n, n] value in the definition of 'L' holds more than "
+                                      "134,217,728 scalars at n = 20000: too large"
+                                    : ":6:6: error: a [20000, 20000] value in the definition of 'L' holds more "
+                                      "than 134,217,728 scalars: too large")));
+    CHECK(gradgen({"check", outer, "--interp"}).status == 0);
+  }
+  // eval: the dims come from the feed (X of 20000 rows of 10).
+  std::string x_rows, v_row = "[1";
+  for (int i = 0; i < 20000; ++i) x_rows += std::string(i ? "," : "") + "[1,2,3,4,5,6,7,8,9,10]";
+  for (int i = 1; i < 20000; ++i) v_row += ",1";
+  v_row += "]";
+  std::string v_rows = v_row;
+  for (int i = 1; i < 10; ++i) v_rows += "," + v_row;
+  const std::string fed = s.write("fed.json", "{\"X\": [" + x_rows + "], \"V\": [" + v_rows + "]}");
+  for (const char* mode : {"--interp", ""}) {
+    std::vector<std::string> args{"eval", outer, "--feed", fed};
+    if (*mode) args.push_back(mode);
+    Result r = gradgen(args);
+    INFO(r.err);
+    CHECK(r.status == 1);
+    CHECK(r.out.empty());
+    CHECK(has(r.err, "a [n, n] value in the definition of 'L' holds more than 134,217,728 scalars at n = 20000: too "
+                     "large for `gradgen eval`"));
+  }
+}
+
 TEST_CASE("graph -o replaces the file only on success", "[cli]") {
   Scratch s;
   std::string out = s.write("g.dot", "old contents\n");

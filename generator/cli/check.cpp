@@ -153,16 +153,18 @@ Subcommand add_check(CLI::App& root) {
   struct Opts {
     CheckRequest req;
     std::vector<std::string> bind;
+    std::string seed = "0";
     bool interp = false;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* app = root.add_subcommand("check", "Compare every gradient with central finite differences (exit 3 if one disagrees)");
   app->add_option("NET.grad", o->req.network, "the network")->required();
   app->add_option("--bind", o->bind, "fix a symbolic dim, e.g. n=4 (unbound dims are 4)");
-  app->add_option("--seed", o->req.seed, "seed of the random point (default 0)");
+  app->add_option("--seed", o->seed, "seed of the random point (default 0)");
   app->add_flag("--interp", o->interp, "use the built-in reference interpreter instead of compiled code");
   return {app, [o] {
             o->req.bind = parse_bindings(o->bind);
+            o->req.seed = parse_seed(o->seed);
             return o->interp ? check_interp(o->req) : check_compiled(o->req);
           }};
 }

@@ -101,6 +101,14 @@ DimBindings parse_bindings(const std::vector<std::string>& specs) {
   return b;
 }
 
+uint64_t parse_seed(const std::string& s) {
+  uint64_t seed = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), seed);
+  if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size())
+    throw UsageError("--seed expects an integer from 0 to 18446744073709551615, got '" + s + "'");
+  return seed;
+}
+
 Precision parse_precision(const std::string& s) {
   if (s == "f32") return Precision::F32;
   if (s == "f64") return Precision::F64;

@@ -51,6 +51,9 @@ void write_file_atomic(const std::string& path, const std::string& text);
 /// Parses `--bind n=4` values ("name=size", size a positive integer); UsageError otherwise.
 DimBindings parse_bindings(const std::vector<std::string>& specs);
 
+/// `--seed S`: an integer in [0, 2^64) (CLI11 alone wraps -1 and saturates 2^64); UsageError otherwise.
+uint64_t parse_seed(const std::string& s);
+
 /// "f32" or "f64"; UsageError otherwise.
 Precision parse_precision(const std::string& s);
 

@@ -17,6 +17,7 @@ namespace {
 struct EvalOpts {
   EvalRequest req;
   std::string precision;
+  std::string seed = "0";
   bool interp = false;
 };
 
@@ -38,12 +39,13 @@ Subcommand add_eval(CLI::App& root) {
   CLI::App* app = root.add_subcommand("eval", "Evaluate loss, outputs and gradients at the values in FEED.json");
   app->add_option("NET.grad", o->req.network, "the network")->required();
   app->add_option("--feed", o->req.feed, "JSON object: input, target and param names to (nested) arrays")->required();
-  app->add_option("--seed", o->req.seed, "seed for initialising params the feed lacks (default 0)");
+  app->add_option("--seed", o->seed, "seed for initialising params the feed lacks (default 0)");
   app->add_option("--precision", o->precision, "f32 or f64, overriding the network's precision")
       ->check(CLI::IsMember({"f32", "f64"}));
   app->add_flag("--interp", o->interp, "use the built-in reference interpreter instead of compiled code");
   return {app, [o] {
             if (!o->precision.empty()) o->req.precision = parse_precision(o->precision);
+            o->req.seed = parse_seed(o->seed);
             return o->interp ? eval_interp(o->req) : eval_compiled(o->req);
           }};
 }

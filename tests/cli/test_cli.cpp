@@ -61,6 +61,9 @@ TEST_CASE("usage errors exit 2", "[cli]") {
       {"check", seed, "--interp", "--bind", "n"},            // NAME=SIZE
       {"check", seed, "--interp", "--bind", "n=0"},          // size must be positive
       {"check", seed, "--interp", "--seed", "-x"},
+      {"check", seed, "--interp", "--seed", "-1"},                    // CLI11 alone wraps it to 2^64 - 1
+      {"check", seed, "--seed", "18446744073709551616"},              // ... and saturates this one
+      {"eval", seed, "--feed", example("seed.feed.json"), "--seed", "1.5"},
       {"graph", seed, "extra"},
   };
   for (const auto& args : cases) {
@@ -70,6 +73,11 @@ TEST_CASE("usage errors exit 2", "[cli]") {
     CHECK(!r.err.empty());
     CHECK(r.out.empty());
   }
+  for (const char* bad : {"-1", "18446744073709551616"}) {
+    Result r = gradgen({"check", seed, "--interp", "--seed", bad});
+    CHECK(has(r.err, "gradgen: error: --seed expects an integer from 0 to 18446744073709551615, got '" + std::string(bad) + "'"));
+  }
+  CHECK(gradgen({"check", seed, "--interp", "--seed", "18446744073709551615"}).status == 0);
   Result pass = gradgen({"explain", seed, "--dump-after=nosuchpass"});
   CHECK(has(pass.err, "unknown pass 'nosuchpass'"));
   CHECK(has(pass.err, "cse"));

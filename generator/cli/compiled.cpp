@@ -81,7 +81,9 @@ int eval_compiled(const EvalRequest& r) {
   require_evaluable(g.program, dims, "eval");
   complete_params(g.program, fed, r.seed, dims);  // reports a bad init= like the interpreter does
   cpp::DriverOutput out = run_compiled(g, make_case(g, fed, dims, r.seed));
-  std::cout << eval_json(g.program, to_result(g, out, dims));
+  const EvalResult result = to_result(g, out, dims);
+  std::cout << eval_json(g.program, result);
+  std::cerr << nonfinite_note(g.program, result);
   return kOk;
 }
 

@@ -28,7 +28,9 @@ int eval_interp(const EvalRequest& r) {
   DimBindings dims = feed_dims(p, fed, r.feed);
   require_evaluable(p, dims, "eval");
   Values all = complete_params(p, std::move(fed), r.seed, dims);
-  std::cout << eval_json(p, evaluate(p, all, p.precision));
+  const EvalResult result = evaluate(p, all, p.precision);
+  std::cout << eval_json(p, result);
+  std::cerr << nonfinite_note(p, result);
   return kOk;
 }
 

@@ -247,6 +247,32 @@ TEST_CASE("eval prints one JSON object with every output and gradient", "[cli]")
   CHECK(std::stod(again) == j["loss"].get<double>());
 }
 
+// JSON has no NaN or infinity: such values print as null, and stderr says which and what.
+TEST_CASE("eval prints non-finite values as null and names them on stderr", "[cli]") {
+  Scratch s;
+  // log(x) at x = 0 and x = -1: -inf and nan in the output, nan in the loss; d/dw log(x·w) =
+  // x / (x·w) is 0/0 at x = 0.
+  const std::string net = s.write("logs.grad", "network logs\ninput x[3]\nparam w[3] init=ones\n"
+                                               "output y = log(x * w)\nloss L = sum(y)\n");
+  const std::string feed = s.write("logs.json", "{\"x\": [0, -1, 1]}");
+  for (const char* mode : {"--interp", ""}) {
+    std::vector<std::string> args{"eval", net, "--feed", feed};
+    if (*mode) args.push_back(mode);
+    Result r = gradgen(args);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    json j = json::parse(r.out);
+    CHECK(j["loss"].is_null());
+    CHECK(j["outputs"]["y"][0].is_null());
+    CHECK(j["outputs"]["y"][2].get<double>() == 0);
+    CHECK(has(r.err, "note: 4 values are not finite and printed as null (JSON has no NaN or infinity): loss (nan), "
+                     "outputs.y[0] (-inf), outputs.y[1] (nan), grads.w[0] (nan)\n"));
+  }
+  Result finite = gradgen({"eval", example("seed.grad"), "--feed", example("seed.feed.json")});
+  CHECK(finite.status == 0);
+  CHECK(finite.err.empty());
+}
+
 TEST_CASE("eval seeds missing params and honours --precision", "[cli]") {
   std::vector<std::string> base{"eval", example("seed.grad"), "--feed", example("seed.feed.json"), "--interp"};
   auto with = [&](std::vector<std::string> extra) {

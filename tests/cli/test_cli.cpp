@@ -472,6 +472,29 @@ TEST_CASE("check and eval refuse tensors too large to hold, at the statement", "
   }
 }
 
+// The compiled driver keeps Params and Grads on the heap: 1200 × 1200 doubles (11.5 MB each)
+// overflowed an 8 MB stack, and compiled check/eval died with status 139.
+TEST_CASE("compiled check and eval run a network whose params do not fit on the stack", "[cli]") {
+  Scratch s;
+  const std::string net = s.write("wide.grad", "network wide\ndim n\ninput X[n, 1200]\nparam W[1200, 1200]\n"
+                                               "precision f64\nloss L = mean(square(X @ W))\n");
+  Result check = gradgen({"check", net, "--bind", "n=2"});
+  INFO(check.out << check.err);
+  CHECK(check.status == 0);
+  CHECK(has(check.out, "ok: all 1 gradients agree with finite differences"));
+  std::string row = "[1";
+  for (int i = 1; i < 1200; ++i) row += i % 2 ? ", -1" : ", 1";
+  row += "]";
+  const std::string feed = s.write("wide.json", "{\"X\": [" + row + "]}");
+  Result eval = gradgen({"eval", net, "--feed", feed});
+  INFO(eval.err);
+  REQUIRE(eval.status == 0);
+  Result interp = gradgen({"eval", net, "--feed", feed, "--interp"});
+  json a = json::parse(eval.out), b = json::parse(interp.out);
+  CHECK(a["loss"].get<double>() == Approx(b["loss"].get<double>()).epsilon(1e-12));
+  CHECK(a["grads"]["W"][1199][1199].get<double>() == Approx(b["grads"]["W"][1199][1199].get<double>()).epsilon(1e-12));
+}
+
 TEST_CASE("graph -o replaces the file only on success", "[cli]") {
   Scratch s;
   std::string out = s.write("g.dot", "old contents\n");

@@ -13,15 +13,30 @@ void round_to_f32(Tensor& t) {
   for (double& v : t.data) v = static_cast<double>(static_cast<float>(v));
 }
 
-Interpreter::Interpreter(Values leaves, DimBindings dims, Precision precision)
-    : leaves_(std::move(leaves)), dims_(std::move(dims)), precision_(precision) {
+Interpreter::Interpreter(const Values& leaves, DimBindings dims, Precision precision)
+    : leaves_(&leaves), dims_(std::move(dims)), precision_(precision) {
+  if (precision_ == Precision::F32) {
+    owned_ = leaves;
+    for (auto& [name, t] : owned_) round_to_f32(t);
+    leaves_ = &owned_;
+  }
+}
+
+Interpreter::Interpreter(Values&& leaves, DimBindings dims, Precision precision)
+    : owned_(std::move(leaves)), leaves_(&owned_), dims_(std::move(dims)), precision_(precision) {
   if (precision_ == Precision::F32)
-    for (auto& [name, t] : leaves_) round_to_f32(t);
+    for (auto& [name, t] : owned_) round_to_f32(t);
+}
+
+const Tensor* Interpreter::known(const Node* n) const {
+  if (auto it = memo_.find(n); it != memo_.end()) return &it->second;
+  if (auto it = leaf_memo_.find(n); it != leaf_memo_.end()) return it->second;
+  return nullptr;
 }
 
 const Tensor& Interpreter::eval(const Node* n) {
   eval_all({n});
-  return memo_.at(n);
+  return *known(n);
 }
 
 // Collects every not-yet-computed node reachable from `nodes` with an explicit stack, then
@@ -31,7 +46,7 @@ void Interpreter::eval_all(const std::vector<const Node*>& nodes) {
   std::unordered_set<const Node*> seen;
   auto visit = [&](const Node* n) {
     if (!n) throw InternalError("interpreter asked to evaluate a null node");
-    if (!memo_.count(n) && seen.insert(n).second) stack.push_back(n);
+    if (!known(n) && seen.insert(n).second) stack.push_back(n);
   };
   for (const Node* n : nodes) visit(n);
   while (!stack.empty()) {
@@ -44,9 +59,9 @@ void Interpreter::eval_all(const std::vector<const Node*>& nodes) {
   for (const Node* n : todo) compute(n);
 }
 
-Tensor Interpreter::leaf_value(const Node* n) const {
-  auto it = leaves_.find(n->attrs.name);
-  if (it == leaves_.end()) throw InputError("no value for '" + n->attrs.name + "' " + shape_str(n->shape));
+const Tensor& Interpreter::leaf_value(const Node* n) const {
+  auto it = leaves_->find(n->attrs.name);
+  if (it == leaves_->end()) throw InputError("no value for '" + n->attrs.name + "' " + shape_str(n->shape));
   if (it->second.shape != concrete(n->shape, dims_))
     throw InputError("value for '" + n->attrs.name + "' does not have its declared shape " + shape_str(n->shape));
   return it->second;
@@ -54,15 +69,15 @@ Tensor Interpreter::leaf_value(const Node* n) const {
 
 void Interpreter::compute(const Node* n) {
   if (n->op == Op::Input || n->op == Op::Param) {
-    memo_.emplace(n, leaf_value(n));
+    leaf_memo_.emplace(n, &leaf_value(n));
     return;
   }
   std::vector<const Tensor*> ins;
   ins.reserve(n->inputs.size());
   for (const Node* in : n->inputs) {
-    auto it = memo_.find(in);
-    if (it == memo_.end()) throw InternalError("operand of node " + std::to_string(n->id) + " evaluated out of order");
-    ins.push_back(&it->second);
+    const Tensor* t = known(in);
+    if (!t) throw InternalError("operand of node " + std::to_string(n->id) + " evaluated out of order");
+    ins.push_back(t);
   }
   Tensor out = Tensor::zeros(concrete(n->shape, dims_));
   op_info(n->op).eval(EvalArgs{*n, ins, out, dims_});

@@ -45,7 +45,11 @@ Values complete_params(const Program& p, Values fed, uint64_t seed, const DimBin
 /// creation order, so operands come first): iterative, no recursion depth limit.
 class Interpreter {
  public:
-  Interpreter(Values leaves, DimBindings dims, Precision precision = Precision::F64);
+  /// Borrows `leaves` (they must outlive the interpreter) unless f32 rounding needs a copy:
+  /// `check` evaluates the loss hundreds of times over params that can be megabytes.
+  Interpreter(const Values& leaves, DimBindings dims, Precision precision = Precision::F64);
+  /// Owns them.
+  Interpreter(Values&& leaves, DimBindings dims, Precision precision = Precision::F64);
 
   /// The value of `n`, evaluating it and whatever it needs first.
   const Tensor& eval(const Node* n);
@@ -55,12 +59,15 @@ class Interpreter {
 
  private:
   void compute(const Node* n);
-  Tensor leaf_value(const Node* n) const;
+  const Tensor& leaf_value(const Node* n) const;
+  const Tensor* known(const Node* n) const;  // null until computed
 
-  Values leaves_;
+  Values owned_;          // the leaves when owned or rounded to f32
+  const Values* leaves_;  // &owned_ or the caller's
   DimBindings dims_;
   Precision precision_;
-  std::unordered_map<const Node*, Tensor> memo_;  // lookup only; never iterated
+  std::unordered_map<const Node*, Tensor> memo_;               // computed values; lookup only, never iterated
+  std::unordered_map<const Node*, const Tensor*> leaf_memo_;  // leaves, read in place
 };
 
 struct EvalResult {

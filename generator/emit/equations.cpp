@@ -112,7 +112,9 @@ class Printer {
   std::string display(const std::string& name) const { return f_ == Format::Latex ? latex_name(name) : name; }
 
   // A negative number binds like a sum: a ⊙ (-1) reads better than a ⊙ -1.
-  Piece const_piece(double v) const { return {number_text(v), std::signbit(v) ? 1 : kAtom}; }
+  Piece const_piece(double v) const {
+    return {f_ == Format::Latex ? latex_number(v) : number_text(v), std::signbit(v) ? 1 : kAtom};
+  }
 
   // Div of two numbers: 2/n (text) or \frac{2}{n}.
   Piece ratio(const Node* n) const {
@@ -313,6 +315,19 @@ std::string number_text(double v) {
   char buf[64];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, r.ptr);
+}
+
+std::string latex_number(double v) {
+  std::string t = number_text(v);
+  size_t e = t.find('e');
+  if (e == std::string::npos) return t;  // also inf and nan
+  std::string exponent = t.substr(e + 1);
+  const bool minus = exponent[0] == '-';
+  exponent = exponent.substr(exponent[0] == '-' || exponent[0] == '+' ? 1 : 0);
+  exponent = exponent.substr(std::min(exponent.find_first_not_of('0'), exponent.size() - 1));
+  const std::string mantissa = t.substr(0, e), power = "10^{" + std::string(minus ? "-" : "") + exponent + "}";
+  if (mantissa == "1" || mantissa == "-1") return mantissa.substr(0, mantissa.size() - 1) + power;
+  return mantissa + " \\cdot " + power;
 }
 
 std::string latex_name(const std::string& name) {

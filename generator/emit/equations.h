@@ -50,6 +50,9 @@ EquationSet build_equations(const Program& p);
 /// The whole `explain` document: forward then backward equations in format `f`.
 std::string render_equations(const EquationSet& s, Format f);
 
+/// A number for LaTeX: 0.5 stays, 5e-04 becomes 5 \cdot 10^{-4} and 1e+20 10^{20}.
+std::string latex_number(double v);
+
 /// A tensor or gradient name in LaTeX: W1 -> W_{1}, dJ/dz3 -> \frac{\partial J}{\partial z_{3}}.
 std::string latex_name(const std::string& name);
 

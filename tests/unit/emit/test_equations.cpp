@@ -169,6 +169,13 @@ TEST_CASE("latex output", "[equations]") {
   CHECK(latex_name("yhat_b") == "\\mathrm{yhat}_b");
   CHECK(latex_name("yhat") == "\\mathrm{yhat}");
   CHECK(latex_name("dJ/dz3") == "\\frac{\\partial J}{\\partial z_3}");
+  // Numbers: the shortest round-trip text, with its exponent as a power of ten.
+  CHECK(latex_number(0.5) == "0.5");
+  CHECK(latex_number(0.0005) == "5 \\cdot 10^{-4}");
+  CHECK(latex_number(-2.5e-300) == "-2.5 \\cdot 10^{-300}");
+  CHECK(latex_number(1e20) == "10^{20}");
+  CHECK(latex_number(-1e20) == "-10^{20}");
+  CHECK(latex_number(123456789.0) == "123456789");
   CHECK(line_named(s, "z2", Format::Latex) == "z_2 &= X W_1 + b_1 \\tag*{F1}");
   CHECK(line_named(s, "dJ/dz3", Format::Latex) ==
         "\\frac{\\partial J}{\\partial z_3} &= \\frac{2}{n} \\cdot \\left(z_3 - Y\\right) \\tag*{B1}");

@@ -131,6 +131,20 @@ TEST_CASE("names that are C++ keywords or clash with the API are mangled and com
   e2e::compare(*n, got[0], e2e::interpret(*n), 1e-10);
 }
 
+// f32 constants beyond float's range: 1e300f does not compile under -Werror and 1e-320f warns;
+// the code writes the float they round to (infinity, zero), as the f32 interpreter does.
+TEST_CASE("f32 constants beyond float's range compile and agree with the interpreter", "[e2e]") {
+  auto n = e2e::build_net("network farconst\ndim n\ninput X[n, 2]\ntarget Y[n, 1]\nparam W[2, 1]\n"
+                          "big = exp(-1e300 * square(X @ W))\nloss L = mse(big + 1e-320 * X @ W + 3.4028235e38 / 1e38, Y)\n",
+                          "farconst.grad", {}, "f32");
+  INFO(n->files.cpp);
+  CHECK(n->files.cpp.find("e+300f") == std::string::npos);
+  CHECK(n->files.cpp.find("e-320f") == std::string::npos);
+  CHECK(n->files.cpp.find("std::numeric_limits<Scalar>::infinity()") != std::string::npos);
+  auto got = e2e::compile_and_run({n.get()}, "g++", true);
+  e2e::compare(*n, got[0], e2e::interpret(*n), 1e-5);
+}
+
 TEST_CASE("errors are status codes: null pointers, bad dims, small workspaces, --bind mismatch", "[e2e]") {
   auto n = seed_net({{"n", 4}});
   CHECK(n->files.cpp.find("if (n != 4) return kBadDim;  // fixed by --bind") != std::string::npos);

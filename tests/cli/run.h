@@ -107,6 +107,12 @@ inline Result gradgen(const std::vector<std::string>& args) {
   return run_argv(std::move(all), Scratch{});
 }
 
+/// gradgen ARGS... `mode`: "--interp" (the reference interpreter) or "" (compiled code).
+inline Result gradgen_in(std::vector<std::string> args, const char* mode) {
+  if (*mode) args.push_back(mode);
+  return gradgen(args);
+}
+
 inline std::string example(const std::string& name) { return std::string(GG_SOURCE_DIR) + "/examples/" + name; }
 
 }  // namespace gg::test

@@ -256,9 +256,7 @@ TEST_CASE("eval prints non-finite values as null and names them on stderr", "[cl
                                                "output y = log(x * w)\nloss L = sum(y)\n");
   const std::string feed = s.write("logs.json", "{\"x\": [0, -1, 1]}");
   for (const char* mode : {"--interp", ""}) {
-    std::vector<std::string> args{"eval", net, "--feed", feed};
-    if (*mode) args.push_back(mode);
-    Result r = gradgen(args);
+    Result r = gradgen_in({"eval", net, "--feed", feed}, mode);
     INFO(r.err);
     REQUIRE(r.status == 0);
     json j = json::parse(r.out);
@@ -432,17 +430,13 @@ TEST_CASE("check and eval refuse tensors too large to hold, at the statement", "
                                                   "param w\nloss L = w * sum(X @ V)\n");
   const std::string too_large = "scalars: too large for `gradgen check`, which keeps every value in memory";
   for (const char* mode : {"--interp", ""}) {
-    std::vector<std::string> args{"check", big};
-    if (*mode) args.push_back(mode);
-    Result r = gradgen(args);
+    Result r = gradgen_in({"check", big}, mode);
     INFO(r.err);
     CHECK(r.status == 1);
     CHECK(has(r.err, big + ":2:7: error: 'X' [100000, 100000] holds more than 134,217,728 " + too_large));
     CHECK(has(r.err, "\ninput X[100000, 100000]\n      ^\n"));
     // The product inside sum(X @ V) is [n, n]: fine at n = 4, refused at n = 20000.
-    args = {"check", outer, "--bind", "n=20000"};
-    if (*mode) args.push_back(mode);
-    r = gradgen(args);
+    r = gradgen_in({"check", outer, "--bind", "n=20000"}, mode);
     INFO(r.err);
     CHECK(r.status == 1);
     // (compiled check generates with n bound, so the shape is [20000, 20000] there)
@@ -461,9 +455,7 @@ TEST_CASE("check and eval refuse tensors too large to hold, at the statement", "
   for (int i = 1; i < 10; ++i) v_rows += "," + v_row;
   const std::string fed = s.write("fed.json", "{\"X\": [" + x_rows + "], \"V\": [" + v_rows + "]}");
   for (const char* mode : {"--interp", ""}) {
-    std::vector<std::string> args{"eval", outer, "--feed", fed};
-    if (*mode) args.push_back(mode);
-    Result r = gradgen(args);
+    Result r = gradgen_in({"eval", outer, "--feed", fed}, mode);
     INFO(r.err);
     CHECK(r.status == 1);
     CHECK(r.out.empty());

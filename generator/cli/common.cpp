@@ -23,6 +23,7 @@
 #include "passes/pipeline.h"
 #include "support/diagnostics.h"
 #include "support/error.h"
+#include "support/numbers.h"
 
 namespace gg::cli {
 
@@ -126,15 +127,6 @@ int64_t capped_numel(const Shape& s, const DimBindings& dims) {
   return n;
 }
 
-std::string with_commas(int64_t v) {
-  std::string digits = std::to_string(v), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 }  // namespace
 
 void require_evaluable(const Program& p, const DimBindings& dims, const std::string& command) {
@@ -145,7 +137,7 @@ void require_evaluable(const Program& p, const DimBindings& dims, const std::str
       if (std::count(s.begin(), s.end(), Dim::named(d))) at += (at.empty() ? " at " : ", ") + d + " = " + std::to_string(size);
     throw LocatedError(loc, fmt::format("{} holds more than {} scalars{}: too large for `gradgen {}`, which keeps "
                                         "every value in memory (generate the code and run it instead)",
-                                        what, with_commas(kMaxEvalScalars), at, command));
+                                        what, grouped(kMaxEvalScalars), at, command));
   };
   for (const Leaf& l : p.leaves)
     if (capped_numel(l.node->shape, dims) > kMaxEvalScalars)

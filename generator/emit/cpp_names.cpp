@@ -4,9 +4,10 @@
 #include <array>
 #include <cctype>
 #include <cmath>
-#include <limits>
 
 #include <fmt/format.h>
+
+#include "support/numbers.h"
 
 namespace gg::cpp {
 namespace {
@@ -69,24 +70,9 @@ std::string Namer::claim(std::string_view raw) {
   return s;
 }
 
-namespace {
-
-// v rounded to the nearest float (ties to even), as the f32 interpreter rounds, without the
-// undefined behaviour of converting an out-of-range double: past FLT_MAX by half an ulp
-// (2^103) or more it is infinity.
-float to_f32(double v) {
-  constexpr float kMax = std::numeric_limits<float>::max(), kInf = std::numeric_limits<float>::infinity();
-  const double magnitude = std::fabs(v);
-  if (magnitude <= kMax) return static_cast<float>(v);
-  const float rounded = magnitude >= double(kMax) + 0x1p103 ? kInf : kMax;
-  return v < 0 ? -rounded : rounded;
-}
-
-}  // namespace
-
 std::string literal(double v, Precision p) {
   const bool f32 = p == Precision::F32;
-  if (f32 && !std::isnan(v)) v = to_f32(v);  // 1e300f would not compile; 1e-320f warns
+  if (f32) v = nearest_float(v);  // as the f32 interpreter rounds it: 1e300f would not compile, 1e-320f warns
   if (std::isnan(v)) return "std::numeric_limits<Scalar>::quiet_NaN()";
   if (std::isinf(v)) return v > 0 ? "std::numeric_limits<Scalar>::infinity()" : "(-std::numeric_limits<Scalar>::infinity())";
   // The shortest text that reads back as the float (f32) or the double.

@@ -8,17 +8,10 @@
 #include <map>
 #include <set>
 
+#include "support/numbers.h"
+
 namespace gg::cpp {
 namespace {
-
-std::string grouped(int64_t v) {
-  std::string d = std::to_string(v), out;
-  for (size_t i = 0; i < d.size(); ++i) {
-    if (i > 0 && (d.size() - i) % 3 == 0) out += ',';
-    out += d[i];
-  }
-  return out;
-}
 
 // Σ sizes in bytes, one term per symbolic class: "n × 8,232 B + 40 B", "0 B".
 std::string bytes(const EntryContext& c, const std::vector<Size>& sizes, int64_t elem) {

@@ -6,11 +6,12 @@
 
 #include "ir/op_table.h"
 #include "support/error.h"
+#include "support/numbers.h"
 
 namespace gg {
 
 void round_to_f32(Tensor& t) {
-  for (double& v : t.data) v = static_cast<double>(static_cast<float>(v));
+  for (double& v : t.data) v = static_cast<double>(nearest_float(v));
 }
 
 Interpreter::Interpreter(const Values& leaves, DimBindings dims, Precision precision)

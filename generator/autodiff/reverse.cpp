@@ -62,6 +62,7 @@ class Reverse {
     pending_.assign(size, 0);
     needs_.assign(size, 0);
     emitted_.assign(size, 0);
+    index_names(size);
     collect_grad_leaves(size);
     analyse();
     ct_[p_.loss->id] = g_.constant(1.0);  // dLoss/dLoss = 1
@@ -71,6 +72,17 @@ class Reverse {
   }
 
  private:
+  // The first definition naming each node, and each param's name, by node id: looked up once
+  // per node visited (a scan of the definitions there made long chains quadratic).
+  void index_names(size_t size) {
+    definition_of_.assign(size, nullptr);
+    param_of_.assign(size, nullptr);
+    for (const Definition& d : p_.definitions)
+      if (!definition_of_[d.node->id]) definition_of_[d.node->id] = &d;
+    for (const Leaf& l : p_.leaves)
+      if (l.kind == LeafKind::Param && !param_of_[l.node->id]) param_of_[l.node->id] = &l;
+  }
+
   // Params and the inputs named in `grad`: the leaves whose gradients are produced.
   void collect_grad_leaves(size_t size) {
     wanted_.assign(size, 0);
@@ -144,22 +156,14 @@ class Reverse {
 
   // First definition naming v, unless v is a leaf (the leaf's own name comes first).
   void emit_definition(const Node* v) {
-    if (is_leaf(v)) return;
-    for (const Definition& d : p_.definitions)
-      if (d.node == v) {
-        adjoints_.push_back({d.name, ct_[v->id]});
-        return;
-      }
+    if (is_leaf(v) || !definition_of_[v->id]) return;
+    adjoints_.push_back({definition_of_[v->id]->name, ct_[v->id]});
   }
 
   void emit_param(const Node* leaf) {
-    if (emitted_[leaf->id]) return;
-    for (const Leaf& l : p_.leaves)
-      if (l.node == leaf && l.kind == LeafKind::Param) {
-        adjoints_.push_back({l.name, ct_[leaf->id]});
-        emitted_[leaf->id] = 1;
-        return;
-      }
+    if (emitted_[leaf->id] || !param_of_[leaf->id]) return;
+    adjoints_.push_back({param_of_[leaf->id]->name, ct_[leaf->id]});
+    emitted_[leaf->id] = 1;
   }
 
   // Params the loss never reaches (zero gradient), then the requested input gradients.
@@ -181,6 +185,8 @@ class Reverse {
   std::vector<const Node*> ct_;  // cotangent per forward node id; nullptr = symbolic zero
   std::vector<int> pending_;     // consumers (edges) not yet visited
   std::vector<char> needs_, wanted_, emitted_;
+  std::vector<const Definition*> definition_of_;  // by node id
+  std::vector<const Leaf*> param_of_;             // by node id
   std::vector<Adjoint> adjoints_;
 };
 

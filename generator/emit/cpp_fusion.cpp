@@ -10,6 +10,7 @@
 
 #include "emit/cpp_plan.h"
 #include "ir/op_table.h"
+#include "ir/walk.h"
 
 namespace gg::cpp {
 namespace {
@@ -22,19 +23,20 @@ bool in_group(const Group& g, const Node* n) {
 // elementwise ops only (identity indexing, since all shapes match).
 bool reads_group_elementwise(const Plan& plan, const Group& g, const Node* v) {
   bool any = false, bad = false;
-  std::function<void(const Node*, bool)> walk = [&](const Node* n, bool straight) {
-    if (has_flag(n, kLeaf)) return;
+  std::vector<std::pair<const Node*, bool>> roots;  // state: elementwise all the way from v
+  for (const Node* o : v->inputs) roots.emplace_back(o, true);
+  walk_inputs<bool>(roots, [&](const Node* n, bool straight) -> std::optional<bool> {
+    if (has_flag(n, kLeaf)) return std::nullopt;
     if (plan.materialised.count(n)) {
       if (in_group(g, n)) {
         any = true;
         // a reduction in the loop is complete only after it: never read inside
         bad = bad || !straight || kind_of(n->op) == Kind::Reduce;
       }
-      return;
+      return std::nullopt;
     }
-    for (const Node* o : n->inputs) walk(o, straight && has_flag(n, kElementwise));
-  };
-  for (const Node* o : v->inputs) walk(o, true);
+    return straight && has_flag(n, kElementwise);
+  });
   return any && !bad;
 }
 

@@ -10,6 +10,7 @@
 
 #include "emit/cpp_plan.h"
 #include "ir/op_table.h"
+#include "ir/walk.h"
 
 namespace gg::cpp {
 
@@ -33,19 +34,21 @@ constexpr size_t kForever = static_cast<size_t>(-1);
 bool read_at_same_index(const Plan& plan, const Group& g, const Node* x) {
   const Shape& shape = loop_tail(g)->shape;
   if (x->shape != shape) return false;
-  bool ok = true;
-  std::function<void(const Node*, bool)> walk = [&](const Node* n, bool straight) {
-    if (n == x) {
-      ok = ok && straight;
-      return;
-    }
-    if (has_flag(n, kLeaf) || plan.materialised.count(n)) return;
-    for (const Node* o : n->inputs) walk(o, straight && has_flag(n, kElementwise) && n->shape == shape);
-  };
+  // The walk's state: whether every op from the member down to here was elementwise.
+  std::vector<std::pair<const Node*, bool>> roots;
   for (const Node* m : g.members) {
     bool elementwise = has_flag(m, kElementwise) && m->shape == shape;
-    for (const Node* o : m->inputs) walk(o, elementwise);
+    for (const Node* o : m->inputs) roots.emplace_back(o, elementwise);
   }
+  bool ok = true;
+  walk_inputs<bool>(roots, [&](const Node* n, bool straight) -> std::optional<bool> {
+    if (n == x) {
+      ok = ok && straight;
+      return std::nullopt;
+    }
+    if (has_flag(n, kLeaf) || plan.materialised.count(n)) return std::nullopt;
+    return straight && has_flag(n, kElementwise) && n->shape == shape;
+  });
   return ok;
 }
 

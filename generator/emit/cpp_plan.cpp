@@ -6,6 +6,7 @@
 
 #include "ir/op_table.h"
 #include "support/error.h"
+#include "ir/walk.h"
 
 namespace gg::cpp {
 
@@ -71,15 +72,22 @@ class Planner {
   }
 
  private:
-  // Closure of the results and the number of users of each node inside it.
-  void collect(const Node* n) {
-    if (plan_.closure.count(n)) return;
-    plan_.closure.insert(n);
-    for (const Node* o : n->inputs) {
-      collect(o);
+  // Closure of the results and the number of users of each node inside it; topo_ in post-order.
+  // An explicit stack, not recursion: a chain of definitions may be thousands deep.
+  void collect(const Node* root) {
+    if (!plan_.closure.insert(root).second) return;
+    std::vector<std::pair<const Node*, size_t>> stack{{root, 0}};  // node, next input
+    while (!stack.empty()) {
+      auto& [n, next] = stack.back();
+      if (next == n->inputs.size()) {
+        topo_.push_back(n);
+        stack.pop_back();
+        continue;
+      }
+      const Node* o = n->inputs[next++];
       ++uses_[o];
+      if (plan_.closure.insert(o).second) stack.emplace_back(o, 0);
     }
-    topo_.push_back(n);
   }
 
   // Named values, structural ops and shared elementwise subexpressions get a buffer.
@@ -91,21 +99,40 @@ class Planner {
     if (named || structural || shared) plan_.materialised.insert(n);
   }
 
-  // Post-order: every materialised dependency is scheduled before `v`.
-  void visit(const Node* v, const std::string& hint) {
-    if (done_.count(v)) return;
-    done_.insert(v);
-    auto it = names_.node.find(v);
-    std::string name = it != names_.node.end() ? it->second
-                       : hint_.count(v)         ? namer_.claim(hint_[v])
-                                                : namer_.claim(hint + "_" + op_info(v->op).name);
-    plan_.name[v] = name;
-    for (const Node* d : direct_deps(plan_, v)) {
-      visit(d, name);
-      plan_.consumers[d].push_back(v);
+  // Post-order: every materialised dependency is scheduled before `v`, which is named first (an
+  // unnamed dependency is named after its first consumer). An explicit stack, not recursion.
+  void visit(const Node* root, const std::string& root_hint) {
+    struct Frame {
+      const Node* v;
+      std::vector<const Node*> deps;
+      size_t next = 0;
+    };
+    std::vector<Frame> stack;
+    auto enter = [&](const Node* v, const std::string& hint) {
+      auto it = names_.node.find(v);
+      plan_.name[v] = it != names_.node.end() ? it->second
+                      : hint_.count(v)         ? namer_.claim(hint_[v])
+                                               : namer_.claim(hint + "_" + op_info(v->op).name);
+      stack.push_back({v, direct_deps(plan_, v)});
+    };
+    if (!done_.insert(root).second) return;
+    enter(root, root_hint);
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      if (f.next == f.deps.size()) {
+        plan_.order.push_back(f.v);
+        stack.pop_back();
+        if (!stack.empty()) consumed(stack.back());
+        continue;
+      }
+      const Node* d = f.deps[f.next];
+      if (done_.insert(d).second)
+        enter(d, plan_.name.at(f.v));  // consumed() when its frame is done
+      else
+        consumed(f);
     }
-    plan_.order.push_back(v);
   }
+  void consumed(auto& frame) { plan_.consumers[frame.deps[frame.next++]].push_back(frame.v); }
 
   const EquationSet& eqs_;
   const Names& names_;
@@ -171,15 +198,13 @@ std::vector<const Node*> direct_deps(const Plan& plan, const Node* v) {
   auto add = [&](const Node* n) {
     if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
   };
-  std::function<void(const Node*)> walk = [&](const Node* n) {
-    if (is_leaf(n)) return;
-    if (plan.materialised.count(n)) return add(n);
-    for (const Node* o : n->inputs) walk(o);
-  };
-  for (const Node* o : v->inputs) {
-    if (v->op == Op::MatMul) o = strip_transposes(plan, o).first;
-    walk(o);
-  }
+  std::vector<const Node*> roots;
+  for (const Node* o : v->inputs) roots.push_back(v->op == Op::MatMul ? strip_transposes(plan, o).first : o);
+  walk_inputs(roots, [&](const Node* n) {
+    if (is_leaf(n)) return false;
+    if (plan.materialised.count(n)) return add(n), false;
+    return true;
+  });
   return out;
 }
 
@@ -207,14 +232,10 @@ bool worth_gemm(const Node* matmul, GemmBackend backend) {
 
 std::set<std::string> params_read(const Plan& plan, const Node* v) {
   std::set<std::string> out;
-  std::set<const Node*> seen;
-  std::function<void(const Node*)> walk = [&](const Node* n) {
-    if (!seen.insert(n).second) return;
+  walk_inputs(v->inputs, [&](const Node* n) {
     if (n->op == Op::Param) out.insert(n->attrs.name);
-    if (is_leaf(n) || plan.materialised.count(n)) return;
-    for (const Node* o : n->inputs) walk(o);
-  };
-  for (const Node* o : v->inputs) walk(o);
+    return !is_leaf(n) && !plan.materialised.count(n);
+  });
   return out;
 }
 

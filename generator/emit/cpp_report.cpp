@@ -9,6 +9,7 @@
 #include <set>
 
 #include "support/numbers.h"
+#include "ir/walk.h"
 
 namespace gg::cpp {
 namespace {
@@ -41,11 +42,7 @@ std::vector<Size> slot_sizes(const Plan& plan) {
 // Forward values that loss_and_grad keeps for its backward groups.
 std::vector<const Node*> saved_activations(const EntryContext& c, const Plan& plan) {
   std::set<const Node*> fwd;
-  std::function<void(const Node*)> walk = [&](const Node* n) {
-    if (fwd.insert(n).second)
-      for (const Node* o : n->inputs) walk(o);
-  };
-  walk(c.p.loss);
+  walk_inputs({c.p.loss}, [&](const Node* n) { return fwd.insert(n).second; });
   std::vector<const Node*> out;
   for (const Node* n : plan.workspace) {
     if (!fwd.count(n)) continue;

@@ -43,6 +43,11 @@ class RowBlock {
     }
     if (!have_row) return "no input";
     if (!row_.is_symbolic() && row_.size < 2) return "the row dim is fixed at " + std::to_string(row_.size);
+    // Operands first (ids grow from operand to user), so that classify() finds every operand's
+    // class already made and does not recurse down a chain thousands of nodes long.
+    std::vector<const Node*> in_id_order(plan.closure.begin(), plan.closure.end());
+    std::sort(in_id_order.begin(), in_id_order.end(), [](const Node* a, const Node* b) { return a->id < b->id; });
+    for (const Node* n : in_id_order) classify(n);
     for (const Result& r : in_.results)
       if (r.node && classify(r.node) == Cls::Bad) return why_.empty() ? "unsupported value" : why_;
     for (const Result& r : in_.results)

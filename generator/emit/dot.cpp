@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ir/op_table.h"
+#include "ir/walk.h"
 #include "support/error.h"
 
 namespace gg {
@@ -162,11 +163,15 @@ class DotWriter {
     return simple ? s : "(" + s + ")";
   }
 
-  static bool uses(const Node* e, const Node* g) {
-    if (e == g) return true;
-    for (const Node* in : e->inputs)
-      if (uses(in, g)) return true;
-    return false;
+  // Whether `e` reads the placeholder `g`. Only the scratch nodes made after `g` can: the walk
+  // does not go down into the network's own values (a long chain of them, shared many times).
+  bool uses(const Node* e, const Node* g) const {
+    bool found = false;
+    walk_inputs({e}, [&](const Node* n) {
+      found = found || n == g;
+      return !found && scratch_.owns(n) && n->id > g->id;
+    });
+    return found;
   }
 
   // `e` with the cotangent factor `g` removed: nullopt if `e` is not a product with `g`,

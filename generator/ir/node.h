@@ -50,6 +50,8 @@ class Graph {
   const Node* make(Op op, std::vector<const Node*> inputs, Attrs attrs = {});
   const Node* constant(double v);
   size_t size() const { return nodes_.size(); }
+  /// Whether `n` was made by this graph (and not by another one whose nodes it reads).
+  bool owns(const Node* n) const { return n->id < nodes_.size() && nodes_[n->id].get() == n; }
 
  private:
   std::deque<std::unique_ptr<Node>> nodes_;

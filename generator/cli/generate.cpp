@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -123,8 +125,9 @@ void write_generated(const cpp::CppFiles& f, const std::string& dir) {
     out << *text;
     out.close();
     if (!out) {
+      const int err = errno;
       cleanup();
-      throw InputError("cannot write '" + (fs::path(dir) / name).string() + "'");
+      throw InputError("cannot write '" + (fs::path(dir) / name).string() + "': " + std::strerror(err));
     }
   }
   for (size_t i = 0; i < temps.size(); ++i) {

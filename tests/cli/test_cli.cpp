@@ -515,3 +515,24 @@ TEST_CASE("output is deterministic", "[cli]") {
     CHECK(a.err == b.err);
   }
 }
+
+// The network name names the files: the longest one allowed (200 characters) still fits the
+// file system's 255 bytes with generate's temporaries; one more is a located error.
+TEST_CASE("generate writes the files of a network with the longest name allowed", "[cli]") {
+  Scratch s;
+  auto network = [&](size_t length) {
+    return s.write("long.grad", "network " + std::string(length, 'n') +
+                                    "\ndim n\ninput X[n, 2]\nparam W[2, 2]\nloss J = sum(X @ W)\n");
+  };
+  const std::string name(200, 'n');
+  Result ok = gradgen({"generate", network(200), "-o", s.path("out")});
+  INFO(ok.err);
+  REQUIRE(ok.status == 0);
+  for (const char* ext : {".hpp", ".cpp", ".h"}) CHECK(slurp(s.path("out/" + name + ext)).find(name) != std::string::npos);
+
+  Result too_long = gradgen({"generate", network(201), "-o", s.path("out2")});
+  CHECK(too_long.status == 1);
+  CHECK(has(too_long.err, "long.grad:1:9: error: the network name is 201 characters long; at most 200 are allowed, "
+                          "as it names the generated files"));
+  CHECK(!std::filesystem::exists(s.path("out2")));
+}

@@ -96,7 +96,8 @@ class Lowerer {
   bool stopped() const;
 
   // Expressions (lower_expr.cpp).
-  Value eval(const clang::Expr* e);
+  Value eval(const clang::Expr* e);  // eval_expr within a cap on the depth of nested expressions
+  Value eval_expr(const clang::Expr* e);
   Value* lvalue(const clang::Expr* e);
   Value eval_cast(const clang::Expr* e);
   Value eval_binary(const clang::Expr* e);
@@ -136,6 +137,7 @@ class Lowerer {
   std::set<const Node*> defined_;     // nodes that already have a definition
   std::set<const Node*> bools_;       // nodes known to hold only 0 or 1
   std::deque<Value> temps_;           // temporaries indexed in place (e.g. a returned std::array)
+  int eval_depth_ = 0;                // eval() calls in progress
 };
 
 }  // namespace gg::cppfe

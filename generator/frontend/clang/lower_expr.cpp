@@ -68,7 +68,21 @@ void Lowerer::store(Value* slot, Value v, const clang::ValueDecl* named, const c
   if (named && (slot->kind == K::Num || slot->kind == K::Tensor)) define(named->getNameAsString(), slot->n, at);
 }
 
+// Clang parses `x + x * y + ...` of any length, but lowering recurses once per operator: past
+// the cap (the .grad parser's) the error names the expression instead of overflowing the stack.
 Value Lowerer::eval(const clang::Expr* ex) {
+  constexpr int kMaxDepth = 1024;
+  if (eval_depth_ >= kMaxDepth)
+    fail(ex, "expression is too deep (more than " + std::to_string(kMaxDepth) + " levels); split it into statements");
+  struct Nested {
+    int& depth;
+    explicit Nested(int& d) : depth(++d) {}
+    ~Nested() { --depth; }
+  } nested(eval_depth_);
+  return eval_expr(ex);
+}
+
+Value Lowerer::eval_expr(const clang::Expr* ex) {
   using SC = clang::Stmt::StmtClass;
   switch (ex->getStmtClass()) {
     case SC::IntegerLiteralClass:

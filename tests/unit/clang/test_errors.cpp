@@ -132,6 +132,25 @@ TEST_CASE("unsupported constructs are located errors in Clang's format", "[clang
   }
 }
 
+// Lowering a sum recursed once per term and overflowed the stack at ~20000 terms (Clang's own
+// parse gives out near 30000). Past 1024 levels it is an error at the expression, as in .grad.
+TEST_CASE("an expression too deep to lower is a located error, not a stack overflow", "[clang][errors]") {
+  auto sum_of = [](int terms) {
+    std::string src = "GRADGEN_DIFFERENTIATE\ndouble f(double x, double y) {\n  return @x";
+    for (int i = 0; i < terms; ++i) src += "\n      + x * y";
+    return src + ";\n}\n";
+  };
+  const std::string deep = sum_of(5000);
+  expect_error({"5000 terms", deep.c_str(), "x", "expression is too deep (more than 1024 levels); split it into statements"});
+
+  Diagnostics diags;
+  std::string rendered, ok = "#include <gradgen/annotate.hpp>\n" + sum_of(1000);
+  ok.erase(ok.find('@'), 1);
+  CHECK(load_cpp(ok, "input.cpp", CppOptions{}, diags, rendered));
+  INFO(rendered);
+  CHECK(diags.errors().empty());
+}
+
 TEST_CASE("a file with no annotated function is an error", "[clang][errors]") {
   Diagnostics diags;
   std::string rendered;

@@ -16,17 +16,20 @@ void round_to_f32(Tensor& t) {
 
 Interpreter::Interpreter(const Values& leaves, DimBindings dims, Precision precision)
     : leaves_(&leaves), dims_(std::move(dims)), precision_(precision) {
-  if (precision_ == Precision::F32) {
+  if (precision_ == Precision::F32) {  // borrowed values are the caller's: round a copy
     owned_ = leaves;
-    for (auto& [name, t] : owned_) round_to_f32(t);
     leaves_ = &owned_;
+    round_owned();
   }
 }
 
 Interpreter::Interpreter(Values&& leaves, DimBindings dims, Precision precision)
     : owned_(std::move(leaves)), leaves_(&owned_), dims_(std::move(dims)), precision_(precision) {
-  if (precision_ == Precision::F32)
-    for (auto& [name, t] : owned_) round_to_f32(t);
+  if (precision_ == Precision::F32) round_owned();
+}
+
+void Interpreter::round_owned() {
+  for (auto& [name, t] : owned_) round_to_f32(t);
 }
 
 const Tensor* Interpreter::known(const Node* n) const {

@@ -58,6 +58,7 @@ class Interpreter {
   const DimBindings& dims() const { return dims_; }
 
  private:
+  void round_owned();  // every owned leaf to the nearest float (f32 networks)
   void compute(const Node* n);
   const Tensor& leaf_value(const Node* n) const;
   const Tensor* known(const Node* n) const;  // null until computed

@@ -12,9 +12,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "frontend/grad/load.h"
 #ifdef GRADGEN_HAVE_CLANG
@@ -128,6 +130,19 @@ int64_t capped_numel(const Shape& s, const DimBindings& dims) {
 }
 
 }  // namespace
+
+void require_f32_inits(const Program& p, const std::vector<std::string>& fed) {
+  if (p.precision != Precision::F32) return;
+  for (const Leaf& l : p.leaves) {
+    if (l.kind != LeafKind::Param || std::find(fed.begin(), fed.end(), l.name) != fed.end()) continue;
+    for (double arg : l.init.args)
+      if (std::isinf(nearest_float(arg)))
+        throw LocatedError(l.loc, fmt::format("'{}' init={}({}): {} is past the range of f32 (largest {}); "
+                                              "declare 'precision f64' or use a smaller value",
+                                              l.name, l.init.kind, fmt::join(l.init.args, ", "), arg,
+                                              std::numeric_limits<float>::max()));
+  }
+}
 
 void require_evaluable(const Program& p, const DimBindings& dims, const std::string& command) {
   // `what` names the tensor and its shape.

@@ -62,6 +62,11 @@ Precision parse_precision(const std::string& s);
 /// (1 GiB in f64) at `dims`, rather than running out of memory. `generate` has no such limit.
 void require_evaluable(const Program& p, const DimBindings& dims, const std::string& command);
 
+/// For an f32 network: a LocatedError at the first param (other than those named in `fed`)
+/// whose init=constant/uniform/normal argument is past float's range, where every value drawn
+/// would be infinite. f64 networks take any finite argument.
+void require_f32_inits(const Program& p, const std::vector<std::string>& fed = {});
+
 /// For `check`: a line saying why no gradient can agree when the loss at the check point is
 /// NaN or infinite (a function evaluated outside its domain); nothing when it is finite.
 std::string nonfinite_loss_note(double loss);

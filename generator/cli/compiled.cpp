@@ -79,6 +79,7 @@ int eval_compiled(const EvalRequest& r) {
   Values fed = read_feed(r.feed);
   DimBindings dims = feed_dims(g.program, fed, r.feed);
   require_evaluable(g.program, dims, "eval");
+  require_f32_inits(g.program, names_of(fed));
   complete_params(g.program, fed, r.seed, dims);  // reports a bad init= like the interpreter does
   cpp::DriverOutput out = run_compiled(g, make_case(g, fed, dims, r.seed));
   const EvalResult result = to_result(g, out, dims);

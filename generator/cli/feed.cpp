@@ -206,4 +206,10 @@ Values read_feed(const std::string& path) {
   return parse_feed(buf.str(), path);
 }
 
+std::vector<std::string> names_of(const Values& fed) {
+  std::vector<std::string> names;
+  for (const auto& [name, t] : fed) names.push_back(name);
+  return names;
+}
+
 }  // namespace gg::cli

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "interp/interpreter.h"
 
@@ -21,5 +22,8 @@ Values parse_feed(const std::string& text, const std::string& path);
 /// network is a LocatedError at its value in the file (read again), any other mismatch (a
 /// missing input) an InputError naming the file.
 DimBindings feed_dims(const Program& p, const Values& fed, const std::string& path);
+
+/// The names fed, in order.
+std::vector<std::string> names_of(const Values& fed);
 
 }  // namespace gg::cli

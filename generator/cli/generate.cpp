@@ -163,6 +163,7 @@ Subcommand add_generate(CLI::App& root) {
             o->req.gemm = parse_gemm(o->gemm, o->blas);
             if (!o->precision.empty()) o->req.precision = parse_precision(o->precision);
             GeneratedCode g = generate_code(o->req);
+            require_f32_inits(g.program);
             write_generated(g.files, o->out);
             if (o->report) std::cout << g.files.report;
             return kOk;

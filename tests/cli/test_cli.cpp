@@ -536,3 +536,34 @@ TEST_CASE("generate writes the files of a network with the longest name allowed"
                           "as it names the generated files"));
   CHECK(!std::filesystem::exists(s.path("out2")));
 }
+
+// An f32 param whose init argument is past float's range would start as infinity everywhere:
+// a located error where it is initialised (generate, eval of an unfed param), not for f64.
+TEST_CASE("an f32 init past float's range is a located error naming the init", "[cli]") {
+  Scratch s;
+  const std::string net = s.write("big.grad",
+                                  "network big\ndim n\ninput X[n, 2]\nparam W[2, 2] init=constant(1e300)\n"
+                                  "param b[2] init=normal(0, 1e39)\nloss J = sum(X @ W + b)\n");
+  const std::string at_w = "big.grad:4:7: error: 'W' init=constant(1e+300): 1e+300 is past the range of f32 "
+                           "(largest 3.4028235e+38); declare 'precision f64' or use a smaller value";
+  const std::string at_b = "big.grad:5:7: error: 'b' init=normal(0, 1e+39): 1e+39 is past the range of f32";
+  Result gen = gradgen({"generate", net, "-o", s.path("out")});
+  CHECK(gen.status == 1);
+  CHECK(has(gen.err, at_w));
+  CHECK(!std::filesystem::exists(s.path("out")));
+  CHECK(gradgen({"generate", net, "-o", s.path("out64"), "--precision", "f64"}).status == 0);
+  for (const char* mode : {"--interp", ""}) {
+    INFO("mode " << mode);
+    Result unfed = gradgen_in({"eval", net, "--feed", s.write("x.json", "{\"X\": [[1, 2]]}")}, mode);
+    CHECK(unfed.status == 1);
+    CHECK(has(unfed.err, at_w));
+    Result w_fed = gradgen_in({"eval", net, "--feed", s.write("xw.json", "{\"X\": [[1, 2]], \"W\": [[1, 2], [3, 4]]}")}, mode);
+    CHECK(w_fed.status == 1);
+    CHECK(has(w_fed.err, at_b));
+    Result all_fed = gradgen_in(
+        {"eval", net, "--feed", s.write("all.json", "{\"X\": [[1, 2]], \"W\": [[1, 2], [3, 4]], \"b\": [1, 2]}")}, mode);
+    INFO(all_fed.err);
+    CHECK(all_fed.status == 0);
+    CHECK(has(all_fed.out, "\"loss\": 20"));
+  }
+}

@@ -131,6 +131,15 @@ int64_t capped_numel(const Shape& s, const DimBindings& dims) {
 
 }  // namespace
 
+std::vector<std::string> dims_of_params(const Program& p) {
+  std::vector<std::string> dims;
+  for (const Leaf& l : p.leaves)
+    if (l.kind == LeafKind::Param)
+      for (const Dim& d : l.node->shape)
+        if (d.is_symbolic() && std::find(dims.begin(), dims.end(), d.symbol) == dims.end()) dims.push_back(d.symbol);
+  return dims;
+}
+
 void require_f32_inits(const Program& p, const std::vector<std::string>& fed) {
   if (p.precision != Precision::F32) return;
   for (const Leaf& l : p.leaves) {

@@ -62,6 +62,10 @@ Precision parse_precision(const std::string& s);
 /// (1 GiB in f64) at `dims`, rather than running out of memory. `generate` has no such limit.
 void require_evaluable(const Program& p, const DimBindings& dims, const std::string& command);
 
+/// The dims that params' shapes mention, in declaration order, once each. Generated code has
+/// fixed-size params, so compiled check and eval bind these (to 4, or to the feed's sizes).
+std::vector<std::string> dims_of_params(const Program& p);
+
 /// For an f32 network: a LocatedError at the first param (other than those named in `fed`)
 /// whose init=constant/uniform/normal argument is past float's range, where every value drawn
 /// would be infinite. f64 networks take any finite argument.

@@ -75,9 +75,20 @@ cpp::DriverCase make_case(const GeneratedCode& g, const Values& fed, const DimBi
 }  // namespace
 
 int eval_compiled(const EvalRequest& r) {
-  GeneratedCode g = generate_code(GenerateRequest{r.network, {}, r.precision, ""});
+  // A param's symbolic dims take the sizes the feed gives them (the code is specialised for them).
+  DimBindings param_dims;
+  {
+    const Program p = load_network(r.network);
+    const Values fed = read_feed(r.feed);
+    const DimBindings dims = feed_dims(p, fed, r.feed);
+    require_initialisable(p, fed, dims);
+    for (const std::string& d : dims_of_params(p))
+      if (dims.count(d)) param_dims[d] = dims.at(d);
+  }
+  GeneratedCode g = generate_code(GenerateRequest{r.network, param_dims, r.precision, ""});
   Values fed = read_feed(r.feed);
   DimBindings dims = feed_dims(g.program, fed, r.feed);
+  dims.insert(param_dims.begin(), param_dims.end());  // bound, and still arguments of the API
   require_evaluable(g.program, dims, "eval");
   require_f32_inits(g.program, names_of(fed));
   complete_params(g.program, fed, r.seed, dims);  // reports a bad init= like the interpreter does
@@ -121,10 +132,14 @@ Values check_point(const Program& p, uint64_t seed, const DimBindings& dims, Val
 }
 
 int check_compiled(const CheckRequest& req) {
-  GeneratedCode g = generate_code(GenerateRequest{req.network, req.bind, Precision::F64, ""});
+  // Generated code has fixed-size params: a dim their shapes use that --bind leaves open is
+  // bound to 4, the size `check --interp` gives every open dim.
+  DimBindings bind = req.bind;
+  for (const std::string& d : dims_of_params(load_network(req.network))) bind.try_emplace(d, kDefaultDim);
+  GeneratedCode g = generate_code(GenerateRequest{req.network, bind, Precision::F64, ""});
   const Program& p = g.program;
   DimBindings dims;
-  for (const std::string& d : g.api.dims) dims[d] = req.bind.count(d) ? req.bind.at(d) : kDefaultDim;
+  for (const std::string& d : g.api.dims) dims[d] = bind.count(d) ? bind.at(d) : kDefaultDim;
   require_evaluable(p, dims, "check");
   Values fed;
   Values v = check_point(p, req.seed, dims, &fed);

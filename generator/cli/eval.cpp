@@ -26,6 +26,7 @@ int eval_interp(const EvalRequest& r) {
   if (r.precision) p.precision = *r.precision;
   Values fed = read_feed(r.feed);
   DimBindings dims = feed_dims(p, fed, r.feed);
+  require_initialisable(p, fed, dims);
   require_evaluable(p, dims, "eval");
   require_f32_inits(p, names_of(fed));
   Values all = complete_params(p, std::move(fed), r.seed, dims);

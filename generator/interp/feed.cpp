@@ -60,11 +60,15 @@ void bind_leaf(const Leaf& l, const Tensor& t, DimBindings& dims, std::map<std::
   }
 }
 
-Tensor init_one(const Leaf& l, uint64_t seed, const DimBindings& dims) {
+void require_dims_bound(const Leaf& l, const DimBindings& dims) {
   for (const Dim& d : l.node->shape)
     if (d.is_symbolic() && !dims.count(d.symbol))
       throw InputError("cannot initialise " + who(l) + " " + shape_str(l.node->shape) + ": dimension '" + d.symbol +
                        "' is not bound by any fed tensor");
+}
+
+Tensor init_one(const Leaf& l, uint64_t seed, const DimBindings& dims) {
+  require_dims_bound(l, dims);
   Tensor t = Tensor::zeros(concrete(l.node->shape, dims));
   int rank = t.rank();
   int64_t fan_in = rank == 2 ? t.shape[0] : 0, fan_out = rank == 2 ? t.shape[1] : 0;
@@ -105,6 +109,11 @@ Values init_params(const Program& p, uint64_t seed, const DimBindings& dims) {
   for (const Leaf& l : p.leaves)
     if (l.kind == LeafKind::Param) out.emplace(l.name, init_one(l, seed, dims));
   return out;
+}
+
+void require_initialisable(const Program& p, const Values& fed, const DimBindings& dims) {
+  for (const Leaf& l : p.leaves)
+    if (l.kind == LeafKind::Param && !fed.count(l.name)) require_dims_bound(l, dims);
 }
 
 Values complete_params(const Program& p, Values fed, uint64_t seed, const DimBindings& dims) {

@@ -40,6 +40,10 @@ Values init_params(const Program& p, uint64_t seed, const DimBindings& dims);
 /// `fed` plus an initialised value for every param it lacks (the CLI's --seed behaviour).
 Values complete_params(const Program& p, Values fed, uint64_t seed, const DimBindings& dims);
 
+/// What complete_params first checks, without allocating: an InputError naming the first param
+/// missing from `fed` whose shape uses a dim that `dims` does not bind.
+void require_initialisable(const Program& p, const Values& fed, const DimBindings& dims);
+
 /// Memoized evaluation of nodes of one graph. Leaves (Input, Param) read `leaves` by name;
 /// everything else runs its op table row. Nodes are evaluated in increasing id order (ids are
 /// creation order, so operands come first): iterative, no recursion depth limit.

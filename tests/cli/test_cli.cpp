@@ -401,23 +401,40 @@ TEST_CASE("malformed networks exit 1 with a located error and write nothing", "[
 }
 
 // An error found while generating code (not while parsing) still points at the statement.
-TEST_CASE("a param of symbolic shape is a located error for generate and compiled check", "[cli]") {
+TEST_CASE("a param of symbolic shape is a located error for generate; compiled check and eval bind its dims", "[cli]") {
   namespace fs = std::filesystem;
   Scratch s;
   const std::string net = s.write("sym.grad",
-                                  "network sym\ndim n\ninput X[n, n]\nparam W[n, 3]\nloss J = sum(X @ W)\n");
-  const std::string want = net + ":4:7: error: param 'W' has symbolic shape [n, 3]; fix its dims with --bind";
-  for (std::vector<std::string> args : {std::vector<std::string>{"generate", net, "-o", s.path("out")},
-                                        std::vector<std::string>{"check", net}}) {
+                                  "network sym\ndim n, m\ninput X[n, m]\nparam W[m, 3]\nloss J = sum(X @ W)\n");
+  Result gen = gradgen({"generate", net, "-o", s.path("out")});
+  INFO(gen.err);
+  CHECK(gen.status == 1);
+  CHECK(has(gen.err, net + ":4:7: error: param 'W' has symbolic shape [m, 3]; fix its dims with --bind"));
+  CHECK(has(gen.err, "\nparam W[m, 3]\n      ^\n"));
+  CHECK_FALSE(fs::exists(s.path("out")));
+  // Generated code has fixed-size params: check binds m to 4 (as --interp sizes open dims), or
+  // to --bind's size; eval to the feed's.
+  for (std::vector<std::string> args : {std::vector<std::string>{"check", net},
+                                        std::vector<std::string>{"check", net, "--bind", "m=3"}}) {
     Result r = gradgen(args);
     INFO(r.err);
-    CHECK(r.status == 1);
-    CHECK(has(r.err, want));
-    CHECK(has(r.err, "\nparam W[n, 3]\n      ^\n"));
+    CHECK(r.status == 0);
+    CHECK(has(r.out, "ok: all 1 gradients agree"));
   }
-  CHECK_FALSE(fs::exists(s.path("out")));
-  Result bound = gradgen({"check", net, "--bind", "n=3"});
-  CHECK(bound.status == 0);
+  const std::string feed = s.write("f.json", "{\"X\": [[1, 2], [3, 4], [5, 6]], \"W\": [[1, 0, 2], [0, 1, 3]]}");
+  Result compiled = gradgen({"eval", net, "--feed", feed}), interp = gradgen({"eval", net, "--feed", feed, "--interp"});
+  INFO(compiled.err);
+  CHECK(compiled.status == 0);
+  CHECK(has(compiled.out, "{\"loss\": 75, \"outputs\": {}, \"grads\": {\"W\": [[9, 9, 9], [12, 12, 12]]}}"));
+  CHECK(compiled.out == interp.out);
+  // A param dim that no fed tensor gives: the same error in both modes.
+  const std::string lone = s.write("lone.grad", "network lone\ndim n, m\ninput X[n, 2]\nparam V[m, 2]\n"
+                                                "loss J = sum(X * sum(V, axis=0))\n");
+  for (const char* mode : {"--interp", ""}) {
+    Result r = gradgen_in({"eval", lone, "--feed", s.write("x.json", "{\"X\": [[1, 2]]}")}, mode);
+    CHECK(r.status == 1);
+    CHECK(has(r.err, "cannot initialise param 'V' [m, 2]: dimension 'm' is not bound by any fed tensor"));
+  }
 }
 
 // check and eval hold every value in memory: sizes beyond 2^27 scalars are refused at the

@@ -18,12 +18,8 @@
 namespace gg::cli {
 namespace {
 
-constexpr int64_t kDefaultDim = 4;     // size of a symbolic dim that --bind leaves open
 constexpr int64_t kCheckAll = 100;     // tensors up to this size are checked element by element
 constexpr int64_t kSample = 50;        // bigger ones at this many random elements
-constexpr double kStep = 1e-6;         // h = kStep · max(1, |x|)
-constexpr double kRelTol = 1e-4;
-constexpr double kAbsTol = 1e-6;       // times max(1, |loss|): rounding in the loss over h
 
 struct Row {
   std::string name, shape;
@@ -38,7 +34,7 @@ DimBindings choose_dims(const Program& p, const DimBindings& bind) {
       throw InputError("--bind " + name + "=" + std::to_string(size) + ": '" + name + "' is not a dim of network '" +
                        p.name + "'");
   DimBindings dims;
-  for (const std::string& d : p.dims) dims[d] = bind.count(d) ? bind.at(d) : kDefaultDim;
+  for (const std::string& d : p.dims) dims[d] = bind.count(d) ? bind.at(d) : kCheckDefaultDim;
   return dims;
 }
 
@@ -55,33 +51,19 @@ std::vector<int64_t> sample(int64_t n, uint64_t seed, const std::string& name) {
   return {picked.begin(), picked.end()};
 }
 
-double loss_at(const Program& p, const Values& v, const DimBindings& dims) {
-  Interpreter in(v, dims, Precision::F64);
-  return in.eval(p.loss).data.at(0);
-}
-
 Row check_one(const Program& p, Values& v, const DimBindings& dims, const std::string& name, const Tensor& grad,
               double loss, uint64_t seed) {
   Row row{"d" + p.loss_name + "/d" + name, "", 0, grad.numel(), 0, ""};
   row.shape = "[";
   for (size_t i = 0; i < grad.shape.size(); ++i) row.shape += (i ? ", " : "") + std::to_string(grad.shape[i]);
   row.shape += "]";
-  Tensor& x = v.at(name);
-  for (int64_t i : sample(x.numel(), seed, name)) {
-    double x0 = x.data[i];
-    double h = kStep * std::max(1.0, std::fabs(x0));
-    x.data[i] = x0 + h;
-    double up = loss_at(p, v, dims);
-    x.data[i] = x0 - h;
-    double down = loss_at(p, v, dims);
-    x.data[i] = x0;
-    double fd = (up - down) / (2 * h);
+  for (int64_t i : sample(v.at(name).numel(), seed, name)) {
+    double fd = central_difference(p, v, dims, name, static_cast<size_t>(i));
     double g = grad.data[i];
     double err = std::fabs(g - fd);
     row.max_err = std::isnan(err) ? err : std::max(row.max_err, err);
     ++row.checked;
-    bool ok = err <= kRelTol * std::max(std::fabs(g), std::fabs(fd)) + kAbsTol * std::max(1.0, std::fabs(loss));
-    if (!ok && row.failure.empty())
+    if (!fd_agrees(g, fd, loss) && row.failure.empty())
       row.failure = row.name + " element " + std::to_string(i) + ": gradient " + number_text(g) +
                     ", finite difference " + number_text(fd);
   }

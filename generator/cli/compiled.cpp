@@ -99,12 +99,6 @@ int eval_compiled(const EvalRequest& r) {
   return kOk;
 }
 
-namespace {
-
-constexpr int64_t kDefaultDim = 4;  // as `check --interp`: unbound dims are 4
-constexpr double kRelTol = 1e-4, kAbsTol = 1e-6;
-
-// Central difference of the loss along element i of `name`, in f64 by the interpreter.
 double central_difference(const Program& p, Values& v, const DimBindings& dims, const std::string& name, size_t i) {
   double& x = v.at(name).data[i];
   double x0 = x, h = 1e-6 * std::max(1.0, std::fabs(x0));
@@ -116,7 +110,9 @@ double central_difference(const Program& p, Values& v, const DimBindings& dims, 
   return (up - down) / (2 * h);
 }
 
-}  // namespace
+bool fd_agrees(double g, double fd, double loss) {
+  return std::fabs(g - fd) <= 1e-4 * std::max(std::fabs(g), std::fabs(fd)) + 1e-6 * std::max(1.0, std::fabs(loss));
+}
 
 Values check_point(const Program& p, uint64_t seed, const DimBindings& dims, Values* drawn) {
   Values v = init_params(p, seed, dims);
@@ -135,11 +131,11 @@ int check_compiled(const CheckRequest& req) {
   // Generated code has fixed-size params: a dim their shapes use that --bind leaves open is
   // bound to 4, the size `check --interp` gives every open dim.
   DimBindings bind = req.bind;
-  for (const std::string& d : dims_of_params(load_network(req.network))) bind.try_emplace(d, kDefaultDim);
+  for (const std::string& d : dims_of_params(load_network(req.network))) bind.try_emplace(d, kCheckDefaultDim);
   GeneratedCode g = generate_code(GenerateRequest{req.network, bind, Precision::F64, ""});
   const Program& p = g.program;
   DimBindings dims;
-  for (const std::string& d : g.api.dims) dims[d] = bind.count(d) ? bind.at(d) : kDefaultDim;
+  for (const std::string& d : g.api.dims) dims[d] = bind.count(d) ? bind.at(d) : kCheckDefaultDim;
   require_evaluable(p, dims, "check");
   Values fed;
   Values v = check_point(p, req.seed, dims, &fed);
@@ -161,8 +157,7 @@ int check_compiled(const CheckRequest& req) {
       double fd = central_difference(p, v, dims, name, i);
       double err = std::fabs(grad[i] - fd);
       max_err = std::isnan(err) || std::isnan(max_err) ? NAN : std::max(max_err, err);
-      if (!(err <= kRelTol * std::max(std::fabs(grad[i]), std::fabs(fd)) + kAbsTol * std::max(1.0, std::fabs(out.loss))) &&
-          failure.empty())
+      if (!fd_agrees(grad[i], fd, out.loss) && failure.empty())
         failure = "element " + std::to_string(i) + ": gradient " + number_text(grad[i]) + ", finite difference " +
                   number_text(fd);
     }

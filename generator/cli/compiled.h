@@ -26,6 +26,9 @@ struct CheckRequest {
   uint64_t seed = 0;
 };
 
+/// The size `check` gives a dim that --bind leaves open, in both modes.
+constexpr int64_t kCheckDefaultDim = 4;
+
 int eval_compiled(const EvalRequest& r);
 int check_compiled(const CheckRequest& r);
 
@@ -35,5 +38,14 @@ int check_compiled(const CheckRequest& r);
 /// relu, sqrt, log and division have a kink or a pole. `drawn` gets the values not made by
 /// an init (what compiled code must be fed).
 Values check_point(const Program& p, uint64_t seed, const DimBindings& dims, Values* drawn = nullptr);
+
+/// `check`'s finite difference, the same for --interp and compiled code: the central difference
+/// of p's loss along element i of `name` in `v`, in f64 by the interpreter, with step
+/// h = 1e-6 · max(1, |x|) (v is restored).
+double central_difference(const Program& p, Values& v, const DimBindings& dims, const std::string& name, size_t i);
+
+/// Whether a gradient and its finite difference agree: |g − fd| <= 1e-4 · max(|g|, |fd|) +
+/// 1e-6 · max(1, |loss|) (the second term: rounding in the loss over h). NaN never agrees.
+bool fd_agrees(double g, double fd, double loss);
 
 }  // namespace gg::cli

@@ -75,20 +75,15 @@ cpp::DriverCase make_case(const GeneratedCode& g, const Values& fed, const DimBi
 }  // namespace
 
 int eval_compiled(const EvalRequest& r) {
-  // A param's symbolic dims take the sizes the feed gives them (the code is specialised for them).
+  Program loaded = load_network(r.network);
+  const Values fed = read_feed(r.feed);
+  const DimBindings dims = feed_dims(loaded, fed, r.feed);
+  require_initialisable(loaded, fed, dims);
+  // A param's symbolic dims take the sizes the feed gives them (the code is specialised for
+  // them; the API still takes them as arguments).
   DimBindings param_dims;
-  {
-    const Program p = load_network(r.network);
-    const Values fed = read_feed(r.feed);
-    const DimBindings dims = feed_dims(p, fed, r.feed);
-    require_initialisable(p, fed, dims);
-    for (const std::string& d : dims_of_params(p))
-      if (dims.count(d)) param_dims[d] = dims.at(d);
-  }
-  GeneratedCode g = generate_code(GenerateRequest{r.network, param_dims, r.precision, ""});
-  Values fed = read_feed(r.feed);
-  DimBindings dims = feed_dims(g.program, fed, r.feed);
-  dims.insert(param_dims.begin(), param_dims.end());  // bound, and still arguments of the API
+  for (const std::string& d : dims_of_params(loaded)) param_dims[d] = dims.at(d);
+  GeneratedCode g = generate_code(std::move(loaded), GenerateRequest{r.network, param_dims, r.precision, ""});
   require_evaluable(g.program, dims, "eval");
   require_f32_inits(g.program, names_of(fed));
   complete_params(g.program, fed, r.seed, dims);  // reports a bad init= like the interpreter does
@@ -130,9 +125,10 @@ Values check_point(const Program& p, uint64_t seed, const DimBindings& dims, Val
 int check_compiled(const CheckRequest& req) {
   // Generated code has fixed-size params: a dim their shapes use that --bind leaves open is
   // bound to 4, the size `check --interp` gives every open dim.
+  Program loaded = load_network(req.network);
   DimBindings bind = req.bind;
-  for (const std::string& d : dims_of_params(load_network(req.network))) bind.try_emplace(d, kCheckDefaultDim);
-  GeneratedCode g = generate_code(GenerateRequest{req.network, bind, Precision::F64, ""});
+  for (const std::string& d : dims_of_params(loaded)) bind.try_emplace(d, kCheckDefaultDim);
+  GeneratedCode g = generate_code(std::move(loaded), GenerateRequest{req.network, bind, Precision::F64, ""});
   const Program& p = g.program;
   DimBindings dims;
   for (const std::string& d : g.api.dims) dims[d] = bind.count(d) ? bind.at(d) : kCheckDefaultDim;

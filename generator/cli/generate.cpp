@@ -88,7 +88,11 @@ void generate_cpp_functions(const GenerateOpts& o) {
 
 GeneratedCode generate_code(const GenerateRequest& r) {
   if (!r.ns.empty()) check_namespace(r.ns);
-  GeneratedCode g{load_network(r.network), {}, {}, {}};
+  return generate_code(load_network(r.network), r);
+}
+
+GeneratedCode generate_code(Program loaded, const GenerateRequest& r) {
+  GeneratedCode g{std::move(loaded), {}, {}, {}};
   Program& p = g.program;
   std::vector<std::string> declared = p.dims;
   if (!r.bind.empty()) bind_dims(p, r.bind);

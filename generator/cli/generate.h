@@ -32,6 +32,9 @@ struct GeneratedCode {
 /// Loads, binds, differentiates, simplifies and emits; throws like the subcommands
 /// (Reported for .grad errors, InputError, UsageError for a bad --namespace).
 GeneratedCode generate_code(const GenerateRequest& r);
+/// The same for a network already loaded from r.network (which the banner still names); r.ns
+/// is taken as valid: compiled check and eval, which read the network before generating.
+GeneratedCode generate_code(Program loaded, const GenerateRequest& r);
 
 /// Writes NAME.hpp, NAME.cpp and NAME.h into `dir` atomically as a set: all three are written
 /// to temporary files first and renamed only when every write succeeded.

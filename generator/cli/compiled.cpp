@@ -77,8 +77,10 @@ cpp::DriverCase make_case(const GeneratedCode& g, const Values& fed, const DimBi
 int eval_compiled(const EvalRequest& r) {
   Program loaded = load_network(r.network);
   const Values fed = read_feed(r.feed);
-  const DimBindings dims = feed_dims(loaded, fed, r.feed);
+  DimBindings dims = feed_dims(loaded, fed, r.feed);
   require_initialisable(loaded, fed, dims);
+  // A declared dim that no tensor uses is still an argument of the generated API: any size serves.
+  for (const std::string& d : loaded.dims) dims.try_emplace(d, 1);
   // A param's symbolic dims take the sizes the feed gives them (the code is specialised for
   // them; the API still takes them as arguments).
   DimBindings param_dims;

@@ -584,3 +584,17 @@ TEST_CASE("an f32 init past float's range is a located error naming the init", "
     CHECK(has(all_fed.out, "\"loss\": 20"));
   }
 }
+
+// `dim n, m` with m used by no tensor: the feed cannot give it, but the generated API still
+// takes it; compiled eval stopped with "internal error: map::at".
+TEST_CASE("eval of a network that declares a dim no tensor uses, in both modes", "[cli]") {
+  Scratch s;
+  const std::string net = s.write("unused.grad", "network unused\ndim n, m\ninput X[n, 2]\nparam w[2]\nloss J = sum(X * w)\n");
+  const std::string feed = s.write("f.json", "{\"X\": [[1, 2], [3, 4]], \"w\": [0.5, -1]}");
+  for (const char* mode : {"--interp", ""}) {
+    Result r = gradgen_in({"eval", net, "--feed", feed}, mode);
+    INFO("mode " << mode << ": " << r.err);
+    CHECK(r.status == 0);
+    CHECK(r.out == "{\"loss\": -4, \"outputs\": {}, \"grads\": {\"w\": [4, 6]}}\n");
+  }
+}

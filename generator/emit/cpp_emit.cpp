@@ -316,7 +316,7 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
       fmt::arg("scalar", a.scalar), fmt::arg("base", a.base), fmt::arg("param_list", join(param_names, ", ")),
       fmt::arg("loss", p.loss_name), fmt::arg("optimizer", optimizer), fmt::arg("dims_note", dims_note),
       fmt::arg("example", example(a)), fmt::arg("ns", a.ns), fmt::arg("num_params", num_params),
-      fmt::arg("ws_params", join(ws_params, ", ")),
+      fmt::arg("max_dim_log2", kMaxDimLog2), fmt::arg("ws_params", join(ws_params, ", ")),
       fmt::arg("ws_users", fused ? "forward, loss_and_grad and train_step" : "forward and loss_and_grad"),
       fmt::arg("ws_body", ws_body(a, fwd, lag, fused ? &*fused : nullptr)),
       fmt::arg("workspace_struct", ws_struct), fmt::arg("workspace_ctor", ws_ctor), fmt::arg("cp", cp),

@@ -35,6 +35,13 @@ std::optional<int64_t> static_numel(const Shape& s) {
   return n;
 }
 
+int64_t fixed_numel_capped(const Shape& s) {
+  int64_t n = 1;
+  for (const Dim& d : s)
+    if (!d.is_symbolic()) n = n > kMaxElements / d.size ? kMaxElements + 1 : n * d.size;
+  return n;
+}
+
 // Trailing dims aligned; each pair equal, or one of them a fixed 1.
 std::optional<Shape> broadcast(const Shape& a, const Shape& b) {
   const Shape& longer = a.size() >= b.size() ? a : b;

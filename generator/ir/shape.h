@@ -27,6 +27,14 @@ struct Dim {
 };
 
 using Shape = std::vector<Dim>;
+
+/// Largest element count (and fixed dimension) a declared tensor may have: the .grad front
+/// end's limit, which binding dims keeps to. Sizes then stay far from int64 overflow.
+constexpr int64_t kMaxElements = int64_t{1} << 40;
+/// Largest size of a dim in generated code (its kMaxDim): checked there at run time, and the
+/// largest size --bind may fix.
+constexpr int kMaxDimLog2 = 24;
+constexpr int64_t kMaxDim = int64_t{1} << kMaxDimLog2;
 /// Values of symbolic dims, e.g. {"n": 4}.
 using DimBindings = std::map<std::string, int64_t>;
 
@@ -36,6 +44,8 @@ std::string shape_str(const Shape& s);
 std::vector<int64_t> concrete(const Shape& s, const DimBindings& b);
 /// Product of the fixed sizes in `s`, or nullopt if any dim is symbolic.
 std::optional<int64_t> static_numel(const Shape& s);
+/// Product of the fixed sizes in `s` (symbolic dims skipped), saturating at kMaxElements + 1.
+int64_t fixed_numel_capped(const Shape& s);
 /// numpy broadcasting of two shapes; nullopt when incompatible.
 std::optional<Shape> broadcast(const Shape& a, const Shape& b);
 /// Replace bound symbols by their fixed sizes (for --bind).

@@ -12,8 +12,6 @@
 namespace gg::grad {
 namespace {
 
-/// Largest element count (and dimension) a declared tensor may have: 2^40.
-constexpr int64_t kMaxElements = int64_t{1} << 40;
 /// Most dimensions a declared tensor may have (numpy's classic limit).
 constexpr size_t kMaxRank = 32;
 
@@ -414,14 +412,12 @@ const Lowerer::Symbol* Lowerer::lookup_tensor(const std::string& name, const Sou
 std::optional<Shape> Lowerer::shape(const Stmt& s) {
   Shape out;
   bool ok = true;
-  int64_t numel = 1;
   for (const DimSpec& d : s.dims) {
     std::optional<Dim> dm = dim(d);
     if (!dm) {
       ok = false;
       continue;
     }
-    if (!dm->is_symbolic()) numel = numel > kMaxElements / dm->size ? kMaxElements + 1 : numel * dm->size;
     out.push_back(*dm);
   }
   if (!ok) return std::nullopt;
@@ -430,7 +426,7 @@ std::optional<Shape> Lowerer::shape(const Stmt& s) {
                               std::to_string(kMaxRank) + ")");
     return std::nullopt;
   }
-  if (numel > kMaxElements) {
+  if (fixed_numel_capped(out) > kMaxElements) {
     error(s.names[0].loc, "'" + s.names[0].name + "' has too many elements (more than 2^40)");
     return std::nullopt;
   }

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string_view>
@@ -31,19 +32,34 @@ class JsonLocator {
  public:
   explicit JsonLocator(std::string_view text) : s_(text) {}
 
-  // Offset of root[name][index[0]][index[1]]..., or kNowhere. A repeated key: the last one,
-  // which is the one nlohmann keeps.
-  size_t find(const std::string& name, const std::vector<size_t>& index) const {
-    size_t i = ws(0), found = kNowhere;
-    if (at(i) != '{') return kNowhere;
+  struct Key {
+    std::string name;
+    size_t at;     // the opening quote of the key
+    size_t value;  // where its value starts
+  };
+
+  // The keys of the root object, in file order (repeated ones included).
+  std::vector<Key> keys() const {
+    std::vector<Key> found;
+    size_t i = ws(0);
+    if (at(i) != '{') return found;
     for (i = ws(i + 1); at(i) == '"';) {
       size_t key_end = skip_string(i);
       std::string key = json::parse(s_.substr(i, key_end - i)).get<std::string>();
-      i = ws(ws(key_end) + 1);  // past ':'
-      if (key == name) found = i;
-      i = ws(skip_value(i));
+      size_t value = ws(ws(key_end) + 1);  // past ':'
+      found.push_back({std::move(key), i, value});
+      i = ws(skip_value(value));
       if (at(i) == ',') i = ws(i + 1);
     }
+    return found;
+  }
+
+  // Offset of root[name][index[0]][index[1]]..., or kNowhere. A repeated key: the last one
+  // (parse_feed refuses repeated keys; this only matters for text that changed since).
+  size_t find(const std::string& name, const std::vector<size_t>& index) const {
+    size_t found = kNowhere;
+    for (const Key& key : keys())
+      if (key.name == name) found = key.value;
     for (size_t want : index) {
       if (found == kNowhere || at(found) != '[') return kNowhere;
       size_t j = ws(found + 1);
@@ -154,6 +170,19 @@ struct Reader {
   }
 };
 
+// JSON parsers keep the last of two values for one key; a feed with two is ambiguous (which
+// one did the user mean?), so it is an error at the second.
+void refuse_repeated_keys(const std::string& text, const std::string& path) {
+  std::map<std::string, size_t> first;
+  for (const auto& key : JsonLocator(text).keys()) {
+    auto [it, fresh] = first.emplace(key.name, key.at);
+    if (!fresh)
+      throw LocatedError(location(path, text, key.at),
+                         "'" + key.name + "' is given twice (first at line " +
+                             std::to_string(location(path, text, it->second).line) + ")");
+  }
+}
+
 }  // namespace
 
 Values parse_feed(const std::string& text, const std::string& path) {
@@ -176,6 +205,7 @@ Values parse_feed(const std::string& text, const std::string& path) {
   if (!root.is_object())
     throw LocatedError(location(path, text, text.find_first_not_of(" \t\r\n")),
                        "expected one JSON object mapping tensor names to values, got " + std::string(root.type_name()));
+  refuse_repeated_keys(text, path);
   Values values;
   for (const auto& [name, v] : root.items()) values[name] = Reader{path, text, name, {}}.read(v);
   return values;

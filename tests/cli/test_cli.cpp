@@ -342,7 +342,8 @@ TEST_CASE("feed errors exit 1 naming the file and the tensor", "[cli]") {
       {"\n  [1, 2]", ":2:3: error: expected one JSON object"},
       {R"({"X": [], "Y": [[0]]})", ":1:7: error: 'X': an empty array"},
       {R"({"X": [[0, 0]], "Y": [[0]], "b2": [true]})", ":1:36: error: 'b2'[0]: expected a number, got boolean"},
-      {R"({"X": [[0, 0]], "Y": [[0]], "X": [[0, 0, 0]]})", ":1:34: error: input 'X' has shape [1, 3]"},  // the last "X" counts
+      {R"({"X": [[0, 0]], "Y": [[0]], "X": [[0, 0, 0]]})", ":1:29: error: 'X' is given twice (first at line 1)"},
+      {"{\"X\": [[0, 0]],\n \"Y\": [[0]],\n \"\\u0058\": [[1, 1]]}", ":3:2: error: 'X' is given twice (first at line 1)"},
       {R"({"X\u0059": [[0]], "X": [[0, 0]], "Y": [[0]]})", ":1:13: error: 'XY' is not an input"},     // escapes decoded
   };
   for (bool interp : {true, false}) {

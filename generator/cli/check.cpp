@@ -13,6 +13,7 @@
 #include "cli/compiled.h"
 #include "emit/equations.h"
 #include "interp/interpreter.h"
+#include "passes/bind_dims.h"
 #include "support/error.h"
 
 namespace gg::cli {
@@ -27,16 +28,6 @@ struct Row {
   double max_err = 0;
   std::string failure;  // first disagreement, empty when all agree
 };
-
-DimBindings choose_dims(const Program& p, const DimBindings& bind) {
-  for (const auto& [name, size] : bind)
-    if (std::find(p.dims.begin(), p.dims.end(), name) == p.dims.end())
-      throw InputError("--bind " + name + "=" + std::to_string(size) + ": '" + name + "' is not a dim of network '" +
-                       p.name + "'");
-  DimBindings dims;
-  for (const std::string& d : p.dims) dims[d] = bind.count(d) ? bind.at(d) : kCheckDefaultDim;
-  return dims;
-}
 
 std::vector<int64_t> sample(int64_t n, uint64_t seed, const std::string& name) {
   std::vector<int64_t> idx;
@@ -99,7 +90,8 @@ void print_table(const std::vector<Row>& rows) {
 
 int check_interp(const CheckRequest& req) {
   Program p = load_and_differentiate(req.network);
-  DimBindings dims = choose_dims(p, req.bind);
+  check_bindings(p, req.bind);
+  const DimBindings dims = check_dims(p.dims, req.bind);
   require_evaluable(p, dims, "check");
   Values v = check_point(p, req.seed, dims);
   EvalResult r = evaluate(p, v, Precision::F64);

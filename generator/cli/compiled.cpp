@@ -124,6 +124,12 @@ Values check_point(const Program& p, uint64_t seed, const DimBindings& dims, Val
   return v;
 }
 
+DimBindings check_dims(const std::vector<std::string>& names, const DimBindings& bind) {
+  DimBindings dims;
+  for (const std::string& d : names) dims[d] = bind.count(d) ? bind.at(d) : kCheckDefaultDim;
+  return dims;
+}
+
 int check_compiled(const CheckRequest& req) {
   // Generated code has fixed-size params: a dim their shapes use that --bind leaves open is
   // bound to 4, the size `check --interp` gives every open dim.
@@ -132,8 +138,7 @@ int check_compiled(const CheckRequest& req) {
   for (const std::string& d : dims_of_params(loaded)) bind.try_emplace(d, kCheckDefaultDim);
   GeneratedCode g = generate_code(std::move(loaded), GenerateRequest{req.network, bind, Precision::F64, ""});
   const Program& p = g.program;
-  DimBindings dims;
-  for (const std::string& d : g.api.dims) dims[d] = bind.count(d) ? bind.at(d) : kCheckDefaultDim;
+  const DimBindings dims = check_dims(g.api.dims, bind);
   require_evaluable(p, dims, "check");
   Values fed;
   Values v = check_point(p, req.seed, dims, &fed);

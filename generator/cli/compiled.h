@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ir/program.h"
 #include "interp/interpreter.h"
@@ -28,6 +29,9 @@ struct CheckRequest {
 
 /// The size `check` gives a dim that --bind leaves open, in both modes.
 constexpr int64_t kCheckDefaultDim = 4;
+
+/// Sizes for the dims `names`: --bind's where it gives one, kCheckDefaultDim for the others.
+DimBindings check_dims(const std::vector<std::string>& names, const DimBindings& bind);
 
 int eval_compiled(const EvalRequest& r);
 int check_compiled(const CheckRequest& r);

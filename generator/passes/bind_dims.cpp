@@ -13,10 +13,12 @@ namespace {
 
 std::string flag(const std::string& name, int64_t size) { return "--bind " + name + "=" + std::to_string(size); }
 
-void check(const Program& p, const DimBindings& b) {
+}  // namespace
+
+void check_bindings(const Program& p, const DimBindings& b) {
   for (const auto& [name, size] : b) {
     if (std::find(p.dims.begin(), p.dims.end(), name) == p.dims.end())
-      throw InputError(flag(name, size) + ": '" + name + "' is not a dim of network " + p.name);
+      throw InputError(flag(name, size) + ": '" + name + "' is not a dim of network '" + p.name + "'");
     if (size <= 0) throw InputError(flag(name, size) + ": size must be positive");
     if (size > kMaxDim)
       throw InputError(flag(name, size) + ": at most " + std::to_string(kMaxDim) + " (2^" +
@@ -29,10 +31,8 @@ void check(const Program& p, const DimBindings& b) {
   }
 }
 
-}  // namespace
-
 size_t bind_dims(Program& p, const DimBindings& b) {
-  check(p, b);
+  check_bindings(p, b);
   Graph& g = *p.graph;
   size_t n = rewrite(
       p,

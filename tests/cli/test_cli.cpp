@@ -142,9 +142,20 @@ TEST_CASE("check binds dims and seeds the point", "[cli]") {
   CHECK(a.status == 0);
   CHECK(has(a.out, "n=7, seed 42"));
   CHECK(has(a.out, "dJ/dX     [7, 2]  14 of 14"));
-  Result b = gradgen({"check", example("seed.grad"), "--interp", "--bind", "m=3"});
-  CHECK(b.status == 1);  // not a dim of the network: an input error
-  CHECK(has(b.err, "'m' is not a dim of network 'seed'"));
+  // Both modes check --bind alike, before any code is compiled.
+  for (bool interp : {true, false}) {
+    auto bad_bind = [&](const std::string& bind) {
+      std::vector<std::string> args{"check", example("seed.grad"), "--bind", bind};
+      if (interp) args.push_back("--interp");
+      return gradgen(args);
+    };
+    Result b = bad_bind("m=3");
+    CHECK(b.status == 1);  // not a dim of the network: an input error
+    CHECK(has(b.err, "gradgen: error: --bind m=3: 'm' is not a dim of network 'seed'\n"));
+    Result big = bad_bind("n=99999999999");
+    CHECK(big.status == 1);
+    CHECK(has(big.err, "--bind n=99999999999: at most 16777216 (2^24"));
+  }
 }
 
 // Zero-initialised params (biases, and every argument of a C++ function) are drawn like the

@@ -33,7 +33,7 @@ TEST_CASE("bind_dims fixes n in every shape, and const_fold turns counts into co
 
 TEST_CASE("bind_dims rejects names that are not dims and non-positive sizes", "[bind_dims]") {
   Program p = seed_program();
-  CHECK_THROWS_WITH(bind_dims(p, {{"m", 4}}), "--bind m=4: 'm' is not a dim of network seed");
+  CHECK_THROWS_WITH(bind_dims(p, {{"m", 4}}), "--bind m=4: 'm' is not a dim of network 'seed'");
   CHECK_THROWS_WITH(bind_dims(p, {{"n", 0}}), "--bind n=0: size must be positive");
   CHECK_THROWS_AS(bind_dims(p, {{"n", -2}}), InputError);
 }

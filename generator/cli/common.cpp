@@ -64,27 +64,83 @@ Program load_and_differentiate(const std::string& path, const std::vector<std::s
   return p;
 }
 
-void write_file_atomic(const std::string& path, const std::string& text) {
-  namespace fs = std::filesystem;
-  fs::path target(path);
-  fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
-  std::string tmp = (dir / ("." + target.filename().string() + ".tmp" + std::to_string(getpid()))).string();
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) {
-      int err = errno;
-      std::remove(tmp.c_str());
-      throw InputError("cannot write '" + path + "': " + std::strerror(err));
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) {
+namespace {
+
+// A hidden name beside `target` for this process: ".NAME" + tag + pid.
+std::filesystem::path beside(const std::filesystem::path& target, const std::string& tag) {
+  return target.parent_path() / ("." + target.filename().string() + tag + std::to_string(getpid()));
+}
+
+void write_temp(const std::filesystem::path& tmp, const std::string& text, const std::filesystem::path& shown) {
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) {
+    int err = errno;
     std::remove(tmp.c_str());
-    throw InputError("cannot write '" + path + "': " + ec.message());
+    throw InputError("cannot write '" + shown.string() + "': " + std::strerror(err));
   }
+}
+
+// One target of write_files_atomic: its temporary, and the old file kept by a second name (a
+// hard link) so that a failed rename of a later target can put it back.
+struct Staged {
+  std::filesystem::path target, temp, old;
+  bool existed = false, placed = false;
+};
+
+// After a failed rename: every target already placed gets its old file back (or is removed
+// if it had none); temporaries and kept old files are removed.
+void roll_back(std::vector<Staged>& staged) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (Staged& s : staged) {
+    if (s.placed && !s.old.empty()) fs::rename(s.old, s.target, ec);
+    if (s.placed && !s.existed) fs::remove(s.target, ec);
+    fs::remove(s.temp, ec);
+    if (!s.old.empty()) fs::remove(s.old, ec);
+  }
+}
+
+}  // namespace
+
+void write_files_atomic(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files) {
+  namespace fs = std::filesystem;
+  const fs::path folder = dir.empty() ? fs::path(".") : fs::path(dir);
+  std::vector<Staged> staged;
+  std::error_code ec;
+  for (const auto& [name, text] : files) {
+    Staged s{folder / name, beside(folder / name, ".tmp"), {}, fs::exists(folder / name, ec), false};
+    try {
+      write_temp(s.temp, text, s.target);
+    } catch (const InputError&) {
+      roll_back(staged);
+      throw;
+    }
+    staged.push_back(std::move(s));
+  }
+  for (Staged& s : staged) {
+    if (!s.existed || files.size() == 1) continue;
+    s.old = beside(s.target, ".old");
+    fs::create_hard_link(s.target, s.old, ec);
+    if (ec) s.old.clear();  // no hard links here: a failed rename cannot restore this one
+  }
+  for (Staged& s : staged) {
+    fs::rename(s.temp, s.target, ec);
+    if (ec) {
+      const std::string why = ec.message();
+      roll_back(staged);
+      throw InputError("cannot write '" + s.target.string() + "': " + why);
+    }
+    s.placed = true;
+  }
+  for (Staged& s : staged)
+    if (!s.old.empty()) fs::remove(s.old, ec);
+}
+
+void write_file_atomic(const std::string& path, const std::string& text) {
+  const std::filesystem::path target(path);
+  write_files_atomic(target.parent_path().string(), {{target.filename().string(), text}});
 }
 
 DimBindings parse_bindings(const std::vector<std::string>& specs) {

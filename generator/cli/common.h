@@ -5,6 +5,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ir/program.h"
@@ -47,6 +48,12 @@ Program load_and_differentiate(const std::string& path, const std::vector<std::s
 /// Writes `text` to `path` atomically (temporary file in the same folder, then rename):
 /// on failure nothing is left behind and an InputError names the path.
 void write_file_atomic(const std::string& path, const std::string& text);
+
+/// Writes files (name, text) into the existing folder `dir` all or nothing: each to a
+/// temporary first, then renamed into place. If one cannot be written or renamed, the files
+/// renamed before it get their old contents back (or are removed if new), no temporary is
+/// left, and an InputError names the file and says why.
+void write_files_atomic(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files);
 
 /// Parses `--bind n=4` values ("name=size", size a positive integer); UsageError otherwise.
 DimBindings parse_bindings(const std::vector<std::string>& specs);

@@ -26,6 +26,12 @@
 namespace gg::cli {
 namespace {
 
+void create_output_dir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir)) throw InputError("cannot create output directory '" + dir + "'");
+}
+
 void check_namespace(const std::string& ns) {
   static const std::regex part("[A-Za-z_][A-Za-z0-9_]*");
   size_t start = 0;
@@ -77,10 +83,8 @@ void generate_cpp_functions(const GenerateOpts& o) {
     files.emplace_back(f.base + ".hpp", f.hpp);
     files.emplace_back(f.base + ".cpp", f.cpp);
   }
-  std::error_code ec;
-  std::filesystem::create_directories(o.out, ec);
-  if (ec || !std::filesystem::is_directory(o.out)) throw InputError("cannot create output directory '" + o.out + "'");
-  for (const auto& [name, text] : files) write_file_atomic((std::filesystem::path(o.out) / name).string(), text);
+  create_output_dir(o.out);
+  write_files_atomic(o.out, files);
 }
 #endif
 
@@ -112,35 +116,8 @@ GeneratedCode generate_code(Program loaded, const GenerateRequest& r) {
 }
 
 void write_generated(const cpp::CppFiles& f, const std::string& dir) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec || !fs::is_directory(dir)) throw InputError("cannot create output directory '" + dir + "'");
-  const std::pair<std::string, const std::string*> files[] = {
-      {f.base + ".hpp", &f.hpp}, {f.base + ".cpp", &f.cpp}, {f.base + ".h", &f.h}};
-  std::vector<std::string> temps;
-  auto cleanup = [&] {
-    for (const std::string& t : temps) std::remove(t.c_str());
-  };
-  for (const auto& [name, text] : files) {
-    std::string tmp = (fs::path(dir) / ("." + name + ".tmp" + std::to_string(getpid()))).string();
-    temps.push_back(tmp);
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << *text;
-    out.close();
-    if (!out) {
-      const int err = errno;
-      cleanup();
-      throw InputError("cannot write '" + (fs::path(dir) / name).string() + "': " + std::strerror(err));
-    }
-  }
-  for (size_t i = 0; i < temps.size(); ++i) {
-    fs::rename(temps[i], fs::path(dir) / files[i].first, ec);
-    if (ec) {
-      cleanup();
-      throw InputError("cannot write '" + (fs::path(dir) / files[i].first).string() + "': " + ec.message());
-    }
-  }
+  create_output_dir(dir);
+  write_files_atomic(dir, {{f.base + ".hpp", f.hpp}, {f.base + ".cpp", f.cpp}, {f.base + ".h", f.h}});
 }
 
 Subcommand add_generate(CLI::App& root) {

@@ -529,6 +529,30 @@ TEST_CASE("graph -o replaces the file only on success", "[cli]") {
   CHECK(has(nodir.err, "cannot write"));
 }
 
+TEST_CASE("generate writes its three files all or nothing", "[cli]") {
+  namespace fs = std::filesystem;
+  Scratch s;
+  const fs::path out = s.dir / "out";
+  auto entries = [&] {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(out)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  // seed.hpp is renamed into place first; seed.cpp cannot be, over a non-empty folder.
+  fs::create_directories(out / "seed.cpp" / "in_the_way");
+  spit((out / "seed.hpp").string(), "old header\n");
+  Result r = gradgen({"generate", example("seed.grad"), "-o", out.string()});
+  CHECK(r.status == 1);
+  CHECK(has(r.err, "cannot write '" + (out / "seed.cpp").string() + "': "));
+  CHECK(slurp((out / "seed.hpp").string()) == "old header\n");  // put back
+  CHECK(entries() == std::vector<std::string>{"seed.cpp", "seed.hpp"});  // no seed.h, no temporaries
+  fs::remove_all(out / "seed.cpp");
+  REQUIRE(gradgen({"generate", example("seed.grad"), "-o", out.string()}).status == 0);
+  CHECK(has(slurp((out / "seed.hpp").string()), "namespace seed"));
+  CHECK(entries() == std::vector<std::string>{"seed.cpp", "seed.h", "seed.hpp"});
+}
+
 TEST_CASE("output is deterministic", "[cli]") {
   std::vector<std::vector<std::string>> runs{
       {"explain", example("classifier.grad"), "--format", "latex"},

@@ -106,7 +106,7 @@ void roll_back(std::vector<Staged>& staged) {
 
 void write_files_atomic(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files) {
   namespace fs = std::filesystem;
-  const fs::path folder = dir.empty() ? fs::path(".") : fs::path(dir);
+  const fs::path folder(dir);  // empty: the current folder
   std::vector<Staged> staged;
   std::error_code ec;
   for (const auto& [name, text] : files) {

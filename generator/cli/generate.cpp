@@ -38,7 +38,9 @@ void check_namespace(const std::string& ns) {
   while (true) {
     size_t end = ns.find("::", start);
     std::string p = ns.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (!std::regex_match(p, part) || cpp::is_reserved(p) || p.find("__") != std::string::npos || p[0] == '_')
+    const bool top = start == 0;  // at global scope, beside the C library's names
+    if (!std::regex_match(p, part) || cpp::is_reserved(p) || (top && cpp::is_system_global(p)) ||
+        p.find("__") != std::string::npos || p[0] == '_')
       throw UsageError("--namespace expects a C++ namespace name such as 'nets' or 'my::nets', got '" + ns + "'");
     if (end == std::string::npos) return;
     start = end + 2;
@@ -128,7 +130,10 @@ Subcommand add_generate(CLI::App& root) {
   app->add_option("--bind", o->bind, "fix a symbolic dim, e.g. n=64 (the batch argument must then equal it)");
   app->add_option("--precision", o->precision, "f32 or f64, overriding the network's precision")
       ->check(CLI::IsMember({"f32", "f64"}));
-  app->add_option("--namespace", o->req.ns, "C++ namespace of the generated API (default: the network name)");
+  app->add_option("--namespace", o->req.ns, "C++ namespace of the generated API (default: the network name)")
+      ->check([](const std::string& ns) {
+        return ns.empty() ? std::string("expects a C++ namespace name such as 'nets' or 'my::nets', got ''") : "";
+      });
   app->add_option("--gemm", o->gemm,
                   "who computes large matrix products: gradgen (default: gradgen's blocked kernel, "
                   "gradgen/gemm.hpp), blas (CBLAS; link e.g. -lopenblas) or loops (none: fused loops only)")

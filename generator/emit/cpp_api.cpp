@@ -39,7 +39,7 @@ std::string first_elem(const std::string& obj, const std::string& field, const S
 CppApi make_api(const Program& p, const EquationSet& eqs, const Names& names, const CppOptions& o) {
   CppApi api;
   api.base = p.name;
-  api.ns = o.ns.empty() ? mangle(p.name) : o.ns;
+  api.ns = o.ns.empty() ? mangle_namespace(p.name) : o.ns;
   // The C prefix follows --namespace (a::b -> a_b_) so variants of one network link together.
   std::string c_name = o.ns.empty() ? p.name : o.ns;
   for (size_t at = c_name.find("::"); at != std::string::npos; at = c_name.find("::")) c_name.replace(at, 2, "_");

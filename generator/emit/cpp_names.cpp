@@ -1,9 +1,11 @@
 // Keyword-safe identifiers and scalar literals for generated C++.
 #include "emit/cpp_names.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -41,6 +43,8 @@ constexpr std::array kReserved = {
     "acc", "lse", "dv", "pv", "yv", "zv", "i0", "i1", "i2", "i3", "i4", "i5", "i6", "i7", "impl",
 };
 
+#include "emit/system_names.inc"
+
 bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 }  // namespace
@@ -48,7 +52,17 @@ bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || 
 bool is_reserved(std::string_view name) {
   for (const char* r : kReserved)
     if (name == r) return true;
-  return false;
+  return std::binary_search(std::begin(kSystemMacros), std::end(kSystemMacros), name);
+}
+
+bool is_system_global(std::string_view name) {
+  return std::binary_search(std::begin(kSystemGlobals), std::end(kSystemGlobals), name);
+}
+
+std::string mangle_namespace(std::string_view raw) {
+  std::string s = mangle(raw);
+  while (is_system_global(s)) s += '_';
+  return s;
 }
 
 std::string mangle(std::string_view raw) {

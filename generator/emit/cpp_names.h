@@ -11,12 +11,21 @@
 namespace gg::cpp {
 
 /// True for names generated code cannot use as-is: C and C++ keywords, alternative tokens,
-/// common standard macros and typedefs, the generated API's own names and its local variables.
+/// the object-like macros of the headers it includes (INT64_MAX, EINVAL; system_names.inc),
+/// common typedefs, the generated API's own names and its local variables.
 bool is_reserved(std::string_view name);
+
+/// True for names those headers declare at global scope (sqrt, malloc, printf, nullptr_t),
+/// which a top-level namespace cannot take.
+bool is_system_global(std::string_view name);
 
 /// A legal, unreserved identifier for `raw`: invalid characters become '_', a leading digit
 /// or underscore gets a 'v'/'u' prefix, "__" becomes "_x_", and a reserved word gets a '_' suffix.
 std::string mangle(std::string_view raw);
+
+/// mangle(), then '_' appended while the result is a system global: the namespace of a network
+/// named `sqrt` is `sqrt_`.
+std::string mangle_namespace(std::string_view raw);
 
 /// Hands out unique identifiers in request order (so names are stable run to run): a name
 /// already taken gets "_2", "_3", ... appended.

@@ -31,6 +31,9 @@ struct Result {
 /// timing: tests never assert on speed (a sanitized build on a loaded machine is slow).
 constexpr double kHangSeconds = 300;
 
+/// Whether `piece` occurs in `text`.
+inline bool has(const std::string& text, const std::string& piece) { return text.find(piece) != std::string::npos; }
+
 inline std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream s;

@@ -15,7 +15,6 @@ namespace {
 
 const std::vector<std::string> kExamples{"seed", "classifier", "broadcast", "input_grad"};
 
-bool has(const std::string& text, const std::string& piece) { return text.find(piece) != std::string::npos; }
 
 // Runs `dot -Tsvg FILE` (no shell); true when Graphviz accepts the file.
 bool dot_accepts(const std::string& file) {

@@ -11,8 +11,6 @@ using namespace gg::test;
 
 namespace {
 
-bool has(const std::string& text, const std::string& piece) { return text.find(piece) != std::string::npos; }
-
 // gradgen generate seed.grad -o DIR ARGS... in a fresh scratch folder; `written`: whether DIR
 // exists afterwards.
 struct Gen {

@@ -103,3 +103,80 @@ TEST_CASE("keywords.grad: compiled eval equals eval --interp to 1e-10", "[cli][k
     expect_close(got, want, "eval");
   }
 }
+
+// Names the C library and the compilers already use: object-like macros (INT64_MAX, EINVAL,
+// M_PI, and unix and linux in GNU mode) are renamed wherever they appear; a name declared at
+// global scope (sqrt, printf) is renamed only as the namespace, where it would clash.
+TEST_CASE("names the C library claims: generated code compiles and matches the interpreter", "[cli][keywords]") {
+  Scratch s;
+  const std::string net = s.write("sqrt.grad", R"(network sqrt
+dim n
+input INT64_MAX[n, 2]
+target EINVAL[n, 1]
+param M_PI[2, 3]
+param unix[3] init=uniform(-0.5, 0.5)
+param sched_priority[3, 1]
+param printf[1] init=constant(0.25)
+h = tanh(INT64_MAX @ M_PI + unix)
+output linux = h @ sched_priority + printf
+loss SIZE_MAX = mse(linux, EINVAL)
+grad INT64_MAX
+)");
+  Result gen = gradgen({"generate", net, "-o", s.path("gen")});
+  INFO(gen.err);
+  REQUIRE(gen.status == 0);
+  CHECK(has(slurp(s.path("gen/sqrt.hpp")), "namespace sqrt_ {"));
+  s.write("main.cpp", R"(#include <cmath>
+#include <cstdio>
+#include "sqrt.hpp"
+int main() {
+  sqrt_::Params params;
+  sqrt_::Grads grads;
+  static sqrt_::Workspace<2> ws;
+  float x[4] = {0.1f, 0.7f, 0.4f, -0.3f}, y[2] = {0.5f, -0.2f}, dx[4], out[2], loss = 0;
+  if (sqrt_::init(params, 1) != sqrt_::kOk || sqrt_::loss_and_grad(params, x, y, 2, loss, grads, dx, ws) != sqrt_::kOk)
+    return 1;
+  if (sqrt_::forward(params, x, 2, out, ws) != sqrt_::kOk) return 2;
+  std::printf("%g\n", static_cast<double>(std::sqrt(loss)));
+  return std::isfinite(loss) && std::isfinite(out[0]) && std::isfinite(dx[0]) ? 0 : 3;
+}
+)");
+  s.write("main.c", "#include <math.h>\n#include \"sqrt.h\"\nint main(void) { sqrt_params p; return sqrt_init(&p, 1); }\n");
+  const std::string runtime = std::string(GG_SOURCE_DIR) + "/runtime/include";
+  for (const char* cxx : {"g++", "clang++"}) {
+    INFO(cxx);
+    Result built = run_argv({cxx, "-std=gnu++17", "-Wall", "-Wextra", "-Werror", "-I" + runtime, "-I" + s.path("gen"),
+                             s.path("gen/sqrt.cpp"), s.path("main.cpp"), "-o", s.path("main")},
+                            s);
+    INFO(built.err.substr(0, 4000));
+    CHECK(built.status == 0);
+    CHECK(run_argv({s.path("main")}, s).status == 0);
+  }
+  for (const char* cc : {"gcc", "clang"}) {
+    INFO(cc);
+    Result built = run_argv(
+        {cc, "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-I" + s.path("gen"), "-fsyntax-only", s.path("main.c")}, s);
+    INFO(built.err.substr(0, 4000));
+    CHECK(built.status == 0);
+  }
+  const std::string feed = s.write("feed.json", R"({"INT64_MAX": [[0.1, 0.7], [0.4, -0.3]], "EINVAL": [[0.5], [-0.2]]})");
+  Result interp = gradgen({"eval", net, "--feed", feed, "--interp"});
+  Result compiled = gradgen({"eval", net, "--feed", feed});
+  INFO(interp.err << compiled.err);
+  REQUIRE(interp.status == 0);
+  REQUIRE(compiled.status == 0);
+  json want = json::parse(interp.out), got = json::parse(compiled.out);
+  CHECK(want.at("grads").contains("INT64_MAX"));
+  CHECK(want.at("outputs").contains("linux"));
+  CHECK(got.at("loss").get<double>() == Approx(want.at("loss").get<double>()).epsilon(1e-5));
+  CHECK(got.at("grads").at("M_PI")[1][2].get<double>() ==
+        Approx(want.at("grads").at("M_PI")[1][2].get<double>()).epsilon(1e-4).margin(1e-7));
+  // --namespace is the user's choice: a top-level clash is refused, a nested one is fine.
+  Result top = gradgen({"generate", net, "-o", s.path("ns"), "--namespace", "printf"});
+  CHECK(top.status == 2);
+  CHECK(has(top.err, "--namespace expects a C++ namespace name such as 'nets' or 'my::nets', got 'printf'"));
+  CHECK(gradgen({"generate", net, "-o", s.path("ns"), "--namespace", "my::printf"}).status == 0);
+  Result empty = gradgen({"generate", net, "-o", s.path("ns"), "--namespace", ""});
+  CHECK(empty.status == 2);
+  CHECK(has(empty.err, "--namespace"));
+}

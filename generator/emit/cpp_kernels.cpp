@@ -69,7 +69,8 @@ std::vector<std::string> kernel_includes(const std::string& code) {
   if (act) inc.push_back("#include <gradgen/activations.hpp>");
   if (calls("gg::fill(") || calls("gg::copy(") || calls("gg::flat(")) inc.push_back("#include <gradgen/buffer.hpp>");
   if (calls("gg::matmul_")) inc.push_back("#include <gradgen/matmul.hpp>");
-  if (calls("gg::logsumexp") || calls("gg::clamped_log")) inc.push_back("#include <gradgen/reduce.hpp>");
+  if (calls("gg::logsumexp") || calls("gg::Lse<") || calls("gg::clamped_log"))
+    inc.push_back("#include <gradgen/reduce.hpp>");
   if (calls("GG_IVDEP") || calls("GG_UNROLL")) inc.push_back("#include <gradgen/vectorize.hpp>");
   std::sort(inc.begin(), inc.end());
   return inc;
@@ -333,7 +334,7 @@ void KernelWriter::rowwise_group(const Node* r) {
   int outer_open = open_;
   if (outer_open == 0) line("{"), ++indent_;
   std::string param = idx[ax] == "0" ? "std::int64_t" : "std::int64_t " + idx[ax];
-  line(fmt::format("const Scalar lse = gg::logsumexp<Scalar>({}, [&]({}) {{ return {}; }});", dim(s[ax]), param,
+  line(fmt::format("const gg::Lse<Scalar> lse = gg::logsumexp<Scalar>({}, [&]({}) {{ return {}; }});", dim(s[ax]), param,
                    unwrap(read(o, idx))));
   open_ = 0;
   std::vector<bool> axis(s.size(), false);
@@ -379,9 +380,9 @@ void KernelWriter::row_group(const Group& g) {
     row[ax] = "0";
     std::string off = offset(s, row);
     line(fmt::format("{}gg::logsumexp_softmax<Scalar>({}, [&]({}) {{ return {}; }}, {});",
-                     uses_lse ? "const Scalar lse = " : "", dim(s[ax]), param, x, off == "0" ? ptr(sm) : ptr(sm) + " + " + off));
+                     uses_lse ? "const gg::Lse<Scalar> lse = " : "", dim(s[ax]), param, x, off == "0" ? ptr(sm) : ptr(sm) + " + " + off));
   } else {
-    line(fmt::format("const Scalar lse = gg::logsumexp<Scalar>({}, [&]({}) {{ return {}; }});", dim(s[ax]), param, x));
+    line(fmt::format("const gg::Lse<Scalar> lse = gg::logsumexp<Scalar>({}, [&]({}) {{ return {}; }});", dim(s[ax]), param, x));
   }
   std::vector<std::string> body;
   for (const Node* m : g.members) {

@@ -352,15 +352,15 @@ void RowBlock::emit_lse(const Node* x, const Shape& s, const Idx& idx, size_t ax
         ++users;
   if (users > 1) {
     if (auto it = lse_.find(x); it != lse_.end()) {
-      line("const Scalar lse = " + it->second + "[0][" + l_ + "];  // logsumexp computed above");
+      line("const gg::Lse<Scalar> lse = " + it->second + "[0][" + l_ + "];  // logsumexp computed above");
       return;
     }
   }
   emit_lse_text(x, s, idx, ax);
   if (users > 1) {
     std::string name = namer_.claim("lse_" + (lanes_.count(x) ? lanes_.at(x) : std::string("rows")));
-    decls_.push_back(fmt::format("Scalar {}[1][{}];  // logsumexp of each row of {}", name, L_, label(x)));
-    lane_scalars_ += 1;
+    decls_.push_back(fmt::format("gg::Lse<Scalar> {}[1][{}];  // logsumexp of each row of {}", name, L_, label(x)));
+    lane_scalars_ += 2;  // an Lse: max and log_sum
     line(name + "[0][" + l_ + "] = lse;");
     lse_[x] = name;
   }
@@ -369,17 +369,17 @@ void RowBlock::emit_lse(const Node* x, const Shape& s, const Idx& idx, size_t ax
 void RowBlock::emit_lse_text(const Node* x, const Shape& s, const Idx& idx, size_t ax) {
   Idx first = idx;
   first[ax] = "0";
-  line("Scalar lse = " + unwrap(read(x, first)) + ";");
+  line("gg::Lse<Scalar> lse{" + unwrap(read(x, first)) + ", Scalar(0)};");
   std::string k = idx[ax];
   open_for(k, s[ax], 1);
   line("const Scalar pv = " + unwrap(read(x, idx)) + ";");
-  line("lse = pv > lse ? pv : lse;");
+  line("lse.max = pv > lse.max ? pv : lse.max;");
   close();
   line("Scalar acc = Scalar(0);");
   open_for(k, s[ax]);
-  line("acc += gg::exp(" + read(x, idx) + " - lse);");
+  line("acc += gg::exp(" + read(x, idx) + " - lse.max);");
   close();
-  line("lse += gg::log(acc);");
+  line("lse.log_sum = gg::log(acc);");
 }
 
 // Row-local `n` at `idx` as a sum over k < `kdim` of `term(k)`, for each of its columns.

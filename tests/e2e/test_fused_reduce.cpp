@@ -151,3 +151,49 @@ TEST_CASE("epilogue loops are marked GG_IVDEP and stay exact when vectorized at 
     e2e::compare(*rows, got[1], e2e::interpret(*rows), 1e-10);
   }
 }
+
+// At logits near 1000 an f32 ulp is 6e-5: log_softmax, softmax and cross_entropy subtract the
+// row's maximum before its log-sum (gg::Lse), so they round once, relative to their result,
+// as the interpreter's f64-then-f32 does. Summed first (max + log Σ), every value was off by
+// up to 3e-5 absolute. Each schedule: the shared row loop and a softmax along the batch axis
+// (bigrow), and the row block (bigblock: z @ I is exact, so only the softmaxes round).
+TEST_CASE("f32 log_softmax, softmax and cross_entropy at logits near 1000 match the interpreter to 1e-6",
+          "[e2e][fusion]") {
+  const std::string bigrow = R"(network bigrow
+dim n
+input z[n, 4]
+target Y[n, 4]
+output lsm = log_softmax(z)
+output p = softmax(z)
+output lsm0 = log_softmax(z, axis=0)
+loss J = cross_entropy(z, Y) + sum(lsm * Y) / 7 + sum(log_softmax(z, axis=0) * Y) / 5
+grad z
+)";
+  const std::string bigblock = R"(network bigblock
+dim n
+input z[n, 4]
+target Y[n, 4]
+param I[4, 4]
+s = z @ I
+output lsm = log_softmax(s)
+output p = softmax(s)
+loss J = cross_entropy(s, Y) + sum(lsm * Y) / 7
+grad z
+)";
+  for (const std::string& text : {bigrow, bigblock})
+    for (gg::DimBindings bind : {gg::DimBindings{}, gg::DimBindings{{"n", 3}}, gg::DimBindings{{"n", 40}}}) {
+      auto n = e2e::build_net(text, "big.grad", bind, "f32", 1);
+      INFO(n->program.name << ", bound n: " << (bind.empty() ? 0 : bind.at("n")));
+      CHECK(has(n->files.cpp, "auto rows = [&](auto lanes, std::int64_t r0) {") == (n->program.name == "bigblock"));
+      const int64_t rows = bind.empty() ? 3 : bind.at("n");
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < 4; ++j) {
+          const auto at = static_cast<size_t>(i * 4 + j);
+          n->values["z"].data[at] = 1000.0 - 0.37 * static_cast<double>(j) - 0.11 * static_cast<double>(i % 5);
+          n->values["Y"].data[at] = (i + j) % 4 == 0 ? 1.0 : 0.0;
+        }
+      if (n->values.count("I"))
+        for (size_t k = 0; k < 16; ++k) n->values["I"].data[k] = k % 5 == 0 ? 1.0 : 0.0;
+      check(*n, 1e-6, false);
+    }
+}

@@ -178,8 +178,8 @@ TEST_CASE("row blocks: small row-wise networks take them, W2, W3 and rows readin
   {
     size_t at = tpose->files.cpp.find("Status loss_and_grad_impl(");
     std::string lag = tpose->files.cpp.substr(at, tpose->files.cpp.find("\nStatus ", at + 1) - at);
-    CHECK(count(lag, "lse = pv > lse ? pv : lse;") == 1);
-    CHECK(count(lag, "const Scalar lse = lse_z[0][l];  // logsumexp computed above") == 1);
+    CHECK(count(lag, "lse.max = pv > lse.max ? pv : lse.max;") == 1);
+    CHECK(count(lag, "const gg::Lse<Scalar> lse = lse_z[0][l];  // logsumexp computed above") == 1);
     CHECK(count(lag, "// F2: z = (Pᵀ @ hᵀ)ᵀ") == 1);
   }
 

@@ -8,32 +8,51 @@
 
 namespace gg {
 
-/// log Σ_k exp(x(k)) for k < len, shifted by the line maximum so it cannot overflow.
+/// A line's log Σ_k exp(x(k)) kept in two parts, max + log Σ_k exp(x(k) − max), so that
+/// x − lse rounds once, relative to the result: (x − max) − log_sum. Summed first, at logits
+/// near 1000 the f32 sum would carry an ulp of 6e-5 into every log_softmax and softmax value.
+template <class T>
+struct Lse {
+  T max;
+  T log_sum;
+};
+
+/// log_softmax's x − logsumexp, as above (not a plain T: lse is never rounded to one).
+template <class T>
+inline T operator-(T x, Lse<T> lse) {
+  return (x - lse.max) - lse.log_sum;
+}
+
+/// The largest x(k), k < len (−inf when len is 0).
 template <class T, class X>
-inline T logsumexp(std::int64_t len, X&& x) {
+inline T line_max(std::int64_t len, X&& x) {
   T m = -std::numeric_limits<T>::infinity();
   for (std::int64_t k = 0; k < len; ++k) {
     const T v = x(k);
     if (v > m) m = v;
   }
-  if (std::isinf(m)) return m;
+  return m;
+}
+
+/// logsumexp of x(k) for k < len, shifted by the line maximum so it cannot overflow. An
+/// infinite maximum is returned whole (log_sum 0), as exp(x − max) would give NaN.
+template <class T, class X>
+inline Lse<T> logsumexp(std::int64_t len, X&& x) {
+  const T m = line_max<T>(len, x);
+  if (std::isinf(m)) return {m, T(0)};
   T s = T(0);
   for (std::int64_t k = 0; k < len; ++k) s += std::exp(x(k) - m);
-  return m + std::log(s);
+  return {m, std::log(s)};
 }
 
 /// logsumexp of x(k), k < len, as above; also writes softmax(x) to out[0, len): each
-/// exp(x(k) - max) is computed once and divided by the row's sum.
+/// exp(x(k) − max) is computed once and divided by the row's sum.
 template <class T, class X>
-inline T logsumexp_softmax(std::int64_t len, X&& x, T* out) {
-  T m = -std::numeric_limits<T>::infinity();
-  for (std::int64_t k = 0; k < len; ++k) {
-    const T v = x(k);
-    if (v > m) m = v;
-  }
-  if (std::isinf(m)) {  // as exp(x - logsumexp(x)) gives it
+inline Lse<T> logsumexp_softmax(std::int64_t len, X&& x, T* out) {
+  const T m = line_max<T>(len, x);
+  if (std::isinf(m)) {  // as exp(x − logsumexp(x)) gives it
     for (std::int64_t k = 0; k < len; ++k) out[k] = std::exp(x(k) - m);
-    return m;
+    return {m, T(0)};
   }
   T s = T(0);
   for (std::int64_t k = 0; k < len; ++k) {
@@ -42,7 +61,7 @@ inline T logsumexp_softmax(std::int64_t len, X&& x, T* out) {
     s += e;
   }
   for (std::int64_t k = 0; k < len; ++k) out[k] = out[k] / s;
-  return m + std::log(s);
+  return {m, std::log(s)};
 }
 
 /// log(p) clamped at -100, as PyTorch's BCELoss does, so p = 0 gives a finite loss.

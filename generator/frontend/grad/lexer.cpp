@@ -28,6 +28,31 @@ size_t utf8_len(std::string_view s, size_t i) {
   return n;
 }
 
+/// The code point of the valid UTF-8 sequence of n bytes at s[i].
+char32_t code_point(std::string_view s, size_t i, size_t n) {
+  static constexpr unsigned char kLead[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+  char32_t c = static_cast<unsigned char>(s[i]) & kLead[n];
+  for (size_t k = 1; k < n; ++k) c = (c << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  return c;
+}
+
+/// Characters that print as nothing, as a space, or change the direction of what follows:
+/// quoting them would show the reader nothing useful (or garble the line).
+bool invisible(char32_t c) {
+  return (c >= 0x80 && c <= 0xA0) || c == 0xAD || c == 0x034F || c == 0x061C || c == 0x115F || c == 0x1160 ||
+         c == 0x1680 || c == 0x180E || (c >= 0x2000 && c <= 0x200F) || (c >= 0x2028 && c <= 0x202F) ||
+         (c >= 0x205F && c <= 0x206F) || c == 0x3000 || c == 0x3164 || c == 0xFEFF || (c >= 0xFFF0 && c <= 0xFFFF) ||
+         (c >= 0xE0000 && c <= 0xE0FFF);
+}
+
+/// "U+00E9 'é'", or "U+00A0 (invisible)" for a character that would not show.
+std::string describe_character(std::string_view s, size_t i, size_t n) {
+  const char32_t c = code_point(s, i, n);
+  std::array<char, 16> buf{};
+  std::snprintf(buf.data(), buf.size(), "U+%04X", static_cast<unsigned>(c));
+  return std::string(buf.data()) + (invisible(c) ? " (invisible)" : " '" + std::string(s.substr(i, n)) + "'");
+}
+
 std::string hex_byte(unsigned char b) {
   std::array<char, 8> buf{};
   std::snprintf(buf.data(), buf.size(), "0x%02X", b);
@@ -240,7 +265,8 @@ Token Lexer::scan() {
     if (b >= 0x80) {
       size_t n = utf8_len(src_, start);
       if (n == 0) return error_at(start, 1, "invalid UTF-8 byte " + hex_byte(b));
-      return error_at(start, n, "unexpected character '" + std::string(src_.substr(start, n)) + "'");
+      return error_at(start, n, "unexpected character " + describe_character(src_, start, n) +
+                                    "; outside comments a network is ASCII");
     }
     if (b < 0x20 || b == 0x7F) return error_at(start, 1, "unexpected control character " + hex_byte(b));
     return error_at(start, 1, std::string("unexpected character '") + c + "'");

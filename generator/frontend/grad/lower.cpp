@@ -17,6 +17,13 @@ constexpr size_t kMaxRank = 32;
 
 /// Every built-in of language.md §5 plus the layer and activation words: never tensor names,
 /// whether or not the op table has the row yet.
+// Words the language gives a meaning that is not a function: what they mean, else empty.
+std::string_view reserved_meaning(std::string_view w) {
+  if (w == "linear") return "dense's identity activation (activation=linear)";
+  if (w == "true" || w == "false") return "a value of dense's bias= (bias=true, bias=false)";
+  return {};
+}
+
 bool is_builtin(std::string_view w) {
   static constexpr std::array<std::string_view, 25> kNames = {
       "sigmoid", "tanh", "relu",     "leaky_relu",  "softplus",      "exp", "log", "sqrt",       "square",
@@ -363,6 +370,10 @@ void Lowerer::broken(const Stmt& s) {
 // ---------------------------------------------------------------- names
 
 bool Lowerer::check_new_name(const Ident& id) {
+  if (std::string_view meaning = reserved_meaning(id.name); !meaning.empty()) {
+    error(id.loc, "'" + id.name + "' is reserved (" + std::string(meaning) + ") and cannot be used as a name");
+    return false;
+  }
   if (is_builtin(id.name)) {
     error(id.loc, "'" + id.name + "' is a built-in function and cannot be used as a name");
     return false;
@@ -398,7 +409,9 @@ std::vector<std::string> Lowerer::names_of(std::initializer_list<Sym> kinds) con
 const Lowerer::Symbol* Lowerer::lookup_tensor(const std::string& name, const SourceLoc& loc) {
   auto it = syms_.find(name);
   if (it != syms_.end()) return &it->second;
-  if (is_builtin(name) && name != "true" && name != "false")
+  if (std::string_view meaning = reserved_meaning(name); !meaning.empty())
+    error(loc, "'" + name + "' is not a tensor: it is " + std::string(meaning));
+  else if (is_builtin(name))
     error(loc, "'" + name + "' is a function; call it as " + name + "(...)");
   else
     error(loc, "unknown name '" + name + "'" +
@@ -576,7 +589,10 @@ const Node* Lowerer::call(const Expr& e) {
       error(e.loc, "'" + e.name + "' is not a function");
       return nullptr;
     }
-    error(e.loc, "unknown function '" + e.name + "'" + did_you_mean(e.name, callable_names()));
+    if (std::string_view meaning = reserved_meaning(e.name); !meaning.empty())
+      error(e.loc, "'" + e.name + "' is not a function: it is " + std::string(meaning));
+    else
+      error(e.loc, "unknown function '" + e.name + "'" + did_you_mean(e.name, callable_names()));
     return nullptr;
   }
   size_t arity = static_cast<size_t>(info->arity);

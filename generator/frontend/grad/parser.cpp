@@ -165,7 +165,8 @@ void Parser::grow(Expr& e, const Token& t) {
   for (const KwArg& k : e.kwargs) h = std::max(h, k.value->height);
   e.height = h + 1;
   if (e.height > kMaxHeight)
-    fail(t, "expression is too deep (more than " + std::to_string(kMaxHeight) + " levels); split it into definitions");
+    fail(t, "expression is too deep (more than " + std::to_string(kMaxHeight) +
+                " levels: each operator of a chain such as a + b + c is one); split it into definitions");
 }
 
 /// expr ::= term {('+'|'-') term}

@@ -13,7 +13,6 @@
 #include "cli/compiled.h"
 #include "emit/equations.h"
 #include "interp/interpreter.h"
-#include "passes/bind_dims.h"
 #include "support/error.h"
 
 namespace gg::cli {
@@ -90,7 +89,7 @@ void print_table(const std::vector<Row>& rows) {
 
 int check_interp(const CheckRequest& req) {
   Program p = load_and_differentiate(req.network);
-  check_bindings(p, req.bind);
+  check_bind_flags(p, req.bind);
   const DimBindings dims = check_dims(p.dims, req.bind);
   require_evaluable(p, dims, "check");
   Values v = check_point(p, req.seed, dims);

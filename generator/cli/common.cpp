@@ -22,6 +22,7 @@
 #ifdef GRADGEN_HAVE_CLANG
 #include "frontend/clang/load_cpp.h"
 #endif
+#include "passes/bind_dims.h"
 #include "passes/pipeline.h"
 #include "support/diagnostics.h"
 #include "support/error.h"
@@ -143,6 +144,14 @@ void write_file_atomic(const std::string& path, const std::string& text) {
   write_files_atomic(target.parent_path().string(), {{target.filename().string(), text}});
 }
 
+void check_bind_flags(const Program& p, const DimBindings& bind) {
+  try {
+    check_bindings(p, bind);
+  } catch (const InputError& e) {
+    throw UsageError(e.what());
+  }
+}
+
 DimBindings parse_bindings(const std::vector<std::string>& specs) {
   DimBindings b;
   for (const std::string& s : specs) {
@@ -196,17 +205,45 @@ std::vector<std::string> dims_of_params(const Program& p) {
   return dims;
 }
 
-void require_f32_inits(const Program& p, const std::vector<std::string>& fed) {
+namespace {
+
+// The first number in d's expression (its own nodes, not other definitions') that f32 cannot
+// hold, or 0.
+double first_past_f32(const Program& p, const Definition& d) {
+  std::set<const Node*> others;
+  for (const Definition& o : p.definitions)
+    if (o.node != d.node) others.insert(o.node);
+  std::vector<const Node*> stack{d.node};
+  std::set<const Node*> seen;
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    stack.pop_back();
+    if (!seen.insert(n).second) continue;
+    const bool has_number = n->op == Op::Const || n->op == Op::Pow || n->op == Op::LeakyRelu;
+    if (has_number && std::isfinite(n->attrs.value) && std::isinf(nearest_float(n->attrs.value))) return n->attrs.value;
+    for (const Node* in : n->inputs)
+      if (!others.count(in)) stack.push_back(in);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void require_f32_range(const Program& p, const std::vector<std::string>& fed) {
   if (p.precision != Precision::F32) return;
+  const std::string advice = fmt::format(" is past the range of f32 (largest {}); declare 'precision f64' or use a "
+                                         "smaller value",
+                                         std::numeric_limits<float>::max());
   for (const Leaf& l : p.leaves) {
     if (l.kind != LeafKind::Param || std::find(fed.begin(), fed.end(), l.name) != fed.end()) continue;
     for (double arg : l.init.args)
       if (std::isinf(nearest_float(arg)))
-        throw LocatedError(l.loc, fmt::format("'{}' init={}({}): {} is past the range of f32 (largest {}); "
-                                              "declare 'precision f64' or use a smaller value",
-                                              l.name, l.init.kind, fmt::join(l.init.args, ", "), arg,
-                                              std::numeric_limits<float>::max()));
+        throw LocatedError(l.loc, fmt::format("'{}' init={}({}): {}{}", l.name, l.init.kind,
+                                              fmt::join(l.init.args, ", "), arg, advice));
   }
+  for (const Definition& d : p.definitions)
+    if (double v = first_past_f32(p, d); v != 0)
+      throw LocatedError(d.loc, fmt::format("'{}' uses the number {}, which{}", d.name, v, advice));
 }
 
 void require_evaluable(const Program& p, const DimBindings& dims, const std::string& command) {

@@ -55,6 +55,10 @@ void write_file_atomic(const std::string& path, const std::string& text);
 /// left, and an InputError names the file and says why.
 void write_files_atomic(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files);
 
+/// check_bindings (passes/bind_dims.h) for dims given with --bind: a name the network does not
+/// declare or a size out of range is a usage error (exit 2), as a malformed NAME=SIZE is.
+void check_bind_flags(const Program& p, const DimBindings& bind);
+
 /// Parses `--bind n=4` values ("name=size", size a positive integer); UsageError otherwise.
 DimBindings parse_bindings(const std::vector<std::string>& specs);
 
@@ -75,8 +79,10 @@ std::vector<std::string> dims_of_params(const Program& p);
 
 /// For an f32 network: a LocatedError at the first param (other than those named in `fed`)
 /// whose init=constant/uniform/normal argument is past float's range, where every value drawn
-/// would be infinite. f64 networks take any finite argument.
-void require_f32_inits(const Program& p, const std::vector<std::string>& fed = {});
+/// would be infinite, then at the first definition that uses a number past it (1e39, a const,
+/// pow's exponent, leaky_relu's alpha), which would silently be infinite. f64 networks take
+/// any finite number.
+void require_f32_range(const Program& p, const std::vector<std::string>& fed = {});
 
 /// For `check`: a line saying why no gradient can agree when the loss at the check point is
 /// NaN or infinite (a function evaluated outside its domain); nothing when it is finite.

@@ -28,7 +28,7 @@ int eval_interp(const EvalRequest& r) {
   DimBindings dims = feed_dims(p, fed, r.feed);
   require_initialisable(p, fed, dims);
   require_evaluable(p, dims, "eval");
-  require_f32_inits(p, names_of(fed));
+  require_f32_range(p, names_of(fed));
   Values all = complete_params(p, std::move(fed), r.seed, dims);
   const EvalResult result = evaluate(p, all, p.precision);
   std::cout << eval_json(p, result);

@@ -101,7 +101,10 @@ GeneratedCode generate_code(Program loaded, const GenerateRequest& r) {
   GeneratedCode g{std::move(loaded), {}, {}, {}};
   Program& p = g.program;
   std::vector<std::string> declared = p.dims;
-  if (!r.bind.empty()) bind_dims(p, r.bind);
+  if (!r.bind.empty()) {
+    check_bind_flags(p, r.bind);
+    bind_dims(p, r.bind);
+  }
   if (r.precision) p.precision = *r.precision;
   differentiate_and_optimize(p, PipelineOptions{});
   g.eqs = build_equations(p);
@@ -149,7 +152,7 @@ Subcommand add_generate(CLI::App& root) {
             o->req.gemm = parse_gemm(o->gemm, o->blas);
             if (!o->precision.empty()) o->req.precision = parse_precision(o->precision);
             GeneratedCode g = generate_code(o->req);
-            require_f32_inits(g.program);
+            require_f32_range(g.program);
             write_generated(g.files, o->out);
             if (o->report) std::cout << g.files.report;
             return kOk;

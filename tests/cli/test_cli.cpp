@@ -149,10 +149,10 @@ TEST_CASE("check binds dims and seeds the point", "[cli]") {
       return gradgen(args);
     };
     Result b = bad_bind("m=3");
-    CHECK(b.status == 1);  // not a dim of the network: an input error
+    CHECK(b.status == 2);  // not a dim of the network: a usage error, as n=0 is
     CHECK(has(b.err, "gradgen: error: --bind m=3: 'm' is not a dim of network 'seed'\n"));
     Result big = bad_bind("n=99999999999");
-    CHECK(big.status == 1);
+    CHECK(big.status == 2);
     CHECK(has(big.err, "--bind n=99999999999: at most 16777216 (2^24"));
   }
 }
@@ -617,6 +617,37 @@ TEST_CASE("an f32 init past float's range is a located error naming the init", "
     INFO(all_fed.err);
     CHECK(all_fed.status == 0);
     CHECK(has(all_fed.out, "\"loss\": 20"));
+  }
+}
+
+// A number in an expression past float's range (a literal, a const, pow's exponent) would
+// silently be infinity in f32 code: a located error at the definition that uses it.
+TEST_CASE("an f32 number past float's range in an expression is a located error", "[cli]") {
+  Scratch s;
+  struct Case {
+    std::string body, expect;
+  };
+  const std::vector<Case> cases{
+      {"const c = 1e39\nh = x * c\nloss J = sum(h)\n", "big.grad:5:1: error: 'h' uses the number 1e+39, which is past "
+                                                          "the range of f32 (largest 3.4028235e+38); declare 'precision "
+                                                          "f64' or use a smaller value"},
+      {"loss J = sum(x - 5e38)\n", "big.grad:4:6: error: 'J' uses the number 5e+38, which is past the range of f32"},
+      {"output p = pow(x, 1e40)\nloss J = sum(p)\n", "big.grad:4:8: error: 'p' uses the number 1e+40"},
+  };
+  for (const Case& c : cases) {
+    const std::string net = s.write("big.grad", "network big\ndim n\ninput x[n, 2]\n" + c.body);
+    INFO(c.body);
+    Result gen = gradgen({"generate", net, "-o", s.path("out")});
+    CHECK(gen.status == 1);
+    CHECK(has(gen.err, c.expect));
+    CHECK(!std::filesystem::exists(s.path("out")));
+    const std::string feed = s.write("x.json", "{\"x\": [[1, 2]]}");
+    for (const char* mode : {"--interp", ""}) {
+      Result ev = gradgen_in({"eval", net, "--feed", feed}, mode);
+      CHECK(ev.status == 1);
+      CHECK(has(ev.err, c.expect));
+    }
+    CHECK(gradgen({"generate", net, "-o", s.path("out64"), "--precision", "f64"}).status == 0);
   }
 }
 

@@ -36,6 +36,18 @@ std::string first_elem(const std::string& obj, const std::string& field, const S
   return "&" + obj + "." + field + zeros;
 }
 
+// The prefix of the C ABI's names: NAME_init, NAME_params, ... . Where the C library already
+// declares one of them (a network named pthread_attr would declare pthread_attr_init), the
+// prefix gets "gg_" after the name's own underscore.
+std::string c_prefix(const std::string& c_name) {
+  static constexpr const char* kNames[] = {"init", "forward", "loss_and_grad", "step", "train_step",
+                                           "workspace_size", "params", "grads", "opt_state", "scalar"};
+  const std::string base = mangle(c_name) + "_";
+  for (const char* n : kNames)
+    if (is_system_global(base + n)) return base + "gg_";
+  return base;
+}
+
 CppApi make_api(const Program& p, const EquationSet& eqs, const Names& names, const CppOptions& o) {
   CppApi api;
   api.base = p.name;
@@ -43,7 +55,7 @@ CppApi make_api(const Program& p, const EquationSet& eqs, const Names& names, co
   // The C prefix follows --namespace (a::b -> a_b_) so variants of one network link together.
   std::string c_name = o.ns.empty() ? p.name : o.ns;
   for (size_t at = c_name.find("::"); at != std::string::npos; at = c_name.find("::")) c_name.replace(at, 2, "_");
-  api.cprefix = mangle(c_name) + "_";
+  api.cprefix = c_prefix(c_name);
   api.scalar = p.precision == Precision::F64 ? "double" : "float";
   api.dims = o.dim_args.empty() ? p.dims : o.dim_args;
   for (const std::string& d : api.dims) {

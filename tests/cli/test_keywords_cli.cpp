@@ -180,3 +180,17 @@ int main() {
   CHECK(empty.status == 2);
   CHECK(has(empty.err, "--namespace"));
 }
+
+// The C ABI names NAME_init, NAME_params, ...: a network named pthread_attr would declare
+// pthread_attr_init, which <pthread.h> (under <thread>) declares already.
+TEST_CASE("a C ABI name the C library declares gets the prefix NAME_gg_", "[cli][keywords]") {
+  Scratch s;
+  const std::string net = s.write("pthread_attr.grad", "network pthread_attr\ninput x[2]\nparam w[2]\nloss L = sum(x * w)\n");
+  Result check = gradgen({"check", net});  // compiles the generated code
+  INFO(check.err);
+  CHECK(check.status == 0);
+  REQUIRE(gradgen({"generate", net, "-o", s.path("gen")}).status == 0);
+  const std::string h = slurp(s.path("gen/pthread_attr.h"));
+  CHECK(has(h, "int pthread_attr_gg_init(pthread_attr_gg_params* params, uint64_t seed);"));
+  CHECK(!has(h, "pthread_attr_init"));
+}

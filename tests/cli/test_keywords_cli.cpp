@@ -34,6 +34,30 @@ void expect_close(const json& got, const json& want, const std::string& where) {
   }
 }
 
+// Builds gen/BASE.cpp with main.cpp under g++ and clang++ (-std=CXX_STD, warnings as errors)
+// and runs it; checks main.c, which includes gen/BASE.h, with gcc and clang (-std=C_STD).
+void build_and_run(const Scratch& s, const std::string& base, const std::string& cxx_std, const std::string& c_std) {
+  const std::string runtime = std::string(GG_SOURCE_DIR) + "/runtime/include";
+  for (const char* cxx : {"g++", "clang++"}) {
+    INFO(cxx);
+    Result built = run_argv({cxx, "-std=" + cxx_std, "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-I" + runtime,
+                             "-I" + s.path("gen"), s.path("gen/" + base + ".cpp"), s.path("main.cpp"), "-o",
+                             s.path("main")},
+                            s);
+    INFO(built.err.substr(0, 4000));
+    CHECK(built.status == 0);
+    CHECK(run_argv({s.path("main")}, s).status == 0);
+  }
+  for (const char* cc : {"gcc", "clang"}) {
+    INFO(cc);
+    Result built = run_argv({cc, "-std=" + c_std, "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-I" + s.path("gen"),
+                             "-fsyntax-only", s.path("main.c")},
+                            s);
+    INFO(built.err.substr(0, 4000));
+    CHECK(built.status == 0);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("keywords.grad: generated C++ compiles warning-free with g++ and clang++", "[cli][keywords]") {
@@ -62,25 +86,7 @@ int main() {
 }
 )");
   s.write("main.c", "#include \"class.h\"\nint main(void) { class__params p; return class__init(&p, 1); }\n");
-  const std::string runtime = std::string(GG_SOURCE_DIR) + "/runtime/include";
-  for (const char* cxx : {"g++", "clang++"}) {
-    INFO(cxx);
-    Result built = run_argv({cxx, "-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-I" + runtime,
-                             "-I" + s.path("gen"), s.path("gen/class.cpp"), s.path("main.cpp"), "-o", s.path("main")},
-                            s);
-    INFO(built.err.substr(0, 4000));
-    CHECK(built.status == 0);
-    CHECK(run_argv({s.path("main")}, s).status == 0);
-  }
-  // The C header alone, as C11, with the same warnings.
-  for (const char* cc : {"gcc", "clang"}) {
-    INFO(cc);
-    Result built = run_argv({cc, "-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-I" + s.path("gen"),
-                             "-fsyntax-only", s.path("main.c")},
-                            s);
-    INFO(built.err.substr(0, 4000));
-    CHECK(built.status == 0);
-  }
+  build_and_run(s, "class", "c++17", "c11");
 }
 
 TEST_CASE("keywords.grad: compiled eval equals eval --interp to 1e-10", "[cli][keywords]") {
@@ -142,23 +148,7 @@ int main() {
 }
 )");
   s.write("main.c", "#include <math.h>\n#include \"sqrt.h\"\nint main(void) { sqrt_params p; return sqrt_init(&p, 1); }\n");
-  const std::string runtime = std::string(GG_SOURCE_DIR) + "/runtime/include";
-  for (const char* cxx : {"g++", "clang++"}) {
-    INFO(cxx);
-    Result built = run_argv({cxx, "-std=gnu++17", "-Wall", "-Wextra", "-Werror", "-I" + runtime, "-I" + s.path("gen"),
-                             s.path("gen/sqrt.cpp"), s.path("main.cpp"), "-o", s.path("main")},
-                            s);
-    INFO(built.err.substr(0, 4000));
-    CHECK(built.status == 0);
-    CHECK(run_argv({s.path("main")}, s).status == 0);
-  }
-  for (const char* cc : {"gcc", "clang"}) {
-    INFO(cc);
-    Result built = run_argv(
-        {cc, "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-I" + s.path("gen"), "-fsyntax-only", s.path("main.c")}, s);
-    INFO(built.err.substr(0, 4000));
-    CHECK(built.status == 0);
-  }
+  build_and_run(s, "sqrt", "gnu++17", "gnu11");  // GNU mode: unix and linux are macros
   const std::string feed = s.write("feed.json", R"({"INT64_MAX": [[0.1, 0.7], [0.4, -0.3]], "EINVAL": [[0.5], [-0.2]]})");
   Result interp = gradgen({"eval", net, "--feed", feed, "--interp"});
   Result compiled = gradgen({"eval", net, "--feed", feed});

@@ -107,6 +107,9 @@ class Lowerer {
   Value eval_construct(const clang::Expr* e);
   Value eval_decl_ref(const clang::Expr* e);
   Value arith(int opcode, const Value& a, const Value& b, const clang::Expr* at);
+  Value int_arith(int opcode, int64_t x, int64_t y, bool u64, const clang::Expr* at);
+  int64_t to_type(int64_t v, clang::QualType t) const;
+  bool is_u64(clang::QualType t) const;
   Value zero_of(clang::QualType t, const clang::Stmt* at);
   Value* element(Value* base, const clang::Expr* index, const clang::Expr* at);
   int64_t int_of(const clang::Expr* e);

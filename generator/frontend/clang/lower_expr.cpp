@@ -9,6 +9,7 @@
 #include <clang/Basic/SourceManager.h>
 
 #include <functional>
+#include <limits>
 
 #include "frontend/clang/lower.h"
 #include "ir/op_table.h"
@@ -79,7 +80,28 @@ Value Lowerer::eval(const clang::Expr* ex) {
     explicit Nested(int& d) : depth(++d) {}
     ~Nested() { --depth; }
   } nested(eval_depth_);
-  return eval_expr(ex);
+  Value v = eval_expr(ex);
+  if (v.kind == K::Int) v.i = to_type(v.i, ex->getType());
+  return v;
+}
+
+// Integers are held as int64_t and wrapped to the type C++ gives each expression: unsigned
+// types modulo 2^width, narrower signed ones to their low bits (two's complement, as GCC and
+// Clang do). A 64-bit unsigned value is kept as its bits (past 2^63 it reads as negative):
+// is_u64 makes division, comparison and conversion to floating point read it unsigned.
+int64_t Lowerer::to_type(int64_t v, clang::QualType t) const {
+  if (t.isNull() || !t->isIntegralOrEnumerationType() || t->isBooleanType()) return v;
+  const uint64_t width = ctx_.getIntWidth(t);
+  if (width >= 64) return v;
+  const uint64_t bits = static_cast<uint64_t>(v) & ((uint64_t(1) << width) - 1);
+  if (t->isUnsignedIntegerOrEnumerationType()) return static_cast<int64_t>(bits);
+  const uint64_t sign = uint64_t(1) << (width - 1);
+  return static_cast<int64_t>((bits ^ sign) - sign);
+}
+
+bool Lowerer::is_u64(clang::QualType t) const {
+  return !t.isNull() && t->isIntegralOrEnumerationType() && t->isUnsignedIntegerOrEnumerationType() &&
+         ctx_.getIntWidth(t) >= 64;
 }
 
 Value Lowerer::eval_expr(const clang::Expr* ex) {
@@ -245,7 +267,8 @@ Value Lowerer::eval_cast(const clang::Expr* ex) {
     case clang::CK_BooleanToSignedIntegral: {
       Value v = eval(sub);
       if (v.kind == K::Int && c->getCastKind() == clang::CK_IntegralToFloating)
-        return Value::num(program_.graph->constant(static_cast<double>(v.i)));
+        return Value::num(program_.graph->constant(is_u64(sub->getType()) ? static_cast<double>(static_cast<uint64_t>(v.i))
+                                                                          : static_cast<double>(v.i)));
       if (v.kind == K::Int && c->getCastKind() == clang::CK_BooleanToSignedIntegral) return Value::of_int(-v.i);
       return v;
     }
@@ -285,37 +308,52 @@ Value Lowerer::eval_decl_ref(const clang::Expr* ex) {
   fail(ex, "unsupported reference to '" + d->getNameAsString() + "'");
 }
 
+// +, - and * wrap (computed on the bits; eval() then wraps to the result type); an unsigned
+// 64-bit operand makes division, remainder, shifts and comparisons unsigned.
+Value Lowerer::int_arith(int opcode, int64_t x, int64_t y, bool u64, const clang::Expr* at) {
+  auto op = static_cast<clang::BinaryOperatorKind>(opcode);
+  const auto ux = static_cast<uint64_t>(x), uy = static_cast<uint64_t>(y);
+  auto of = [](uint64_t bits) { return Value::of_int(static_cast<int64_t>(bits)); };
+  switch (op) {
+    case clang::BO_Add: return of(ux + uy);
+    case clang::BO_Sub: return of(ux - uy);
+    case clang::BO_Mul: return of(ux * uy);
+    case clang::BO_Div:
+    case clang::BO_Rem:
+      if (y == 0) fail(at, "integer division by zero");
+      if (u64) return of(op == clang::BO_Div ? ux / uy : ux % uy);
+      if (x == std::numeric_limits<int64_t>::min() && y == -1) fail(at, "integer overflow in division");
+      return Value::of_int(op == clang::BO_Div ? x / y : x % y);
+    case clang::BO_LT: return Value::of_int(u64 ? ux < uy : x < y);
+    case clang::BO_GT: return Value::of_int(u64 ? ux > uy : x > y);
+    case clang::BO_LE: return Value::of_int(u64 ? ux <= uy : x <= y);
+    case clang::BO_GE: return Value::of_int(u64 ? ux >= uy : x >= y);
+    case clang::BO_EQ: return Value::of_int(x == y);
+    case clang::BO_NE: return Value::of_int(x != y);
+    case clang::BO_And: return Value::of_int(x & y);
+    case clang::BO_Or: return Value::of_int(x | y);
+    case clang::BO_Xor: return Value::of_int(x ^ y);
+    case clang::BO_Shl:
+      if (y < 0 || y > 63) fail(at, "shift count out of range");
+      return of(ux << y);
+    case clang::BO_Shr:
+      if (y < 0 || y > 63) fail(at, "shift count out of range");
+      return u64 ? of(ux >> y) : Value::of_int(x >> y);
+    case clang::BO_LAnd: return Value::of_int(x && y);
+    case clang::BO_LOr: return Value::of_int(x || y);
+    default: fail(at, "unsupported integer operator");
+  }
+}
+
 Value Lowerer::arith(int opcode, const Value& a, const Value& b, const clang::Expr* at) {
   auto op = static_cast<clang::BinaryOperatorKind>(opcode);
   if (a.kind == K::Int && b.kind == K::Int) {
-    int64_t x = a.i, y = b.i;
-    switch (op) {
-      case clang::BO_Add: return Value::of_int(x + y);
-      case clang::BO_Sub: return Value::of_int(x - y);
-      case clang::BO_Mul: return Value::of_int(x * y);
-      case clang::BO_Div:
-      case clang::BO_Rem:
-        if (y == 0) fail(at, "integer division by zero");
-        return Value::of_int(op == clang::BO_Div ? x / y : x % y);
-      case clang::BO_LT: return Value::of_int(x < y);
-      case clang::BO_GT: return Value::of_int(x > y);
-      case clang::BO_LE: return Value::of_int(x <= y);
-      case clang::BO_GE: return Value::of_int(x >= y);
-      case clang::BO_EQ: return Value::of_int(x == y);
-      case clang::BO_NE: return Value::of_int(x != y);
-      case clang::BO_And: return Value::of_int(x & y);
-      case clang::BO_Or: return Value::of_int(x | y);
-      case clang::BO_Xor: return Value::of_int(x ^ y);
-      case clang::BO_Shl:
-        if (y < 0 || y > 62) fail(at, "shift count out of range");
-        return Value::of_int(x << y);
-      case clang::BO_Shr:
-        if (y < 0 || y > 62) fail(at, "shift count out of range");
-        return Value::of_int(x >> y);
-      case clang::BO_LAnd: return Value::of_int(x && y);
-      case clang::BO_LOr: return Value::of_int(x || y);
-      default: fail(at, "unsupported integer operator");
-    }
+    // The operands' common type (after the usual conversions), or the operand of ++/--.
+    clang::QualType t;
+    if (auto* ca = llvm::dyn_cast<clang::CompoundAssignOperator>(at)) t = ca->getComputationLHSType();
+    else if (auto* bo = llvm::dyn_cast<clang::BinaryOperator>(at)) t = bo->getLHS()->getType();
+    else if (auto* uo = llvm::dyn_cast<clang::UnaryOperator>(at)) t = uo->getSubExpr()->getType();
+    return int_arith(opcode, a.i, b.i, is_u64(t), at);
   }
   bool tensor = a.kind == K::Tensor || b.kind == K::Tensor;
   E x = e(num(a, at)), y = e(num(b, at));
@@ -372,6 +410,7 @@ Value Lowerer::eval_assign(const clang::Expr* ex) {
   if (bo->getOpcode() != clang::BO_Assign) {
     if (slot->kind == K::Undef) fail(bo->getLHS(), "use of a variable before it is assigned a value");
     v = arith(clang::BinaryOperator::getOpForCompoundAssignment(bo->getOpcode()), *slot, v, ex);
+    if (v.kind == K::Int) v.i = to_type(v.i, bo->getLHS()->getType());
   }
   const clang::ValueDecl* named = nullptr;
   if (auto* dr = llvm::dyn_cast<clang::DeclRefExpr>(bo->getLHS()->IgnoreParenImpCasts())) named = dr->getDecl();
@@ -414,6 +453,7 @@ Value Lowerer::eval_unary(const clang::Expr* ex) {
       Value old = *slot;
       Value one = Value::of_int(1);
       Value nv = arith(uo->isIncrementOp() ? clang::BO_Add : clang::BO_Sub, old, one, ex);
+      if (nv.kind == K::Int) nv.i = to_type(nv.i, sub->getType());
       const clang::ValueDecl* named = nullptr;
       if (auto* dr = llvm::dyn_cast<clang::DeclRefExpr>(sub->IgnoreParenImpCasts())) named = dr->getDecl();
       store(slot, nv, named, ex);

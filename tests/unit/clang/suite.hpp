@@ -162,4 +162,24 @@ double tensor_extras(const gradgen::Matrix<2, 3>& Z, const gradgen::Matrix<2, 3>
 GRADGEN_DIFFERENTIATE
 float single(float x) { return x * x * 0.5f; }
 
+// C++ integer semantics on known integers: unsigned wrap-around, narrowing conversions, a
+// signed operand converted to unsigned, 64-bit unsigned division, comparison and conversion.
+GRADGEN_DIFFERENTIATE
+double integer_semantics(double x) {
+  unsigned u = 2;
+  int k = -2, c300 = 300;
+  unsigned char byte = 250;
+  byte += 10;  // 4
+  const unsigned long long big = 0;
+  double s = x * ((u - 3) % 1000);               // 295
+  s += x * static_cast<signed char>(c300);       // 44
+  s += x * (7u / static_cast<unsigned>(k));      // 0
+  s += x * byte;
+  s += x * static_cast<double>(big - 1) * 1e-19;  // 1.8446744073709552
+  s += x * static_cast<double>((big - 1) / 3) * 1e-18;
+  s += (big - 1) > 5u ? x : -x;
+  s += x * static_cast<unsigned short>(-1);      // 65535
+  return s;
+}
+
 }  // namespace suite

@@ -165,6 +165,11 @@ TEST_CASE("polynomial with std::array and pow", "[clang][gradient]") {
                        {"c", "x"});
 }
 
+TEST_CASE("known integers follow C++: unsigned wrap-around, narrowing, 64-bit unsigned", "[clang][gradient]") {
+  check_against_native(take("integer_semantics"), Point{{"x", {0.7}}},
+                       [](const Point& q) { return suite::integer_semantics(q.at("x")[0]); }, {"x"});
+}
+
 TEST_CASE("dot product over pointer parameters with extents", "[clang][gradient]") {
   std::mt19937_64 rng(4);
   Point x{{"a", random_vec(rng, 4, -1, 1)}, {"b", random_vec(rng, 4, -1, 1)}};

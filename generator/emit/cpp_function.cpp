@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <set>
 #include <vector>
 
@@ -25,12 +27,51 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
 
 bool mentions(const std::string& code, const std::string& what) { return code.find(what) != std::string::npos; }
 
+bool is_param(const CppSignature& sig, const std::string& name) {
+  return std::any_of(sig.params.begin(), sig.params.end(), [&](const CppParam& q) { return q.name == name; });
+}
+
+// The name generated code gives a parameter: its own, but `Scalar` (the body's type alias)
+// becomes `Scalar_` (with more '_' while another parameter has that name).
+std::string ident(const CppSignature& sig, const CppParam& cp) {
+  if (cp.name != "Scalar") return cp.name;
+  std::string n = cp.name + "_";
+  while (is_param(sig, n)) n += "_";
+  return n;
+}
+
+// `text` with the last whole-word occurrence of cp's name replaced by its ident.
+std::string renamed(const CppSignature& sig, const CppParam& cp, std::string text) {
+  const std::string to = ident(sig, cp);
+  if (to == cp.name) return text;
+  auto word = [&](size_t i) { return i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_'); };
+  for (size_t at = text.rfind(cp.name); at != std::string::npos; at = at ? text.rfind(cp.name, at - 1) : std::string::npos)
+    if (!(at > 0 && word(at - 1)) && !word(at + cp.name.size())) return text.replace(at, cp.name.size(), to);
+  return text;
+}
+
+// The gradient out-parameter of each parameter: d_NAME, with '_' appended while that is a
+// parameter's name or an earlier gradient's (parameters x and d_x get d_x_ and d_d_x).
+std::vector<std::string> grad_names(const CppSignature& sig) {
+  std::set<std::string> taken;
+  for (const CppParam& cp : sig.params) taken.insert(ident(sig, cp));
+  std::vector<std::string> out;
+  for (const CppParam& cp : sig.params) {
+    std::string n = "d_" + ident(sig, cp);
+    while (taken.count(n)) n += "_";
+    taken.insert(n);
+    out.push_back(n);
+  }
+  return out;
+}
+
 // Gradient out-parameters, one per differentiated parameter, in parameter order.
 std::vector<std::string> grad_params(const CppSignature& sig, const Program& p) {
+  const std::vector<std::string> names = grad_names(sig);
   std::vector<std::string> out;
   for (size_t i = 0; i < sig.params.size(); ++i)
     if (p.leaves.at(i).kind == LeafKind::Param)
-      out.push_back(sig.return_type + (sig.params[i].scalar ? "& d_" : "* d_") + sig.params[i].name);
+      out.push_back(sig.return_type + (sig.params[i].scalar ? "& " : "* ") + names[i]);
   return out;
 }
 
@@ -54,8 +95,11 @@ std::set<const Equation*> comment_only(const EquationSet& eqs, const Plan& plan)
 std::string make_body(const Program& p, const EquationSet& eqs, const CppSignature& sig) {
   Names names = make_names(p, eqs, {});
   // Leaves are read as `id[offset]`: give each a flat pointer view of its parameter.
-  for (const CppParam& cp : sig.params) names.leaf[cp.name] = names.namer.claim(cp.name + "_");
-  for (const CppParam& cp : sig.params) names.namer.claim("d_" + cp.name);
+  // Parameters and gradient out-parameters first: the views and locals must not take their names.
+  for (const CppParam& cp : sig.params) names.namer.claim(ident(sig, cp));
+  const std::vector<std::string> grads = grad_names(sig);
+  for (const std::string& g : grads) names.namer.claim(g);
+  for (const CppParam& cp : sig.params) names.leaf[cp.name] = names.namer.claim(ident(sig, cp) + "_");
   const std::string value = names.namer.claim("value");
 
   std::vector<Result> results{Result{p.loss, Shape{}, "&" + value, p.loss_name}};
@@ -63,7 +107,7 @@ std::string make_body(const Program& p, const EquationSet& eqs, const CppSignatu
     const Leaf& l = p.leaves.at(i);
     if (l.kind != LeafKind::Param) continue;
     const CppParam& cp = sig.params[i];
-    results.push_back(Result{p.adjoint_of(l.name), l.node->shape, (cp.scalar ? "&d_" : "d_") + cp.name,
+    results.push_back(Result{p.adjoint_of(l.name), l.node->shape, (cp.scalar ? "&" : "") + grads[i],
                              "d" + p.loss_name + "_d" + l.name});
   }
   Plan plan = make_plan(p, eqs, names, results);
@@ -71,11 +115,20 @@ std::string make_body(const Program& p, const EquationSet& eqs, const CppSignatu
   std::string kernels = kw.body(results, comment_only(eqs, plan));
 
   std::vector<std::string> lines;
-  for (const CppParam& cp : sig.params) {
-    if (kw.used_leaves().count(cp.name))
-      lines.push_back("const auto* const " + names.leaf.at(cp.name) + " = " + cp.flat + ";");
+  const bool f32 = p.precision == Precision::F32;
+  for (size_t i = 0; i < sig.params.size(); ++i) {
+    const CppParam& cp = sig.params[i];
+    if (kw.used_leaves().count(cp.name) && cp.f32 != f32) {  // a float parameter of a double function
+      const int64_t n = *static_numel(p.leaves.at(i).node->shape);
+      std::string k = "k";  // the copy's counter: no parameter's name
+      while (is_param(sig, k)) k += "_";
+      lines.push_back(fmt::format("Scalar {}[{}];  // {} as Scalar", names.leaf.at(cp.name), n, cp.name));
+      lines.push_back(fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {2}[{0}] = static_cast<Scalar>(({3})[{0}]);", k, n,
+                                  names.leaf.at(cp.name), renamed(sig, cp, cp.flat)));
+    } else if (kw.used_leaves().count(cp.name))
+      lines.push_back("const auto* const " + names.leaf.at(cp.name) + " = " + renamed(sig, cp, cp.flat) + ";");
     else
-      lines.push_back("static_cast<void>(" + cp.name + ");  // the value does not depend on it");
+      lines.push_back("static_cast<void>(" + ident(sig, cp) + ");  // the value does not depend on it");
   }
   lines.push_back("Scalar " + value + " = Scalar(0);");
   for (const Result& r : results)
@@ -108,7 +161,7 @@ std::string header_includes(const CppSignature& sig) {
 
 std::string function_grad_decl(const CppSignature& sig, const Program& p) {
   std::vector<std::string> params;
-  for (const CppParam& cp : sig.params) params.push_back(cp.decl);
+  for (const CppParam& cp : sig.params) params.push_back(renamed(sig, cp, cp.decl));
   for (const std::string& g : grad_params(sig, p)) params.push_back(g);
   return sig.return_type + " " + sig.name + "_grad(" + join(params, ", ") + ")";
 }

@@ -258,6 +258,7 @@ class FileLowering {
       cp.decl = decl;
       TypeInfo ti = lw.classify(pd->getOriginalType());
       cp.scalar = ti.kind == TypeInfo::Kind::Float;
+      cp.f32 = ti.is_float32;
       sig.uses_tensor_api = sig.uses_tensor_api || ti.kind == TypeInfo::Kind::Tensor;
       cp.flat = flat_pointer(cp.name, ti);
       sig.params.push_back(std::move(cp));

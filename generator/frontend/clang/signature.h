@@ -13,6 +13,7 @@ struct CppParam {
   std::string decl;  // the declaration with fully qualified types: "const double (&w)[3]"
   std::string flat;  // a pointer to its first element, row-major: "&x", "&w[0]", "&W1.data[0]"
   bool scalar = false;  // one float or double: its gradient is `double& d_x`, else `double* d_x`
+  bool f32 = false;     // its elements are float (the function's scalar type may differ)
 };
 
 /// The C++ signature of an annotated function, parallel to its Program (leaf i = params[i]).

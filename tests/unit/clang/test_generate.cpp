@@ -220,3 +220,38 @@ TEST_CASE("gradgen explain, check, eval and generate run on a C++ example", "[cl
   }
   CHECK(run(exe + " generate " + ex + " --bind n=4 -o '" + (dir / "c").string() + "'", dir / "bind.log") != 0);
 }
+
+// float parameters of a double function are read into Scalar copies; a parameter named like
+// another's gradient (d_x) or like the body's type alias (Scalar) is renamed in f_grad, whose
+// signature stays what the header documents. Values and gradients by hand.
+TEST_CASE("f_grad of float parameters in a double function and of names f_grad uses itself", "[clang][generate]") {
+  fs::path dir = scratch("mixed");
+  spit(dir / "mixed.cpp", R"(#include <gradgen/annotate.hpp>
+GRADGEN_DIFFERENTIATE
+double mixed(float a, double x, double d_x, double Scalar, const float (&c)[2]) {
+  return a * x + d_x * x * Scalar + c[0] * c[1] * a;
+}
+)");
+  const std::string exe = std::string("'") + GG_GRADGEN_EXE + "'";
+  REQUIRE(run(exe + " generate '" + (dir / "mixed.cpp").string() + "' -o '" + dir.string() + "'", dir / "gen.log") == 0);
+  CHECK(slurp(dir / "mixed_grad.hpp").find("double mixed_grad(float a, double x, double d_x, double Scalar_, const float "
+                                           "(&c)[2], double& d_a, double& d_x_, double& d_d_x, double& d_Scalar_, "
+                                           "double* d_c);") != std::string::npos);
+  spit(dir / "main.cpp", R"(#include <cstdio>
+#include "mixed_grad.hpp"
+int main() {
+  const float c[2] = {0.5f, 4.0f};
+  double da, dx, ddx, ds, dc[2];
+  const double v = mixed_grad(0.25f, 3.0, 2.0, -1.5, c, da, dx, ddx, ds, dc);
+  std::printf("%g %g %g %g %g %g %g\n", v, da, dx, ddx, ds, dc[0], dc[1]);
+}
+)");
+  const std::string build = "g++ -std=c++17 -Wall -Wextra -Werror -I'" + kSrc + "/runtime/include' -I'" + dir.string() +
+                            "' '" + (dir / "mixed_grad.cpp").string() + "' '" + (dir / "main.cpp").string() + "' -o '" +
+                            (dir / "main").string() + "'";
+  INFO(slurp(dir / "build.log"));
+  REQUIRE(run(build, dir / "build.log") == 0);
+  REQUIRE(run("'" + (dir / "main").string() + "'", dir / "run.log") == 0);
+  // f = a·x + d_x·x·S + c0·c1·a at a = 0.25, x = 3, d_x = 2, S = -1.5, c = (0.5, 4).
+  CHECK(slurp(dir / "run.log") == "-7.75 5 -2.75 -4.5 6 1 0.125\n");
+}

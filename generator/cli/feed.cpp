@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "support/error.h"
+#include "support/files.h"
 
 namespace gg::cli {
 namespace {
@@ -229,11 +230,9 @@ DimBindings feed_dims(const Program& p, const Values& fed, const std::string& pa
 }
 
 Values read_feed(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("cannot read feed '" + path + "': " + std::strerror(errno));
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return parse_feed(buf.str(), path);
+  std::string text, why;
+  if (!read_input_file(path, text, why)) throw InputError("cannot read feed '" + path + "': " + why);
+  return parse_feed(text, path);
 }
 
 std::vector<std::string> names_of(const Values& fed) {

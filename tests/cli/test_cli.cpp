@@ -515,6 +515,28 @@ TEST_CASE("compiled check and eval run a network whose params do not fit on the 
   CHECK(a["grads"]["W"][1199][1199].get<double>() == Approx(b["grads"]["W"][1199][1199].get<double>()).epsilon(1e-12));
 }
 
+// Inputs that are not files of text: a directory (the feed one used to abort the process), a
+// device that never ends (read up to the 64 MiB limit, then refused); a pipe still works.
+TEST_CASE("a directory or an endless device as the network or the feed is a clear error", "[cli]") {
+  Scratch s;
+  std::filesystem::create_directories(s.path("dir.json"));
+  for (const char* mode : {"--interp", ""}) {
+    INFO("mode " << mode);
+    Result dir_feed = gradgen_in({"eval", example("seed.grad"), "--feed", s.path("dir.json")}, mode);
+    CHECK(dir_feed.status == 1);
+    CHECK(has(dir_feed.err, "gradgen: error: cannot read feed '" + s.path("dir.json") + "': it is a directory"));
+  }
+  Result dir_net = gradgen({"explain", s.path("dir.json")});
+  CHECK(dir_net.status == 1);
+  CHECK(has(dir_net.err, s.path("dir.json") + ":1:1: error: cannot read '" + s.path("dir.json") + "': it is a directory"));
+  Result zero_net = gradgen({"explain", "/dev/zero"});
+  CHECK(zero_net.status == 1);
+  CHECK(has(zero_net.err, "cannot read '/dev/zero': it is larger than 64 MiB"));
+  Result zero_feed = gradgen({"eval", example("seed.grad"), "--feed", "/dev/zero", "--interp"});
+  CHECK(zero_feed.status == 1);
+  CHECK(has(zero_feed.err, "cannot read feed '/dev/zero': it is larger than 64 MiB"));
+}
+
 TEST_CASE("graph -o replaces the file only on success", "[cli]") {
   Scratch s;
   std::string out = s.write("g.dot", "old contents\n");

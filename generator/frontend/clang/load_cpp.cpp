@@ -24,6 +24,7 @@
 
 #include "frontend/clang/lower.h"
 #include "support/error.h"
+#include "support/files.h"
 
 namespace gg {
 namespace {
@@ -398,15 +399,13 @@ std::optional<std::vector<Program>> load_cpp(const std::string& text, const std:
 
 std::optional<std::vector<Program>> load_cpp_file(const std::string& path, const CppOptions& options,
                                                   Diagnostics& diags, std::string& rendered) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diags.error(SourceLoc{path, 0, 0}, "cannot read " + path);
-    rendered += path + ": error: cannot read " + path + "\n";
+  std::string text, why;
+  if (!read_input_file(path, text, why)) {
+    diags.error(SourceLoc{path, 0, 0}, "cannot read '" + path + "': " + why);
+    rendered += path + ": error: cannot read '" + path + "': " + why + "\n";
     return std::nullopt;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return load_cpp(ss.str(), path, options, diags, rendered);
+  return load_cpp(text, path, options, diags, rendered);
 }
 
 }  // namespace gg

@@ -9,6 +9,7 @@
 
 #include "frontend/grad/lower.h"
 #include "frontend/grad/parser.h"
+#include "support/files.h"
 
 namespace gg {
 
@@ -32,23 +33,12 @@ std::optional<Program> load_grad(std::string_view text, const std::string& filen
 }
 
 std::optional<Program> load_grad_file(const std::string& path, Diagnostics& diags) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    diags.error({path, 1, 1}, "cannot read '" + path + "': it is a directory");
+  std::string text, why;
+  if (!read_input_file(path, text, why)) {
+    diags.error({path, 1, 1}, "cannot read '" + path + "': " + why);
     return std::nullopt;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diags.error({path, 1, 1}, "cannot read '" + path + "': " + std::strerror(errno));
-    return std::nullopt;
-  }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) {
-    diags.error({path, 1, 1}, "cannot read '" + path + "'");
-    return std::nullopt;
-  }
-  return load_grad(buf.str(), path, diags);
+  return load_grad(text, path, diags);
 }
 
 }  // namespace gg

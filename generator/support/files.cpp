@@ -1,0 +1,46 @@
+// Reading an input file whole (see files.h).
+#include "support/files.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+namespace gg {
+
+bool read_input_file(const std::string& path, std::string& text, std::string& why) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (ec) {
+    why = ec.message();
+    return false;
+  }
+  if (fs::is_directory(st)) {
+    why = "it is a directory";
+    return false;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    why = std::strerror(errno);
+    return false;
+  }
+  // In chunks, so that a pipe or a device is cut off at the limit too.
+  std::string buf(1 << 16, '\0');
+  text.clear();
+  while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
+    text.append(buf.data(), static_cast<size_t>(in.gcount()));
+    if (static_cast<std::int64_t>(text.size()) > kMaxInputBytes) {
+      why = "it is larger than " + std::to_string(kMaxInputBytes >> 20) + " MiB";
+      text.clear();
+      return false;
+    }
+  }
+  if (in.bad()) {
+    why = "read error";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace gg

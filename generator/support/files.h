@@ -1,0 +1,18 @@
+// Reading an input file whole, refusing a directory and anything too large to be a network
+// or a feed (a pipe or device is read up to that limit: /dev/zero ends instead of filling memory).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace gg {
+
+/// Inputs larger than this are refused (a network or feed is text a person writes or a tool
+/// exports; a feed of a 1000-image MNIST batch is about 6 MiB).
+constexpr std::int64_t kMaxInputBytes = std::int64_t(64) << 20;
+
+/// Reads `path` into `text`. On failure returns false and sets `why` to the reason, e.g. "it is
+/// a directory", "it is larger than 64 MiB", "No such file or directory".
+bool read_input_file(const std::string& path, std::string& text, std::string& why);
+
+}  // namespace gg

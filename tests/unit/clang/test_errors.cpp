@@ -163,7 +163,7 @@ TEST_CASE("an unreadable file is an error, not a crash", "[clang][errors]") {
   Diagnostics diags;
   std::string rendered;
   CHECK_FALSE(load_cpp_file("/nonexistent/model.cpp", CppOptions{}, diags, rendered));
-  CHECK(rendered == "/nonexistent/model.cpp: error: cannot read /nonexistent/model.cpp\n");
+  CHECK(rendered == "/nonexistent/model.cpp: error: cannot read '/nonexistent/model.cpp': No such file or directory\n");
 }
 
 TEST_CASE("is_cpp_file dispatches on the extension", "[clang]") {

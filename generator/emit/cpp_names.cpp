@@ -84,6 +84,14 @@ std::string Namer::claim(std::string_view raw) {
   return s;
 }
 
+std::string source_name(std::string_view path) {
+  const size_t slash = path.find_last_of('/');
+  std::string name(slash == std::string_view::npos ? path : path.substr(slash + 1));
+  for (char& c : name)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F || c == '\\') c = '?';
+  return name;
+}
+
 std::string literal(double v, Precision p) {
   const bool f32 = p == Precision::F32;
   if (f32) v = nearest_float(v);  // as the f32 interpreter rounds it: 1e300f would not compile, 1e-320f warns

@@ -38,6 +38,11 @@ class Namer {
   std::set<std::string> used_;
 };
 
+/// The input's file name as the generated files' first line quotes it: without its folder
+/// (output must not depend on where the input was, nor hold absolute paths), and with control
+/// characters and backslashes as '?' (a newline or a trailing '\\' would end the comment).
+std::string source_name(std::string_view path);
+
 /// A literal of the scalar type that reads back as `v`: "0.5f", "2.0", "(-1.0f)".
 std::string literal(double v, Precision p);
 

@@ -246,8 +246,11 @@ class FileLowering {
     pol.SuppressScope = false;
     CppSignature sig;
     sig.name = fn->getNameAsString();
-    std::string q = fn->getQualifiedNameAsString();
-    sig.ns = q.size() > sig.name.size() + 2 ? q.substr(0, q.size() - sig.name.size() - 2) : "";
+    // The enclosing named namespaces; an anonymous one is left out (f_grad is its own
+    // translation unit, and "namespace (anonymous namespace)" is not C++).
+    for (const clang::DeclContext* dc = fn->getDeclContext(); dc; dc = dc->getParent())
+      if (auto* nd = llvm::dyn_cast<clang::NamespaceDecl>(dc); nd && !nd->isAnonymousNamespace())
+        sig.ns = nd->getNameAsString() + (sig.ns.empty() ? "" : "::" + sig.ns);
     sig.return_type = fn->getReturnType().getCanonicalType().getUnqualifiedType().getAsString(pol);
     for (const clang::ParmVarDecl* pd : fn->parameters()) {
       CppParam cp;

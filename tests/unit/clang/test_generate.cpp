@@ -255,3 +255,25 @@ int main() {
   // f = a·x + d_x·x·S + c0·c1·a at a = 0.25, x = 3, d_x = 2, S = -1.5, c = (0.5, 4).
   CHECK(slurp(dir / "run.log") == "-7.75 5 -2.75 -4.5 6 1 0.125\n");
 }
+
+// A function in an anonymous namespace: f_grad goes in the enclosing named namespaces (the
+// qualified name of the function would give "namespace (anonymous namespace)").
+TEST_CASE("f_grad of a function in an anonymous namespace compiles", "[clang][generate]") {
+  fs::path dir = scratch("anonymous");
+  spit(dir / "anon.cpp", R"(#include <gradgen/annotate.hpp>
+namespace outer {
+namespace {
+GRADGEN_DIFFERENTIATE double half_square(double x) { return x * x / 2; }
+}  // namespace
+}  // namespace outer
+)");
+  const std::string exe = std::string("'") + GG_GRADGEN_EXE + "'";
+  REQUIRE(run(exe + " generate '" + (dir / "anon.cpp").string() + "' -o '" + dir.string() + "'", dir / "gen.log") == 0);
+  spit(dir / "main.cpp", "#include \"half_square_grad.hpp\"\nint main() { double d = 0; return outer::half_square_grad(3.0, d) == 4.5 && d == 3.0 ? 0 : 1; }\n");
+  const std::string build = "g++ -std=c++17 -Wall -Wextra -Werror -I'" + kSrc + "/runtime/include' -I'" + dir.string() +
+                            "' '" + (dir / "half_square_grad.cpp").string() + "' '" + (dir / "main.cpp").string() +
+                            "' -o '" + (dir / "main").string() + "'";
+  INFO(slurp(dir / "build.log"));
+  REQUIRE(run(build, dir / "build.log") == 0);
+  CHECK(run("'" + (dir / "main").string() + "'", dir / "run.log") == 0);
+}

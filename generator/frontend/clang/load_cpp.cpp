@@ -70,7 +70,12 @@ struct Marks {
   bool has_wrt = false;
   std::vector<std::string> wrt;
   std::map<std::string, int64_t> extents;
+  std::map<std::string, unsigned> extent_at;  // where each GRADGEN_EXTENT is (raw location)
 };
+
+// Every element of a pointer parameter is its own IR node: past this, lowering would take
+// gigabytes before the node limit stops it.
+constexpr int64_t kMaxExtent = int64_t(1) << 20;
 
 const clang::Expr* strip(const clang::Expr* e) {
   for (;;) {
@@ -115,9 +120,18 @@ class FileLowering {
         for (size_t i = 1; i < args.size(); ++i) m.wrt.push_back(str(i));
       } else if (a->getAnnotation() == "gradgen.extent") {
         clang::Expr::EvalResult r;
+        const unsigned at = a->getLocation().getRawEncoding();
         if (args.size() != 2 || !args[1]->EvaluateAsInt(r, ctx_) || r.Val.getInt().getSExtValue() <= 0)
-          throw LowerError{a->getLocation().getRawEncoding(), 0, "GRADGEN_EXTENT needs a parameter name and a positive constant size"};
-        m.extents[str(0)] = r.Val.getInt().getSExtValue();
+          throw LowerError{at, 0, "GRADGEN_EXTENT needs a parameter name and a positive constant size"};
+        const std::string name = str(0);
+        const int64_t size = r.Val.getInt().getSExtValue();
+        if (size > kMaxExtent)
+          throw LowerError{at, 0, "GRADGEN_EXTENT(" + name + ", " + std::to_string(size) + "): at most " +
+                                      std::to_string(kMaxExtent) + " elements (each one is unrolled)"};
+        if (m.extents.count(name))
+          throw LowerError{at, 0, "GRADGEN_EXTENT(" + name + ", ...) is given twice"};
+        m.extents[name] = size;
+        m.extent_at[name] = at;
       }
     }
     return m;
@@ -217,10 +231,26 @@ class FileLowering {
     for (const std::string& w : m.wrt)
       if (!names.count(w)) throw LowerError{fn->getLocation().getRawEncoding(), 0, "GRADGEN_DIFFERENTIATE_WRT names '" + w +
                                                                                        "', which is not a parameter of '" + p.name + "'"};
+    check_extents(fn, m, p.name);
     Value r = lw.run_function(fn, std::move(args));
     set_loss(p, r, fn);
     if (signatures_) signatures_->push_back(signature_of(fn, lw));
     return p;
+  }
+
+  /// Each GRADGEN_EXTENT names a pointer parameter (an array's size comes from its type).
+  void check_extents(const clang::FunctionDecl* fn, const Marks& m, const std::string& fn_name) {
+    for (const auto& [name, size] : m.extents) {
+      const clang::ParmVarDecl* param = nullptr;
+      for (const clang::ParmVarDecl* pd : fn->parameters())
+        if (pd->getNameAsString() == name) param = pd;
+      const std::string what = "GRADGEN_EXTENT(" + name + ", " + std::to_string(size) + ")";
+      if (!param)
+        throw LowerError{m.extent_at.at(name), 0, what + " names no parameter of '" + fn_name + "'"};
+      if (!param->getOriginalType()->isPointerType())
+        throw LowerError{m.extent_at.at(name), 0, what + ": '" + name +
+                                                      "' is not a pointer parameter (its size comes from its type)"};
+    }
   }
 
   /// A pointer to the first element: nested C arrays and std::arrays are contiguous row-major.

@@ -63,6 +63,10 @@ struct Adjoint {
   const Node* node;
 };
 
+/// A network's name, or an annotated C++ function's, names the generated files (and their
+/// hidden temporaries, .NAME.hpp.tmpPID); file systems take at most 255 bytes for one.
+constexpr size_t kMaxFileStem = 200;
+
 struct Program {
   std::unique_ptr<Graph> graph = std::make_unique<Graph>();
   std::string name;

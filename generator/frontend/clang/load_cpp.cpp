@@ -215,6 +215,10 @@ class FileLowering {
   std::optional<Program> lower(const clang::FunctionDecl* fn, const Marks& m) {
     Program p;
     p.name = fn->getNameAsString();
+    if (p.name.size() > kMaxFileStem)
+      throw LowerError{fn->getLocation().getRawEncoding(), 0,
+                       "the function name is " + std::to_string(p.name.size()) + " characters long; at most " +
+                           std::to_string(kMaxFileStem) + " are allowed, as it names the generated files"};
     p.source_file = file_;
     cppfe::Lowerer lw(ctx_, p);
     TypeInfo rt = lw.classify(fn->getReturnType());

@@ -179,12 +179,9 @@ void Lowerer::network(const Stmt& s) {
   const Ident& id = s.names[0];
   network_ = s.loc;
   p_.name = id.name;
-  // The name names the generated files (and their hidden temporaries, NAME.hpp.tmpPID), and
-  // file systems take at most 255 bytes for one.
-  constexpr size_t kMaxNetworkName = 200;
-  if (id.name.size() > kMaxNetworkName)
+  if (id.name.size() > kMaxFileStem)
     error(id.loc, "the network name is " + std::to_string(id.name.size()) + " characters long; at most " +
-                      std::to_string(kMaxNetworkName) + " are allowed, as it names the generated files");
+                      std::to_string(kMaxFileStem) + " are allowed, as it names the generated files");
 }
 
 /// precision_stmt ::= 'precision' ('f32' | 'f64')

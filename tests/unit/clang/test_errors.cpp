@@ -140,6 +140,12 @@ TEST_CASE("unsupported constructs are located errors in Clang's format", "[clang
   }
 }
 
+TEST_CASE("a function name too long to name a file is a located error", "[clang][errors]") {
+  const std::string src = "GRADGEN_DIFFERENTIATE\ndouble @f" + std::string(200, 'x') + "(double x) {\n  return x;\n}\n";
+  expect_error({"long name", src.c_str(), "fxx",
+                "the function name is 201 characters long; at most 200 are allowed, as it names the generated files"});
+}
+
 // Lowering a sum recursed once per term and overflowed the stack at ~20000 terms (Clang's own
 // parse gives out near 30000). Past 1024 levels it is an error at the expression, as in .grad.
 TEST_CASE("an expression too deep to lower is a located error, not a stack overflow", "[clang][errors]") {

@@ -281,14 +281,33 @@ class Builder {
     }
   }
 
-  // Gives shared unnamed subexpressions of an operand temporaries, innermost first.
-  void hoist(const Walk& w, const Node* n) {
-    if (w.stop(n) || !hoisted_.insert(n).second) return;
-    for (const Node* in : n->inputs) hoist(w, in);
-    if (uses_[n] < 2 || !worth_a_temporary(w, n)) return;
-    std::string t = fresh();
-    s_.backward.push_back(Equation{"", t, t, n, seq_});
-    name_node(n, t, t, seq_++);
+  // Gives shared unnamed subexpressions of an operand temporaries, innermost first, and cuts
+  // an unshared one that would print more than kMaxNesting levels deep (a chain unrolled from
+  // a C++ loop is thousands deep: one line of it would be unreadable, and the printer recurses
+  // once per level). Post-order with an explicit stack, as such chains would overflow ours too.
+  void hoist(const Walk& w, const Node* root) {
+    constexpr int kMaxNesting = 24;
+    std::vector<std::pair<const Node*, size_t>> stack;  // node, inputs visited so far
+    if (!w.stop(root) && hoisted_.insert(root).second) stack.emplace_back(root, 0);
+    while (!stack.empty()) {
+      auto& [n, next] = stack.back();
+      if (next < n->inputs.size()) {
+        const Node* in = n->inputs[next++];
+        if (!w.stop(in) && hoisted_.insert(in).second) stack.emplace_back(in, 0);
+        continue;
+      }
+      const Node* done = n;
+      stack.pop_back();
+      int height = 1;
+      for (const Node* in : done->inputs)
+        if (!w.stop(in)) height = std::max(height, 1 + height_[in]);
+      height_[done] = height;
+      const bool shared = uses_[done] >= 2 && worth_a_temporary(w, done);
+      if (!shared && height <= kMaxNesting) continue;
+      std::string t = fresh();
+      s_.backward.push_back(Equation{"", t, t, done, seq_});
+      name_node(done, t, t, seq_++);
+    }
   }
 
   std::string fresh() {
@@ -305,6 +324,7 @@ class Builder {
   std::set<std::string> taken_;
   std::set<const Node*> hoisted_;
   std::map<const Node*, int> uses_;
+  std::map<const Node*, int> height_;  // levels an unnamed node prints as
 };
 
 bool is_forward(const Equation& eq) { return eq.label.rfind('F', 0) == 0; }

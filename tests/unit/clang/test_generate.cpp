@@ -277,3 +277,25 @@ GRADGEN_DIFFERENTIATE double half_square(double x) { return x * x / 2; }
   REQUIRE(run(build, dir / "build.log") == 0);
   CHECK(run("'" + (dir / "main").string() + "'", dir / "run.log") == 0);
 }
+
+// A C++ loop unrolls into a chain thousands of operations deep: its backward equations are cut
+// into temporaries of at most 24 levels, so that explain neither prints one unreadable line nor
+// recurses once per level (SIGSEGV at ~20000 iterations with the default stack; here 1 MiB).
+TEST_CASE("explain and check of a loop unrolled 3000 times, within a 1 MiB stack", "[clang][generate][deep]") {
+  fs::path dir = scratch("deep");
+  spit(dir / "chain.cpp", R"(#include <cmath>
+#include <gradgen/annotate.hpp>
+GRADGEN_DIFFERENTIATE
+double chain(double x) {
+  double s = x;
+  for (int i = 0; i < 3000; ++i) s = std::sin(s) * 0.5 + x;
+  return s;
+}
+)");
+  const std::string exe = "ulimit -s 1024 && '" + std::string(GG_GRADGEN_EXE) + "'";
+  REQUIRE(run(exe + " explain '" + (dir / "chain.cpp").string() + "'", dir / "explain.log") == 0);
+  const std::string text = slurp(dir / "explain.log");
+  CHECK(text.find("B3000: ds_2999/dx = t") != std::string::npos);
+  CHECK(run(exe + " check --interp '" + (dir / "chain.cpp").string() + "'", dir / "check.log") == 0);
+  CHECK(slurp(dir / "check.log").find("ok: all 1 gradients agree") != std::string::npos);
+}

@@ -359,7 +359,10 @@ std::string latex_name(const std::string& name) {
     std::string esc = replace_all(w, "_", "\\_");
     return w.size() > 1 ? "\\mathrm{" + esc + "}" : esc;
   };
-  auto sub = [](const std::string& b) { return b.size() == 1 ? "_" + b : "_{" + replace_all(b, "_", "\\_") + "}"; };
+  auto sub = [](const std::string& b) {
+    const bool plain = b.size() == 1 && std::isalnum(static_cast<unsigned char>(b[0]));  // x_1, not x__
+    return plain ? "_" + b : "_{" + replace_all(b, "_", "\\_") + "}";
+  };
   size_t us = name.find('_');
   if (us != std::string::npos && us > 0 && us + 1 < name.size()) return word(name.substr(0, us)) + sub(name.substr(us + 1));
   size_t digits = name.find_last_not_of("0123456789");

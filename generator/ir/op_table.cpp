@@ -523,7 +523,7 @@ std::vector<OpInfo> build_rows() {
       {Op::Pow, "pow", 1, kEw, same, eval_pow, vjp_pow, {"{0}^{value}", "{0}^{{{value}}}", 4}, "gg::pow({0}, {value})"},
       {Op::Step, "step", 1, kEw | kInternal, same,
        [](const EvalArgs& a) { evalh::unary(a, [](double x) { return x > 0 ? 1.0 : 0.0; }); }, vjp_piecewise_constant,
-       {"step({0})", "\\mathbb{{1}}[{0} > 0]", 5}, "gg::step({0})"},
+       {"step({0})", "\\mathbf{{1}}[{0} > 0]", 5}, "gg::step({0})"},
       {Op::LeakyStep, "leaky_step", 1, kEw | kInternal, same, eval_leaky_step, vjp_piecewise_constant,
        {"leaky_step({0}, {value})", "\\operatorname{{leaky\\_step}}_{{{value}}}({0})", 5}, "gg::leaky_step({0}, {value})"},
       {Op::Sign, "sign", 1, kEw | kInternal, same,

@@ -168,6 +168,11 @@ TEST_CASE("latex output", "[equations]") {
   CHECK(latex_name("h_W") == "h_W");
   CHECK(latex_name("yhat_b") == "\\mathrm{yhat}_b");
   CHECK(latex_name("yhat") == "\\mathrm{yhat}");
+  // A lone '_' after the first is a subscript of its own, escaped: "Q__" read as Q__ (a double
+  // subscript, which LaTeX refuses).
+  CHECK(latex_name("Q__") == "Q_{\\_}");
+  CHECK(latex_name("ab__") == "\\mathrm{ab}_{\\_}");
+  CHECK(latex_name("W__x") == "W_{\\_x}");
   CHECK(latex_name("dJ/dz3") == "\\frac{\\partial J}{\\partial z_3}");
   // Numbers: the shortest round-trip text, with its exponent as a power of ten.
   CHECK(latex_number(0.5) == "0.5");

@@ -63,6 +63,14 @@ int run(int argc, char** argv) {
       break;
     }
 #endif
+  // CLI11 would only say "A subcommand is required" for `gradgen explian net.grad`.
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const Subcommand& s : subs) known = known || s.app->get_name() == argv[1];
+    if (!known)
+      throw UsageError("unknown subcommand '" + std::string(argv[1]) +
+                       "' (expected generate, explain, graph, check or eval; see gradgen --help)");
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -77,6 +77,8 @@ TEST_CASE("usage errors exit 2", "[cli]") {
     CHECK(has(r.err, "gradgen: error: --seed expects an integer from 0 to 18446744073709551615, got '" + std::string(bad) + "'"));
   }
   CHECK(gradgen({"check", seed, "--interp", "--seed", "18446744073709551615"}).status == 0);
+  CHECK(has(gradgen({"explian", seed}).err, "gradgen: error: unknown subcommand 'explian' (expected generate, explain, "
+                                            "graph, check or eval; see gradgen --help)"));
   Result pass = gradgen({"explain", seed, "--dump-after=nosuchpass"});
   CHECK(has(pass.err, "unknown pass 'nosuchpass'"));
   CHECK(has(pass.err, "cse"));

@@ -298,4 +298,20 @@ double chain(double x) {
   CHECK(text.find("B3000: ds_2999/dx = t") != std::string::npos);
   CHECK(run(exe + " check --interp '" + (dir / "chain.cpp").string() + "'", dir / "check.log") == 0);
   CHECK(slurp(dir / "check.log").find("ok: all 1 gradients agree") != std::string::npos);
+  // The code follows the equations' temporaries: a 300-term sum nested past clang++'s limit of
+  // 256 brackets in one expression.
+  spit(dir / "sum.cpp", R"(#include <cmath>
+#include <gradgen/annotate.hpp>
+GRADGEN_DIFFERENTIATE
+double sines(double x) {
+  double s = 0;
+  for (int i = 0; i < 300; ++i) s += std::sin(x + i);
+  return s;
+}
+)");
+  REQUIRE(run(exe + " generate '" + (dir / "sum.cpp").string() + "' -o '" + dir.string() + "'", dir / "gen.log") == 0);
+  INFO(slurp(dir / "clang.log"));
+  CHECK(run("clang++ -std=c++17 -fsyntax-only -Wall -Wextra -Werror -I'" + kSrc + "/runtime/include' -I'" + dir.string() +
+                "' '" + (dir / "sines_grad.cpp").string() + "'",
+            dir / "clang.log") == 0);
 }

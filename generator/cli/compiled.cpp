@@ -21,6 +21,26 @@
 namespace gg::cli {
 namespace {
 
+// After the generated code failed to build: a compiler that cannot build a minimal C++17
+// program, or that crashed, is the environment's problem (exit 1, with what to do); else the
+// generated code is at fault, a gradgen bug.
+[[noreturn]] void refuse_compile_failure(const std::vector<std::string>& argv, const cpp::TempDir& dir,
+                                         const std::string& err) {
+  const std::string shown = err.substr(0, 4000);
+  if (err.find("internal compiler error") != std::string::npos)
+    throw InputError("the C++ compiler '" + argv[0] + "' crashed on the generated code (set $CXX to another " +
+                     "compiler, or use --interp):\n" + shown);
+  cpp::write_text(dir.file("minimal.cpp"), "#include <vector>\nint main() { return std::vector<int>(1).at(0); }\n");
+  std::vector<std::string> minimal = cpp::cxx_command();
+  for (const std::string& a : {std::string("-std=c++17"), dir.file("minimal.cpp"), std::string("-o"), dir.file("minimal")})
+    minimal.push_back(a);
+  const cpp::ProcessResult probe = cpp::run_process(minimal, dir.path());
+  if (probe.exit_code != 0)
+    throw InputError("the C++ compiler '" + argv[0] + "' cannot build a minimal C++17 program (set $CXX to a C++ " +
+                     "compiler, or use --interp):\n" + probe.err.substr(0, 4000));
+  throw InternalError("the generated code did not compile with '" + argv[0] + "':\n" + shown);
+}
+
 // Builds and runs `c` for the generated network `g`; returns its one result.
 cpp::DriverOutput run_compiled(const GeneratedCode& g, const cpp::DriverCase& c) {
   cpp::TempDir dir("gradgen-eval");
@@ -40,8 +60,7 @@ cpp::DriverOutput run_compiled(const GeneratedCode& g, const cpp::DriverCase& c)
   cpp::ProcessResult built = cpp::run_process(argv, dir.path());
   if (built.exit_code < 0)
     throw InputError("cannot run the C++ compiler '" + argv[0] + "' (set $CXX, or use --interp)");
-  if (built.exit_code != 0)
-    throw InternalError("the generated code did not compile with '" + argv[0] + "':\n" + built.err.substr(0, 4000));
+  if (built.exit_code != 0) refuse_compile_failure(argv, dir, built.err);
   cpp::ProcessResult ran = cpp::run_process({dir.file("driver")}, dir.path());
   if (ran.exit_code != 0) throw InternalError("the compiled network exited with status " + std::to_string(ran.exit_code));
   std::vector<cpp::DriverOutput> out = cpp::parse_driver_output(ran.out);

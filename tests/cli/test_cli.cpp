@@ -539,6 +539,29 @@ TEST_CASE("a directory or an endless device as the network or the feed is a clea
   CHECK(has(zero_feed.err, "cannot read feed '/dev/zero': it is larger than 64 MiB"));
 }
 
+// $CXX that is missing, is no C++ compiler or cannot link C++ is the environment's problem:
+// exit 1 with what to do, not "internal error" (exit 4).
+TEST_CASE("a $CXX that cannot build C++ is an input error naming it", "[cli]") {
+  Scratch s;
+  const std::vector<std::string> eval{"eval", example("seed.grad"), "--feed", example("seed.feed.json")};
+  auto with_cxx = [&](const std::string& cxx) {
+    std::vector<std::string> args{"env", "CXX=" + cxx, GG_GRADGEN_EXE};
+    args.insert(args.end(), eval.begin(), eval.end());
+    return run_argv(args, s);
+  };
+  Result missing = with_cxx("/nonexistent/c++");
+  CHECK(missing.status == 1);
+  CHECK(has(missing.err, "gradgen: error: cannot run the C++ compiler '/nonexistent/c++' (set $CXX, or use --interp)"));
+  for (const char* cxx : {"false", "gcc"}) {  // gcc compiles C++ but does not link libstdc++
+    Result r = with_cxx(cxx);
+    INFO(r.err);
+    CHECK(r.status == 1);
+    CHECK(has(r.err, "gradgen: error: the C++ compiler '" + std::string(cxx) +
+                         "' cannot build a minimal C++17 program (set $CXX to a C++ compiler, or use --interp)"));
+    CHECK(r.out.empty());
+  }
+}
+
 TEST_CASE("graph -o replaces the file only on success", "[cli]") {
   Scratch s;
   std::string out = s.write("g.dot", "old contents\n");

@@ -29,6 +29,7 @@ int eval_interp(const EvalRequest& r) {
   require_initialisable(p, fed, dims);
   require_evaluable(p, dims, "eval");
   require_f32_range(p, names_of(fed));
+  if (p.precision == Precision::F32) require_f32_feed(fed, r.feed);
   Values all = complete_params(p, std::move(fed), r.seed, dims);
   const EvalResult result = evaluate(p, all, p.precision);
   std::cout << eval_json(p, result);

@@ -7,7 +7,9 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <map>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string_view>
@@ -15,6 +17,7 @@
 
 #include "support/error.h"
 #include "support/files.h"
+#include "support/numbers.h"
 
 namespace gg::cli {
 namespace {
@@ -233,6 +236,24 @@ Values read_feed(const std::string& path) {
   std::string text, why;
   if (!read_input_file(path, text, why)) throw InputError("cannot read feed '" + path + "': " + why);
   return parse_feed(text, path);
+}
+
+void require_f32_feed(const Values& fed, const std::string& path) {
+  for (const auto& [name, t] : fed)
+    for (size_t i = 0; i < t.data.size(); ++i) {
+      if (!std::isinf(nearest_float(t.data[i]))) continue;
+      std::vector<size_t> index(t.shape.size());
+      std::string where;
+      for (size_t d = t.shape.size(), rest = i; d-- > 0; rest /= static_cast<size_t>(t.shape[d]))
+        index[d] = rest % static_cast<size_t>(t.shape[d]);
+      for (size_t k : index) where += "[" + std::to_string(k) + "]";
+      std::string text, why;
+      size_t at = kNowhere;
+      if (read_input_file(path, text, why)) at = JsonLocator(text).find(name, index);
+      throw LocatedError(location(path, text, at),
+                         fmt::format("'{}'{}: {} is past the range of f32 (largest {}); evaluate with --precision f64",
+                                     name, where, t.data[i], std::numeric_limits<float>::max()));
+    }
 }
 
 std::vector<std::string> names_of(const Values& fed) {

@@ -23,6 +23,10 @@ Values parse_feed(const std::string& text, const std::string& path);
 /// missing input) an InputError naming the file.
 DimBindings feed_dims(const Program& p, const Values& fed, const std::string& path);
 
+/// For an f32 evaluation: a LocatedError at the first fed number past float's range (it would
+/// silently be infinite).
+void require_f32_feed(const Values& fed, const std::string& path);
+
 /// The names fed, in order.
 std::vector<std::string> names_of(const Values& fed);
 

@@ -721,6 +721,20 @@ TEST_CASE("an f32 number past float's range in an expression is a located error"
   }
 }
 
+// A fed number past float's range would be infinity in an f32 evaluation.
+TEST_CASE("an f32 feed number past float's range is a located error", "[cli]") {
+  Scratch s;
+  const std::string feed = s.write("big.json", "{\"X\": [[1, 2],\n [3, 1e39]], \"Y\": [[0], [1]]}");
+  for (const char* mode : {"--interp", ""}) {
+    Result r = gradgen_in({"eval", example("seed.grad"), "--feed", feed}, mode);
+    INFO("mode " << mode);
+    CHECK(r.status == 1);
+    CHECK(has(r.err, "big.json:2:6: error: 'X'[1][1]: 1e+39 is past the range of f32 (largest 3.4028235e+38); "
+                     "evaluate with --precision f64"));
+  }
+  CHECK(gradgen({"eval", example("seed.grad"), "--feed", feed, "--interp", "--precision", "f64"}).status == 0);
+}
+
 // `dim n, m` with m used by no tensor: the feed cannot give it, but the generated API still
 // takes it; compiled eval stopped with "internal error: map::at".
 TEST_CASE("eval of a network that declares a dim no tensor uses, in both modes", "[cli]") {

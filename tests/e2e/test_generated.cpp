@@ -76,7 +76,7 @@ TEST_CASE("generate is byte-identical run to run and writes nothing on error", "
   auto before = e2e::read_file(dir.file("one/seed.cpp"));
   auto bad = gg::cpp::run_process({exe, "generate", dir.file("bad.grad"), "-o", dir.file("one")}, dir.path());
   CHECK(bad.exit_code == 1);
-  CHECK(gen(dir.file("one"), {"--bind", "m=4"}).exit_code == 1);
+  CHECK(gen(dir.file("one"), {"--bind", "m=4"}).exit_code == 2);  // m is no dim of seed: a usage error
   auto ns = gen(dir.file("one"), {"--namespace", "class"});
   CHECK(ns.exit_code == 2);
   CHECK(ns.err.find("--namespace expects a C++ namespace name") != std::string::npos);

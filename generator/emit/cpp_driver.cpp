@@ -16,9 +16,15 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
   return out;
 }
 
+// Each value as a double literal: "-0" would be the int 0 (and lose the sign of -0.0), so a
+// number without '.' or an exponent gets ".0".
 std::string array_literal(const std::vector<double>& v) {
   std::string out = "{";
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + fmt::format("{:.17g}", v[i]);
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::string x = fmt::format("{:.17g}", v[i]);
+    if (x.find_first_of(".en") == std::string::npos) x += ".0";
+    out += (i ? ", " : "") + x;
+  }
   return out + "}";
 }
 

@@ -735,6 +735,19 @@ TEST_CASE("an f32 feed number past float's range is a located error", "[cli]") {
   CHECK(gradgen({"eval", example("seed.grad"), "--feed", feed, "--interp", "--precision", "f64"}).status == 0);
 }
 
+// A fed -0.0 reached compiled code as the literal "-0", the int 0: the sign was lost.
+TEST_CASE("a fed -0.0 keeps its sign in both modes", "[cli]") {
+  Scratch s;
+  const std::string net = s.write("nz.grad", "network nz\ninput x[2]\nparam w[2] init=ones\noutput a = x * w\nloss J = sum(a)\n");
+  const std::string feed = s.write("nz.json", "{\"x\": [-0.0, 2]}");
+  for (const char* mode : {"--interp", ""}) {
+    Result r = gradgen_in({"eval", net, "--feed", feed}, mode);
+    INFO("mode " << mode << ": " << r.err);
+    CHECK(r.status == 0);
+    CHECK(r.out == "{\"loss\": 2, \"outputs\": {\"a\": [-0, 2]}, \"grads\": {\"w\": [-0, 2]}}\n");
+  }
+}
+
 // `dim n, m` with m used by no tensor: the feed cannot give it, but the generated API still
 // takes it; compiled eval stopped with "internal error: map::at".
 TEST_CASE("eval of a network that declares a dim no tensor uses, in both modes", "[cli]") {

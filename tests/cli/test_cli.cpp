@@ -15,6 +15,18 @@ namespace {
 
 const std::vector<std::string> kExamples{"seed", "classifier", "broadcast", "input_grad"};
 
+// `eval` of network `net_text` at `feed_text` prints exactly `want`, interpreted and compiled.
+void expect_eval(const std::string& net_text, const std::string& feed_text, const std::string& want) {
+  Scratch s;
+  const std::string net = s.write("net.grad", net_text), feed = s.write("feed.json", feed_text);
+  for (const char* mode : {"--interp", ""}) {
+    Result r = gradgen_in({"eval", net, "--feed", feed}, mode);
+    INFO("mode " << mode << ": " << r.err);
+    CHECK(r.status == 0);
+    CHECK(r.out == want);
+  }
+}
+
 
 // Runs `dot -Tsvg FILE` (no shell); true when Graphviz accepts the file.
 bool dot_accepts(const std::string& file) {
@@ -737,27 +749,13 @@ TEST_CASE("an f32 feed number past float's range is a located error", "[cli]") {
 
 // A fed -0.0 reached compiled code as the literal "-0", the int 0: the sign was lost.
 TEST_CASE("a fed -0.0 keeps its sign in both modes", "[cli]") {
-  Scratch s;
-  const std::string net = s.write("nz.grad", "network nz\ninput x[2]\nparam w[2] init=ones\noutput a = x * w\nloss J = sum(a)\n");
-  const std::string feed = s.write("nz.json", "{\"x\": [-0.0, 2]}");
-  for (const char* mode : {"--interp", ""}) {
-    Result r = gradgen_in({"eval", net, "--feed", feed}, mode);
-    INFO("mode " << mode << ": " << r.err);
-    CHECK(r.status == 0);
-    CHECK(r.out == "{\"loss\": 2, \"outputs\": {\"a\": [-0, 2]}, \"grads\": {\"w\": [-0, 2]}}\n");
-  }
+  expect_eval("network nz\ninput x[2]\nparam w[2] init=ones\noutput a = x * w\nloss J = sum(a)\n",
+              "{\"x\": [-0.0, 2]}", "{\"loss\": 2, \"outputs\": {\"a\": [-0, 2]}, \"grads\": {\"w\": [-0, 2]}}\n");
 }
 
 // `dim n, m` with m used by no tensor: the feed cannot give it, but the generated API still
 // takes it; compiled eval stopped with "internal error: map::at".
 TEST_CASE("eval of a network that declares a dim no tensor uses, in both modes", "[cli]") {
-  Scratch s;
-  const std::string net = s.write("unused.grad", "network unused\ndim n, m\ninput X[n, 2]\nparam w[2]\nloss J = sum(X * w)\n");
-  const std::string feed = s.write("f.json", "{\"X\": [[1, 2], [3, 4]], \"w\": [0.5, -1]}");
-  for (const char* mode : {"--interp", ""}) {
-    Result r = gradgen_in({"eval", net, "--feed", feed}, mode);
-    INFO("mode " << mode << ": " << r.err);
-    CHECK(r.status == 0);
-    CHECK(r.out == "{\"loss\": -4, \"outputs\": {}, \"grads\": {\"w\": [4, 6]}}\n");
-  }
+  expect_eval("network unused\ndim n, m\ninput X[n, 2]\nparam w[2]\nloss J = sum(X * w)\n",
+              "{\"X\": [[1, 2], [3, 4]], \"w\": [0.5, -1]}", "{\"loss\": -4, \"outputs\": {}, \"grads\": {\"w\": [4, 6]}}\n");
 }

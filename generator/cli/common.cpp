@@ -207,12 +207,9 @@ std::vector<std::string> dims_of_params(const Program& p) {
 
 namespace {
 
-// The first number in d's expression (its own nodes, not other definitions') that f32 cannot
-// hold, or 0.
-double first_past_f32(const Program& p, const Definition& d) {
-  std::set<const Node*> others;
-  for (const Definition& o : p.definitions)
-    if (o.node != d.node) others.insert(o.node);
+// The first number in d's expression (its own nodes: the walk stops at other definitions,
+// `defs`) that f32 cannot hold, or 0.
+double first_past_f32(const Definition& d, const std::set<const Node*>& defs) {
   std::vector<const Node*> stack{d.node};
   std::set<const Node*> seen;
   while (!stack.empty()) {
@@ -222,7 +219,7 @@ double first_past_f32(const Program& p, const Definition& d) {
     const bool has_number = n->op == Op::Const || n->op == Op::Pow || n->op == Op::LeakyRelu;
     if (has_number && std::isfinite(n->attrs.value) && std::isinf(nearest_float(n->attrs.value))) return n->attrs.value;
     for (const Node* in : n->inputs)
-      if (!others.count(in)) stack.push_back(in);
+      if (!defs.count(in)) stack.push_back(in);
   }
   return 0;
 }
@@ -241,8 +238,10 @@ void require_f32_range(const Program& p, const std::vector<std::string>& fed) {
         throw LocatedError(l.loc, fmt::format("'{}' init={}({}): {}{}", l.name, l.init.kind,
                                               fmt::join(l.init.args, ", "), arg, advice));
   }
+  std::set<const Node*> defs;
+  for (const Definition& d : p.definitions) defs.insert(d.node);
   for (const Definition& d : p.definitions)
-    if (double v = first_past_f32(p, d); v != 0)
+    if (double v = first_past_f32(d, defs); v != 0)
       throw LocatedError(d.loc, fmt::format("'{}' uses the number {}, which{}", d.name, v, advice));
 }
 

@@ -2,18 +2,14 @@
 #include "cli/feed.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <map>
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-#include <sstream>
 #include <string_view>
 #include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "support/error.h"
 #include "support/files.h"
@@ -187,6 +183,20 @@ void refuse_repeated_keys(const std::string& text, const std::string& path) {
   }
 }
 
+// Where root[name][index...] stands in the feed at `path`, read again: parsed values keep no
+// positions, and this runs only on the way to an error. No position if the file has changed.
+SourceLoc feed_location(const std::string& path, const std::string& name, const std::vector<size_t>& index) {
+  std::string text, why;
+  size_t at = kNowhere;
+  if (read_input_file(path, text, why)) {
+    try {
+      at = JsonLocator(text).find(name, index);
+    } catch (const json::exception&) {  // no longer JSON
+    }
+  }
+  return location(path, text, at);
+}
+
 }  // namespace
 
 Values parse_feed(const std::string& text, const std::string& path) {
@@ -219,14 +229,7 @@ DimBindings feed_dims(const Program& p, const Values& fed, const std::string& pa
   try {
     return infer_dims(p, fed);
   } catch (const FedTensorError& e) {
-    std::ifstream in(path, std::ios::binary);
-    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    size_t at = kNowhere;
-    try {
-      at = JsonLocator(text).find(e.tensor, {});
-    } catch (const json::exception&) {  // the file changed since it was parsed: no position
-    }
-    throw LocatedError(location(path, text, at), e.what());
+    throw LocatedError(feed_location(path, e.tensor, {}), e.what());
   } catch (const InputError& e) {
     throw InputError(path + ": " + e.what());
   }
@@ -247,10 +250,7 @@ void require_f32_feed(const Values& fed, const std::string& path) {
       for (size_t d = t.shape.size(), rest = i; d-- > 0; rest /= static_cast<size_t>(t.shape[d]))
         index[d] = rest % static_cast<size_t>(t.shape[d]);
       for (size_t k : index) where += "[" + std::to_string(k) + "]";
-      std::string text, why;
-      size_t at = kNowhere;
-      if (read_input_file(path, text, why)) at = JsonLocator(text).find(name, index);
-      throw LocatedError(location(path, text, at),
+      throw LocatedError(feed_location(path, name, index),
                          fmt::format("'{}'{}: {} is past the range of f32 (largest {}); evaluate with --precision f64",
                                      name, where, t.data[i], std::numeric_limits<float>::max()));
     }

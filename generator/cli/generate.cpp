@@ -1,14 +1,8 @@
 // `gradgen generate`: writes the specialised C++ for a network, all files or none.
 #include "cli/generate.h"
 
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <regex>

@@ -120,8 +120,7 @@ std::string make_body(const Program& p, const EquationSet& eqs, const CppSignatu
     const CppParam& cp = sig.params[i];
     if (kw.used_leaves().count(cp.name) && cp.f32 != f32) {  // a float parameter of a double function
       const int64_t n = *static_numel(p.leaves.at(i).node->shape);
-      std::string k = "k";  // the copy's counter: no parameter's name
-      while (is_param(sig, k)) k += "_";
+      const std::string k = names.namer.claim("k");  // the copy's counter
       lines.push_back(fmt::format("Scalar {}[{}];  // {} as Scalar", names.leaf.at(cp.name), n, cp.name));
       lines.push_back(fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {2}[{0}] = static_cast<Scalar>(({3})[{0}]);", k, n,
                                   names.leaf.at(cp.name), renamed(sig, cp, cp.flat)));

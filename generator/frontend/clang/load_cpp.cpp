@@ -17,10 +17,8 @@
 #include <llvm/Support/raw_ostream.h>
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "frontend/clang/lower.h"
 #include "support/error.h"

@@ -1,12 +1,6 @@
 // load_grad: parse, check and lower a .grad file statement by statement.
 #include "frontend/grad/load.h"
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include "frontend/grad/lower.h"
 #include "frontend/grad/parser.h"
 #include "support/files.h"

@@ -15,8 +15,6 @@ namespace {
 /// Most dimensions a declared tensor may have (numpy's classic limit).
 constexpr size_t kMaxRank = 32;
 
-/// Every built-in of language.md §5 plus the layer and activation words: never tensor names,
-/// whether or not the op table has the row yet.
 // Words the language gives a meaning that is not a function: what they mean, else empty.
 std::string_view reserved_meaning(std::string_view w) {
   if (w == "linear") return "dense's identity activation (activation=linear)";
@@ -24,6 +22,8 @@ std::string_view reserved_meaning(std::string_view w) {
   return {};
 }
 
+/// Every built-in of language.md §5 plus the layer and activation words: never tensor names,
+/// whether or not the op table has the row yet.
 bool is_builtin(std::string_view w) {
   static constexpr std::array<std::string_view, 25> kNames = {
       "sigmoid", "tanh", "relu",     "leaky_relu",  "softplus",      "exp", "log", "sqrt",       "square",

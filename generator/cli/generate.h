@@ -36,8 +36,8 @@ GeneratedCode generate_code(const GenerateRequest& r);
 /// is taken as valid: compiled check and eval, which read the network before generating.
 GeneratedCode generate_code(Program loaded, const GenerateRequest& r);
 
-/// Writes NAME.hpp, NAME.cpp and NAME.h into `dir` atomically as a set: all three are written
-/// to temporary files first and renamed only when every write succeeded.
+/// Writes NAME.hpp, NAME.cpp and NAME.h into `dir` (created if needed) as a set, through
+/// write_files_atomic: all or nothing.
 void write_generated(const cpp::CppFiles& f, const std::string& dir);
 
 Subcommand add_generate(CLI::App& root);

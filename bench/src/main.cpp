@@ -32,12 +32,13 @@ struct Options {
   std::vector<int> threads{1, 2};
   std::string only;            // comma-separated workload ids; empty = all
   bool check_only = false;     // only the loss agreement check: no timing, no table
+  bool blas_kernel = false;    // print the OpenBLAS kernel chosen at start-up and exit
 };
 
 [[noreturn]] void usage(const char* msg) {
   std::fprintf(stderr,
                "gradgen_bench: %s\nusage: gradgen_bench [--quick] [--reps N] [--rep-ms MS] "
-               "[--threads 1,2] [--only W1,W2,W3] [--check-steps N] [--check-only]\n",
+               "[--threads 1,2] [--only W1,W2,W3] [--check-steps N] [--check-only] [--blas-kernel]\n",
                msg);
   std::exit(2);
 }
@@ -70,6 +71,7 @@ Options parse(int argc, char** argv) {
       else if (a == "--only") o.only = "," + value() + ",";
       else if (a == "--check-steps") o.check_steps = std::max(2, std::stoi(value()));
       else if (a == "--check-only") o.check_only = true;
+      else if (a == "--blas-kernel") o.blas_kernel = true;
       else if (a == "--help" || a == "-h") usage("help");
       else usage(("unknown argument " + a).c_str());
     } catch (const std::logic_error&) {
@@ -265,6 +267,10 @@ void run_group(const Problem& p, int threads, const Options& o, Report& rep) {
 int main(int argc, char** argv) {
   using namespace bench;
   const Options o = parse(argc, argv);
+  if (o.blas_kernel) {  // for bench/run-bench.sh, which may then pick a better one
+    std::printf("%s\n", openblas_get_corename());
+    return 0;
+  }
   // Flush denormals: thousands of SGD steps on one batch drive gradients towards zero, and
   // denormal arithmetic would time the FPU's slow path instead of the implementations.
   _MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);

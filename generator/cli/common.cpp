@@ -50,7 +50,8 @@ Program load_network(const std::string& path) {
   return std::move(*p);
 }
 
-Program load_and_differentiate(const std::string& path, const std::vector<std::string>& dump_after) {
+Program load_and_differentiate(const std::string& path, const std::vector<std::string>& dump_after,
+                               std::ostream& dump_to) {
   for (const std::string& pass : dump_after)
     if (std::find(pass_names().begin(), pass_names().end(), pass) == pass_names().end()) {
       std::string known;
@@ -60,7 +61,7 @@ Program load_and_differentiate(const std::string& path, const std::vector<std::s
   Program p = load_network(path);
   PipelineOptions opts;
   opts.dump_after = dump_after;
-  opts.dump = dump_after.empty() ? nullptr : &std::cout;
+  opts.dump = dump_after.empty() ? nullptr : &dump_to;
   differentiate_and_optimize(p, opts);
   return p;
 }
@@ -137,6 +138,10 @@ void write_files_atomic(const std::string& dir, const std::vector<std::pair<std:
   }
   for (Staged& s : staged)
     if (!s.old.empty()) fs::remove(s.old, ec);
+}
+
+std::string require_path(const std::string& value) {
+  return value.empty() ? std::string("expects a path, got ''") : std::string();
 }
 
 void write_file_atomic(const std::string& path, const std::string& text) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <iostream>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -42,8 +43,9 @@ struct Subcommand {
 Program load_network(const std::string& path);
 
 /// load_network, then autodiff and the simplification pipeline; IR dumps after the passes
-/// named in `dump_after` go to stdout. An unknown pass name is a UsageError.
-Program load_and_differentiate(const std::string& path, const std::vector<std::string>& dump_after = {});
+/// named in `dump_after` go to `dump_to`. An unknown pass name is a UsageError.
+Program load_and_differentiate(const std::string& path, const std::vector<std::string>& dump_after = {},
+                               std::ostream& dump_to = std::cout);
 
 /// Writes `text` to `path` atomically (temporary file in the same folder, then rename):
 /// on failure nothing is left behind and an InputError names the path.
@@ -54,6 +56,10 @@ void write_file_atomic(const std::string& path, const std::string& text);
 /// renamed before it get their old contents back (or are removed if new), no temporary is
 /// left, and an InputError names the file and says why.
 void write_files_atomic(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files);
+
+/// A CLI11 check for an option naming a file or folder: an empty value is refused (exit 2)
+/// rather than read as "no option" or as the current folder.
+std::string require_path(const std::string& value);
 
 /// check_bindings (passes/bind_dims.h) for dims given with --bind: a name the network does not
 /// declare or a size out of range is a usage error (exit 2), as a malformed NAME=SIZE is.

@@ -43,6 +43,7 @@ namespace {
 
 // Builds and runs `c` for the generated network `g`; returns its one result.
 cpp::DriverOutput run_compiled(const GeneratedCode& g, const cpp::DriverCase& c) {
+  const cpp::InterruptGuard interrupts;  // Ctrl-C while compiling still removes `dir`
   cpp::TempDir dir("gradgen-eval");
   const cpp::CppFiles& f = g.files;
   cpp::write_text(dir.file(f.base + ".hpp"), f.hpp);

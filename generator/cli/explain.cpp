@@ -4,11 +4,26 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "emit/equations.h"
 
 namespace gg::cli {
+namespace {
+
+// IR dumps kept apart from the document around them: a code block in markdown, comment lines
+// in LaTeX (so that the file still compiles).
+std::string as_verbatim(const std::string& text, Format format) {
+  if (text.empty() || format == Format::Text) return text;
+  if (format == Format::Markdown) return "```\n" + text + "```\n\n";
+  std::string out;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) out += "% " + line + "\n";
+  return out + "\n";
+}
+
+}  // namespace
 
 Subcommand add_explain(CLI::App& root) {
   struct Opts {
@@ -27,8 +42,10 @@ Subcommand add_explain(CLI::App& root) {
   return {app, [o] {
             static const std::map<std::string, Format> formats{
                 {"text", Format::Text}, {"markdown", Format::Markdown}, {"latex", Format::Latex}};
-            Program p = load_and_differentiate(o->file, o->dump_after);
-            std::cout << render_equations(build_equations(p), formats.at(o->format));
+            std::ostringstream dumps;
+            Program p = load_and_differentiate(o->file, o->dump_after, dumps);
+            const Format format = formats.at(o->format);
+            std::cout << as_verbatim(dumps.str(), format) << render_equations(build_equations(p), format);
             return int{kOk};
           }};
 }

@@ -18,7 +18,8 @@ Subcommand add_graph(CLI::App& root) {
   CLI::App* app = root.add_subcommand("graph", "Print the network as a Graphviz DOT graph");
   app->add_option("NET.grad", o->file, "the network")->required();
   app->add_flag("--backward", o->backward, "include the backward equations and local gradients on the edges");
-  app->add_option("-o,--output", o->out, "write FILE.dot (atomically) instead of printing");
+  app->add_option("-o,--output", o->out, "write FILE.dot (atomically) instead of printing")
+      ->check(require_path);
   return {app, [o] {
             // Both views come from the differentiated, simplified program so that the
             // forward part is the same graph with or without --backward.

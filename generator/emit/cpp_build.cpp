@@ -2,10 +2,13 @@
 #include "emit/cpp_build.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -29,6 +32,42 @@ TempDir::TempDir(const std::string& prefix) {
 TempDir::~TempDir() {
   std::error_code ec;
   fs::remove_all(path_, ec);
+}
+
+namespace {
+
+volatile std::sig_atomic_t g_signal = 0;  // the signal that arrived under the guard, or 0
+volatile pid_t g_child = 0;               // the process run_process waits for, or 0
+constexpr int kGuarded[] = {SIGINT, SIGTERM, SIGHUP};
+struct sigaction g_previous[3];
+
+extern "C" void on_interrupt(int sig) {
+  g_signal = sig;
+  const pid_t child = g_child;
+  if (child > 0) kill(child, sig);
+}
+
+}  // namespace
+
+InterruptGuard::InterruptGuard() {
+  g_signal = 0;
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: waitpid returns EINTR, and run_process looks at the flag
+  for (size_t i = 0; i < 3; ++i) {
+    sigaction(kGuarded[i], nullptr, &g_previous[i]);
+    // A signal ignored by whoever started us (nohup, a background job) stays ignored.
+    if (g_previous[i].sa_handler != SIG_IGN) sigaction(kGuarded[i], &sa, nullptr);
+  }
+}
+
+InterruptGuard::~InterruptGuard() {
+  for (size_t i = 0; i < 3; ++i) sigaction(kGuarded[i], &g_previous[i], nullptr);
+  if (g_signal != 0) {
+    signal(g_signal, SIG_DFL);
+    raise(g_signal);
+  }
 }
 
 namespace {
@@ -60,6 +99,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  if (g_signal != 0) throw Interrupted{g_signal};
   pid_t pid = 0;
   int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
@@ -67,9 +107,13 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
     r.err = "cannot run '" + argv[0] + "'";
     return r;
   }
+  g_child = pid;
+  if (g_signal != 0) kill(pid, g_signal);  // arrived between the spawn and the line above
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  g_child = 0;
+  if (g_signal != 0) throw Interrupted{g_signal};
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
   r.out = slurp(out_path);
   r.err = slurp(err_path);

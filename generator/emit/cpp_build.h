@@ -22,6 +22,23 @@ class TempDir {
   std::string path_;
 };
 
+/// While alive, SIGINT, SIGTERM and SIGHUP do not end the process at once: the child that
+/// run_process waits for gets the signal, run_process then throws Interrupted, and the
+/// guard's destructor (after the destructors of what was made since, such as a TempDir that
+/// removes its files) ends the process with that signal. Create it before the TempDir.
+class InterruptGuard {
+ public:
+  InterruptGuard();
+  ~InterruptGuard();
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+};
+
+/// Thrown by run_process when a signal arrived under an InterruptGuard.
+struct Interrupted {
+  int signal;
+};
+
 struct ProcessResult {
   int exit_code = -1;  // -1: could not start; 128+N: killed by signal N
   std::string out, err;

@@ -54,15 +54,44 @@ Piece numel_piece(const Shape& s, Format f) {
 }
 
 // Axes of `from` that SumTo removes or collapses to reach `to`: "0" or "(0, 1)".
-std::string summed_axes(const Shape& from, const Shape& to) {
-  std::vector<size_t> axes;
-  size_t offset = from.size() - to.size();
-  for (size_t d = 0; d < from.size(); ++d)
-    if (d < offset || (to[d - offset].is_one() && !from[d].is_one())) axes.push_back(d);
+// "1" or "(0, 2)": the axes of a list, as numpy writes an axis argument.
+std::string axes_text(const std::vector<size_t>& axes) {
   if (axes.size() == 1) return std::to_string(axes[0]);
   std::string out = "(";
   for (size_t i = 0; i < axes.size(); ++i) out += (i ? ", " : "") + std::to_string(axes[i]);
   return out + ")";
+}
+
+// The axes a sum_to from `from` to `to` sums over: the leading axes it drops, and the axes it
+// keeps as 1.
+struct SummedAxes {
+  std::vector<size_t> dropped, kept;
+};
+SummedAxes summed_axes(const Shape& from, const Shape& to) {
+  SummedAxes a;
+  const size_t offset = from.size() - to.size();
+  for (size_t d = 0; d < from.size(); ++d) {
+    if (d < offset)
+      a.dropped.push_back(d);
+    else if (to[d - offset].is_one() && !from[d].is_one())
+      a.kept.push_back(d);
+  }
+  return a;
+}
+
+std::string all_summed_axes(const Shape& from, const Shape& to) {
+  SummedAxes a = summed_axes(from, to);
+  a.dropped.insert(a.dropped.end(), a.kept.begin(), a.kept.end());
+  return axes_text(a.dropped);
+}
+
+// sum_to as numpy writes it: axes kept as 1 need keepdims=True, and a sum that both drops
+// and keeps axes is two sums.
+std::string sum_to_text(const Shape& from, const Shape& to) {
+  const SummedAxes a = summed_axes(from, to);
+  if (a.kept.empty()) return "sum({0}, axis=" + axes_text(a.dropped) + ")";
+  const std::string keep = "sum({0}, axis=" + axes_text(a.kept) + ", keepdims=True)";
+  return a.dropped.empty() ? keep : "sum(" + keep + ", axis=" + axes_text(a.dropped) + ")";
 }
 
 std::string shape_text(const Shape& s, Format f) {
@@ -132,6 +161,7 @@ class Printer {
     // Mul is `·` when it scales by a scalar and `⊙` (Hadamard) otherwise.
     if (n->op == Op::Mul && (n->inputs[0]->is_scalar() || n->inputs[1]->is_scalar()))
       p = f_ == Format::Latex ? replace_all(p, "\\odot", "\\cdot") : replace_all(p, "⊙", "·");
+    if (n->op == Op::SumTo && f_ != Format::Latex) p = sum_to_text(n->inputs.at(0)->shape, n->attrs.shape);
     return p;
   }
 
@@ -141,7 +171,7 @@ class Printer {
     if (key == "shape") return shape_text(n->attrs.shape, f_);
     if (key == "name") return display(n->attrs.name);
     if (key == "numel") return numel_piece(n->attrs.shape, f_).text;
-    if (key == "axes") return summed_axes(n->inputs.at(0)->shape, n->attrs.shape);
+    if (key == "axes") return all_summed_axes(n->inputs.at(0)->shape, n->attrs.shape);
     throw InternalError(std::string("display pattern of ") + op_info(n->op).name + " uses unknown {" + key + "}");
   }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 
 #include "run.h"
 
@@ -76,6 +77,8 @@ TEST_CASE("usage errors exit 2", "[cli]") {
       {"check", seed, "--seed", "18446744073709551616"},              // ... and saturates this one
       {"eval", seed, "--feed", example("seed.feed.json"), "--seed", "1.5"},
       {"graph", seed, "extra"},
+      {"graph", seed, "-o", ""},                             // an empty path is not stdout
+      {"generate", seed, "-o", ""},                          // ... nor the current folder
   };
   for (const auto& args : cases) {
     Result r = gradgen(args);
@@ -91,6 +94,7 @@ TEST_CASE("usage errors exit 2", "[cli]") {
   CHECK(gradgen({"check", seed, "--interp", "--seed", "18446744073709551615"}).status == 0);
   CHECK(has(gradgen({"explian", seed}).err, "gradgen: error: unknown subcommand 'explian' (expected generate, explain, "
                                             "graph, check or eval; see gradgen --help)"));
+  CHECK(has(gradgen({"graph", seed, "-o", ""}).err, "expects a path, got ''"));
   Result pass = gradgen({"explain", seed, "--dump-after=nosuchpass"});
   CHECK(has(pass.err, "unknown pass 'nosuchpass'"));
   CHECK(has(pass.err, "cse"));
@@ -116,6 +120,18 @@ TEST_CASE("explain prints the seed's equations in three formats", "[cli]") {
   CHECK(dump.status == 0);
   CHECK(has(dump.out, "after cse"));
   CHECK(has(dump.out, "B1: dJ/dz3"));
+  // In markdown and LaTeX the IR stays out of the document: a code block, comment lines.
+  Result md_dump = gradgen({"explain", example("seed.grad"), "--format", "markdown", "--dump-after=cse"});
+  CHECK(md_dump.status == 0);
+  CHECK(md_dump.out.rfind("```\n", 0) == 0);
+  CHECK(has(md_dump.out, "```\n\n" + md.out));
+  Result tex_dump = gradgen({"explain", example("seed.grad"), "--format", "latex", "--dump-after=cse"});
+  CHECK(tex_dump.status == 0);
+  const std::string ir = tex_dump.out.substr(0, tex_dump.out.find("\n\n"));
+  std::istringstream lines(ir);
+  for (std::string line; std::getline(lines, line);) CHECK(line.rfind("% ", 0) == 0);
+  CHECK(has(ir, "after cse"));
+  CHECK(has(tex_dump.out, ir + "\n\n" + tex.out));
 }
 
 TEST_CASE("every example explains, graphs and checks", "[cli]") {
@@ -571,6 +587,42 @@ TEST_CASE("a $CXX that cannot build C++ is an input error naming it", "[cli]") {
     CHECK(has(r.err, "gradgen: error: the C++ compiler '" + std::string(cxx) +
                          "' cannot build a minimal C++17 program (set $CXX to a C++ compiler, or use --interp)"));
     CHECK(r.out.empty());
+  }
+}
+
+TEST_CASE("an interrupted compiled eval removes its temporary folder and ends by the signal", "[cli]") {
+  namespace fs = std::filesystem;
+  Scratch s;
+  const fs::path tmp = s.dir / "tmp";
+  fs::create_directories(tmp);
+  const std::string cxx = s.write("slow-cxx", "#!/bin/sh\nexec sleep 60\n");  // a compile that takes a while
+  fs::permissions(cxx, fs::perms::owner_all);
+  for (int sig : {SIGINT, SIGTERM}) {
+    INFO("signal " << sig);
+    std::vector<std::string> all{"env", "CXX=" + cxx, "TMPDIR=" + tmp.string(), GG_GRADGEN_EXE, "eval",
+                                 example("seed.grad"), "--feed", example("seed.feed.json")};
+    std::vector<char*> argv;
+    for (std::string& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawnattr_t attr;  // default dispositions: a background ctest may ignore SIGINT
+    posix_spawnattr_init(&attr);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGTERM);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+    pid_t pid = 0;
+    REQUIRE(posix_spawnp(&pid, argv[0], nullptr, &attr, argv.data(), environ) == 0);
+    posix_spawnattr_destroy(&attr);
+    for (int waited = 0; fs::is_empty(tmp) && waited < 60000; waited += 10) usleep(10000);
+    REQUIRE(!fs::is_empty(tmp));  // the temporary folder exists: compiling has begun
+    kill(pid, sig);
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFSIGNALED(status));
+    CHECK(WTERMSIG(status) == sig);
+    CHECK(fs::is_empty(tmp));
   }
 }
 

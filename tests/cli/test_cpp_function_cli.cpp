@@ -57,3 +57,63 @@ TEST_CASE("C++ file with two functions: --function chooses, its absence is a loc
   CHECK(check.status == 0);
   CHECK_THAT(check.out, Catch::Contains("dloss/dy"));
 }
+
+TEST_CASE("a C++ file named in capitals (.CPP, .C) is read as C++", "[cli][cpp]") {
+  Scratch s;
+  for (const char* name : {"two.CPP", "two.C", "two.cp"}) {
+    INFO(name);
+    Result r = gradgen({"explain", s.write(name, kTwo), "--function", "f", "--", kRuntime});
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("network f"));
+  }
+}
+
+TEST_CASE("generate refuses .grad-only flags on a C++ input instead of ignoring them", "[cli][cpp]") {
+  Scratch s;
+  const std::string src = s.write("two.cpp", kTwo);
+  const std::string out = s.path("out");
+  Result one = gradgen({"generate", src, "-o", out, "--fuse-step", "--", kRuntime});
+  CHECK(one.status == 2);
+  CHECK_THAT(one.err, Catch::Contains("--fuse-step applies to .grad networks, not to C++ inputs (which generate NAME_grad)"));
+  Result three = gradgen({"generate", src, "-o", out, "--report", "--blas", "--bind", "n=4", "--", kRuntime});
+  CHECK(three.status == 2);
+  CHECK_THAT(three.err, Catch::Contains("--bind, --blas and --report apply to .grad networks"));
+  CHECK(!std::filesystem::exists(out));
+  CHECK(gradgen({"generate", src, "-o", out, "--", kRuntime}).status == 0);
+  CHECK(std::filesystem::exists(std::filesystem::path(out) / "f_grad.hpp"));
+}
+
+TEST_CASE("functions of one name in two namespaces: --function takes the qualified name", "[cli][cpp]") {
+  Scratch s;
+  const std::string src = s.write("ns.cpp", R"(#include <gradgen/annotate.hpp>
+namespace a { GRADGEN_DIFFERENTIATE double f(double x) { return x * x; } }
+namespace b { GRADGEN_DIFFERENTIATE double f(double x) { return 3 * x; } }
+)");
+  const std::string out = s.path("out");
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"generate", src, "-o", out},
+                                               std::vector<std::string>{"explain", src, "--function", "f"}}) {
+    std::vector<std::string> all = args;
+    all.insert(all.end(), {"--", kRuntime});
+    Result r = gradgen(all);
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err, Catch::Contains("ns.cpp:3:"));
+    CHECK_THAT(r.err, Catch::Contains("two functions named 'f' are marked GRADGEN_DIFFERENTIATE (a::f and b::f); their "
+                                      "generated files would share one name: choose one with --function b::f"));
+  }
+  CHECK(!std::filesystem::exists(out));
+  Result b = gradgen({"explain", src, "--function", "b::f", "--", kRuntime});
+  REQUIRE(b.status == 0);
+  CHECK_THAT(b.out, Catch::Contains("dloss/dx = 3"));
+  Result a = gradgen({"generate", src, "--function", "::a::f", "-o", out, "--", kRuntime});
+  REQUIRE(a.status == 0);
+  CHECK(std::filesystem::exists(std::filesystem::path(out) / "f_grad.hpp"));
+  CHECK_THAT(slurp(out + "/f_grad.hpp"), Catch::Contains("namespace a"));
+
+  const std::string overloads = s.write("over.cpp", R"(#include <gradgen/annotate.hpp>
+GRADGEN_DIFFERENTIATE double g(double x) { return x; }
+GRADGEN_DIFFERENTIATE double g(double x, double y) { return x * y; }
+)");
+  Result o = gradgen({"explain", overloads, "--", kRuntime});
+  CHECK(o.status == 1);
+  CHECK_THAT(o.err, Catch::Contains("two functions named 'g' are marked GRADGEN_DIFFERENTIATE (overloads of g); rename one"));
+}

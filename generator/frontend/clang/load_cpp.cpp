@@ -17,6 +17,7 @@
 #include <llvm/Support/raw_ostream.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -348,11 +349,16 @@ class FileLowering {
     }
     ok = !diags_.has_errors();
     bool any = false;
+    std::map<std::string, const clang::FunctionDecl*> by_name;  // chosen functions, by plain name
     for (const clang::FunctionDecl* fn : fns) {
       try {
         Marks m = marks_of(fn);
-        if (!m.differentiate || (!only.empty() && fn->getNameAsString() != only)) continue;
+        if (!m.differentiate || !named(fn, only)) continue;
         any = true;
+        if (!unique_name(fn, by_name)) {
+          ok = false;
+          continue;
+        }
         if (auto p = lower(fn, m)) out.push_back(std::move(*p));
       } catch (const LowerError& e) {
         report(e, fn);
@@ -376,6 +382,29 @@ class FileLowering {
     return out;
   }
 
+  // `--function NAME` takes the plain name (f) or the qualified one (ns::f, ::ns::f).
+  static bool named(const clang::FunctionDecl* fn, const std::string& only) {
+    if (only.empty()) return true;
+    const std::string qualified = fn->getQualifiedNameAsString();
+    return only == fn->getNameAsString() || only == qualified || only == "::" + qualified;
+  }
+
+  // Two chosen functions with one plain name would generate the same files (NAME_grad.*)
+  // and could not be told apart in the output: an error at the second, naming both.
+  bool unique_name(const clang::FunctionDecl* fn, std::map<std::string, const clang::FunctionDecl*>& by_name) {
+    auto [it, fresh] = by_name.emplace(fn->getNameAsString(), fn);
+    if (fresh) return true;
+    const std::string first = it->second->getQualifiedNameAsString(), second = fn->getQualifiedNameAsString();
+    const std::string what = "two functions named '" + fn->getNameAsString() + "' are marked GRADGEN_DIFFERENTIATE";
+    if (first == second)  // overloads: no name tells them apart
+      error(fn->getLocation(), {}, what + " (overloads of " + second + "); rename one");
+    else
+      error(fn->getLocation(), {},
+            what + " (" + first + " and " + second +
+                "); their generated files would share one name: choose one with --function " + second);
+    return false;
+  }
+
   void report(const LowerError& e, const clang::FunctionDecl* fn) {
     auto b = clang::SourceLocation::getFromRawEncoding(e.begin);
     auto en = clang::SourceLocation::getFromRawEncoding(e.end);
@@ -394,7 +423,8 @@ class FileLowering {
 };
 
 std::vector<std::string> compiler_args(const CppOptions& options) {
-  std::vector<std::string> args{"-std=c++17", "-resource-dir", GG_CLANG_RESOURCE_DIR, "-isystem", GG_RUNTIME_INCLUDE_DIR,
+  // -xc++: the file is C++ whatever its extension says to clang (.CPP, .cp).
+  std::vector<std::string> args{"-xc++", "-std=c++17", "-resource-dir", GG_CLANG_RESOURCE_DIR, "-isystem", GG_RUNTIME_INCLUDE_DIR,
                                 "-Wno-unused-value"};
   args.insert(args.end(), options.clang_args.begin(), options.clang_args.end());
   return args;
@@ -402,11 +432,18 @@ std::vector<std::string> compiler_args(const CppOptions& options) {
 
 }  // namespace
 
+// The C++ extensions g++ and clang++ know, in any case but for `.c`/`.h` (C) versus
+// `.C`/`.H` (C++).
 bool is_cpp_file(const std::string& path) {
-  for (const char* ext : {".cpp", ".cc", ".cxx", ".c++", ".C", ".hpp", ".hh", ".hxx"}) {
-    std::string e = ext;
-    if (path.size() > e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0) return true;
-  }
+  const size_t dot = path.rfind('.');
+  if (dot == std::string::npos || dot == 0 || path.find('/', dot) != std::string::npos || path[dot - 1] == '/')
+    return false;
+  const std::string ext = path.substr(dot + 1);
+  if (ext == "C" || ext == "H") return true;
+  std::string lower;
+  for (char c : ext) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* e : {"cpp", "cc", "cxx", "c++", "cp", "hpp", "hh", "hxx", "h++"})
+    if (lower == e) return true;
   return false;
 }
 

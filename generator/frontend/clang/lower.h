@@ -109,6 +109,7 @@ class Lowerer {
   Value arith(int opcode, const Value& a, const Value& b, const clang::Expr* at);
   Value int_arith(int opcode, int64_t x, int64_t y, bool u64, const clang::Expr* at);
   int64_t to_type(int64_t v, clang::QualType t) const;
+  int64_t float_to_int(double d, const clang::Expr* at);
   bool is_u64(clang::QualType t) const;
   Value zero_of(clang::QualType t, const clang::Stmt* at);
   Value* element(Value* base, const clang::Expr* index, const clang::Expr* at);
@@ -123,6 +124,11 @@ class Lowerer {
   bool try_std_array(const clang::FunctionDecl* fn, const clang::Expr* call, Value& out);
   Value inline_call(const clang::FunctionDecl* fn, const clang::Expr* call);
   Value* array_element_lvalue(const clang::Expr* call);
+  // Writes: a target that is not a local object gets a message naming what it is, and a
+  // write into the caller's memory (a pointer or reference parameter of the differentiated
+  // function, directly or through a called function) is refused: NAME_grad would not make it.
+  Value* assignable(const clang::Expr* target, const char* what);  // what: "assignment to"
+  bool belongs_to_caller(const clang::Expr* target);
 
   // Helpers.
   [[noreturn]] void fail(const clang::Stmt* at, const std::string& message) const;

@@ -8,8 +8,10 @@
 #include <clang/AST/OperationKinds.h>
 #include <clang/Basic/SourceManager.h>
 
+#include <cmath>
 #include <functional>
 #include <limits>
+#include <sstream>
 
 #include "frontend/clang/lower.h"
 #include "ir/op_table.h"
@@ -97,6 +99,22 @@ int64_t Lowerer::to_type(int64_t v, clang::QualType t) const {
   if (t->isUnsignedIntegerOrEnumerationType()) return static_cast<int64_t>(bits);
   const uint64_t sign = uint64_t(1) << (width - 1);
   return static_cast<int64_t>((bits ^ sign) - sign);
+}
+
+// A known double converted to the integer type of `at` as C++ does (toward zero); a value
+// the type cannot hold is undefined behaviour there, and an error here.
+int64_t Lowerer::float_to_int(double d, const clang::Expr* at) {
+  const clang::QualType t = at->getType();
+  const int width = static_cast<int>(ctx_.getIntWidth(t));
+  const bool is_signed = t->isSignedIntegerOrEnumerationType();
+  const double whole = std::trunc(d);
+  const double lo = is_signed ? -std::ldexp(1.0, width - 1) : 0.0, hi = std::ldexp(1.0, is_signed ? width - 1 : width);
+  if (!(whole >= lo && whole < hi)) {
+    std::ostringstream text;
+    text << d;
+    fail(at, "conversion of " + text.str() + " to '" + t.getAsString() + "' is out of its range (undefined behaviour in C++)");
+  }
+  return is_signed ? static_cast<int64_t>(whole) : static_cast<int64_t>(static_cast<uint64_t>(whole));
 }
 
 bool Lowerer::is_u64(clang::QualType t) const {
@@ -232,6 +250,59 @@ Value* Lowerer::lvalue(const clang::Expr* ex) {
   }
 }
 
+Value* Lowerer::assignable(const clang::Expr* target, const char* what) {
+  Value* slot = lvalue(target);
+  const clang::Expr* bare = target->IgnoreParenImpCasts();
+  if (!slot) {
+    std::string why = "a target gradgen cannot follow";
+    if (auto* ref = llvm::dyn_cast<clang::DeclRefExpr>(bare))
+      why = "'" + ref->getDecl()->getNameAsString() + "', which is not a local variable or parameter (globals and static "
+            "variables are not supported)";
+    else if (llvm::isa<clang::MemberExpr>(bare))
+      why = "a member of a struct or class (not supported: use local variables or arrays)";
+    fail(target, std::string("unsupported construct: ") + what + " " + why);
+  }
+  if (belongs_to_caller(target)) {
+    const std::string fn = frames_.front()->fn->getNameAsString();
+    fail(target, std::string(what) + " memory the caller passed to '" + fn +
+                     "' (a pointer or reference parameter): gradgen differentiates the return value, and " + fn +
+                     "_grad would not write it; copy it into a local variable or array first");
+  }
+  return slot;
+}
+
+// Whether `target` (an lvalue) lies in an object a pointer or reference parameter of the
+// differentiated function refers to: its root variable, through subscripts, is one of those
+// parameters, here or as the alias a called function received.
+bool Lowerer::belongs_to_caller(const clang::Expr* target) {
+  const clang::Expr* e = target;
+  for (;;) {
+    e = e->IgnoreParenImpCasts();
+    if (auto* as = llvm::dyn_cast<clang::ArraySubscriptExpr>(e)) {
+      e = as->getBase();
+    } else if (auto* op = llvm::dyn_cast<clang::CXXOperatorCallExpr>(e); op && op->getNumArgs() > 0) {
+      e = op->getArg(0);
+    } else if (auto* mc = llvm::dyn_cast<clang::CXXMemberCallExpr>(e)) {
+      e = mc->getImplicitObjectArgument();
+      if (!e) return false;
+    } else {
+      break;
+    }
+  }
+  auto* ref = llvm::dyn_cast<clang::DeclRefExpr>(e);
+  if (!ref) return false;
+  auto it = frame().vars.find(ref->getDecl());
+  if (it == frame().vars.end()) return false;
+  const Frame& top = *frames_.front();
+  for (const clang::ParmVarDecl* pd : top.fn->parameters()) {
+    const clang::QualType t = pd->getType();
+    if (!t->isPointerType() && !t->isReferenceType()) continue;
+    auto p = top.vars.find(pd);
+    if (p != top.vars.end() && p->second == it->second) return true;
+  }
+  return false;
+}
+
 Value* Lowerer::element(Value* base, const clang::Expr* index, const clang::Expr* at) {
   if (base->kind != K::Array) fail(at, "subscript of something that is not an array");
   int64_t i = int_of(index);
@@ -280,8 +351,13 @@ Value Lowerer::eval_cast(const clang::Expr* ex) {
       return Value::num(cond_of(v, sub));
     }
     case clang::CK_FloatingToIntegral: {
+      clang::Expr::EvalResult folded;  // a constant expression, e.g. static_cast<int>(3.9 * 2): Clang's value
+      if (ex->EvaluateAsInt(folded, ctx_) && folded.Val.getInt().getBitWidth() <= 64) {
+        const llvm::APSInt& i = folded.Val.getInt();
+        return Value::of_int(i.isSigned() ? i.getExtValue() : static_cast<int64_t>(i.getZExtValue()));
+      }
       Value v = eval(sub);
-      if (v.kind == K::Num && v.n->op == Op::Const) return Value::of_int(static_cast<int64_t>(v.n->attrs.value));
+      if (v.kind == K::Num && v.n->op == Op::Const) return Value::of_int(float_to_int(v.n->attrs.value, ex));
       fail(ex, "unsupported construct: conversion of floating-point data to an integer (not differentiable)");
     }
     default:
@@ -404,8 +480,7 @@ Value Lowerer::eval_binary(const clang::Expr* ex) {
 Value Lowerer::eval_assign(const clang::Expr* ex) {
   auto* bo = llvm::cast<clang::BinaryOperator>(ex);
   if (bo->getLHS()->getType()->isPointerType()) fail(ex, "unsupported construct: pointer assignment or arithmetic");
-  Value* slot = lvalue(bo->getLHS());
-  if (!slot) fail(bo->getLHS(), "unsupported construct: assignment to this kind of target");
+  Value* slot = assignable(bo->getLHS(), "assignment to");
   Value v = eval(bo->getRHS());
   if (bo->getOpcode() != clang::BO_Assign) {
     if (slot->kind == K::Undef) fail(bo->getLHS(), "use of a variable before it is assigned a value");
@@ -447,8 +522,7 @@ Value Lowerer::eval_unary(const clang::Expr* ex) {
     case clang::UO_PreDec:
     case clang::UO_PostDec: {
       if (sub->getType()->isPointerType()) fail(ex, "unsupported construct: pointer arithmetic");
-      Value* slot = lvalue(sub);
-      if (!slot) fail(sub, "unsupported construct: increment of this kind of target");
+      Value* slot = assignable(sub, uo->isIncrementOp() ? "increment of" : "decrement of");
       if (slot->kind == K::Undef) fail(sub, "use of a variable before it is assigned a value");
       Value old = *slot;
       Value one = Value::of_int(1);

@@ -182,4 +182,16 @@ double integer_semantics(double x) {
   return s;
 }
 
+// Known floating-point values converted to integers as C++ does (toward zero): a constant
+// expression, a known local, a negative value, an unsigned char near its top.
+GRADGEN_DIFFERENTIATE
+double float_to_int(const double (&a)[8], double x) {
+  const double k = -2.5;
+  const int back = static_cast<int>(k);           // -2
+  double s = a[static_cast<int>(3.9 * 2)] * x;    // a[7]
+  s += a[8 + back] * (unsigned char)(255.9);      // a[6] * 255
+  s += x * static_cast<long long>(-1e15 / 3);     // -333333333333333
+  return s * 1e-12;
+}
+
 }  // namespace suite

@@ -126,6 +126,19 @@ const Case kCases[] = {
      "[]", "unsupported local variable type"},
     {"member function", "struct S {\n  GRADGEN_DIFFERENTIATE double @m(double x) { return x; }\n};\n", "m(",
      "unsupported construct: member function 'm' cannot be differentiated"},
+    {"write through a pointer parameter", "GRADGEN_DIFFERENTIATE GRADGEN_EXTENT(out, 2)\ndouble f(double x, double* out) {\n  @out[0] = x;\n  return x;\n}\n",
+     "out[0]", "assignment to memory the caller passed to 'f' (a pointer or reference parameter): gradgen differentiates the "
+     "return value, and f_grad would not write it; copy it into a local variable or array first"},
+    {"increment through a pointer parameter", "GRADGEN_DIFFERENTIATE GRADGEN_EXTENT(out, 2)\ndouble f(double x, double* out) {\n  @out[1]++;\n  return x * out[1];\n}\n",
+     "out[1]", "increment of memory the caller passed to 'f'"},
+    {"write through a called function", "void h(double* p) {\n  @p[0] = 1;\n}\nGRADGEN_DIFFERENTIATE GRADGEN_EXTENT(out, 2)\ndouble f(double x, double* out) {\n  h(out);\n  return x;\n}\n",
+     "p[0]", "assignment to memory the caller passed to 'f'"},
+    {"a known value out of an integer's range", "GRADGEN_DIFFERENTIATE\ndouble f(const double (&a)[3]) {\n  double big = 1e30;\n  return a[(int)@big];\n}\n",
+     "big]", "conversion of 1e+30 to 'int' is out of its range (undefined behaviour in C++)"},
+    {"a known negative value to unsigned", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  double m = -2;\n  unsigned u = @m;\n  return x * u;\n}\n",
+     "m;", "conversion of -2 to 'unsigned int' is out of its range"},
+    {"write to a global", "double g = 0;\nGRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  @g = x;\n  return x;\n}\n",
+     "g =", "unsupported construct: assignment to 'g', which is not a local variable or parameter (globals and static variables are not supported)"},
     {"Clang's own parse error", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  return x +@;\n}\n", ";",
      "expected expression"},
     {"Clang's own type error", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  return @y;\n}\n", "y",
@@ -138,6 +151,24 @@ TEST_CASE("unsupported constructs are located errors in Clang's format", "[clang
   for (const Case& c : kCases) {
     SECTION(c.what) { expect_error(c); }
   }
+}
+
+TEST_CASE("writes to local arrays, also through called functions, are not the caller's", "[clang][errors]") {
+  const char* src = R"(#include <gradgen/annotate.hpp>
+void scale(double* p, double k) { p[0] *= k; p[1] *= k; }
+GRADGEN_DIFFERENTIATE double f(double x, double y) {
+  double v[2] = {x, y};
+  scale(v, 3.0);
+  x = v[0] + v[1];  // a by-value parameter is the function's own copy
+  return x * y;
+}
+)";
+  Diagnostics diags;
+  std::string rendered;
+  auto ps = load_cpp(src, "input.cpp", CppOptions{}, diags, rendered);
+  INFO(rendered);
+  REQUIRE(ps);
+  CHECK(ps->size() == 1);
 }
 
 TEST_CASE("a function name too long to name a file is a located error", "[clang][errors]") {
@@ -186,4 +217,7 @@ TEST_CASE("is_cpp_file dispatches on the extension", "[clang]") {
   CHECK(is_cpp_file("m.hpp"));
   CHECK_FALSE(is_cpp_file("seed.grad"));
   CHECK_FALSE(is_cpp_file("cpp"));
+  // As g++ and clang++ read them: any case, except that .c and .h are C.
+  for (const char* name : {"M.CPP", "m.C", "m.Cc", "m.cp", "m.CXX", "m.c++", "m.H", "m.HPP", "m.hh"}) CHECK(is_cpp_file(name));
+  for (const char* name : {"m.c", "m.h", ".cpp", "dir/.cpp", "x.cpp/seed.grad", "m.cpp.grad", "m."}) CHECK_FALSE(is_cpp_file(name));
 }

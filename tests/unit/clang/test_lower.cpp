@@ -170,6 +170,18 @@ TEST_CASE("known integers follow C++: unsigned wrap-around, narrowing, 64-bit un
                        [](const Point& q) { return suite::integer_semantics(q.at("x")[0]); }, {"x"});
 }
 
+TEST_CASE("known floating-point values convert to integers as C++ does", "[clang][gradient]") {
+  std::mt19937_64 rng(9);
+  Point x{{"a", random_vec(rng, 8, -1, 1)}, {"x", {0.3}}};
+  check_against_native(take("float_to_int"), x,
+                       [](const Point& q) {
+                         double a[8];
+                         fill(a, q.at("a"));
+                         return suite::float_to_int(a, q.at("x")[0]);
+                       },
+                       {"a", "x"});
+}
+
 TEST_CASE("dot product over pointer parameters with extents", "[clang][gradient]") {
   std::mt19937_64 rng(4);
   Point x{{"a", random_vec(rng, 4, -1, 1)}, {"b", random_vec(rng, 4, -1, 1)}};

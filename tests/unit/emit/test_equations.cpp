@@ -27,11 +27,12 @@ struct Scratch {
     c = E{p.graph.get(), test::leaf(p, Op::Param, "c", shape, LeafKind::Param)};
     s = E{p.graph.get(), test::leaf(p, Op::Param, "s", {}, LeafKind::Param)};
   }
-  std::string show(const Node* n) {
+  std::string show(const Node* n, Format f = Format::Text) {
     p.definitions = {{"y", DefKind::Plain, n, {}}};
     EquationSet set = build_equations(p);
-    return set.rhs(set.forward[0], Format::Text);
+    return set.rhs(set.forward[0], f);
   }
+  std::string latex(const Node* n) { return show(n, Format::Latex); }
 };
 
 }  // namespace
@@ -102,9 +103,12 @@ TEST_CASE("constants and counts", "[equations]") {
 TEST_CASE("reductions name their axes", "[equations]") {
   Scratch t;
   CHECK(t.show(with_shape(Op::SumTo, t.a, {Dim::fixed(3)})) == "sum(a, axis=0)");
-  CHECK(t.show(with_shape(Op::SumTo, t.a, {Dim::fixed(1), Dim::fixed(3)})) == "sum(a, axis=0)");
-  CHECK(t.show(with_shape(Op::SumTo, t.a, {Dim::fixed(1), Dim::fixed(1)})) == "sum(a, axis=(0, 1))");
   CHECK(t.show(with_shape(Op::SumTo, t.a, {})) == "sum(a, axis=(0, 1))");
+  // Axes summed to 1 stay, as numpy's keepdims=True keeps them; a sum to [1] does both.
+  CHECK(t.show(with_shape(Op::SumTo, t.a, {Dim::fixed(1), Dim::fixed(3)})) == "sum(a, axis=0, keepdims=True)");
+  CHECK(t.show(with_shape(Op::SumTo, t.a, {Dim::fixed(1), Dim::fixed(1)})) == "sum(a, axis=(0, 1), keepdims=True)");
+  CHECK(t.show(with_shape(Op::SumTo, t.a, {Dim::fixed(1)})) == "sum(sum(a, axis=1, keepdims=True), axis=0)");
+  CHECK(t.latex(with_shape(Op::SumTo, t.a, {Dim::fixed(1), Dim::fixed(3)})) == "\\textstyle\\sum_{0} a");
   CHECK(t.show(call(t.a, Op::Sum)) == "sum(a)");
 }
 

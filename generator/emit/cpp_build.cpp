@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 
@@ -39,7 +40,7 @@ namespace {
 volatile std::sig_atomic_t g_signal = 0;  // the signal that arrived under the guard, or 0
 volatile pid_t g_child = 0;               // the process run_process waits for, or 0
 constexpr int kGuarded[] = {SIGINT, SIGTERM, SIGHUP};
-struct sigaction g_previous[3];
+struct sigaction g_previous[std::size(kGuarded)];
 
 extern "C" void on_interrupt(int sig) {
   g_signal = sig;
@@ -55,7 +56,7 @@ InterruptGuard::InterruptGuard() {
   sa.sa_handler = on_interrupt;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;  // no SA_RESTART: waitpid returns EINTR, and run_process looks at the flag
-  for (size_t i = 0; i < 3; ++i) {
+  for (size_t i = 0; i < std::size(kGuarded); ++i) {
     sigaction(kGuarded[i], nullptr, &g_previous[i]);
     // A signal ignored by whoever started us (nohup, a background job) stays ignored.
     if (g_previous[i].sa_handler != SIG_IGN) sigaction(kGuarded[i], &sa, nullptr);
@@ -63,7 +64,7 @@ InterruptGuard::InterruptGuard() {
 }
 
 InterruptGuard::~InterruptGuard() {
-  for (size_t i = 0; i < 3; ++i) sigaction(kGuarded[i], &g_previous[i], nullptr);
+  for (size_t i = 0; i < std::size(kGuarded); ++i) sigaction(kGuarded[i], &g_previous[i], nullptr);
   if (g_signal != 0) {
     signal(g_signal, SIG_DFL);
     raise(g_signal);
@@ -89,6 +90,7 @@ void write_text(const std::string& path, const std::string& text) {
 }
 
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& scratch_dir) {
+  if (g_signal != 0) throw Interrupted{g_signal};
   ProcessResult r;
   std::string out_path = scratch_dir + "/.stdout", err_path = scratch_dir + "/.stderr";
   posix_spawn_file_actions_t fa;
@@ -99,7 +101,6 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  if (g_signal != 0) throw Interrupted{g_signal};
   pid_t pid = 0;
   int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);

@@ -41,10 +41,20 @@ namespace {
   throw InternalError("the generated code did not compile with '" + argv[0] + "':\n" + shown);
 }
 
+// The folder the generated code is compiled in: one that cannot be made is the environment's
+// problem (exit 1), not gradgen's.
+cpp::TempDir make_temp_dir() {
+  try {
+    return cpp::TempDir("gradgen-eval");
+  } catch (const std::runtime_error& e) {
+    throw InputError(std::string(e.what()) + " (set $TMPDIR to a writable folder, or use --interp)");
+  }
+}
+
 // Builds and runs `c` for the generated network `g`; returns its one result.
 cpp::DriverOutput run_compiled(const GeneratedCode& g, const cpp::DriverCase& c) {
   const cpp::InterruptGuard interrupts;  // Ctrl-C while compiling still removes `dir`
-  cpp::TempDir dir("gradgen-eval");
+  cpp::TempDir dir = make_temp_dir();
   const cpp::CppFiles& f = g.files;
   cpp::write_text(dir.file(f.base + ".hpp"), f.hpp);
   cpp::write_text(dir.file(f.base + ".cpp"), f.cpp);

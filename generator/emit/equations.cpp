@@ -101,6 +101,9 @@ std::string shape_text(const Shape& s, Format f) {
   return s.empty() ? "1" : out;
 }
 
+// Ops displayed as an exponent of their operand.
+bool superscript(Op op) { return op == Op::Square || op == Op::Pow || op == Op::Transpose; }
+
 // Characters that close or open a group around a placeholder make parentheses redundant.
 bool opens_group(char c) { return c == '(' || c == '{' || c == '[' || c == ','; }
 bool closes_group(char c) { return c == ')' || c == '}' || c == ']' || c == ','; }
@@ -223,7 +226,10 @@ class Printer {
     // `a ⊙ b @ c` parses left to right but misleads a reader: a matrix product mixed with
     // elementwise ops at the same level is always parenthesised.
     bool mixes_matmul = !named && x.prec == prec && in->op != n->op && (in->op == Op::MatMul || n->op == Op::MatMul);
-    bool wrap = x.prec < prec || (right_infix && x.prec == prec && !same_assoc) || mixes_matmul;
+    // Exponents do not stack: (a²)³ and (aᵀ)² keep their parentheses (a^2^3 reads as a^8, and
+    // is a LaTeX error).
+    bool stacked_exponent = idx == 0 && !named && superscript(n->op) && superscript(in->op);
+    bool wrap = x.prec < prec || (right_infix && x.prec == prec && !same_assoc) || mixes_matmul || stacked_exponent;
     if (!wrap) return x.text;
     return f_ == Format::Latex ? "\\left(" + x.text + "\\right)" : "(" + x.text + ")";
   }

@@ -366,15 +366,20 @@ void vjp_cross_entropy(Vjp& v) {
   v.to(0, gr * (with_axis(Op::Softmax, z, ax) * rowsum - y));
   v.to(1, -gr * with_axis(Op::LogSoftmax, z, ax));
 }
+// max(a, b) as a select: its gradient goes to the operand chosen.
+E max_of(E a, E b) { return call(*a.g, Op::Select, {call(a, b, Op::Less).n, b.n, a.n}); }
+
 // bce = −(1/N) Σ [y log p + (1 − y) log(1 − p)]:
-// d/dp = (p − y)/(p(1 − p))/N, d/dy = (log(1 − p) − log p)/N. The forward clamps each log
-// at −100 (PyTorch); the rule is the exact derivative for p in (e⁻¹⁰⁰, 1 − e⁻¹⁰⁰) and is
-// infinite at p ∈ {0, 1}, where the clamped loss is not differentiable.
+// d/dp = (p − y)/(p(1 − p))/N, d/dy = (log(1 − p) − log p)/N. As in PyTorch, the forward
+// clamps each log at −100 and the backward divides by max(p(1 − p), 1e-12), so that p ∈ {0, 1}
+// (a saturated sigmoid in f32) gives finite gradients: 0 where p = y, ±1e12/N otherwise.
 void vjp_bce(Vjp& v) {
   E p = v.in(0), y = v.in(1);
   E gn = v.g / count(v.graph, p->shape);
-  v.to(0, gn * ((p - y) / (p * (1.0 - p))));
-  v.to(1, gn * (unary(Op::Log, 1.0 - p) - unary(Op::Log, p)));
+  E variance = p * (1.0 - p);
+  v.to(0, gn * ((p - y) / max_of(variance, lift(variance, 1e-12))));
+  E floor = lift(p, -100.0);
+  v.to(1, gn * (max_of(unary(Op::Log, 1.0 - p), floor) - max_of(unary(Op::Log, p), floor)));
 }
 // bce_logits = (1/N) Σ [softplus(z) − z y]: d/dz = (σ(z) − y)/N, d/dy = −z/N (finite for any z).
 void vjp_bce_logits(Vjp& v) {

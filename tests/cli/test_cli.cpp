@@ -569,7 +569,7 @@ TEST_CASE("a directory or an endless device as the network or the feed is a clea
 
 // $CXX that is missing, is no C++ compiler or cannot link C++ is the environment's problem:
 // exit 1 with what to do, not "internal error" (exit 4).
-TEST_CASE("a $CXX that cannot build C++ is an input error naming it", "[cli]") {
+TEST_CASE("a $CXX that cannot build C++, or no temporary folder, is an input error naming it", "[cli]") {
   Scratch s;
   const std::vector<std::string> eval{"eval", example("seed.grad"), "--feed", example("seed.feed.json")};
   auto with_cxx = [&](const std::string& cxx) {
@@ -577,6 +577,11 @@ TEST_CASE("a $CXX that cannot build C++ is an input error naming it", "[cli]") {
     args.insert(args.end(), eval.begin(), eval.end());
     return run_argv(args, s);
   };
+  Result no_tmp = run_argv({"env", "TMPDIR=/nonexistent", GG_GRADGEN_EXE, "eval", example("seed.grad"), "--feed",
+                           example("seed.feed.json")}, s);
+  CHECK(no_tmp.status == 1);
+  CHECK(has(no_tmp.err, "gradgen: error: cannot create a temporary folder /nonexistent/gradgen-eval-XXXXXX: No such file "
+                        "or directory (set $TMPDIR to a writable folder, or use --interp)"));
   Result missing = with_cxx("/nonexistent/c++");
   CHECK(missing.status == 1);
   CHECK(has(missing.err, "gradgen: error: cannot run the C++ compiler '/nonexistent/c++' (set $CXX, or use --interp)"));
@@ -623,6 +628,23 @@ TEST_CASE("an interrupted compiled eval removes its temporary folder and ends by
     CHECK(WIFSIGNALED(status));
     CHECK(WTERMSIG(status) == sig);
     CHECK(fs::is_empty(tmp));
+  }
+}
+
+TEST_CASE("bce of a saturated sigmoid trains: finite gradients in both modes", "[cli]") {
+  Scratch s;
+  const std::string net = s.write("bsat.grad", "network bsat\nparam z[3]\ntarget y[3]\nloss J = bce(sigmoid(z), y)\n");
+  const std::string feed = s.write("bsat.json", R"({"z": [20, 30, 2], "y": [1, 1, 1]})");
+  for (const char* mode : {"--interp", ""}) {
+    INFO("mode " << mode);
+    Result r = gradgen_in({"eval", net, "--feed", feed}, mode);
+    REQUIRE(r.status == 0);
+    CHECK(r.err.empty());
+    json j = json::parse(r.out);
+    // f32: sigmoid(20) and sigmoid(30) round to 1, where PyTorch's rule gives 0; dJ/dz = (p − y)/3 elsewhere.
+    CHECK(j["grads"]["z"][0].get<double>() == 0);
+    CHECK(j["grads"]["z"][1].get<double>() == 0);
+    CHECK(j["grads"]["z"][2].get<double>() == Approx((1 / (1 + std::exp(-2.0)) - 1) / 3).epsilon(1e-5));
   }
 }
 

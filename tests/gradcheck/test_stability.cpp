@@ -91,6 +91,15 @@ TEST_CASE("row-wise ops and losses stay finite at logits ±1000", "[gradcheck][s
     CHECK(ok.value.data[0] == 0);
     CHECK(ok.grads[0].data == std::vector<double>{0, 0});
   }
+  SECTION("bce at p in {0, 1}: logs clamped at -100, d/dp over max(p(1 - p), 1e-12), as PyTorch") {
+    Result r = run(Op::Bce, {Tensor{{5}, {0, 1, 0, 1, 0.5}}, Tensor{{5}, {0, 1, 1, 0, 0.5}}}, Tensor::scalar(1), prec);
+    CHECK(r.value.data[0] == Approx((200 + std::log(2.0)) / 5).epsilon(1e-6));
+    const std::vector<double> dp{0, 0, -2e11, 2e11, 0}, dy{20, -20, 20, -20, 0};
+    for (size_t i = 0; i < 5; ++i) {
+      CHECK(r.grads[0].data[i] == Approx(dp[i]).epsilon(1e-6));
+      CHECK(r.grads[1].data[i] == Approx(dy[i]).epsilon(1e-6));
+    }
+  }
   SECTION("a [2, 3] batch of extreme rows along axis 1") {
     Tensor zz{{2, 3}, {1000, -1000, 0, -1000, 0, 1000}};
     Result r = run(Op::LogSoftmax, {zz}, Tensor{{2, 3}, {1, 1, 1, 1, 1, 1}}, prec, 1);

@@ -84,6 +84,13 @@ TEST_CASE("parentheses follow precedence", "[equations]") {
   CHECK(t.show(T(m)) == "(aᵀ @ b)ᵀ");
   CHECK(t.show(matmul(T(t.a), t.b * t.c)) == "aᵀ @ (b ⊙ c)");
   CHECK(t.show(matmul(T(t.a), t.b) * t.s) == "(aᵀ @ b) · s");
+  // Exponents do not stack: a^2^3 would read as a^8, and is a double superscript in LaTeX.
+  E cube_of_square = with_value(Op::Pow, unary(Op::Square, t.a), 3.0);
+  CHECK(t.show(cube_of_square) == "(a²)^3");
+  CHECK(t.latex(cube_of_square) == "\\left(a^2\\right)^{3}");
+  CHECK(t.show(with_value(Op::Pow, with_value(Op::Pow, t.a, 2.0), 3.0)) == "(a^2)^3");
+  CHECK(t.latex(unary(Op::Square, T(t.a))) == "\\left(a^\\top\\right)^2");
+  CHECK(t.show(with_value(Op::Pow, t.a + t.b, 2.0)) == "(a + b)^2");
 }
 
 TEST_CASE("constants and counts", "[equations]") {

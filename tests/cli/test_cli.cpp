@@ -648,6 +648,34 @@ TEST_CASE("bce of a saturated sigmoid trains: finite gradients in both modes", "
   }
 }
 
+TEST_CASE("elementwise losses broadcast their operands as p - y does", "[cli]") {
+  Scratch s;
+  const std::string net = s.write("m.grad", "network m\nprecision f64\nparam X[2, 3]\nparam c[3]\ntarget y[2, 1]\n"
+                                            "loss J = mse(X, 0) + sse(X, c) + mse(X, y) + bce_logits(X, y)\n");
+  const std::string feed = s.write("m.json", R"({"X": [[1, 2, 3], [4, 5, 6]], "c": [0.5, -1, 2], "y": [[1], [0]]})");
+  const double X[2][3] = {{1, 2, 3}, {4, 5, 6}}, c[3] = {0.5, -1, 2}, y[2] = {1, 0};
+  double loss = 0, dc[3] = {0, 0, 0};
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 3; ++j) {
+      const double x = X[i][j];
+      loss += x * x / 6 + (x - c[j]) * (x - c[j]) + (x - y[i]) * (x - y[i]) / 6 + (std::log1p(std::exp(x)) - x * y[i]) / 6;
+      dc[j] -= 2 * (x - c[j]);
+    }
+  for (const char* mode : {"--interp", ""}) {
+    INFO("mode " << mode);
+    Result r = gradgen_in({"eval", net, "--feed", feed}, mode);
+    REQUIRE(r.status == 0);
+    json j = json::parse(r.out);
+    CHECK(j["loss"].get<double>() == Approx(loss).epsilon(1e-12));
+    for (int k = 0; k < 3; ++k) CHECK(j["grads"]["c"][k].get<double>() == Approx(dc[k]).epsilon(1e-12));
+  }
+  CHECK(gradgen({"check", net}).status == 0);
+  Result bad = gradgen({"check", s.write("bad.grad", "network bad\nparam X[2, 3]\ntarget y[2]\nloss J = mse(X, y)\n"), "--interp"});
+  CHECK(bad.status == 1);
+  CHECK(has(bad.err, "bad.grad:4:10: error: "));
+  CHECK(has(bad.err, "prediction and target shapes differ: [2, 3] and [2]"));
+}
+
 TEST_CASE("graph -o replaces the file only on success", "[cli]") {
   Scratch s;
   std::string out = s.write("g.dot", "old contents\n");

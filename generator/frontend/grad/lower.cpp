@@ -622,7 +622,25 @@ const Node* Lowerer::call(const Expr& e) {
   } else if (!extras.empty()) {
     attrs.value = (*args)[0].value;
   }
+  const bool elementwise_loss = op == Op::Mse || op == Op::Sse || op == Op::Bce || op == Op::BceLogits;
+  if (elementwise_loss && !broadcast_operands(e.loc, operands)) return nullptr;
   return make(e.loc, op, operands, std::move(attrs));
+}
+
+// The elementwise losses are defined on p − y (spec §5), so their operands broadcast as `−`
+// does: mse(X, 0) is mean(square(X − 0)) over X's elements. Operands that cannot broadcast
+// are left for the loss's own shape error.
+bool Lowerer::broadcast_operands(const SourceLoc& loc, std::vector<const Node*>& operands) {
+  const std::optional<Shape> common = broadcast(operands[0]->shape, operands[1]->shape);
+  if (!common) return true;
+  for (const Node*& n : operands) {
+    if (n->shape == *common) continue;
+    Attrs to;
+    to.shape = *common;
+    n = make(loc, Op::BroadcastTo, {n}, std::move(to));
+    if (!n) return false;
+  }
+  return true;
 }
 
 // An axis argument: an integer, negative counting from the end, normalised to >= 0.

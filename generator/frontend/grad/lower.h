@@ -81,6 +81,7 @@ class Lowerer {
                                             const std::vector<KwArg>& kwargs, const std::vector<ArgSpec>& specs,
                                             const SourceLoc& loc);
   std::optional<int> axis(const ArgValue& a, const Node* operand);
+  bool broadcast_operands(const SourceLoc& loc, std::vector<const Node*>& operands);
 
   Program& p_;
   Diagnostics& diags_;

@@ -51,7 +51,7 @@ Program load_network(const std::string& path) {
 }
 
 Program load_and_differentiate(const std::string& path, const std::vector<std::string>& dump_after,
-                               std::ostream& dump_to) {
+                               std::ostream& dump_to, const DimBindings& bind) {
   for (const std::string& pass : dump_after)
     if (std::find(pass_names().begin(), pass_names().end(), pass) == pass_names().end()) {
       std::string known;
@@ -59,6 +59,10 @@ Program load_and_differentiate(const std::string& path, const std::vector<std::s
       throw UsageError("unknown pass '" + pass + "' for --dump-after (passes: " + known + ")");
     }
   Program p = load_network(path);
+  if (!bind.empty()) {  // as generate does, so that explain --bind prints its equations
+    check_bind_flags(p, bind);
+    bind_dims(p, bind);
+  }
   PipelineOptions opts;
   opts.dump_after = dump_after;
   opts.dump = dump_after.empty() ? nullptr : &dump_to;

@@ -42,10 +42,11 @@ struct Subcommand {
 /// throws Reported{1}.
 Program load_network(const std::string& path);
 
-/// load_network, then autodiff and the simplification pipeline; IR dumps after the passes
-/// named in `dump_after` go to `dump_to`. An unknown pass name is a UsageError.
+/// load_network, dims fixed by `bind` (checked as check_bind_flags does), then autodiff and
+/// the simplification pipeline; IR dumps after the passes named in `dump_after` go to
+/// `dump_to`. An unknown pass name is a UsageError.
 Program load_and_differentiate(const std::string& path, const std::vector<std::string>& dump_after = {},
-                               std::ostream& dump_to = std::cout);
+                               std::ostream& dump_to = std::cout, const DimBindings& bind = {});
 
 /// Writes `text` to `path` atomically (temporary file in the same folder, then rename):
 /// on failure nothing is left behind and an InputError names the path.

@@ -1,4 +1,4 @@
-// `gradgen explain NET.grad [--format text|markdown|latex] [--dump-after=PASS]`: the forward
+// `gradgen explain NET.grad [--format text|markdown|latex] [--dump-after=PASS] [--bind n=4]`: the forward
 // and backward equations.
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -30,6 +30,7 @@ Subcommand add_explain(CLI::App& root) {
     std::string file;
     std::string format = "text";
     std::vector<std::string> dump_after;
+    std::vector<std::string> bind;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* app = root.add_subcommand("explain", "Print the forward equations F1..Fk and backward equations B1..Bm");
@@ -39,11 +40,12 @@ Subcommand add_explain(CLI::App& root) {
   app->add_option("--dump-after", o->dump_after, "also print the IR after these passes (autodiff, const_fold, "
                                                  "algebraic, cse, dce)")
       ->delimiter(',');
+  app->add_option("--bind", o->bind, "fix a symbolic dim, e.g. n=4, as generate --bind does (its equations)");
   return {app, [o] {
             static const std::map<std::string, Format> formats{
                 {"text", Format::Text}, {"markdown", Format::Markdown}, {"latex", Format::Latex}};
             std::ostringstream dumps;
-            Program p = load_and_differentiate(o->file, o->dump_after, dumps);
+            Program p = load_and_differentiate(o->file, o->dump_after, dumps, parse_bindings(o->bind));
             const Format format = formats.at(o->format);
             std::cout << as_verbatim(dumps.str(), format) << render_equations(build_equations(p), format);
             return int{kOk};

@@ -128,17 +128,41 @@ std::string c_def(const CppApi& a, const std::string& fn, const Sig& s, const st
                      join(params, ", "), check, a.ns, a.ns, fn, join(args, ", "));
 }
 
+// What the entry points may do beyond their buffers, by who computes the large products.
+std::string state_note_text(GemmBackend gemm) {
+  switch (gemm) {
+    case GemmBackend::Gradgen:
+      return "Large products run in gradgen/gemm.hpp:\n"
+             "// each thread keeps packing buffers (allocated by its first product and grown when a\n"
+             "// larger one needs them; if that fails the process ends, as the entry points are\n"
+             "// noexcept), and gg::set_gemm_threads(N) runs them on a process-wide pool ($GG_NUM_THREADS,\n"
+             "// else 1): change it only while no product runs. Nothing else allocates, throws, locks or\n"
+             "// touches global state.";
+    case GemmBackend::Blas:
+      return "Large products call CBLAS, which may\n"
+             "// allocate and run its own threads; nothing else allocates, throws, locks or touches\n"
+             "// global state.";
+    case GemmBackend::Loops:
+      break;
+  }
+  return "Nothing allocates, throws, locks or touches global state.";
+}
+
 std::string example(const CppApi& a) {
   std::string ns = a.ns + "::";
   std::vector<std::string> l;
   std::vector<std::string> maxes;
   for (size_t i = 0; i < a.free_dims.size(); ++i) maxes.push_back("64");
   std::string ws = maxes.empty() ? ns + "Workspace ws;" : ns + "Workspace<" + join(maxes, ", ") + "> ws;";
-  l.push_back(ns + "Params params;");
+  // Params, Grads and an Adam state hold up to 4 copies of the params: past a quarter of a MiB
+  // each, they go off the stack (8 MiB by default) as the workspace does.
+  const int64_t param_bytes = a.num_params * (a.scalar == "double" ? 8 : 4);
+  const std::string where = param_bytes >= (int64_t(1) << 18) ? "static " : "";
+  l.push_back(where + ns + "Params params;" + (where.empty() ? "" : "  // static: too large for the stack"));
   l.push_back(ns + "init(params, /*seed=*/0);");
   l.push_back("static " + ws + (maxes.empty() ? "" : "  // batches up to 64"));
-  l.push_back(ns + "Grads grads;");
-  l.push_back(ns + "OptState state{};");
+  l.push_back(where + ns + "Grads grads;");
+  l.push_back(where + ns + "OptState state{};");
   std::vector<std::string> args{"params"};
   for (const ApiTensor& t : a.inputs) args.push_back(t.ident);
   for (const std::string& d : a.dim_idents) args.push_back(d);
@@ -303,6 +327,7 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
     ts_def = "\n\n" + cpp_def("train_step", ts);
   }
   std::string code = init + fwd.body + lag.body + step + (fused ? fused->body : "");
+  const std::string state_note = state_note_text(code.find("gg::gemm(") != std::string::npos ? o.gemm : GemmBackend::Loops);
   CppFiles f;
   f.base = a.base;
   f.report = memory_report(ctx, fwd, lag, fused ? &*fused : nullptr);
@@ -310,9 +335,10 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
                     fmt::arg("base", a.base), fmt::arg("CP", upper(cp)), fmt::arg("cp", cp),
                     fmt::arg("guard", "GRADGEN_" + upper(cp) + "H"), fmt::arg("scalar", a.scalar),
                     fmt::arg("param_fields", param_fields(a)), fmt::arg("optimizer", optimizer),
-                    fmt::arg("state_fields", state_fields), fmt::arg("c_decls", c_decls));
+                    fmt::arg("state_fields", state_fields), fmt::arg("c_decls", c_decls), fmt::arg("state_note", state_note));
   f.hpp = fmt::format(
       fmt::runtime(template_text("network.hpp.in")), fmt::arg("banner", banner), fmt::arg("network", p.name),
+      fmt::arg("state_note", state_note),
       fmt::arg("scalar", a.scalar), fmt::arg("base", a.base), fmt::arg("param_list", join(param_names, ", ")),
       fmt::arg("loss", p.loss_name), fmt::arg("optimizer", optimizer), fmt::arg("dims_note", dims_note),
       fmt::arg("example", example(a)), fmt::arg("ns", a.ns), fmt::arg("num_params", num_params),
@@ -326,7 +352,9 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
                                 ? ";\n// generated with --blas: link a CBLAS for cblas_" + std::string(a.scalar == "double" ? "d" : "s") +
                                       "gemm, e.g. -lopenblas or CMake's BLAS::BLAS"
                                 : ""));
-  f.cpp = fmt::format(fmt::runtime(template_text("network.cpp.in")), fmt::arg("banner", banner),
+  std::string explain = "gradgen explain";  // the command whose equations the comments quote
+  for (const auto& [d, v] : o.bound) explain += " --bind " + d + "=" + std::to_string(v);
+  f.cpp = fmt::format(fmt::runtime(template_text("network.cpp.in")), fmt::arg("banner", banner), fmt::arg("explain", explain),
                       fmt::arg("network", p.name), fmt::arg("base", a.base), fmt::arg("includes", includes(code, !a.params.empty(), o.gemm)),
                       fmt::arg("ns", a.ns), fmt::arg("cp", cp), fmt::arg("init_body", init),
                       fmt::arg("forward_params", join(fimpl, ", ")), fmt::arg("forward_body", fwd.body),

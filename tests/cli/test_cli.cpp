@@ -676,6 +676,35 @@ TEST_CASE("elementwise losses broadcast their operands as p - y does", "[cli]") 
   CHECK(has(bad.err, "prediction and target shapes differ: [2, 3] and [2]"));
 }
 
+TEST_CASE("every equation explain prints, with the same --bind, is a comment of the generated code", "[cli]") {
+  for (const std::vector<std::string>& bind : {std::vector<std::string>{}, std::vector<std::string>{"--bind", "n=4"}}) {
+    for (const char* net : {"seed.grad", "classifier.grad", "broadcast.grad"}) {
+      INFO(net << (bind.empty() ? "" : " --bind n=4"));
+      Scratch s;
+      std::vector<std::string> gen{"generate", example(net), "-o", s.path("out")}, exp{"explain", example(net)};
+      gen.insert(gen.end(), bind.begin(), bind.end());
+      exp.insert(exp.end(), bind.begin(), bind.end());
+      REQUIRE(gradgen(gen).status == 0);
+      Result e = gradgen(exp);
+      REQUIRE(e.status == 0);
+      std::string code;
+      for (const auto& f : std::filesystem::directory_iterator(s.path("out")))
+        if (f.path().extension() == ".cpp") code = slurp(f.path().string());
+      CHECK(has(code, "as `gradgen explain" + std::string(bind.empty() ? "" : " --bind n=4") + "` prints it"));
+      std::istringstream lines(e.out);
+      int checked = 0;
+      for (std::string line; std::getline(lines, line);) {
+        const size_t colon = line.find(": ");
+        if (line.rfind("  F", 0) != 0 && line.rfind("  B", 0) != 0) continue;
+        CHECK(has(code, "// " + line.substr(2)));
+        checked += colon != std::string::npos;
+      }
+      CHECK(checked >= 4);
+    }
+  }
+  CHECK(gradgen({"explain", example("seed.grad"), "--bind", "m=4"}).status == 2);  // no dim m
+}
+
 TEST_CASE("graph -o replaces the file only on success", "[cli]") {
   Scratch s;
   std::string out = s.write("g.dot", "old contents\n");

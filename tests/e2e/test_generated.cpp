@@ -235,6 +235,23 @@ int main() {
   CHECK(out == "1 0 0 0\n");
 }
 
+TEST_CASE("the headers say what gg::gemm does, and its code builds without exceptions", "[e2e]") {
+  auto seed = seed_net();
+  for (const std::string* text : {&seed->files.hpp, &seed->files.h})
+    CHECK(text->find("Nothing allocates, throws, locks or touches global state.") != std::string::npos);
+  auto mlp = e2e::build_net(e2e::fuse_net("sgd(lr=0.1)"), "fusenet.grad");
+  REQUIRE(mlp->files.cpp.find("gg::gemm(") != std::string::npos);
+  for (const std::string* text : {&mlp->files.hpp, &mlp->files.h})
+    CHECK(text->find("Large products run in gradgen/gemm.hpp") != std::string::npos);
+  gg::cpp::TempDir dir("gradgen-e2e");
+  write_net(*mlp, dir);
+  for (const std::string& cxx : e2e::compilers()) {
+    auto r = e2e::compile(cxx, {dir.file(mlp->files.base + ".cpp")}, dir.file("net.o"), dir.path(), {"-c", "-fno-exceptions"});
+    INFO(cxx << ": " << r.err);
+    CHECK(r.exit_code == 0);
+  }
+}
+
 TEST_CASE("the C ABI works from a C program", "[e2e]") {
   auto n = seed_net();
   gg::cpp::TempDir dir("gradgen-e2e");

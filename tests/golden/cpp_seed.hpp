@@ -20,8 +20,8 @@
 //   step       one SGD update (per-param lr overrides applied).
 //
 // Inputs are row-major arrays passed by pointer, with the symbolic dims as arguments (n).
-// Every entry point returns a Status and never allocates, throws, locks or touches global
-// state; on an error (null pointer, bad dim, workspace too small) nothing is written.
+// Every entry point returns a Status; on an error (null pointer, bad dim, workspace too small)
+// nothing is written. Nothing allocates, throws, locks or touches global state.
 //
 // Example:
 //   seed::Params params;

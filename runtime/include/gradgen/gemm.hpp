@@ -164,6 +164,16 @@ struct Blocking {
   static constexpr int NR = NV * S::W;
 };
 
+// Packing buffers that cannot be allocated: std::bad_alloc, or the end of a program built
+// without exceptions (-fno-exceptions).
+[[noreturn]] inline void out_of_memory() {
+#if defined(__cpp_exceptions)
+  throw std::bad_alloc();
+#else
+  std::abort();
+#endif
+}
+
 template <class T>
 struct Buffer {
   T* data = nullptr;
@@ -175,7 +185,7 @@ struct Buffer {
       size = 0;
       const Index bytes = (n * Index(sizeof(T)) + 63) / 64 * 64;
       data = static_cast<T*>(std::aligned_alloc(64, static_cast<size_t>(bytes)));
-      if (!data) throw std::bad_alloc();
+      if (!data) out_of_memory();
       size = n;
     }
     return data;
@@ -473,7 +483,7 @@ class Pool {
     static Pool pool;
     return pool;
   }
-  int threads() const { return threads_; }
+  int threads() const { return threads_.load(std::memory_order_relaxed); }
   void set_threads(int n) {
     n = std::clamp(n, 1, kMaxThreads);
     std::lock_guard<std::mutex> lock(resize_);
@@ -487,13 +497,13 @@ class Pool {
   }
   template <class F>
   void run(int n, F&& f) {
-    if (n <= 1 || threads_ <= 1) {
+    if (n <= 1 || threads() <= 1) {
       for (int t = 0; t < n; ++t) f(t);
       return;
     }
     std::lock_guard<std::mutex> lock(resize_);
     job_ = [&f](int t) { f(t); };
-    const int jobs = std::min(n, threads_);
+    const int jobs = std::min(n, threads());
     pending_.store(jobs - 1, std::memory_order_relaxed);
     post(jobs);
     f(0);
@@ -560,7 +570,7 @@ class Pool {
   static constexpr int kMaxThreads = 255;      // the participant count is 8 bits of generation_
   std::atomic<std::uint64_t> generation_{0};  // sequence number << 8 | participants
   std::atomic<int> pending_{0};
-  int threads_ = 1;
+  std::atomic<int> threads_{1};  // read by running products while set_threads may write it
   std::atomic<bool> stopping_{false};
 };
 

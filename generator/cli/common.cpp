@@ -287,8 +287,9 @@ void require_evaluable(const Program& p, const DimBindings& dims, const std::str
 
 std::string nonfinite_loss_note(double loss) {
   if (std::isfinite(loss)) return "";
-  return "  note: the loss is NaN or infinite at the check point (a function outside its domain: log or sqrt "
-         "of a negative number, pow of one, division by zero); try another --seed or inits that stay in range\n";
+  return "  note: the loss is NaN or infinite at the check point (a function outside its domain: log or\n"
+         "  sqrt of a negative number, a fractional pow of a negative number, division by zero); try\n"
+         "  another --seed or inits that stay in range\n";
 }
 
 }  // namespace gg::cli

@@ -174,7 +174,9 @@ int check_compiled(const CheckRequest& req) {
   Values fed;
   Values v = check_point(p, req.seed, dims, &fed);
   cpp::DriverOutput out = run_compiled(g, make_case(g, fed, dims, req.seed));
-  std::cout << "check " << p.name << " (compiled, f64, seed " << req.seed
+  std::string dim_text;  // as check --interp prints them
+  for (const auto& [d, size] : dims) dim_text += ", " + d + "=" + std::to_string(size);
+  std::cout << "check " << p.name << " (compiled, f64" << dim_text << ", seed " << req.seed
             << "): gradients vs central finite differences, h = 1e-6·max(1, |x|)\n";
   std::cout << "  loss " << p.loss_name << " = " << number_text(out.loss) << "\n";
   size_t failed = 0, total = 0;

@@ -169,8 +169,11 @@ TEST_CASE("graph prints to stdout without -o", "[cli]") {
 TEST_CASE("check binds dims and seeds the point", "[cli]") {
   Result a = gradgen({"check", example("seed.grad"), "--interp", "--bind", "n=7", "--seed", "42"});
   CHECK(a.status == 0);
-  CHECK(has(a.out, "n=7, seed 42"));
+  CHECK(has(a.out, "check seed (interpreter, f64, n=7, seed 42)"));
   CHECK(has(a.out, "dJ/dX     [7, 2]  14 of 14"));
+  Result compiled = gradgen({"check", example("seed.grad"), "--bind", "n=7", "--seed", "42"});
+  CHECK(compiled.status == 0);
+  CHECK(has(compiled.out, "check seed (compiled, f64, n=7, seed 42)"));
   // Both modes check --bind alike, before any code is compiled.
   for (bool interp : {true, false}) {
     auto bad_bind = [&](const std::string& bind) {

@@ -87,23 +87,16 @@ void print_table(const std::vector<Row>& rows) {
               << pad(sci(r.max_err), 11) << "  " << (r.failure.empty() ? "ok" : "FAILED") << "\n";
 }
 
-int check_interp(const CheckRequest& req) {
-  Program p = load_and_differentiate(req.network);
-  check_bind_flags(p, req.bind);
-  const DimBindings dims = check_dims(p.dims, req.bind);
-  require_evaluable(p, dims, "check");
-  Values v = check_point(p, req.seed, dims);
-  EvalResult r = evaluate(p, v, Precision::F64);
+// The report both modes print: the point, a row per gradient, each disagreement; exit 3 if any.
+int report(const std::string& mode, const Program& p, Values& v, const DimBindings& dims, double loss,
+           const std::vector<std::pair<std::string, Tensor>>& grads, uint64_t seed) {
   std::string dim_text;
   for (const auto& [d, size] : dims) dim_text += ", " + d + "=" + std::to_string(size);
-  std::cout << "check " << p.name << " (interpreter, f64" << dim_text << ", seed " << req.seed
+  std::cout << "check " << p.name << " (" << mode << ", f64" << dim_text << ", seed " << seed
             << "): gradients vs central finite differences, h = 1e-6·max(1, |x|)\n";
-  std::cout << "  loss " << p.loss_name << " = " << number_text(r.loss) << "\n";
+  std::cout << "  loss " << p.loss_name << " = " << number_text(loss) << "\n";
   std::vector<Row> rows;
-  for (const Adjoint& a : p.adjoints) {
-    if (!r.grads.count(a.of)) continue;  // adjoints of definitions are intermediate values
-    rows.push_back(check_one(p, v, dims, a.of, r.grads.at(a.of), r.loss, req.seed));
-  }
+  for (const auto& [name, grad] : grads) rows.push_back(check_one(p, v, dims, name, grad, loss, seed));
   print_table(rows);
   size_t failed = 0;
   for (const Row& row : rows)
@@ -112,12 +105,34 @@ int check_interp(const CheckRequest& req) {
       std::cout << "  disagreement: " << row.failure << "\n";
     }
   if (failed) {
-    std::cout << nonfinite_loss_note(r.loss);
+    std::cout << nonfinite_loss_note(loss);
     std::cout << "FAILED: " << failed << " of " << rows.size() << " gradients disagree with finite differences\n";
     return kCheckFailed;
   }
   std::cout << "ok: all " << rows.size() << " gradients agree with finite differences\n";
   return kOk;
+}
+
+int check_interp(const CheckRequest& req) {
+  Program p = load_and_differentiate(req.network);
+  check_bind_flags(p, req.bind);
+  const DimBindings dims = check_dims(p.dims, req.bind);
+  require_evaluable(p, dims, "check");
+  Values v = check_point(p, req.seed, dims);
+  EvalResult r = evaluate(p, v, Precision::F64);
+  std::vector<std::string> names;  // as the compiled API orders them: params, then `grad` inputs
+  for (const Leaf& l : p.leaves)
+    if (l.kind == LeafKind::Param) names.push_back(l.name);
+  names.insert(names.end(), p.grad_inputs.begin(), p.grad_inputs.end());
+  std::vector<std::pair<std::string, Tensor>> grads;
+  for (const std::string& name : names)
+    if (r.grads.count(name)) grads.emplace_back(name, r.grads.at(name));
+  return report("interpreter", p, v, dims, r.loss, grads, req.seed);
+}
+
+int check_compiled(const CheckRequest& req) {
+  CompiledGrads c = compiled_check_grads(req);
+  return report("compiled", c.program, c.point, c.dims, c.loss, c.grads, req.seed);
 }
 
 }  // namespace

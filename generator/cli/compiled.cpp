@@ -161,55 +161,30 @@ DimBindings check_dims(const std::vector<std::string>& names, const DimBindings&
   return dims;
 }
 
-int check_compiled(const CheckRequest& req) {
+CompiledGrads compiled_check_grads(const CheckRequest& req) {
   // Generated code has fixed-size params: a dim their shapes use that --bind leaves open is
   // bound to 4, the size `check --interp` gives every open dim.
   Program loaded = load_network(req.network);
   DimBindings bind = req.bind;
   for (const std::string& d : dims_of_params(loaded)) bind.try_emplace(d, kCheckDefaultDim);
   GeneratedCode g = generate_code(std::move(loaded), GenerateRequest{req.network, bind, Precision::F64, ""});
-  const Program& p = g.program;
-  const DimBindings dims = check_dims(g.api.dims, bind);
-  require_evaluable(p, dims, "check");
+  CompiledGrads c;
+  c.dims = check_dims(g.api.dims, bind);
+  require_evaluable(g.program, c.dims, "check");
   Values fed;
-  Values v = check_point(p, req.seed, dims, &fed);
-  cpp::DriverOutput out = run_compiled(g, make_case(g, fed, dims, req.seed));
-  std::string dim_text;  // as check --interp prints them
-  for (const auto& [d, size] : dims) dim_text += ", " + d + "=" + std::to_string(size);
-  std::cout << "check " << p.name << " (compiled, f64" << dim_text << ", seed " << req.seed
-            << "): gradients vs central finite differences, h = 1e-6·max(1, |x|)\n";
-  std::cout << "  loss " << p.loss_name << " = " << number_text(out.loss) << "\n";
-  size_t failed = 0, total = 0;
+  c.point = check_point(g.program, req.seed, c.dims, &fed);
+  cpp::DriverOutput out = run_compiled(g, make_case(g, fed, c.dims, req.seed));
+  c.loss = out.loss;
   std::vector<std::string> names;
   for (const cpp::ApiTensor& t : g.api.params) names.push_back(t.name);
   for (const cpp::ApiTensor& t : g.api.grad_inputs) names.push_back(t.name);
   for (const std::string& name : names) {
-    const std::vector<double>& grad = out.grads.at(name);
-    ++total;
-    double max_err = 0;
-    std::string failure;
-    size_t stride = std::max<size_t>(1, grad.size() / 50);  // at most ~50 elements per tensor
-    for (size_t i = 0; i < grad.size(); i += stride) {
-      double fd = central_difference(p, v, dims, name, i);
-      double err = std::fabs(grad[i] - fd);
-      max_err = std::isnan(err) || std::isnan(max_err) ? NAN : std::max(max_err, err);
-      if (!fd_agrees(grad[i], fd, out.loss) && failure.empty())
-        failure = "element " + std::to_string(i) + ": gradient " + number_text(grad[i]) + ", finite difference " +
-                  number_text(fd);
-    }
-    char err_text[32];
-    std::snprintf(err_text, sizeof err_text, "%.1e", max_err);
-    std::cout << "  d" << p.loss_name << "/d" << name << "  max |error| " << err_text << "  "
-              << (failure.empty() ? "ok" : "FAILED " + failure) << "\n";
-    failed += !failure.empty();
+    Tensor grad = Tensor::zeros(c.point.at(name).shape);
+    grad.data = out.grads.at(name);
+    c.grads.emplace_back(name, std::move(grad));
   }
-  if (failed) {
-    std::cout << nonfinite_loss_note(out.loss);
-    std::cout << "FAILED: " << failed << " of " << total << " gradients disagree with finite differences\n";
-    return kCheckFailed;
-  }
-  std::cout << "ok: all " << total << " gradients agree with finite differences\n";
-  return kOk;
+  c.program = std::move(g.program);
+  return c;
 }
 
 }  // namespace gg::cli

@@ -34,7 +34,18 @@ constexpr int64_t kCheckDefaultDim = 4;
 DimBindings check_dims(const std::vector<std::string>& names, const DimBindings& bind);
 
 int eval_compiled(const EvalRequest& r);
-int check_compiled(const CheckRequest& r);
+
+/// What compiled `check` compares: the network as compiled (its open param dims bound to 4),
+/// the dims and the point (check_point), and the loss and every gradient the compiled code
+/// computed there (params, then `grad` inputs).
+struct CompiledGrads {
+  Program program;
+  DimBindings dims;
+  Values point;
+  double loss = 0;
+  std::vector<std::pair<std::string, Tensor>> grads;
+};
+CompiledGrads compiled_check_grads(const CheckRequest& r);
 
 /// The point `check` differentiates at, the same for --interp and compiled code: inputs,
 /// targets and every param whose init is zeros (biases, and the arguments of a C++ function)

@@ -174,6 +174,9 @@ TEST_CASE("check binds dims and seeds the point", "[cli]") {
   Result compiled = gradgen({"check", example("seed.grad"), "--bind", "n=7", "--seed", "42"});
   CHECK(compiled.status == 0);
   CHECK(has(compiled.out, "check seed (compiled, f64, n=7, seed 42)"));
+  // One report in both modes: the same point, the same rows in the same order.
+  auto table = [](const std::string& out) { return out.substr(out.find("  gradient")); };
+  CHECK(table(compiled.out) == table(a.out));
   // Both modes check --bind alike, before any code is compiled.
   for (bool interp : {true, false}) {
     auto bad_bind = [&](const std::string& bind) {

@@ -27,6 +27,7 @@
 #include "w1f_b4/bench_w1f_b4.hpp"
 #include "w1f_b64/bench_w1f_b64.hpp"
 #include "w2f_b64/bench_w2f_b64.hpp"
+#include "w1f/bench_w1f.hpp"
 #include "w3f_b256/bench_w3f_b256.hpp"
 #include "w2fb_b64/bench_w2fb_b64.hpp"
 #include "w3fb_b256/bench_w3fb_b256.hpp"
@@ -132,6 +133,7 @@ GG_VARIANT(bench_w2)
 GG_VARIANT(bench_w2_b64)
 GG_VARIANT(bench_w3)
 GG_VARIANT(bench_w3_b256)
+GG_VARIANT_API(bench_w1f, true, GG_TRAIN_STEP(bench_w1f))
 GG_VARIANT_API(bench_w1f_b4, true, GG_TRAIN_STEP(bench_w1f_b4))
 GG_VARIANT_API(bench_w1f_b64, true, GG_TRAIN_STEP(bench_w1f_b64))
 GG_VARIANT_API(bench_w2f_b64, true, GG_TRAIN_STEP(bench_w2f_b64))
@@ -156,10 +158,15 @@ std::vector<ImplSpec> gradgen_impls(const Problem& p) {
   // loss_and_grad + step pair of the same network follows it.
   const std::string fused = bound + " --fuse-step";
   const Role ref = Role::Reference, gen = Role::Gradgen, dyn = Role::GradgenFree;
+  // W1's "n at run time" row is train_step too (the same call as the reference, n unbound); the
+  // loss_and_grad + step pair with n unbound follows it.
+  const std::string free_fused = free + " --fuse-step";
   if (p.id == "W1" && p.batch == 4)
-    return {spec<bench_w1f_b4_api>(fused, ref), spec<bench_w1_b4_api>(bound, gen), spec<bench_w1_api>(free, dyn)};
+    return {spec<bench_w1f_b4_api>(fused, ref), spec<bench_w1_b4_api>(bound, gen), spec<bench_w1f_api>(free_fused, dyn),
+            spec<bench_w1_api>(free, gen)};
   if (p.id == "W1" && p.batch == 64)
-    return {spec<bench_w1f_b64_api>(fused, ref), spec<bench_w1_b64_api>(bound, gen), spec<bench_w1_api>(free, dyn)};
+    return {spec<bench_w1f_b64_api>(fused, ref), spec<bench_w1_b64_api>(bound, gen), spec<bench_w1f_api>(free_fused, dyn),
+            spec<bench_w1_api>(free, gen)};
   const std::string fused_blas = fused + " --blas";
   if (p.id == "W2" && p.batch == 64)
     return {spec<bench_w2f_b64_api>(fused, ref, true), spec<bench_w2_b64_api>(bound, gen, true),

@@ -125,7 +125,7 @@ const char* role_label(Role r) {
   switch (r) {
     case Role::Reference: return "train_step";
     case Role::Gradgen: return "gradgen";
-    case Role::GradgenFree: return "gradgen (n at run time)";
+    case Role::GradgenFree: return "train_step, n at run time";
     case Role::Hand: return "hand-written";
     case Role::Blas: return "OpenBLAS";
     case Role::Torch: return "libtorch";

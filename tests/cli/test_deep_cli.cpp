@@ -3,6 +3,7 @@
 // its shared values once per path (graph --backward took minutes at 30 definitions).
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <string>
 
 #include "cli/run.h"
@@ -52,6 +53,22 @@ TEST_CASE("a chain of 2000 definitions: generate, explain, graph and check withi
   INFO(check.err);
   REQUIRE(check.status == 0);
   CHECK(check.out.find("ok: all 1 gradients agree") != std::string::npos);
+}
+
+// Clang recurses once per operator of a + b + c + ...: a sum of 30000 terms overflowed the
+// main thread's stack inside Clang, before gradgen's depth check could report it.
+TEST_CASE("a C++ sum of 30000 terms is a located error, not a crash", "[cli][deep][cpp]") {
+  Scratch s;
+  std::string body = "x";
+  for (int i = 1; i < 30000; ++i) body += " + x";
+  const std::string src =
+      s.write("long_sum.cpp", "#include <gradgen/annotate.hpp>\nGRADGEN_DIFFERENTIATE double f(double x) {\n  return " +
+                                  body + ";\n}\n");
+  Result gen = gradgen({"generate", src, "-o", s.path("out"), "--", std::string("-I") + GG_SOURCE_DIR + "/runtime/include"});
+  CHECK(gen.status == 1);
+  CHECK_THAT(gen.err, Catch::Contains("long_sum.cpp:3:10: error: expression is too deep (more than 1024 levels); "
+                                      "split it into statements"));
+  CHECK_FALSE(std::filesystem::exists(s.path("out")));
 }
 
 }  // namespace

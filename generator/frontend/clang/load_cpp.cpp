@@ -1,6 +1,7 @@
 // Runs Clang on a C++ file, finds the GRADGEN_DIFFERENTIATE functions, maps their parameters
 // to Program leaves and lowers their bodies; every error is reported in Clang's format.
 #include "frontend/clang/load_cpp.h"
+#include "support/big_stack.h"
 
 #include <clang/AST/ASTContext.h>
 #include <clang/AST/Attr.h>
@@ -447,8 +448,11 @@ bool is_cpp_file(const std::string& path) {
   return false;
 }
 
-std::optional<std::vector<Program>> load_cpp(const std::string& text, const std::string& filename,
-                                             const CppOptions& options, Diagnostics& diags, std::string& rendered) {
+namespace {
+
+std::optional<std::vector<Program>> parse_and_lower(const std::string& text, const std::string& filename,
+                                                    const CppOptions& options, Diagnostics& diags,
+                                                    std::string& rendered) {
   llvm::raw_string_ostream os(rendered);
   llvm::IntrusiveRefCntPtr<clang::DiagnosticOptions> opts(new clang::DiagnosticOptions);
   Collector collector(os, opts.get(), diags);
@@ -467,6 +471,15 @@ std::optional<std::vector<Program>> load_cpp(const std::string& text, const std:
   auto result = fl.run(options.function);
   os.flush();
   return result;
+}
+
+}  // namespace
+
+std::optional<std::vector<Program>> load_cpp(const std::string& text, const std::string& filename,
+                                             const CppOptions& options, Diagnostics& diags, std::string& rendered) {
+  std::optional<std::vector<Program>> programs;
+  run_on_large_stack([&] { programs = parse_and_lower(text, filename, options, diags, rendered); });
+  return programs;
 }
 
 std::optional<std::vector<Program>> load_cpp_file(const std::string& path, const CppOptions& options,

@@ -168,6 +168,23 @@ void Lowerer::finish() {
   if (!loss_) error(network_ ? *network_ : SourceLoc{file_, 1, 1}, "no loss defined: add 'loss NAME = EXPR'");
 }
 
+/// Headers of the C library (C23 and POSIX) and of glibc that C and C++ code includes as
+/// <NAME.h>, directly or from inside the standard headers (<cstdint> includes <stdint.h>).
+bool names_system_header(std::string_view name) {
+  static constexpr std::array<std::string_view, 101> kHeaders = {
+      "aio", "alloca", "argp", "assert", "byteswap", "complex", "cpio", "ctype", "dirent", "dlfcn", "elf",
+      "endian", "envz", "err", "errno", "error", "execinfo", "fcntl", "features", "fenv", "float", "fmtmsg",
+      "fnmatch", "fstab", "ftw", "getopt", "glob", "grp", "iconv", "ifaddrs", "inttypes", "iso646", "langinfo",
+      "libgen", "libintl", "limits", "link", "locale", "malloc", "math", "mcheck", "memory", "monetary",
+      "mqueue", "ndbm", "netdb", "nl_types", "nss", "obstack", "paths", "poll", "printf", "pthread", "pty",
+      "pwd", "regex", "resolv", "sched", "search", "semaphore", "setjmp", "sgtty", "shadow", "signal", "spawn",
+      "stdalign", "stdarg", "stdatomic", "stdbit", "stdbool", "stdckdint", "stddef", "stdint", "stdio",
+      "stdio_ext", "stdlib", "stdnoreturn", "string", "strings", "syscall", "sysexits", "syslog", "tar",
+      "termio", "termios", "tgmath", "threads", "time", "ttyent", "uchar", "ucontext", "ulimit", "unistd",
+      "utime", "utmp", "utmpx", "values", "wchar", "wctype", "wordexp", "xlocale"};
+  return std::find(kHeaders.begin(), kHeaders.end(), name) != kHeaders.end();
+}
+
 // ---------------------------------------------------------------- statements
 
 /// network_stmt ::= 'network' ident    (first, exactly once)
@@ -182,6 +199,11 @@ void Lowerer::network(const Stmt& s) {
   if (id.name.size() > kMaxFileStem)
     error(id.loc, "the network name is " + std::to_string(id.name.size()) + " characters long; at most " +
                       std::to_string(kMaxFileStem) + " are allowed, as it names the generated files");
+  if (names_system_header(id.name))
+    error(id.loc, "the network name '" + id.name + "' would name the generated C header '" + id.name +
+                      ".h' like the C library's <" + id.name +
+                      ".h>, and hide it from every file compiled with the output folder on its include path; "
+                      "choose another name");
 }
 
 /// precision_stmt ::= 'precision' ('f32' | 'f64')

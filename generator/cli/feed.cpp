@@ -183,12 +183,14 @@ void refuse_repeated_keys(const std::string& text, const std::string& path) {
   }
 }
 
-// Where root[name][index...] stands in the feed at `path`, read again: parsed values keep no
-// positions, and this runs only on the way to an error. No position if the file has changed.
+// Where root[name][index...] stands in the feed at `path`, as it was read: parsed values keep
+// no positions, and this runs only on the way to an error.
 SourceLoc feed_location(const std::string& path, const std::string& name, const std::vector<size_t>& index) {
   std::string text, why;
   size_t at = kNowhere;
-  if (read_input_file(path, text, why)) {
+  const std::string* read = text_read_from(path);
+  if (read) text = *read;
+  if (read || read_input_file(path, text, why)) {
     try {
       at = JsonLocator(text).find(name, index);
     } catch (const json::exception&) {  // no longer JSON

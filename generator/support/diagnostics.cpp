@@ -73,9 +73,14 @@ void render_one(std::string& out, const Diagnostic& d, const std::string* source
   }
   std::string line = head + printable_line(raw) + tail;
   out += line + "\n";
-  // Tabs are copied so the caret lands under the column in a terminal too.
+  // One space per character before the column (columns count bytes, as Clang's do: a
+  // character of several UTF-8 bytes gets one space); tabs are copied so the caret lands under
+  // the column in a terminal too.
   std::string caret;
-  for (size_t i = 0; i < column; ++i) caret += i < line.size() && line[i] == '\t' ? '\t' : ' ';
+  for (size_t i = 0; i < column; ++i) {
+    const bool continuation = i < line.size() && (static_cast<unsigned char>(line[i]) & 0xC0) == 0x80;
+    if (!continuation) caret += i < line.size() && line[i] == '\t' ? '\t' : ' ';
+  }
   out += caret + "^\n";
 }
 

@@ -5,8 +5,30 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 
 namespace gg {
+namespace {
+
+struct ReadTexts {
+  std::mutex mutex;
+  std::map<std::string, std::string> by_path;
+};
+
+ReadTexts& read_texts() {
+  static ReadTexts texts;
+  return texts;
+}
+
+}  // namespace
+
+const std::string* text_read_from(const std::string& path) {
+  ReadTexts& texts = read_texts();
+  std::lock_guard<std::mutex> lock(texts.mutex);
+  auto it = texts.by_path.find(path);
+  return it == texts.by_path.end() ? nullptr : &it->second;
+}
 
 bool read_input_file(const std::string& path, std::string& text, std::string& why) {
   namespace fs = std::filesystem;
@@ -40,6 +62,9 @@ bool read_input_file(const std::string& path, std::string& text, std::string& wh
     why = "read error";
     return false;
   }
+  ReadTexts& texts = read_texts();
+  std::lock_guard<std::mutex> lock(texts.mutex);
+  texts.by_path[path] = text;
   return true;
 }
 

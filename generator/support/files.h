@@ -15,4 +15,8 @@ constexpr std::int64_t kMaxInputBytes = std::int64_t(64) << 20;
 /// a directory", "it is larger than 64 MiB", "No such file or directory".
 bool read_input_file(const std::string& path, std::string& text, std::string& why);
 
+/// The text read_input_file last read from `path` in this process, or nullptr. An error found
+/// after reading quotes the input as it was read: a pipe (/dev/stdin) cannot be read twice.
+const std::string* text_read_from(const std::string& path);
+
 }  // namespace gg

@@ -410,6 +410,40 @@ TEST_CASE("feed errors exit 1 naming the file and the tensor", "[cli]") {
   CHECK(has(missing.err, "nope.json"));
 }
 
+// A feed read from a pipe cannot be read again: its errors are located in the text as read.
+TEST_CASE("feed errors from a pipe are located, with the line quoted", "[cli]") {
+  Scratch s;
+  const std::string feed = s.write("piped.json", "{\"X\": [[0, 0]],\n \"Y\": [[0]], \"Z\": 1}");
+  for (const char* mode : {"--interp", "--precision=f64"}) {
+    Result r = run_argv({"sh", "-c", "exec \"$0\" eval \"$1\" --feed /dev/stdin \"$2\" < \"$3\"", GG_GRADGEN_EXE,
+                         example("seed.grad"), mode, feed},
+                        s);
+    INFO(r.err);
+    CHECK(r.status == 1);
+    CHECK(r.err == "/dev/stdin:2:19: error: 'Z' is not an input, target or param of network 'seed'\n"
+                   " \"Y\": [[0]], \"Z\": 1}\n"
+                   "                  ^\n");
+  }
+}
+
+// Columns count bytes, as Clang's do; the caret goes under the character: one space for each
+// character before it, however many bytes it has.
+TEST_CASE("the caret sits under the column after characters of several bytes", "[cli]") {
+  Scratch s;
+  for (const std::string before : {"\"é\": 1", "\"b1\": [\"éé\", 1, 1]", "\"日本\": 2"}) {
+    const std::string line = "{\"X\": [[0, 0]], \"Y\": [[0]], " + before + ", \"W2\": true}";
+    const std::string feed = s.write("utf8.json", line);
+    Result r = gradgen({"eval", example("seed.grad"), "--feed", feed, "--interp"});
+    INFO(r.err);
+    CHECK(r.status == 1);
+    const size_t byte = line.find("true");
+    size_t chars = 0;
+    for (size_t i = 0; i < byte; ++i) chars += (static_cast<unsigned char>(line[i]) & 0xC0) != 0x80;
+    CHECK(has(r.err, "utf8.json:1:" + std::to_string(byte + 1) + ": error: 'W2': expected a number, got boolean\n" +
+                         line + "\n" + std::string(chars, ' ') + "^\n"));
+  }
+}
+
 // Every file of the front end's error corpus: exit 1 fast, located diagnostic on stderr,
 // nothing on stdout, and `graph -o` leaves no file behind.
 TEST_CASE("malformed networks exit 1 with a located error and write nothing", "[cli]") {

@@ -233,6 +233,14 @@ double first_past_f32(const Definition& d, const std::set<const Node*>& defs) {
   return 0;
 }
 
+// Where the number v (or -v) is written in the source: the first place, else `fallback` (a
+// value computed from others, or a network that is not a .grad file).
+SourceLoc written_at(const Program& p, double v, const SourceLoc& fallback) {
+  for (const auto& [number, loc] : p.source_numbers)
+    if (number == std::fabs(v)) return loc;
+  return fallback;
+}
+
 }  // namespace
 
 void require_f32_range(const Program& p, const std::vector<std::string>& fed) {
@@ -244,14 +252,14 @@ void require_f32_range(const Program& p, const std::vector<std::string>& fed) {
     if (l.kind != LeafKind::Param || std::find(fed.begin(), fed.end(), l.name) != fed.end()) continue;
     for (double arg : l.init.args)
       if (std::isinf(nearest_float(arg)))
-        throw LocatedError(l.loc, fmt::format("'{}' init={}({}): {}{}", l.name, l.init.kind,
-                                              fmt::join(l.init.args, ", "), arg, advice));
+        throw LocatedError(written_at(p, arg, l.loc), fmt::format("'{}' init={}({}): {}{}", l.name, l.init.kind,
+                                                                 fmt::join(l.init.args, ", "), arg, advice));
   }
   std::set<const Node*> defs;
   for (const Definition& d : p.definitions) defs.insert(d.node);
   for (const Definition& d : p.definitions)
     if (double v = first_past_f32(d, defs); v != 0)
-      throw LocatedError(d.loc, fmt::format("'{}' uses the number {}, which{}", d.name, v, advice));
+      throw LocatedError(written_at(p, v, d.loc), fmt::format("'{}' uses the number {}, which{}", d.name, v, advice));
 }
 
 void require_evaluable(const Program& p, const DimBindings& dims, const std::string& command) {

@@ -79,6 +79,9 @@ struct Program {
   std::string loss_name;
   std::vector<std::string> grad_inputs;  // inputs listed in `grad`, in order
   Optimizer optimizer;
+  // Every number written in the source, in order, where it stands (a .grad network): errors
+  // about a value point at the number itself.
+  std::vector<std::pair<double, SourceLoc>> source_numbers;
 
   // Filled by autodiff, in equation order B1..Bm; includes every param and grad input.
   std::vector<Adjoint> adjoints;

@@ -843,15 +843,15 @@ TEST_CASE("generate writes the files of a network with the longest name allowed"
 }
 
 // An f32 param whose init argument is past float's range would start as infinity everywhere:
-// a located error where it is initialised (generate, eval of an unfed param), not for f64.
+// an error at that argument when the init is used (generate, eval of an unfed param), not for f64.
 TEST_CASE("an f32 init past float's range is a located error naming the init", "[cli]") {
   Scratch s;
   const std::string net = s.write("big.grad",
                                   "network big\ndim n\ninput X[n, 2]\nparam W[2, 2] init=constant(1e300)\n"
                                   "param b[2] init=normal(0, 1e39)\nloss J = sum(X @ W + b)\n");
-  const std::string at_w = "big.grad:4:7: error: 'W' init=constant(1e+300): 1e+300 is past the range of f32 "
+  const std::string at_w = "big.grad:4:29: error: 'W' init=constant(1e+300): 1e+300 is past the range of f32 "
                            "(largest 3.4028235e+38); declare 'precision f64' or use a smaller value";
-  const std::string at_b = "big.grad:5:7: error: 'b' init=normal(0, 1e+39): 1e+39 is past the range of f32";
+  const std::string at_b = "big.grad:5:27: error: 'b' init=normal(0, 1e+39): 1e+39 is past the range of f32";
   Result gen = gradgen({"generate", net, "-o", s.path("out")});
   CHECK(gen.status == 1);
   CHECK(has(gen.err, at_w));
@@ -874,18 +874,18 @@ TEST_CASE("an f32 init past float's range is a located error naming the init", "
 }
 
 // A number in an expression past float's range (a literal, a const, pow's exponent) would
-// silently be infinity in f32 code: a located error at the definition that uses it.
+// silently be infinity in f32 code: an error at the number, naming the definition that uses it.
 TEST_CASE("an f32 number past float's range in an expression is a located error", "[cli]") {
   Scratch s;
   struct Case {
     std::string body, expect;
   };
   const std::vector<Case> cases{
-      {"const c = 1e39\nh = x * c\nloss J = sum(h)\n", "big.grad:5:1: error: 'h' uses the number 1e+39, which is past "
+      {"const c = 1e39\nh = x * c\nloss J = sum(h)\n", "big.grad:4:11: error: 'h' uses the number 1e+39, which is past "
                                                           "the range of f32 (largest 3.4028235e+38); declare 'precision "
                                                           "f64' or use a smaller value"},
-      {"loss J = sum(x - 5e38)\n", "big.grad:4:6: error: 'J' uses the number 5e+38, which is past the range of f32"},
-      {"output p = pow(x, 1e40)\nloss J = sum(p)\n", "big.grad:4:8: error: 'p' uses the number 1e+40"},
+      {"loss J = sum(x - 5e38)\n", "big.grad:4:18: error: 'J' uses the number 5e+38, which is past the range of f32"},
+      {"output p = pow(x, 1e40)\nloss J = sum(p)\n", "big.grad:4:19: error: 'p' uses the number 1e+40"},
   };
   for (const Case& c : cases) {
     const std::string net = s.write("big.grad", "network big\ndim n\ninput x[n, 2]\n" + c.body);

@@ -177,6 +177,20 @@ void Lowerer::exec_if(const clang::Stmt* s) {
   branch_on_data(cond_of(c, is->getCond()), is->getThen(), is->getElse());
 }
 
+namespace {
+
+// dst = src, keeping the storage of dst's elements where both are arrays of one size: aliases
+// into them (a reference to a[0], an array passed to a helper's reference parameter) stay valid.
+void assign_in_place(Value& dst, const Value& src) {
+  if (dst.kind == Value::Kind::Array && src.kind == Value::Kind::Array && dst.elems.size() == src.elems.size()) {
+    for (size_t i = 0; i < dst.elems.size(); ++i) assign_in_place(dst.elems[i], src.elems[i]);
+    return;
+  }
+  dst = src;
+}
+
+}  // namespace
+
 Lowerer::Snapshot Lowerer::snapshot() const {
   Snapshot s;
   for (const auto& f : frames_) s.push_back(f->store);
@@ -188,7 +202,7 @@ void Lowerer::restore(const Snapshot& s) {
   for (size_t i = 0; i < frames_.size(); ++i) {
     std::deque<Value>& st = frames_[i]->store;
     while (st.size() > s[i].size()) st.pop_back();
-    for (size_t k = 0; k < st.size(); ++k) st[k] = s[i][k];
+    for (size_t k = 0; k < st.size(); ++k) assign_in_place(st[k], s[i][k]);
     for (size_t k = st.size(); k < s[i].size(); ++k) st.push_back(s[i][k]);
   }
 }
@@ -224,7 +238,8 @@ void Lowerer::branch_on_data(const Node* cond, const clang::Stmt* then_s, const 
   for (size_t i = 0; i < frames_.size(); ++i) {
     std::deque<Value>& st = frames_[i]->store;
     while (st.size() > before[i].size()) st.pop_back();  // arm-local variables are gone
-    for (size_t kx = 0; kx < st.size(); ++kx) st[kx] = merge(cond, after_then[i][kx], after_else[i][kx], then_s);
+    for (size_t kx = 0; kx < st.size(); ++kx)
+      assign_in_place(st[kx], merge(cond, after_then[i][kx], after_else[i][kx], then_s));
   }
 }
 

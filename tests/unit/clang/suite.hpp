@@ -194,4 +194,26 @@ double float_to_int(const double (&a)[8], double x) {
   return s * 1e-12;
 }
 
+// References into arrays across branches on data: a branch's join rebuilt the arrays, and a
+// reference taken before it (a local one, a range-for's, a helper's parameter) then pointed at
+// freed memory in gradgen.
+inline void relu_then_add_one(double& v) {
+  if (v < 0) v = 0;
+  v += 1;
+}
+GRADGEN_DIFFERENTIATE
+double aliases_across_branches(double x, double y) {
+  double a[2] = {x, y};
+  double& r = a[0];
+  double s = y;
+  if (x > 0) s = 2 * y;
+  r = r * 3;
+  for (double& v : a) {
+    if (v > 0.5) v = 2 * v;
+    v = v + 1;
+  }
+  relu_then_add_one(a[1]);
+  return a[0] * a[1] + s;
+}
+
 }  // namespace suite

@@ -92,6 +92,9 @@ class Lowerer {
   Snapshot snapshot() const;
   void restore(const Snapshot& s);
   Value merge(const Node* cond, const Value& a, const Value& b, const clang::Stmt* at);
+  void join(const Node* cond, const Snapshot& before, const Snapshot& after_then, const clang::Stmt* at);
+  std::pair<Value, Value> eval_arms(const Node* cond, const clang::Expr* then_e, const clang::Expr* else_e,
+                                    const clang::Stmt* at);
   Value fold_returns(const clang::Stmt* at);
   bool stopped() const;
 
@@ -99,6 +102,7 @@ class Lowerer {
   Value eval(const clang::Expr* e);  // eval_expr within a cap on the depth of nested expressions
   Value eval_expr(const clang::Expr* e);
   Value* lvalue(const clang::Expr* e);
+  Value* reference_target(const clang::Expr* init);
   Value eval_cast(const clang::Expr* e);
   Value eval_binary(const clang::Expr* e);
   Value eval_unary(const clang::Expr* e);
@@ -129,6 +133,7 @@ class Lowerer {
   // function, directly or through a called function) is refused: NAME_grad would not make it.
   Value* assignable(const clang::Expr* target, const char* what);  // what: "assignment to"
   bool belongs_to_caller(const clang::Expr* target);
+  bool in_caller_memory(const Value* slot) const;
 
   // Helpers.
   [[noreturn]] void fail(const clang::Stmt* at, const std::string& message) const;

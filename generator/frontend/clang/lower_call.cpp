@@ -240,7 +240,8 @@ Value Lowerer::inline_call(const clang::FunctionDecl* fn, const clang::Expr* cal
     const clang::Expr* a = ce->getArg(i);
     clang::QualType pt = fn->getParamDecl(i)->getType();
     Arg arg;
-    if (pt->isReferenceType() || pt->isPointerType()) arg.alias = lvalue(a);
+    if (pt->isReferenceType()) arg.alias = reference_target(a);
+    if (pt->isPointerType()) arg.alias = lvalue(a);
     if (!arg.alias && pt->isPointerType())
       fail(a, "unsupported construct: pointer argument that is not a named array (pointer arithmetic?)");
     if (!arg.alias) arg.value = eval(a);

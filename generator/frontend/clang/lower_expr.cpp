@@ -166,7 +166,8 @@ Value Lowerer::eval_expr(const clang::Expr* ex) {
       Value c = eval(co->getCond());
       if (c.kind == K::Int) return eval(c.i ? co->getTrueExpr() : co->getFalseExpr());
       const Node* cn = cond_of(c, co->getCond());
-      return merge(cn, eval(co->getTrueExpr()), eval(co->getFalseExpr()), ex);
+      auto [a, b] = eval_arms(cn, co->getTrueExpr(), co->getFalseExpr(), ex);
+      return merge(cn, a, b, ex);
     }
     case SC::ArraySubscriptExprClass: {
       Value* p = lvalue(ex);
@@ -250,6 +251,22 @@ Value* Lowerer::lvalue(const clang::Expr* ex) {
   }
 }
 
+// The object a reference binds to: a variable or an array element, or nullptr for a temporary
+// (a value the reference then owns). An object picked by ?:, or the result of an assignment,
+// increment or comma, would be an alias gradgen cannot follow: an error, not a silent copy.
+Value* Lowerer::reference_target(const clang::Expr* init) {
+  if (Value* target = lvalue(init)) return target;
+  const clang::Expr* bare = init->IgnoreParenImpCasts();
+  bool aliasing = llvm::isa<clang::ConditionalOperator>(bare);
+  if (auto* bo = llvm::dyn_cast<clang::BinaryOperator>(bare))
+    aliasing = bo->isAssignmentOp() || bo->getOpcode() == clang::BO_Comma;
+  if (auto* uo = llvm::dyn_cast<clang::UnaryOperator>(bare)) aliasing = uo->isPrefix() && uo->isIncrementDecrementOp();
+  if (aliasing && init->isGLValue())
+    fail(init, "unsupported construct: a reference bound to the result of ?:, an assignment, an increment or a "
+               "comma (bind it to a variable or an array element, chosen with if/else)");
+  return nullptr;
+}
+
 Value* Lowerer::assignable(const clang::Expr* target, const char* what) {
   Value* slot = lvalue(target);
   const clang::Expr* bare = target->IgnoreParenImpCasts();
@@ -262,7 +279,7 @@ Value* Lowerer::assignable(const clang::Expr* target, const char* what) {
       why = "a member of a struct or class (not supported: use local variables or arrays)";
     fail(target, std::string("unsupported construct: ") + what + " " + why);
   }
-  if (belongs_to_caller(target)) {
+  if (belongs_to_caller(target) || in_caller_memory(slot)) {
     const std::string fn = frames_.front()->fn->getNameAsString();
     fail(target, std::string(what) + " memory the caller passed to '" + fn +
                      "' (a pointer or reference parameter): gradgen differentiates the return value, and " + fn +
@@ -299,6 +316,35 @@ bool Lowerer::belongs_to_caller(const clang::Expr* target) {
     if (!t->isPointerType() && !t->isReferenceType()) continue;
     auto p = top.vars.find(pd);
     if (p != top.vars.end() && p->second == it->second) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// Whether `slot` is `object` or one of its elements, at any depth.
+bool contains(const Value& object, const Value* slot) {
+  if (&object == slot) return true;
+  if (object.kind != Value::Kind::Array || object.elems.empty()) return false;
+  const Value* first = object.elems.data();
+  if (slot >= first && slot < first + object.elems.size()) return true;
+  if (first->kind != Value::Kind::Array) return false;
+  for (const Value& e : object.elems)
+    if (contains(e, slot)) return true;
+  return false;
+}
+
+}  // namespace
+
+// Whether `slot` lies in an object a pointer or reference parameter of the differentiated
+// function refers to, however it was reached (a local reference, a helper's parameter).
+bool Lowerer::in_caller_memory(const Value* slot) const {
+  const Frame& top = *frames_.front();
+  for (const clang::ParmVarDecl* pd : top.fn->parameters()) {
+    const clang::QualType t = pd->getType();
+    if (!t->isPointerType() && !t->isReferenceType()) continue;
+    auto p = top.vars.find(pd);
+    if (p != top.vars.end() && contains(*p->second, slot)) return true;
   }
   return false;
 }
@@ -469,9 +515,13 @@ Value Lowerer::eval_binary(const clang::Expr* ex) {
     fail(ex, "unsupported construct: pointer arithmetic");
   if (op == clang::BO_PtrMemD || op == clang::BO_PtrMemI) fail(ex, "unsupported construct: pointer to member");
   Value a = eval(bo->getLHS());
-  if ((op == clang::BO_LAnd || op == clang::BO_LOr) && a.kind == K::Int && (a.i != 0) == (op == clang::BO_LOr))
+  const bool logical = op == clang::BO_LAnd || op == clang::BO_LOr;
+  if (logical && a.kind == K::Int && (a.i != 0) == (op == clang::BO_LOr))
     return Value::of_int(op == clang::BO_LOr);  // short circuit on a known operand
-  Value b = eval(bo->getRHS());
+  // On data, the right operand's writes happen only where C++ evaluates it.
+  Value b = !logical || a.kind == K::Int ? eval(bo->getRHS())
+            : op == clang::BO_LAnd       ? eval_arms(cond_of(a, bo->getLHS()), bo->getRHS(), nullptr, ex).first
+                                         : eval_arms(cond_of(a, bo->getLHS()), nullptr, bo->getRHS(), ex).second;
   if ((op == clang::BO_LAnd || op == clang::BO_LOr) && a.kind == K::Int && b.kind == K::Int)
     return Value::of_int(b.i != 0);
   return arith(op, a, b, ex);

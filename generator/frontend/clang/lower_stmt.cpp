@@ -140,7 +140,7 @@ void Lowerer::exec_decl(const clang::VarDecl* v) {
   const clang::Expr* init = v->getInit();
   if (v->getType()->isReferenceType()) {
     if (!init) fail(nullptr, "reference without initializer");
-    Value* target = lvalue(init);
+    Value* target = reference_target(init);
     if (target) {
       f.vars[v] = target;
       return;
@@ -234,13 +234,35 @@ void Lowerer::branch_on_data(const Node* cond, const clang::Stmt* then_s, const 
     if (else_ret && !then_ret) restore(after_then);  // only the then-path goes on
     return;                                          // otherwise the else state is current
   }
+  join(cond, before, after_then, then_s);
+}
+
+// The current state (after the else arm) joined with `after_then`: each object becomes
+// select(cond, then-value, else-value); variables declared inside the arms are gone.
+void Lowerer::join(const Node* cond, const Snapshot& before, const Snapshot& after_then, const clang::Stmt* at) {
   Snapshot after_else = snapshot();
   for (size_t i = 0; i < frames_.size(); ++i) {
     std::deque<Value>& st = frames_[i]->store;
-    while (st.size() > before[i].size()) st.pop_back();  // arm-local variables are gone
+    while (st.size() > before[i].size()) st.pop_back();
     for (size_t kx = 0; kx < st.size(); ++kx)
-      assign_in_place(st[kx], merge(cond, after_then[i][kx], after_else[i][kx], then_s));
+      assign_in_place(st[kx], merge(cond, after_then[i][kx], after_else[i][kx], at));
   }
+}
+
+// The operands of `c ? a : b`, `c && b` or `c || b` with c on data: each side's writes happen
+// only on its side of c, as if-statement arms (both evaluated, then joined); nullptr: no side.
+std::pair<Value, Value> Lowerer::eval_arms(const Node* cond, const clang::Expr* then_e, const clang::Expr* else_e,
+                                           const clang::Stmt* at) {
+  auto writes = [&](const clang::Expr* x) { return x && x->HasSideEffects(ctx_); };
+  if (!writes(then_e) && !writes(else_e))
+    return {then_e ? eval(then_e) : Value{}, else_e ? eval(else_e) : Value{}};
+  Snapshot before = snapshot();
+  Value a = then_e ? eval(then_e) : Value{};
+  Snapshot after_then = snapshot();
+  restore(before);
+  Value b = else_e ? eval(else_e) : Value{};
+  join(cond, before, after_then, at);
+  return {std::move(a), std::move(b)};
 }
 
 Value Lowerer::merge(const Node* cond, const Value& a, const Value& b, const clang::Stmt* at) {

@@ -216,4 +216,14 @@ double aliases_across_branches(double x, double y) {
   return a[0] * a[1] + s;
 }
 
+// Writes inside ?:, && and || on data happen only on the side C++ evaluates.
+GRADGEN_DIFFERENTIATE
+double side_effects_on_data(double x, double y) {
+  double a = x, b = y, c = x * y;
+  (x > 0) ? (a = a * 2) : (b = b * 3);
+  const bool both = (x > y) && ((c = c * 5) > 0);
+  const bool either = (y > 0.5) || ((a += c) > 1);
+  return a + b + c + both + either;
+}
+
 }  // namespace suite

@@ -245,6 +245,20 @@ TEST_CASE("references into arrays stay valid across branches on data", "[clang][
   }
 }
 
+TEST_CASE("writes inside ?:, && and || on data happen only where C++ evaluates them", "[clang][gradient]") {
+  for (auto [x, y] : {std::pair{0.7, 0.9}, std::pair{-0.4, -1.3}, std::pair{1.1, 0.3}, std::pair{-1.1, 2.2}}) {
+    Diagnostics diags;
+    std::string rendered;
+    auto ps = load_cpp_file(kSuite, CppOptions{{}, "side_effects_on_data"}, diags, rendered);
+    INFO(rendered);
+    REQUIRE(ps);
+    REQUIRE(ps->size() == 1);
+    check_against_native(std::move(ps->front()), {{"x", {x}}, {"y", {y}}},
+                         [](const Point& q) { return suite::side_effects_on_data(q.at("x")[0], q.at("y")[0]); },
+                         {"x", "y"});
+  }
+}
+
 TEST_CASE("kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, fmin/fmax split ties", "[clang][gradient]") {
   Program p = take("branches");
   differentiate_and_optimize(p, PipelineOptions{});

@@ -134,6 +134,7 @@ class Lowerer {
   Value* assignable(const clang::Expr* target, const char* what);  // what: "assignment to"
   bool belongs_to_caller(const clang::Expr* target);
   bool in_caller_memory(const Value* slot) const;
+  bool owned_by_frame(const Value* slot) const;
 
   // Helpers.
   [[noreturn]] void fail(const clang::Stmt* at, const std::string& message) const;

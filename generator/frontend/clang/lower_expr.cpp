@@ -279,6 +279,12 @@ Value* Lowerer::assignable(const clang::Expr* target, const char* what) {
       why = "a member of a struct or class (not supported: use local variables or arrays)";
     fail(target, std::string("unsupported construct: ") + what + " " + why);
   }
+  if (frames_.size() > 1 && !frame().returns.empty() && !owned_by_frame(slot)) {
+    const std::string fn = frame().fn->getNameAsString();
+    fail(target, std::string("unsupported construct: ") + what + " memory of the caller of '" + fn +
+                     "' after a return that depends on data (it would happen on both paths); write it before the "
+                     "return, or return once at the end");
+  }
   if (belongs_to_caller(target) || in_caller_memory(slot)) {
     const std::string fn = frames_.front()->fn->getNameAsString();
     fail(target, std::string(what) + " memory the caller passed to '" + fn +
@@ -335,6 +341,14 @@ bool contains(const Value& object, const Value* slot) {
 }
 
 }  // namespace
+
+// Whether `slot` lies in one of the current function's own objects (its locals and by-value
+// parameters), not in memory a reference or pointer parameter shares with its caller.
+bool Lowerer::owned_by_frame(const Value* slot) const {
+  for (const Value& v : frames_.back()->store)
+    if (contains(v, slot)) return true;
+  return false;
+}
 
 // Whether `slot` lies in an object a pointer or reference parameter of the differentiated
 // function refers to, however it was reached (a local reference, a helper's parameter).

@@ -144,6 +144,9 @@ const Case kCases[] = {
      "a +=", "unsupported construct: a reference bound to the result of ?:, an assignment"},
     {"a reference parameter bound to an increment", "void twice(double& v) { v = 2 * v; }\nGRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  double b = x;\n  twice(@++b);\n  return b;\n}\n",
      "++b", "unsupported construct: a reference bound to the result of ?:, an assignment"},
+    {"a write into the caller's memory after a return on data", "double h(double& a, double c) {\n  a = a * 2;\n  if (c > 0) return a;\n  @a = a + 100;\n  return a;\n}\nGRADGEN_DIFFERENTIATE\ndouble f(double x, double y) {\n  double s = y;\n  return h(s, x) + s;\n}\n",
+     "a = a + 100", "unsupported construct: assignment to memory of the caller of 'h' after a return that depends on data "
+     "(it would happen on both paths); write it before the return, or return once at the end"},
     {"a known value out of an integer's range", "GRADGEN_DIFFERENTIATE\ndouble f(const double (&a)[3]) {\n  double big = 1e30;\n  return a[(int)@big];\n}\n",
      "big]", "conversion of 1e+30 to 'int' is out of its range (undefined behaviour in C++)"},
     {"a known negative value to unsigned", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  double m = -2;\n  unsigned u = @m;\n  return x * u;\n}\n",

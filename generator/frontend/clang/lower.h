@@ -114,6 +114,8 @@ class Lowerer {
   Value int_arith(int opcode, int64_t x, int64_t y, bool u64, const clang::Expr* at);
   int64_t to_type(int64_t v, clang::QualType t) const;
   int64_t float_to_int(double d, const clang::Expr* at);
+  Value to_integer_target(Value v, clang::QualType computed, const clang::Expr* target);
+  bool known(const Value& v, double& d) const;
   bool is_u64(clang::QualType t) const;
   Value zero_of(clang::QualType t, const clang::Stmt* at);
   Value* element(Value* base, const clang::Expr* index, const clang::Expr* at);

@@ -491,6 +491,14 @@ Value Lowerer::arith(int opcode, const Value& a, const Value& b, const clang::Ex
     else if (auto* uo = llvm::dyn_cast<clang::UnaryOperator>(at)) t = uo->getSubExpr()->getType();
     return int_arith(opcode, a.i, b.i, is_u64(t), at);
   }
+  if (op == clang::BO_Div) {  // an integer division on data (an int made from comparisons)
+    clang::QualType t;
+    if (auto* ca = llvm::dyn_cast<clang::CompoundAssignOperator>(at)) t = ca->getComputationResultType();
+    else if (auto* bo = llvm::dyn_cast<clang::BinaryOperator>(at)) t = bo->getType();
+    if (!t.isNull() && t->isIntegralOrEnumerationType())
+      fail(at, "unsupported construct: integer division of a value that depends on floating-point data (a "
+               "comparison); divide as floating point");
+  }
   bool tensor = a.kind == K::Tensor || b.kind == K::Tensor;
   E x = e(num(a, at)), y = e(num(b, at));
   Graph& g = *program_.graph;
@@ -548,13 +556,49 @@ Value Lowerer::eval_assign(const clang::Expr* ex) {
   Value v = eval(bo->getRHS());
   if (bo->getOpcode() != clang::BO_Assign) {
     if (slot->kind == K::Undef) fail(bo->getLHS(), "use of a variable before it is assigned a value");
-    v = arith(clang::BinaryOperator::getOpForCompoundAssignment(bo->getOpcode()), *slot, v, ex);
+    const auto op = clang::BinaryOperator::getOpForCompoundAssignment(bo->getOpcode());
+    const clang::QualType computed = llvm::cast<clang::CompoundAssignOperator>(bo)->getComputationResultType();
+    double x = 0, y = 0;
+    if (computed->isRealFloatingType() && bo->getLHS()->getType()->isIntegralOrEnumerationType() && known(*slot, x) &&
+        known(v, y) &&
+        (op == clang::BO_Mul || op == clang::BO_Div || op == clang::BO_Add || op == clang::BO_Sub))  // k *= 0.5
+      v = Value::num(program_.graph->constant(op == clang::BO_Mul ? x * y : op == clang::BO_Div ? x / y
+                                              : op == clang::BO_Add ? x + y : x - y));
+    else
+      v = arith(op, *slot, v, ex);
+    v = to_integer_target(v, computed, bo->getLHS());
     if (v.kind == K::Int) v.i = to_type(v.i, bo->getLHS()->getType());
   }
   const clang::ValueDecl* named = nullptr;
   if (auto* dr = llvm::dyn_cast<clang::DeclRefExpr>(bo->getLHS()->IgnoreParenImpCasts())) named = dr->getDecl();
   store(slot, std::move(v), named, ex);
   return *slot;
+}
+
+// A value known while lowering (an integer, or a number with no data in it), as a double.
+bool Lowerer::known(const Value& v, double& d) const {
+  if (v.kind == K::Int) d = static_cast<double>(v.i);
+  else if (v.kind == K::Num && v.n->op == Op::Const) d = v.n->attrs.value;
+  else return false;
+  return true;
+}
+
+// The result of `k op= v` (computed in type `computed`) as the integer or bool `target` holds
+// it: a known floating-point result converts toward zero, as C++ does; one that depends on
+// data cannot be followed (not differentiable).
+Value Lowerer::to_integer_target(Value v, clang::QualType computed, const clang::Expr* target) {
+  const clang::QualType t = target->getType();
+  if (!t->isIntegralOrEnumerationType() || v.kind == K::Int) {
+    if (v.kind == K::Int && t->isBooleanType()) v.i = v.i != 0;
+    return v;
+  }
+  if (v.kind == K::Num && v.n->op == Op::Const) {
+    const double d = v.n->attrs.value;
+    return Value::of_int(t->isBooleanType() ? d != 0 : float_to_int(d, target));
+  }
+  if (computed->isRealFloatingType() || t->isBooleanType())
+    fail(target, "unsupported construct: conversion of floating-point data to an integer (not differentiable)");
+  return v;
 }
 
 Value Lowerer::eval_unary(const clang::Expr* ex) {

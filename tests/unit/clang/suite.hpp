@@ -226,4 +226,21 @@ double side_effects_on_data(double x, double y) {
   return a + b + c + both + either;
 }
 
+// Compound assignments to integers convert the result to the integer's type, as C++ does.
+GRADGEN_DIFFERENTIATE
+double compound_to_integers(double x) {
+  int k = 3;
+  k *= 0.5;  // 1
+  int m = 7;
+  m /= 2.0;  // 3
+  m -= 0.5;  // 2
+  bool b = true;
+  b += 1;  // true
+  unsigned char c = 250;
+  c += 5;  // 255
+  int votes = (x > 0) + (x > 1);
+  votes *= 2;
+  return x * k + x * x * m + b * x + c * 1e-3 * x + votes * x;
+}
+
 }  // namespace suite

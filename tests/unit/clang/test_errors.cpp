@@ -147,6 +147,11 @@ const Case kCases[] = {
     {"a write into the caller's memory after a return on data", "double h(double& a, double c) {\n  a = a * 2;\n  if (c > 0) return a;\n  @a = a + 100;\n  return a;\n}\nGRADGEN_DIFFERENTIATE\ndouble f(double x, double y) {\n  double s = y;\n  return h(s, x) + s;\n}\n",
      "a = a + 100", "unsupported construct: assignment to memory of the caller of 'h' after a return that depends on data "
      "(it would happen on both paths); write it before the return, or return once at the end"},
+    {"floating-point data added into an int", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  int k = 0;\n  @k += x;\n  return k * x;\n}\n",
+     "k +=", "unsupported construct: conversion of floating-point data to an integer (not differentiable)"},
+    {"integer division of comparisons on data", "GRADGEN_DIFFERENTIATE\ndouble f(double x, double y) {\n  int k = (x > 0) + (y > 0);\n  int h = @k / 2;\n  return y * h;\n}\n",
+     "k / 2", "unsupported construct: integer division of a value that depends on floating-point data (a comparison); "
+     "divide as floating point"},
     {"a known value out of an integer's range", "GRADGEN_DIFFERENTIATE\ndouble f(const double (&a)[3]) {\n  double big = 1e30;\n  return a[(int)@big];\n}\n",
      "big]", "conversion of 1e+30 to 'int' is out of its range (undefined behaviour in C++)"},
     {"a known negative value to unsigned", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  double m = -2;\n  unsigned u = @m;\n  return x * u;\n}\n",

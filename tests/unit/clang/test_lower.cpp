@@ -259,6 +259,19 @@ TEST_CASE("writes inside ?:, && and || on data happen only where C++ evaluates t
   }
 }
 
+TEST_CASE("compound assignments to integers convert as C++ does", "[clang][gradient]") {
+  for (double x : {-0.7, 0.4, 1.6}) {
+    Diagnostics diags;
+    std::string rendered;
+    auto ps = load_cpp_file(kSuite, CppOptions{{}, "compound_to_integers"}, diags, rendered);
+    INFO(rendered);
+    REQUIRE(ps);
+    REQUIRE(ps->size() == 1);
+    check_against_native(std::move(ps->front()), {{"x", {x}}},
+                         [](const Point& q) { return suite::compound_to_integers(q.at("x")[0]); }, {"x"});
+  }
+}
+
 TEST_CASE("kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, fmin/fmax split ties", "[clang][gradient]") {
   Program p = take("branches");
   differentiate_and_optimize(p, PipelineOptions{});

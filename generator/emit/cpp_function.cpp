@@ -93,12 +93,13 @@ std::set<const Equation*> comment_only(const EquationSet& eqs, const Plan& plan)
 
 // The statements: flat parameter views, buffers, the kernels, then `return value;`.
 std::string make_body(const Program& p, const EquationSet& eqs, const CppSignature& sig) {
-  Names names = make_names(p, eqs, {});
-  // Leaves are read as `id[offset]`: give each a flat pointer view of its parameter.
-  // Parameters and gradient out-parameters first: the views and locals must not take their names.
-  for (const CppParam& cp : sig.params) names.namer.claim(ident(sig, cp));
+  // Parameters and gradient out-parameters first: the views, locals and values (a local named
+  // d_x, say) must not take their names.
   const std::vector<std::string> grads = grad_names(sig);
-  for (const std::string& g : grads) names.namer.claim(g);
+  std::vector<std::string> reserved = grads;
+  for (const CppParam& cp : sig.params) reserved.push_back(ident(sig, cp));
+  Names names = make_names(p, eqs, {}, reserved);
+  // Leaves are read as `id[offset]`: give each a flat pointer view of its parameter.
   for (const CppParam& cp : sig.params) names.leaf[cp.name] = names.namer.claim(ident(sig, cp) + "_");
   const std::string value = names.namer.claim("value");
 

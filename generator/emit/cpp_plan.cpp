@@ -208,8 +208,10 @@ std::vector<const Node*> direct_deps(const Plan& plan, const Node* v) {
   return out;
 }
 
-Names make_names(const Program& p, const EquationSet& eqs, const std::vector<std::string>& dim_args) {
+Names make_names(const Program& p, const EquationSet& eqs, const std::vector<std::string>& dim_args,
+                 const std::vector<std::string>& reserved) {
   Names n;
+  for (const std::string& r : reserved) n.namer.claim(r);
   for (const std::string& d : dim_args) n.dim[d] = n.namer.claim(d);
   for (const std::string& d : p.dims)
     if (!n.dim.count(d)) n.dim[d] = n.namer.claim(d);

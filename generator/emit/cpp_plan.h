@@ -33,7 +33,10 @@ struct Names {
   std::map<const Node*, std::vector<const Equation*>> eqs;  // node -> its equations, in seq order
   std::map<const Equation*, std::string> eq_ident;          // every equation -> identifier
 };
-Names make_names(const Program& p, const EquationSet& eqs, const std::vector<std::string>& dim_args);
+/// `reserved`: identifiers the caller declares itself (f_grad's parameters), kept from every
+/// name given here.
+Names make_names(const Program& p, const EquationSet& eqs, const std::vector<std::string>& dim_args,
+                 const std::vector<std::string>& reserved = {});
 
 /// One value an entry point hands back: written through `dest` (a pointer expression).
 struct Result {

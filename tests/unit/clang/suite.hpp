@@ -243,4 +243,15 @@ double compound_to_integers(double x) {
   return x * k + x * x * m + b * x + c * 1e-3 * x + votes * x;
 }
 
+// Locals named like what f_grad declares itself: the gradient out-parameters (d_x), the
+// parameters' views (x_) and the value.
+GRADGEN_DIFFERENTIATE
+double names_of_f_grad(double x, double y) {
+  const double d_x = x * x;
+  const double d_y = d_x * y;
+  const double x_ = d_y + y;
+  const double value = x_ * x;
+  return value + d_x;
+}
+
 }  // namespace suite

@@ -39,8 +39,11 @@ Subcommand add_explain(CLI::App& root) {
       ->check(CLI::IsMember({"text", "markdown", "latex"}));
   app->add_option("--dump-after", o->dump_after, "also print the IR after these passes (autodiff, const_fold, "
                                                  "algebraic, cse, dce)")
-      ->delimiter(',');
-  app->add_option("--bind", o->bind, "fix a symbolic dim, e.g. n=4, as generate --bind does (its equations)");
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  app->add_option("--bind", o->bind, "fix a symbolic dim, e.g. n=4, as generate --bind does (its equations)")
+      ->allow_extra_args(false)  // one per --bind, repeatable: never the network file after it
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   return {app, [o] {
             static const std::map<std::string, Format> formats{
                 {"text", Format::Text}, {"markdown", Format::Markdown}, {"latex", Format::Latex}};

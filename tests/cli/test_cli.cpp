@@ -166,6 +166,23 @@ TEST_CASE("graph prints to stdout without -o", "[cli]") {
   CHECK(has(g.out, "∂(a2 @ W2)/∂W2 = a2ᵀ"));
 }
 
+// --bind takes one value per occurrence: the network file after it is the network.
+TEST_CASE("a --bind before the network file takes one value", "[cli]") {
+  Scratch s;
+  Result gen = gradgen({"generate", "--bind", "n=4", example("seed.grad"), "-o", s.path("out")});
+  INFO(gen.err);
+  CHECK(gen.status == 0);
+  CHECK(has(slurp(s.path("out/seed.hpp")), "n is fixed to 4 by --bind"));
+  Result explain = gradgen({"explain", "--bind", "n=2", "--dump-after", "dce", example("seed.grad")});
+  CHECK(explain.status == 0);
+  CHECK(has(explain.out, "B1: dJ/dz3 = z3 − Y"));
+  Result check = gradgen({"check", "--bind", "n=3", example("seed.grad"), "--interp"});
+  CHECK(check.status == 0);
+  Result twice = gradgen({"generate", example("seed.grad"), "--bind", "n=4", "--bind", "n=5", "-o", s.path("out2")});
+  CHECK(twice.status != 0);
+  CHECK(has(twice.err, "--bind gives dimension 'n' twice"));
+}
+
 TEST_CASE("check binds dims and seeds the point", "[cli]") {
   Result a = gradgen({"check", example("seed.grad"), "--interp", "--bind", "n=7", "--seed", "42"});
   CHECK(a.status == 0);

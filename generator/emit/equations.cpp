@@ -102,7 +102,7 @@ std::string shape_text(const Shape& s, Format f) {
 }
 
 // Ops displayed as an exponent of their operand.
-bool superscript(Op op) { return op == Op::Square || op == Op::Pow || op == Op::Transpose; }
+bool superscript(Op op) { return op == Op::Square || op == Op::Pow || op == Op::Power || op == Op::Transpose; }
 
 // Characters that close or open a group around a placeholder make parentheses redundant.
 bool opens_group(char c) { return c == '(' || c == '{' || c == '[' || c == ','; }

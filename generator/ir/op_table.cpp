@@ -255,6 +255,14 @@ void vjp_mul(Vjp& v) {
   v.to(1, v.g * v.in(0));
 }
 // d/da (a / b) = 1/b, d/db (a / b) = -a/b² = -out/b.
+// d/dx x^y = y·x^(y−1); d/dy x^y = x^y·log x, taken as 0 at x = 0 (x^y is 0 or 1 there for
+// y ≥ 0, as PyTorch does; log 0 · 0 would be NaN). Negative x gives NaN for d/dy, as it must.
+void vjp_power(Vjp& v) {
+  E x = v.in(0), y = v.in(1);
+  v.to(0, v.g * (y * call(x, y - 1.0, Op::Power)));
+  E at_zero = call(x, lift(x, 0.0), Op::Equal);
+  v.to(1, v.g * call(v.graph, Op::Select, {at_zero.n, lift(x, 0.0).n, (v.out * unary(Op::Log, x)).n}));
+}
 void vjp_div(Vjp& v) {
   v.to(0, v.g / v.in(1));
   v.to(1, -(v.g * v.out / v.in(1)));
@@ -526,6 +534,9 @@ std::vector<OpInfo> build_rows() {
       {Op::Cos, "cos", 1, kEw, same, [](const EvalArgs& a) { evalh::unary(a, [](double x) { return std::cos(x); }); },
        vjp_cos, {"cos({0})", "\\cos({0})", 5}, "gg::cos({0})"},
       {Op::Pow, "pow", 1, kEw, same, eval_pow, vjp_pow, {"{0}^{value}", "{0}^{{{value}}}", 4}, "gg::pow({0}, {value})"},
+      {Op::Power, "power", 2, kEw | kInternal, broadcasting,
+       [](const EvalArgs& a) { evalh::binary(a, [](double x, double y) { return std::pow(x, y); }); }, vjp_power,
+       {"{0}^{1}", "{0}^{{{1}}}", 4}, "gg::pow({0}, {1})"},
       {Op::Step, "step", 1, kEw | kInternal, same,
        [](const EvalArgs& a) { evalh::unary(a, [](double x) { return x > 0 ? 1.0 : 0.0; }); }, vjp_piecewise_constant,
        {"step({0})", "\\mathbf{{1}}[{0} > 0]", 5}, "gg::step({0})"},

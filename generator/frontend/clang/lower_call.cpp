@@ -129,7 +129,7 @@ bool Lowerer::try_math(const clang::FunctionDecl* fn, const clang::Expr* call, V
   if (name == "pow") {
     const Node* p = num(v[1], a[1]);
     if (p->op == Op::Const) return ret(with_value(Op::Pow, arg(0), p->attrs.value));
-    return ret(unary(Op::Exp, e(p) * unary(Op::Log, arg(0))));  // x^y = e^(y log x), x > 0
+    return ret(gg::call(arg(0), e(p), Op::Power));  // std::pow itself: negative and zero bases as C++ has them
   }
   return false;
 }

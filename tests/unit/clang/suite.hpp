@@ -254,4 +254,8 @@ double names_of_f_grad(double x, double y) {
   return value + d_x;
 }
 
+// std::pow with a data exponent is std::pow itself (not e^(y log x), NaN for x <= 0).
+GRADGEN_DIFFERENTIATE
+double power_of_data(double x, double y) { return std::pow(x, y) + std::pow(2.0, x * y); }
+
 }  // namespace suite

@@ -272,6 +272,29 @@ TEST_CASE("compound assignments to integers convert as C++ does", "[clang][gradi
   }
 }
 
+TEST_CASE("std::pow with a data exponent: values and gradients, also at zero and negative bases", "[clang][gradient]") {
+  for (auto [x, y] : {std::pair{1.5, 0.7}, std::pair{2.0, -1.5}, std::pair{0.3, 2.2}}) {
+    Diagnostics diags;
+    std::string rendered;
+    auto ps = load_cpp_file(kSuite, CppOptions{{}, "power_of_data"}, diags, rendered);
+    REQUIRE(ps);
+    check_against_native(std::move(ps->front()), {{"x", {x}}, {"y", {y}}},
+                         [](const Point& q) { return suite::power_of_data(q.at("x")[0], q.at("y")[0]); }, {"x", "y"});
+  }
+  Program p = take("power_of_data");
+  differentiate_and_optimize(p, PipelineOptions{});
+  // x = -2, y = 3: (-2)^3 + 2^-6; d/dx = 3·4 + 3·ln2·2^-6; d/dy through log(-2) is NaN, as in C++ and PyTorch.
+  EvalResult neg = evaluate(p, to_values(p, {{"x", {-2.0}}, {"y", {3.0}}}), Precision::F64);
+  CHECK(neg.loss == Approx(-8.0 + std::pow(2.0, -6.0)));
+  CHECK(neg.grads.at("x").data[0] == Approx(12.0 + 3.0 * std::log(2.0) * std::pow(2.0, -6.0)));
+  CHECK(std::isnan(neg.grads.at("y").data[0]));
+  // x = 0, y = 2: 0^2 + 1; d/dx = 2·0 + 2·ln2, d/dy = 0 (x^y·log x taken as 0 at x = 0) + 0·ln2.
+  EvalResult zero = evaluate(p, to_values(p, {{"x", {0.0}}, {"y", {2.0}}}), Precision::F64);
+  CHECK(zero.loss == Approx(1.0));
+  CHECK(zero.grads.at("x").data[0] == Approx(2.0 * std::log(2.0)));
+  CHECK(zero.grads.at("y").data[0] == 0.0);
+}
+
 TEST_CASE("kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, fmin/fmax split ties", "[clang][gradient]") {
   Program p = take("branches");
   differentiate_and_optimize(p, PipelineOptions{});

@@ -63,7 +63,7 @@ std::vector<std::string> kernel_includes(const std::string& code) {
   auto calls = [&](const char* what) { return code.find(what) != std::string::npos; };
   std::vector<std::string> inc;
   static const char* acts[] = {"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "exp", "log", "sqrt", "square",
-                               "abs", "sin", "cos", "pow", "step", "leaky_step", "sign"};
+                               "abs", "sin", "cos", "pow", "step", "leaky_step", "sign", "log1p", "expm1"};
   bool act = false;
   for (const char* a : acts) act = act || calls((std::string("gg::") + a + "(").c_str());
   if (act) inc.push_back("#include <gradgen/activations.hpp>");
@@ -433,7 +433,7 @@ void KernelWriter::loss_group(const Node* r) {
     case Op::Input: case Op::Param: case Op::Const: case Op::Count: case Op::Add: case Op::Sub: case Op::Mul:
     case Op::Div: case Op::Neg: case Op::Sigmoid: case Op::Tanh: case Op::Relu: case Op::LeakyRelu: case Op::Softplus:
     case Op::Exp: case Op::Log: case Op::Sqrt: case Op::Square: case Op::Abs: case Op::Sin: case Op::Cos: case Op::Pow:
-    case Op::Power:
+    case Op::Power: case Op::Log1p: case Op::Expm1:
     case Op::Step: case Op::LeakyStep: case Op::Sign: case Op::Transpose: case Op::BroadcastTo: case Op::Unsqueeze:
     case Op::Index: case Op::Pack: case Op::Scatter: case Op::Select: case Op::Less: case Op::LessEq: case Op::Equal:
     case Op::MatMul: case Op::Softmax: case Op::LogSoftmax:

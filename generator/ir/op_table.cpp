@@ -255,6 +255,9 @@ void vjp_mul(Vjp& v) {
   v.to(1, v.g * v.in(0));
 }
 // d/da (a / b) = 1/b, d/db (a / b) = -a/b² = -out/b.
+// log1p'(x) = 1 / (1 + x); expm1'(x) = exp(x) = expm1(x) + 1, reusing the forward output.
+void vjp_log1p(Vjp& v) { v.to(0, v.g / (1.0 + v.in(0))); }
+void vjp_expm1(Vjp& v) { v.to(0, v.g * (v.out + 1.0)); }
 // d/dx x^y = y·x^(y−1); d/dy x^y = x^y·log x, taken as 0 at x = 0 (x^y is 0 or 1 there for
 // y ≥ 0, as PyTorch does; log 0 · 0 would be NaN). Negative x gives NaN for d/dy, as it must.
 void vjp_power(Vjp& v) {
@@ -534,6 +537,12 @@ std::vector<OpInfo> build_rows() {
       {Op::Cos, "cos", 1, kEw, same, [](const EvalArgs& a) { evalh::unary(a, [](double x) { return std::cos(x); }); },
        vjp_cos, {"cos({0})", "\\cos({0})", 5}, "gg::cos({0})"},
       {Op::Pow, "pow", 1, kEw, same, eval_pow, vjp_pow, {"{0}^{value}", "{0}^{{{value}}}", 4}, "gg::pow({0}, {value})"},
+      {Op::Log1p, "log1p", 1, kEw | kInternal, same,
+       [](const EvalArgs& a) { evalh::unary(a, [](double x) { return std::log1p(x); }); }, vjp_log1p,
+       {"log1p({0})", "\\operatorname{{log1p}}({0})", 5}, "gg::log1p({0})"},
+      {Op::Expm1, "expm1", 1, kEw | kInternal, same,
+       [](const EvalArgs& a) { evalh::unary(a, [](double x) { return std::expm1(x); }); }, vjp_expm1,
+       {"expm1({0})", "\\operatorname{{expm1}}({0})", 5}, "gg::expm1({0})"},
       {Op::Power, "power", 2, kEw | kInternal, broadcasting,
        [](const EvalArgs& a) { evalh::binary(a, [](double x, double y) { return std::pow(x, y); }); }, vjp_power,
        {"{0}^{1}", "{0}^{{{1}}}", 4}, "gg::pow({0}, {1})"},

@@ -88,6 +88,8 @@ double sample(Op op, size_t i, rt::Rng& rng) {
       {Op::Log, positive},
       {Op::Sqrt, positive},
       {Op::Pow, positive},
+      {Op::Log1p, [](size_t, rt::Rng& r) { return r.uniform(-0.5, 2.0); }},
+      {Op::Power, [](size_t k, rt::Rng& r) { return k == 0 ? positive(k, r) : any_real(k, r); }},
       {Op::Relu, off_zero},
       {Op::LeakyRelu, off_zero},
       {Op::Abs, off_zero},

@@ -118,8 +118,8 @@ bool Lowerer::try_math(const clang::FunctionDecl* fn, const clang::Expr* call, V
   if (name == "log2") return ret(unary(Op::Log, arg(0)) / std::log(2.0));
   if (name == "log10") return ret(unary(Op::Log, arg(0)) / std::log(10.0));
   if (name == "exp2") return ret(unary(Op::Exp, arg(0) * std::log(2.0)));
-  if (name == "expm1") return ret(unary(Op::Exp, arg(0)) - 1.0);
-  if (name == "log1p") return ret(unary(Op::Log, 1.0 + arg(0)));
+  if (name == "expm1") return ret(unary(Op::Expm1, arg(0)));
+  if (name == "log1p") return ret(unary(Op::Log1p, arg(0)));
   if (name == "sinh") return ret((unary(Op::Exp, arg(0)) - unary(Op::Exp, -arg(0))) * 0.5);
   if (name == "cosh") return ret((unary(Op::Exp, arg(0)) + unary(Op::Exp, -arg(0))) * 0.5);
   if (name == "hypot") return ret(unary(Op::Sqrt, arg(0) * arg(0) + arg(1) * arg(1)));

@@ -82,6 +82,10 @@ inline T exp(T x) { return std::exp(x); }
 template <class T>
 inline T log(T x) { return std::log(x); }
 template <class T>
+inline T log1p(T x) { return std::log1p(x); }
+template <class T>
+inline T expm1(T x) { return std::expm1(x); }
+template <class T>
 inline T sqrt(T x) { return std::sqrt(x); }
 template <class T>
 inline T square(T x) { return x * x; }

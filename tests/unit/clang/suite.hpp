@@ -258,4 +258,8 @@ double names_of_f_grad(double x, double y) {
 GRADGEN_DIFFERENTIATE
 double power_of_data(double x, double y) { return std::pow(x, y) + std::pow(2.0, x * y); }
 
+// log1p and expm1 as C++ computes them: exact near 0, where log(1 + x) and exp(x) − 1 lose all digits.
+GRADGEN_DIFFERENTIATE
+double near_zero(double x, double y) { return std::log1p(x * 1e-12) * 1e12 + std::expm1(y * 1e-12) * 1e12 * x; }
+
 }  // namespace suite

@@ -295,6 +295,18 @@ TEST_CASE("std::pow with a data exponent: values and gradients, also at zero and
   CHECK(zero.grads.at("y").data[0] == 0.0);
 }
 
+TEST_CASE("log1p and expm1 keep their accuracy near zero", "[clang][gradient]") {
+  for (auto [x, y] : {std::pair{0.7, -0.4}, std::pair{-0.2, 1.3}}) {
+    Diagnostics diags;
+    std::string rendered;
+    auto ps = load_cpp_file(kSuite, CppOptions{{}, "near_zero"}, diags, rendered);
+    REQUIRE(ps);
+    // The native value to 1e-12 relative: log(1 + 1e-12·x) would be off by ~1e-4.
+    check_against_native(std::move(ps->front()), {{"x", {x}}, {"y", {y}}},
+                         [](const Point& q) { return suite::near_zero(q.at("x")[0], q.at("y")[0]); }, {"x", "y"});
+  }
+}
+
 TEST_CASE("kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, fmin/fmax split ties", "[clang][gradient]") {
   Program p = take("branches");
   differentiate_and_optimize(p, PipelineOptions{});

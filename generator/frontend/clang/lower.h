@@ -47,6 +47,10 @@ struct Value {
   static Value tensor(const Node* n) { return Value{Kind::Tensor, 0, n, {}}; }
 };
 
+/// dst = src, keeping the storage of dst's elements where both are arrays of one size: aliases
+/// into them (a reference to a[0], an array passed to a helper's reference parameter) stay valid.
+void assign_in_place(Value& dst, const Value& src);
+
 /// How a C++ type lowers: its Value kind and, for arrays and tensors, its shape.
 struct TypeInfo {
   enum class Kind { Unsupported, Int, Float, Array, Tensor, Pointer };

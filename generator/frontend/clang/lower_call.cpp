@@ -226,8 +226,15 @@ bool Lowerer::try_std_array(const clang::FunctionDecl* fn, const clang::Expr* ca
     out = Value{};
     return true;
   }
+  if (method->isCopyAssignmentOperator() || method->isMoveAssignmentOperator()) {  // d = c
+    std::vector<const clang::Expr*> a = call_args(call);
+    Value* target = assignable(a[0], "assignment to");
+    assign_in_place(*target, eval(a[1]));
+    out = *target;
+    return true;
+  }
   Value* p = array_element_lvalue(call);
-  if (!p) fail(call, "unsupported construct: std::array member '" + name + "'");
+  if (!p) fail(call, "unsupported construct: std::array member '" + (name.empty() ? method->getNameAsString() : name) + "'");
   out = *p;
   return true;
 }

@@ -67,7 +67,7 @@ void Lowerer::define(const std::string& name, const Node* n, const clang::Stmt* 
 }
 
 void Lowerer::store(Value* slot, Value v, const clang::ValueDecl* named, const clang::Stmt* at) {
-  *slot = std::move(v);
+  assign_in_place(*slot, v);
   if (named && (slot->kind == K::Num || slot->kind == K::Tensor)) define(named->getNameAsString(), slot->n, at);
 }
 

@@ -1,6 +1,8 @@
 // Statements: declarations, assignments, if/else (constant-folded, or merged with select
 // when the condition depends on data), loops unrolled while their condition is a known
 // constant, and returns (collected per path, folded into a select chain).
+#include <algorithm>
+
 #include <clang/AST/ASTContext.h>
 #include <clang/AST/Decl.h>
 #include <clang/AST/Expr.h>
@@ -9,6 +11,8 @@
 #include <clang/AST/StmtCXX.h>
 
 #include "frontend/clang/lower.h"
+
+#include <algorithm>
 #include "ir/op_table.h"
 #include "support/error.h"
 
@@ -37,7 +41,12 @@ bool Lowerer::stopped() const {
 }
 
 Value Lowerer::run_function(const clang::FunctionDecl* fn, std::vector<Arg> args) {
-  if (frames_.size() >= 64) fail(fn->getBody(), "recursive call to '" + fn->getNameAsString() + "' (calls nest deeper than 64)");
+  if (frames_.size() >= 64) {
+    const bool recursive = std::any_of(frames_.begin(), frames_.end(), [&](const auto& f) { return f->fn == fn; });
+    fail(fn->getBody(), recursive ? "recursive call to '" + fn->getNameAsString() + "' (calls nest deeper than 64)"
+                                  : "calls nest deeper than 64 functions (here '" + fn->getNameAsString() +
+                                        "'): gradgen inlines every call");
+  }
   auto f = std::make_unique<Frame>();
   f->fn = fn;
   for (unsigned i = 0; i < fn->getNumParams(); ++i) {
@@ -177,10 +186,6 @@ void Lowerer::exec_if(const clang::Stmt* s) {
   branch_on_data(cond_of(c, is->getCond()), is->getThen(), is->getElse());
 }
 
-namespace {
-
-// dst = src, keeping the storage of dst's elements where both are arrays of one size: aliases
-// into them (a reference to a[0], an array passed to a helper's reference parameter) stay valid.
 void assign_in_place(Value& dst, const Value& src) {
   if (dst.kind == Value::Kind::Array && src.kind == Value::Kind::Array && dst.elems.size() == src.elems.size()) {
     for (size_t i = 0; i < dst.elems.size(); ++i) assign_in_place(dst.elems[i], src.elems[i]);
@@ -188,8 +193,6 @@ void assign_in_place(Value& dst, const Value& src) {
   }
   dst = src;
 }
-
-}  // namespace
 
 Lowerer::Snapshot Lowerer::snapshot() const {
   Snapshot s;

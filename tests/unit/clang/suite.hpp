@@ -262,4 +262,15 @@ double power_of_data(double x, double y) { return std::pow(x, y) + std::pow(2.0,
 GRADGEN_DIFFERENTIATE
 double near_zero(double x, double y) { return std::log1p(x * 1e-12) * 1e12 + std::expm1(y * 1e-12) * 1e12 * x; }
 
+// std::array assignment, with a reference into the target taken before it.
+GRADGEN_DIFFERENTIATE
+double array_assignment(double x, double y) {
+  std::array<double, 2> c{x * y, y};
+  std::array<double, 2> d{};
+  double& r = d[1];
+  d = c;
+  r = r * 3;
+  return d[0] + d[1] * x;
+}
+
 }  // namespace suite

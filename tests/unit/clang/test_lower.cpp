@@ -307,6 +307,11 @@ TEST_CASE("log1p and expm1 keep their accuracy near zero", "[clang][gradient]") 
   }
 }
 
+TEST_CASE("std::array assignment keeps references into the target", "[clang][gradient]") {
+  check_against_native(take("array_assignment"), {{"x", {0.5}}, {"y", {-1.5}}},
+                       [](const Point& q) { return suite::array_assignment(q.at("x")[0], q.at("y")[0]); }, {"x", "y"});
+}
+
 TEST_CASE("kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, fmin/fmax split ties", "[clang][gradient]") {
   Program p = take("branches");
   differentiate_and_optimize(p, PipelineOptions{});

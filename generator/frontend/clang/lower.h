@@ -107,6 +107,7 @@ class Lowerer {
   Value eval_expr(const clang::Expr* e);
   Value* lvalue(const clang::Expr* e);
   Value* reference_target(const clang::Expr* init);
+  Value* constant_array(const clang::ValueDecl* d);
   Value eval_cast(const clang::Expr* e);
   Value eval_binary(const clang::Expr* e);
   Value eval_unary(const clang::Expr* e);
@@ -158,6 +159,7 @@ class Lowerer {
   std::set<const Node*> defined_;     // nodes that already have a definition
   std::set<const Node*> bools_;       // nodes known to hold only 0 or 1
   std::deque<Value> temps_;           // temporaries indexed in place (e.g. a returned std::array)
+  std::map<const clang::VarDecl*, Value> constant_arrays_;  // const arrays outside the function, as read
   int eval_depth_ = 0;                // eval() calls in progress
 };
 

@@ -225,8 +225,10 @@ Value* Lowerer::lvalue(const clang::Expr* ex) {
       return nullptr;
     }
     case SC::DeclRefExprClass: {
-      auto it = frame().vars.find(llvm::cast<clang::DeclRefExpr>(ex)->getDecl());
-      return it == frame().vars.end() ? nullptr : it->second;
+      const clang::ValueDecl* d = llvm::cast<clang::DeclRefExpr>(ex)->getDecl();
+      auto it = frame().vars.find(d);
+      if (it != frame().vars.end()) return it->second;
+      return constant_array(d);
     }
     case SC::ArraySubscriptExprClass: {
       auto* as = llvm::cast<clang::ArraySubscriptExpr>(ex);
@@ -265,6 +267,42 @@ Value* Lowerer::reference_target(const clang::Expr* init) {
     fail(init, "unsupported construct: a reference bound to the result of ?:, an assignment, an increment or a "
                "comma (bind it to a variable or an array element, chosen with if/else)");
   return nullptr;
+}
+
+namespace {
+
+// A constant Clang has evaluated (a number, or an array of them at any depth) as a Value.
+bool from_constant(const clang::APValue& c, Graph& g, Value& out) {
+  if (c.isFloat()) {
+    out = Value::num(g.constant(c.getFloat().convertToDouble()));
+    return true;
+  }
+  if (c.isInt()) {
+    out = Value::of_int(c.getInt().getSExtValue());
+    return true;
+  }
+  if (!c.isArray()) return false;
+  out = Value{Value::Kind::Array, 0, nullptr, {}};
+  out.elems.resize(c.getArraySize());
+  for (unsigned i = 0; i < c.getArraySize(); ++i) {
+    const clang::APValue& e = i < c.getArrayInitializedElts() ? c.getArrayInitializedElt(i) : c.getArrayFiller();
+    if (!from_constant(e, g, out.elems[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// A const or constexpr array outside the function (a table of coefficients): its values, kept
+// for the whole lowering; nullptr for anything else.
+Value* Lowerer::constant_array(const clang::ValueDecl* d) {
+  auto* v = llvm::dyn_cast<clang::VarDecl>(d);
+  if (!v || !v->getType()->isArrayType() || !v->getType().isConstQualified() || !v->hasGlobalStorage()) return nullptr;
+  if (auto it = constant_arrays_.find(v); it != constant_arrays_.end()) return &it->second;
+  const clang::APValue* c = v->evaluateValue();
+  Value value;
+  if (!c || !from_constant(*c, *program_.graph, value)) return nullptr;
+  return &constant_arrays_.emplace(v, std::move(value)).first->second;
 }
 
 Value* Lowerer::assignable(const clang::Expr* target, const char* what) {

@@ -273,4 +273,14 @@ double array_assignment(double x, double y) {
   return d[0] + d[1] * x;
 }
 
+// Tables of constants outside the function: constexpr and const arrays, 1-D and 2-D.
+constexpr double kTable[3] = {1.5, -2.0, 0.25};
+static const double kGrid[2][2] = {{1, 2}, {3, 4}};
+GRADGEN_DIFFERENTIATE
+double constant_tables(double x, double y) {
+  double s = 0;
+  for (int i = 0; i < 3; ++i) s += kTable[i] * x * (i + 1);
+  return s + kGrid[1][0] * y + kGrid[0][1] * x * y;
+}
+
 }  // namespace suite

@@ -312,6 +312,11 @@ TEST_CASE("std::array assignment keeps references into the target", "[clang][gra
                        [](const Point& q) { return suite::array_assignment(q.at("x")[0], q.at("y")[0]); }, {"x", "y"});
 }
 
+TEST_CASE("const and constexpr arrays outside the function are read as constants", "[clang][gradient]") {
+  check_against_native(take("constant_tables"), {{"x", {0.5}}, {"y", {-1.5}}},
+                       [](const Point& q) { return suite::constant_tables(q.at("x")[0], q.at("y")[0]); }, {"x", "y"});
+}
+
 TEST_CASE("kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, fmin/fmax split ties", "[clang][gradient]") {
   Program p = take("branches");
   differentiate_and_optimize(p, PipelineOptions{});

@@ -98,6 +98,28 @@ std::vector<double> random_vec(std::mt19937_64& rng, size_t n, double lo, double
   return v;
 }
 
+/// Lowers suite function `name` afresh for each point (loads are not shared between points)
+/// and checks it against `native` there.
+void check_at_points(const std::string& name, const std::vector<Point>& points, const Native& native,
+                     const std::vector<std::string>& diff) {
+  for (const Point& x : points) {
+    Diagnostics diags;
+    std::string rendered;
+    auto ps = load_cpp_file(kSuite, CppOptions{{}, name}, diags, rendered);
+    INFO(rendered);
+    REQUIRE(ps);
+    REQUIRE(ps->size() == 1);
+    check_against_native(std::move(ps->front()), x, native, diff);
+  }
+}
+
+/// Points (x, y) of a function of two scalars named x and y.
+std::vector<Point> xy(std::initializer_list<std::pair<double, double>> pairs) {
+  std::vector<Point> out;
+  for (auto [x, y] : pairs) out.push_back({{"x", {x}}, {"y", {y}}});
+  return out;
+}
+
 template <size_t N>
 void fill(double (&dst)[N], const std::vector<double>& src) {
   for (size_t i = 0; i < N; ++i) dst[i] = src[i];
@@ -219,68 +241,31 @@ TEST_CASE("RNN-like recurrence over 16 steps", "[clang][gradient]") {
 
 TEST_CASE("relu, clamp and if/else branches in every region", "[clang][gradient]") {
   // Points chosen inside each piece (away from kinks): a > 1; b < -1; neither.
-  for (auto [a, b] : {std::pair{1.7, 0.3}, std::pair{0.4, -1.6}, std::pair{-0.3, 0.6}, std::pair{0.6, 0.9}}) {
-    Point x{{"a", {a}}, {"b", {b}}};
-    Diagnostics diags;
-    std::string rendered;
-    auto ps = load_cpp_file(kSuite, CppOptions{{}, "branches"}, diags, rendered);
-    REQUIRE(ps);
-    REQUIRE(ps->size() == 1);
-    check_against_native(std::move(ps->front()), x, [](const Point& q) { return suite::branches(q.at("a")[0], q.at("b")[0]); },
-                         {"a", "b"});
-  }
+  std::vector<Point> points;
+  for (auto [a, b] : {std::pair{1.7, 0.3}, std::pair{0.4, -1.6}, std::pair{-0.3, 0.6}, std::pair{0.6, 0.9}})
+    points.push_back({{"a", {a}}, {"b", {b}}});
+  check_at_points("branches", points, [](const Point& q) { return suite::branches(q.at("a")[0], q.at("b")[0]); },
+                  {"a", "b"});
 }
 
 TEST_CASE("references into arrays stay valid across branches on data", "[clang][gradient]") {
-  for (auto [x, y] : {std::pair{0.7, 0.9}, std::pair{-0.4, -1.3}, std::pair{0.1, 0.3}, std::pair{-1.1, 2.2}}) {
-    Diagnostics diags;
-    std::string rendered;
-    auto ps = load_cpp_file(kSuite, CppOptions{{}, "aliases_across_branches"}, diags, rendered);
-    INFO(rendered);
-    REQUIRE(ps);
-    REQUIRE(ps->size() == 1);
-    check_against_native(std::move(ps->front()), {{"x", {x}}, {"y", {y}}},
-                         [](const Point& q) { return suite::aliases_across_branches(q.at("x")[0], q.at("y")[0]); },
-                         {"x", "y"});
-  }
+  check_at_points("aliases_across_branches", xy({{0.7, 0.9}, {-0.4, -1.3}, {0.1, 0.3}, {-1.1, 2.2}}),
+                  [](const Point& q) { return suite::aliases_across_branches(q.at("x")[0], q.at("y")[0]); }, {"x", "y"});
 }
 
 TEST_CASE("writes inside ?:, && and || on data happen only where C++ evaluates them", "[clang][gradient]") {
-  for (auto [x, y] : {std::pair{0.7, 0.9}, std::pair{-0.4, -1.3}, std::pair{1.1, 0.3}, std::pair{-1.1, 2.2}}) {
-    Diagnostics diags;
-    std::string rendered;
-    auto ps = load_cpp_file(kSuite, CppOptions{{}, "side_effects_on_data"}, diags, rendered);
-    INFO(rendered);
-    REQUIRE(ps);
-    REQUIRE(ps->size() == 1);
-    check_against_native(std::move(ps->front()), {{"x", {x}}, {"y", {y}}},
-                         [](const Point& q) { return suite::side_effects_on_data(q.at("x")[0], q.at("y")[0]); },
-                         {"x", "y"});
-  }
+  check_at_points("side_effects_on_data", xy({{0.7, 0.9}, {-0.4, -1.3}, {1.1, 0.3}, {-1.1, 2.2}}),
+                  [](const Point& q) { return suite::side_effects_on_data(q.at("x")[0], q.at("y")[0]); }, {"x", "y"});
 }
 
 TEST_CASE("compound assignments to integers convert as C++ does", "[clang][gradient]") {
-  for (double x : {-0.7, 0.4, 1.6}) {
-    Diagnostics diags;
-    std::string rendered;
-    auto ps = load_cpp_file(kSuite, CppOptions{{}, "compound_to_integers"}, diags, rendered);
-    INFO(rendered);
-    REQUIRE(ps);
-    REQUIRE(ps->size() == 1);
-    check_against_native(std::move(ps->front()), {{"x", {x}}},
-                         [](const Point& q) { return suite::compound_to_integers(q.at("x")[0]); }, {"x"});
-  }
+  check_at_points("compound_to_integers", {Point{{"x", {-0.7}}}, Point{{"x", {0.4}}}, Point{{"x", {1.6}}}},
+                  [](const Point& q) { return suite::compound_to_integers(q.at("x")[0]); }, {"x"});
 }
 
 TEST_CASE("std::pow with a data exponent: values and gradients, also at zero and negative bases", "[clang][gradient]") {
-  for (auto [x, y] : {std::pair{1.5, 0.7}, std::pair{2.0, -1.5}, std::pair{0.3, 2.2}}) {
-    Diagnostics diags;
-    std::string rendered;
-    auto ps = load_cpp_file(kSuite, CppOptions{{}, "power_of_data"}, diags, rendered);
-    REQUIRE(ps);
-    check_against_native(std::move(ps->front()), {{"x", {x}}, {"y", {y}}},
-                         [](const Point& q) { return suite::power_of_data(q.at("x")[0], q.at("y")[0]); }, {"x", "y"});
-  }
+  check_at_points("power_of_data", xy({{1.5, 0.7}, {2.0, -1.5}, {0.3, 2.2}}),
+                  [](const Point& q) { return suite::power_of_data(q.at("x")[0], q.at("y")[0]); }, {"x", "y"});
   Program p = take("power_of_data");
   differentiate_and_optimize(p, PipelineOptions{});
   // x = -2, y = 3: (-2)^3 + 2^-6; d/dx = 3·4 + 3·ln2·2^-6; d/dy through log(-2) is NaN, as in C++ and PyTorch.
@@ -296,15 +281,8 @@ TEST_CASE("std::pow with a data exponent: values and gradients, also at zero and
 }
 
 TEST_CASE("log1p and expm1 keep their accuracy near zero", "[clang][gradient]") {
-  for (auto [x, y] : {std::pair{0.7, -0.4}, std::pair{-0.2, 1.3}}) {
-    Diagnostics diags;
-    std::string rendered;
-    auto ps = load_cpp_file(kSuite, CppOptions{{}, "near_zero"}, diags, rendered);
-    REQUIRE(ps);
-    // The native value to 1e-12 relative: log(1 + 1e-12·x) would be off by ~1e-4.
-    check_against_native(std::move(ps->front()), {{"x", {x}}, {"y", {y}}},
-                         [](const Point& q) { return suite::near_zero(q.at("x")[0], q.at("y")[0]); }, {"x", "y"});
-  }
+  check_at_points("near_zero", xy({{0.7, -0.4}, {-0.2, 1.3}}),
+                  [](const Point& q) { return suite::near_zero(q.at("x")[0], q.at("y")[0]); }, {"x", "y"});
 }
 
 TEST_CASE("std::array assignment keeps references into the target", "[clang][gradient]") {

@@ -43,15 +43,18 @@ struct Job {
 void* run_job(void* p) {
   auto* job = static_cast<Job*>(p);
   static char alternate[64 << 10];  // the handler's stack: the faulting one has no room left
-  stack_t ss{};
+  stack_t ss{}, previous{};
   ss.ss_sp = alternate;
   ss.ss_size = sizeof alternate;
-  sigaltstack(&ss, nullptr);
+  const bool swapped = sigaltstack(&ss, &previous) == 0;
   try {
     (*job->work)();
   } catch (...) {
     job->error = std::current_exception();
   }
+  // The thread's own alternate stack back: AddressSanitizer unmaps the one it gave the thread
+  // when the thread ends, and aborts if that is not the one installed.
+  if (swapped) sigaltstack(&previous, nullptr);
   return nullptr;
 }
 

@@ -147,9 +147,7 @@ Subcommand add_check(CLI::App& root) {
   auto o = std::make_shared<Opts>();
   CLI::App* app = root.add_subcommand("check", "Compare every gradient with central finite differences (exit 3 if one disagrees)");
   app->add_option("NET.grad", o->req.network, "the network")->required();
-  app->add_option("--bind", o->bind, "fix a symbolic dim, e.g. n=4 (unbound dims are 4)")
-      ->allow_extra_args(false)  // one per --bind, repeatable: never the network file after it
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_bind_option(app, o->bind, "fix a symbolic dim, e.g. n=4 (unbound dims are 4)");
   app->add_option("--seed", o->seed, "seed of the random point (default 0)");
   app->add_flag("--interp", o->interp, "use the built-in reference interpreter instead of compiled code");
   return {app, [o] {

@@ -1,6 +1,8 @@
 // Loading networks for the subcommands, atomic output files and shared flag parsing.
 #include "cli/common.h"
 
+#include <CLI/CLI.hpp>
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -142,6 +144,10 @@ void write_files_atomic(const std::string& dir, const std::vector<std::pair<std:
   }
   for (Staged& s : staged)
     if (!s.old.empty()) fs::remove(s.old, ec);
+}
+
+void add_bind_option(CLI::App* app, std::vector<std::string>& values, const std::string& help) {
+  app->add_option("--bind", values, help)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
 std::string require_path(const std::string& value) {

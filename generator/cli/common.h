@@ -66,6 +66,10 @@ std::string require_path(const std::string& value);
 /// declare or a size out of range is a usage error (exit 2), as a malformed NAME=SIZE is.
 void check_bind_flags(const Program& p, const DimBindings& bind);
 
+/// Adds `--bind NAME=SIZE` to `app` into `values`: one value per occurrence, repeatable, so
+/// that a network file after it is never taken as a second value.
+void add_bind_option(CLI::App* app, std::vector<std::string>& values, const std::string& help);
+
 /// Parses `--bind n=4` values ("name=size", size a positive integer); UsageError otherwise.
 DimBindings parse_bindings(const std::vector<std::string>& specs);
 

@@ -41,9 +41,7 @@ Subcommand add_explain(CLI::App& root) {
                                                  "algebraic, cse, dce)")
       ->delimiter(',')
       ->allow_extra_args(false);
-  app->add_option("--bind", o->bind, "fix a symbolic dim, e.g. n=4, as generate --bind does (its equations)")
-      ->allow_extra_args(false)  // one per --bind, repeatable: never the network file after it
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_bind_option(app, o->bind, "fix a symbolic dim, e.g. n=4, as generate --bind does (its equations)");
   return {app, [o] {
             static const std::map<std::string, Format> formats{
                 {"text", Format::Text}, {"markdown", Format::Markdown}, {"latex", Format::Latex}};

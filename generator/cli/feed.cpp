@@ -186,17 +186,17 @@ void refuse_repeated_keys(const std::string& text, const std::string& path) {
 // Where root[name][index...] stands in the feed at `path`, as it was read: parsed values keep
 // no positions, and this runs only on the way to an error.
 SourceLoc feed_location(const std::string& path, const std::string& name, const std::vector<size_t>& index) {
-  std::string text, why;
+  std::string reread, why;
+  const std::string* text = text_read_from(path);
+  if (!text && read_input_file(path, reread, why)) text = &reread;
   size_t at = kNowhere;
-  const std::string* read = text_read_from(path);
-  if (read) text = *read;
-  if (read || read_input_file(path, text, why)) {
+  if (text) {
     try {
-      at = JsonLocator(text).find(name, index);
+      at = JsonLocator(*text).find(name, index);
     } catch (const json::exception&) {  // no longer JSON
     }
   }
-  return location(path, text, at);
+  return location(path, text ? std::string_view(*text) : std::string_view(), at);
 }
 
 }  // namespace

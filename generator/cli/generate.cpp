@@ -142,9 +142,7 @@ Subcommand add_generate(CLI::App& root) {
   app->add_option("NET.grad", o->req.network, "the network")->required();
   app->add_option("-o,--output", o->out, "output directory (default: the current one)")
       ->check(require_path);
-  app->add_option("--bind", o->bind, "fix a symbolic dim, e.g. n=64 (the batch argument must then equal it)")
-      ->allow_extra_args(false)  // one per --bind, repeatable: never the network file after it
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_bind_option(app, o->bind, "fix a symbolic dim, e.g. n=64 (the batch argument must then equal it)");
   app->add_option("--precision", o->precision, "f32 or f64, overriding the network's precision")
       ->check(CLI::IsMember({"f32", "f64"}));
   app->add_option("--namespace", o->req.ns, "C++ namespace of the generated API (default: the network name)")

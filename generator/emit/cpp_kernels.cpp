@@ -62,10 +62,14 @@ std::optional<Idx> view_index(const Node* n, const Idx& idx) {
 std::vector<std::string> kernel_includes(const std::string& code) {
   auto calls = [&](const char* what) { return code.find(what) != std::string::npos; };
   std::vector<std::string> inc;
-  static const char* acts[] = {"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "exp", "log", "sqrt", "square",
-                               "abs", "sin", "cos", "pow", "step", "leaky_step", "sign", "log1p", "expm1"};
+  // The op table's elementwise functions (emitted as `gg::name(...)`) live in activations.hpp.
   bool act = false;
-  for (const char* a : acts) act = act || calls((std::string("gg::") + a + "(").c_str());
+  for (const OpInfo& row : op_table()) {
+    const std::string_view emit = row.emit;
+    const size_t paren = emit.find('(');
+    if (emit.rfind("gg::", 0) == 0 && paren != std::string_view::npos)
+      act = act || calls(std::string(emit.substr(0, paren + 1)).c_str());
+  }
   if (act) inc.push_back("#include <gradgen/activations.hpp>");
   if (calls("gg::fill(") || calls("gg::copy(") || calls("gg::flat(")) inc.push_back("#include <gradgen/buffer.hpp>");
   if (calls("gg::matmul_")) inc.push_back("#include <gradgen/matmul.hpp>");

@@ -254,7 +254,6 @@ void vjp_mul(Vjp& v) {
   v.to(0, v.g * v.in(1));
   v.to(1, v.g * v.in(0));
 }
-// d/da (a / b) = 1/b, d/db (a / b) = -a/b² = -out/b.
 // log1p'(x) = 1 / (1 + x); expm1'(x) = exp(x) = expm1(x) + 1, reusing the forward output.
 void vjp_log1p(Vjp& v) { v.to(0, v.g / (1.0 + v.in(0))); }
 void vjp_expm1(Vjp& v) { v.to(0, v.g * (v.out + 1.0)); }
@@ -266,6 +265,7 @@ void vjp_power(Vjp& v) {
   E at_zero = call(x, lift(x, 0.0), Op::Equal);
   v.to(1, v.g * call(v.graph, Op::Select, {at_zero.n, lift(x, 0.0).n, (v.out * unary(Op::Log, x)).n}));
 }
+// d/da (a / b) = 1/b, d/db (a / b) = -a/b² = -out/b.
 void vjp_div(Vjp& v) {
   v.to(0, v.g / v.in(1));
   v.to(1, -(v.g * v.out / v.in(1)));

@@ -139,7 +139,6 @@ class Lowerer {
   // write into the caller's memory (a pointer or reference parameter of the differentiated
   // function, directly or through a called function) is refused: NAME_grad would not make it.
   Value* assignable(const clang::Expr* target, const char* what);  // what: "assignment to"
-  bool belongs_to_caller(const clang::Expr* target);
   bool in_caller_memory(const Value* slot) const;
   bool owned_by_frame(const Value* slot) const;
 

@@ -323,45 +323,13 @@ Value* Lowerer::assignable(const clang::Expr* target, const char* what) {
                      "' after a return that depends on data (it would happen on both paths); write it before the "
                      "return, or return once at the end");
   }
-  if (belongs_to_caller(target) || in_caller_memory(slot)) {
+  if (in_caller_memory(slot)) {
     const std::string fn = frames_.front()->fn->getNameAsString();
     fail(target, std::string(what) + " memory the caller passed to '" + fn +
                      "' (a pointer or reference parameter): gradgen differentiates the return value, and " + fn +
                      "_grad would not write it; copy it into a local variable or array first");
   }
   return slot;
-}
-
-// Whether `target` (an lvalue) lies in an object a pointer or reference parameter of the
-// differentiated function refers to: its root variable, through subscripts, is one of those
-// parameters, here or as the alias a called function received.
-bool Lowerer::belongs_to_caller(const clang::Expr* target) {
-  const clang::Expr* e = target;
-  for (;;) {
-    e = e->IgnoreParenImpCasts();
-    if (auto* as = llvm::dyn_cast<clang::ArraySubscriptExpr>(e)) {
-      e = as->getBase();
-    } else if (auto* op = llvm::dyn_cast<clang::CXXOperatorCallExpr>(e); op && op->getNumArgs() > 0) {
-      e = op->getArg(0);
-    } else if (auto* mc = llvm::dyn_cast<clang::CXXMemberCallExpr>(e)) {
-      e = mc->getImplicitObjectArgument();
-      if (!e) return false;
-    } else {
-      break;
-    }
-  }
-  auto* ref = llvm::dyn_cast<clang::DeclRefExpr>(e);
-  if (!ref) return false;
-  auto it = frame().vars.find(ref->getDecl());
-  if (it == frame().vars.end()) return false;
-  const Frame& top = *frames_.front();
-  for (const clang::ParmVarDecl* pd : top.fn->parameters()) {
-    const clang::QualType t = pd->getType();
-    if (!t->isPointerType() && !t->isReferenceType()) continue;
-    auto p = top.vars.find(pd);
-    if (p != top.vars.end() && p->second == it->second) return true;
-  }
-  return false;
 }
 
 namespace {
@@ -582,8 +550,7 @@ Value Lowerer::eval_binary(const clang::Expr* ex) {
   Value b = !logical || a.kind == K::Int ? eval(bo->getRHS())
             : op == clang::BO_LAnd       ? eval_arms(cond_of(a, bo->getLHS()), bo->getRHS(), nullptr, ex).first
                                          : eval_arms(cond_of(a, bo->getLHS()), nullptr, bo->getRHS(), ex).second;
-  if ((op == clang::BO_LAnd || op == clang::BO_LOr) && a.kind == K::Int && b.kind == K::Int)
-    return Value::of_int(b.i != 0);
+  if (logical && a.kind == K::Int && b.kind == K::Int) return Value::of_int(b.i != 0);
   return arith(op, a, b, ex);
 }
 

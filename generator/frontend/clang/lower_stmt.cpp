@@ -11,8 +11,6 @@
 #include <clang/AST/StmtCXX.h>
 
 #include "frontend/clang/lower.h"
-
-#include <algorithm>
 #include "ir/op_table.h"
 #include "support/error.h"
 

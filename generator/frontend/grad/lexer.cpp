@@ -211,6 +211,7 @@ Token Lexer::newline(size_t pos) {
 Token Lexer::next() {
   Token t = scan();
   last_ = t.kind;
+  if (t.kind == Tok::Number) numbers_.emplace_back(t.number, loc(t));
   return t;
 }
 

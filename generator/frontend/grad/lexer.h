@@ -4,6 +4,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "support/diagnostics.h"
 
@@ -33,6 +35,8 @@ class Lexer {
   /// While set, lexical errors are not reported (the parser is skipping a broken statement).
   void set_quiet(bool quiet) { quiet_ = quiet; }
   SourceLoc loc(const Token& t) const { return {file_, t.line, t.col}; }
+  /// Every number token returned so far, with its place.
+  const std::vector<std::pair<double, SourceLoc>>& numbers() const { return numbers_; }
 
  private:
   Token scan();
@@ -56,6 +60,7 @@ class Lexer {
   Tok last_ = Tok::Newline;  // the previous token returned
   size_t ahead_until_ = 0;   // next_line_starts_statement's memo: valid for positions below
   bool ahead_answer_ = false;
+  std::vector<std::pair<double, SourceLoc>> numbers_;
 };
 
 }  // namespace gg::grad

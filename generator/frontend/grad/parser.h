@@ -82,6 +82,8 @@ class Parser {
   Parser(std::string_view src, const std::string& file, Diagnostics& diags);
   /// The next statement, or nullopt at end of file. Empty lines are skipped.
   std::optional<Stmt> next();
+  /// Every number read so far, with its place (errors about a value point at it).
+  const std::vector<std::pair<double, SourceLoc>>& numbers() const { return lex_.numbers(); }
 
  private:
   struct Abort {};  // thrown after an error is reported, caught in next()

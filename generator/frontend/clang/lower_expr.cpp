@@ -392,10 +392,17 @@ Value Lowerer::eval_cast(const clang::Expr* ex) {
     case clang::CK_ArrayToPointerDecay:
     case clang::CK_ConstructorConversion:
     case clang::CK_UserDefinedConversion:
-    case clang::CK_FloatingCast:
     case clang::CK_UncheckedDerivedToBase:
     case clang::CK_DerivedToBase:
       return eval(sub);
+    case clang::CK_FloatingCast: {  // a known double stored in a float is rounded, as C++ rounds it
+      Value v = eval(sub);
+      if (v.kind == K::Num && v.n->op == Op::Const) {
+        const double r = rounded_to(v.n->attrs.value, ex->getType());
+        if (r != v.n->attrs.value) return Value::num(program_.graph->constant(r));
+      }
+      return v;
+    }
     case clang::CK_ToVoid:
       eval(sub);
       return Value{};
@@ -506,6 +513,8 @@ Value Lowerer::arith(int opcode, const Value& a, const Value& b, const clang::Ex
                "comparison); divide as floating point");
   }
   bool tensor = a.kind == K::Tensor || b.kind == K::Tensor;
+  double known_a = 0, known_b = 0;
+  if (!tensor && known(a, known_a) && known(b, known_b)) return fold(opcode, known_a, known_b, at);
   E x = e(num(a, at)), y = e(num(b, at));
   Graph& g = *program_.graph;
   const Node* r = nullptr;
@@ -529,6 +538,44 @@ Value Lowerer::arith(int opcode, const Value& a, const Value& b, const clang::Ex
   }
   if (is_bool) bools_.insert(r);
   return tensor ? Value::tensor(r) : Value::num(r);
+}
+
+// `a op b` of two known numbers, at least one floating-point, computed as C++ computes it: in
+// double, rounded to float where the result type is float (a float operation rounds the exact
+// result once, and double holds the exact sum or product of two floats to within that
+// rounding). Folding lets a floating-point loop counter (`for (double t = 0; t < 1; t += 0.25)`)
+// decide its loop, and a comparison of constants choose its branch.
+Value Lowerer::fold(int opcode, double a, double b, const clang::Expr* at) {
+  auto op = static_cast<clang::BinaryOperatorKind>(opcode);
+  clang::QualType t;
+  if (auto* ca = llvm::dyn_cast<clang::CompoundAssignOperator>(at)) t = ca->getComputationResultType();
+  else if (auto* uo = llvm::dyn_cast<clang::UnaryOperator>(at)) t = uo->getSubExpr()->getType();
+  else t = at->getType();
+  double r = 0;
+  switch (op) {
+    case clang::BO_Add: r = a + b; break;
+    case clang::BO_Sub: r = a - b; break;
+    case clang::BO_Mul: r = a * b; break;
+    case clang::BO_Div: r = a / b; break;
+    case clang::BO_LT: return Value::of_int(a < b);
+    case clang::BO_GT: return Value::of_int(a > b);
+    case clang::BO_LE: return Value::of_int(a <= b);
+    case clang::BO_GE: return Value::of_int(a >= b);
+    case clang::BO_EQ: return Value::of_int(a == b);
+    case clang::BO_NE: return Value::of_int(a != b);
+    case clang::BO_LAnd: return Value::of_int(a != 0 && b != 0);
+    case clang::BO_LOr: return Value::of_int(a != 0 || b != 0);
+    default:
+      fail(at, std::string("unsupported construct: operator ") + clang::BinaryOperator::getOpcodeStr(op).str() +
+                   " on floating-point values");
+  }
+  return Value::num(program_.graph->constant(rounded_to(r, t)));
+}
+
+// v as a value of floating-point type t holds it: rounded to float where t is float.
+double Lowerer::rounded_to(double v, clang::QualType t) const {
+  if (!t.isNull() && t->isSpecificBuiltinType(clang::BuiltinType::Float)) return static_cast<float>(v);
+  return v;
 }
 
 Value Lowerer::eval_binary(const clang::Expr* ex) {
@@ -615,6 +662,7 @@ Value Lowerer::eval_unary(const clang::Expr* ex) {
     case clang::UO_Minus: {
       Value v = eval(sub);
       if (v.kind == K::Int) return Value::of_int(-v.i);
+      if (v.kind == K::Num && v.n->op == Op::Const) return Value::num(program_.graph->constant(-v.n->attrs.value));
       const Node* r = (-e(num(v, sub))).n;
       return v.kind == K::Tensor ? Value::tensor(r) : Value::num(r);
     }

@@ -243,6 +243,25 @@ double compound_to_integers(double x) {
   return x * k + x * x * m + b * x + c * 1e-3 * x + votes * x;
 }
 
+// Floating-point loop counters and constants are followed as C++ computes them: 0.1 steps
+// reach 0.9999999999999999 < 1 in double (11 passes) but 1.0000001 in float (10 passes); a
+// float initialised from a double holds the rounded value; a comparison of constants picks
+// its branch.
+GRADGEN_DIFFERENTIATE
+double floating_counters(double x, double y) {
+  double s = 0;
+  int passes = 0;
+  for (double t = 0; t < 1; t += 0.1, ++passes) s += std::sin(t * x);
+  const float h = 0.1;
+  for (float u = 0; u < 1; u += h) s += y;
+  for (double w = 1; w > 1e-3; w *= 0.5) s += w * x * y;
+  const double g = h;
+  const double c = -0.5;
+  if (c < -0.25 && -c / 2 >= 0.25) s += x * g;
+  else s -= x;
+  return s + passes * y;
+}
+
 // Locals named like what f_grad declares itself: the gradient out-parameters (d_x), the
 // parameters' views (x_) and the value.
 GRADGEN_DIFFERENTIATE

@@ -263,6 +263,11 @@ TEST_CASE("compound assignments to integers convert as C++ does", "[clang][gradi
                   [](const Point& q) { return suite::compound_to_integers(q.at("x")[0]); }, {"x"});
 }
 
+TEST_CASE("floating-point loop counters and constants follow C++ arithmetic, float rounding included", "[clang][gradient]") {
+  check_at_points("floating_counters", xy({{0.7, 1.3}, {-1.2, 0.4}}),
+                  [](const Point& q) { return suite::floating_counters(q.at("x")[0], q.at("y")[0]); }, {"x", "y"});
+}
+
 TEST_CASE("std::pow with a data exponent: values and gradients, also at zero and negative bases", "[clang][gradient]") {
   check_at_points("power_of_data", xy({{1.5, 0.7}, {2.0, -1.5}, {0.3, 2.2}}),
                   [](const Point& q) { return suite::power_of_data(q.at("x")[0], q.at("y")[0]); }, {"x", "y"});

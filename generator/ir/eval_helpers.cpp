@@ -25,13 +25,13 @@ AxisView::AxisView(const std::vector<int64_t>& shape, int axis) {
   }
 }
 
-double logsumexp_line(const Tensor& x, const AxisView& v, int64_t o, int64_t i) {
+LogSumExp logsumexp_line(const Tensor& x, const AxisView& v, int64_t o, int64_t i) {
   double m = -INFINITY;
   for (int64_t k = 0; k < v.len; ++k) m = std::max(m, x.data[v.at(o, k, i)]);
-  if (std::isinf(m)) return m;
+  if (std::isinf(m)) return {m, 0.0};
   double s = 0;
   for (int64_t k = 0; k < v.len; ++k) s += std::exp(x.data[v.at(o, k, i)] - m);
-  return m + std::log(s);
+  return {m, std::log(s)};
 }
 
 void reduce_axis(const EvalArgs& a, bool mean) {
@@ -50,10 +50,11 @@ void softmax(const EvalArgs& a, bool log) {
   AxisView v(x.shape, a.node.attrs.axis);
   for (int64_t o = 0; o < v.outer; ++o)
     for (int64_t i = 0; i < v.inner; ++i) {
-      double lse = logsumexp_line(x, v, o, i);
+      const LogSumExp lse = logsumexp_line(x, v, o, i);
       for (int64_t k = 0; k < v.len; ++k) {
         int64_t at = v.at(o, k, i);
-        a.out.data[at] = log ? x.data[at] - lse : std::exp(x.data[at] - lse);
+        const double log_p = lse.minus_from(x.data[at]);
+        a.out.data[at] = log ? log_p : std::exp(log_p);
       }
     }
 }

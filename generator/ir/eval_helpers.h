@@ -52,8 +52,14 @@ struct AxisView {
   int64_t at(int64_t o, int64_t k, int64_t i) const { return (o * len + k) * inner + i; }
 };
 
-/// Numerically stable log(sum(exp(x))) along `axis` for each (outer, inner) line.
-double logsumexp_line(const Tensor& x, const AxisView& v, int64_t o, int64_t i);
+/// log(sum(exp(x))) of one (outer, inner) line as max + log_sum (log_sum = log Σ e^(x − max)),
+/// kept apart so that x − logsumexp is computed as (x − max) − log_sum: adding max first would
+/// round at the scale of the logits (1e-9 relative error at logits of 1e8).
+struct LogSumExp {
+  double max = 0, log_sum = 0;
+  double minus_from(double x) const { return (x - max) - log_sum; }  // x − logsumexp
+};
+LogSumExp logsumexp_line(const Tensor& x, const AxisView& v, int64_t o, int64_t i);
 
 /// out = Σ_axis x (or the mean when `mean`), attrs.axis removed.
 void reduce_axis(const EvalArgs& a, bool mean);

@@ -193,8 +193,8 @@ void eval_cross_entropy(const EvalArgs& a) {
   evalh::AxisView v(z.shape, z.rank() - 1);
   double s = 0;
   for (int64_t o = 0; o < v.outer; ++o) {
-    double lse = evalh::logsumexp_line(z, v, o, 0);
-    for (int64_t k = 0; k < v.len; ++k) s -= y.data[v.at(o, k, 0)] * (z.data[v.at(o, k, 0)] - lse);
+    const evalh::LogSumExp lse = evalh::logsumexp_line(z, v, o, 0);
+    for (int64_t k = 0; k < v.len; ++k) s -= y.data[v.at(o, k, 0)] * lse.minus_from(z.data[v.at(o, k, 0)]);
   }
   a.out.data[0] = s / static_cast<double>(v.outer);
 }

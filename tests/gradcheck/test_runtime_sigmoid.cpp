@@ -65,8 +65,8 @@ TEST_CASE("runtime float sigmoid and exp_poly at the clamp, at ±inf and at NaN"
   CHECK(gg::detail::exp_poly(-inf) < 2e-38f);
   CHECK(gg::sigmoid(inf) == 1.0f);
   CHECK(gg::sigmoid(1e30f) == 1.0f);
-  CHECK(gg::sigmoid(-inf) >= 0.0f);
-  CHECK(gg::sigmoid(-inf) < 2e-38f);
+  CHECK(gg::sigmoid(-inf) == 0.0f);
+  CHECK(gg::sigmoid(-200.0f) == 0.0f);
   CHECK(gg::sigmoid(0.0f) == 0.5f);
   CHECK(gg::sigmoid(-0.0f) == 0.5f);
   // NaN in, NaN out (not a clamped finite value), either sign.
@@ -74,4 +74,23 @@ TEST_CASE("runtime float sigmoid and exp_poly at the clamp, at ±inf and at NaN"
   CHECK(std::isnan(gg::detail::exp_poly(-nan)));
   CHECK(std::isnan(gg::sigmoid(nan)));
   CHECK(std::isnan(gg::sigmoid(-nan)));
+}
+
+TEST_CASE("runtime float sigmoid below -87 follows e^x into the subnormals, with no floor", "[runtime][sigmoid]") {
+  // The smallest positive float, 2^-149: the spacing of the subnormals.
+  const double subnormal_step = std::ldexp(1.0, -149);
+  double worst_ulp = 0, worst_sub = 0;
+  for (int i = 0; i <= 200000; ++i) {
+    const float x = -87.0f - 30.0f * static_cast<float>(i) / 200000;
+    const double ref = std::exp(static_cast<double>(x)) / (1.0 + std::exp(static_cast<double>(x)));
+    const double err = std::fabs(gg::sigmoid(x) - ref);
+    if (ref >= std::numeric_limits<float>::min()) worst_ulp = std::max(worst_ulp, err / ulp_at(ref));
+    else  // a subnormal result: within one step of them, or the relative error of 3 ulp
+      worst_sub = std::max(worst_sub, err / std::max(subnormal_step, 3 * ref * std::ldexp(1.0, -23)));
+  }
+  CHECK(worst_ulp <= 3.0);
+  CHECK(worst_sub <= 1.0);
+  CHECK(gg::sigmoid(-88.0f) == Approx(6.0546e-39).epsilon(1e-4));
+  CHECK(gg::sigmoid(-100.0f) > 0.0f);
+  CHECK(gg::sigmoid(-100.0f) < 1e-43f);
 }

@@ -108,3 +108,20 @@ TEST_CASE("row-wise ops and losses stay finite at logits ±1000", "[gradcheck][s
     CHECK(r.grads[0].data == std::vector<double>{-2, 1, 1, 1, 1, -2});
   }
 }
+
+TEST_CASE("softmax, log_softmax and cross_entropy keep full precision at logits of 1e8", "[gradcheck][stability]") {
+  // z = [a, a, a − 1] for any a: log_softmax = [−L, −L, −1 − L] with L = log(2 + e^−1);
+  // computing z − (max + log Σ) instead rounds at the scale of a (1e-9 relative at a = 1e8).
+  const double a = 1e8, big_l = std::log(2.0 + std::exp(-1.0));
+  Tensor z{{3}, {a, a, a - 1}};
+  Tensor c{{3}, {0, 0, 0}};
+  Result lsm = run(Op::LogSoftmax, {z}, c, Precision::F64);
+  CHECK(lsm.value.data[0] == Approx(-big_l).epsilon(1e-15));
+  CHECK(lsm.value.data[2] == Approx(-1 - big_l).epsilon(1e-15));
+  Result sm = run(Op::Softmax, {z}, c, Precision::F64);
+  CHECK(sm.value.data[0] == Approx(std::exp(-big_l)).epsilon(1e-15));
+  CHECK(sm.value.data[0] + sm.value.data[1] + sm.value.data[2] == Approx(1.0).epsilon(1e-15));
+  Result ce = run(Op::CrossEntropy, {Tensor{{1, 3}, {a, a, a - 1}}, Tensor{{1, 3}, {0, 0, 1}}}, Tensor{{}, {0}},
+                  Precision::F64);
+  CHECK(ce.value.data[0] == Approx(1 + big_l).epsilon(1e-15));
+}

@@ -61,12 +61,15 @@ inline T sigmoid(T x) {
   return e / (T(1) + e);
 }
 /// float: branch-free, with a vectorisable e^-x = s·(1 + y) and the denominator formed as
-/// (1 + s) + s·y (one step shorter); e^-x saturating at e^87 still gives 1/(1 + e^87) ≈ 0 to
-/// float precision, so it is stable for any x.
+/// (1 + s) + s·y (one step shorter). Below x = -87, where e^-x would saturate (a floor of
+/// 1.6e-38 under every result, which log and bce would see), it is computed as
+/// 2^-64 / (2^-64 + e^(-x - 64·ln 2)): the same value, reaching the subnormals and then 0.
 template <>
 inline float sigmoid(float x) {
-  const detail::ExpParts e = detail::exp_parts(-x);
-  return 1.0f / ((1.0f + e.s) + e.s * e.y);
+  const bool tiny = x < -87.0f;
+  const float scale = tiny ? 0x1p-64f : 1.0f;
+  const detail::ExpParts e = detail::exp_parts(tiny ? -x - 44.3614195558365f : -x);  // 64·ln 2
+  return scale / ((scale + e.s) + e.s * e.y);
 }
 template <class T>
 inline T tanh(T x) { return std::tanh(x); }

@@ -110,17 +110,61 @@ void roll_back(std::vector<Staged>& staged) {
   }
 }
 
+// Where a write to `path` lands: symbolic links are followed (a dangling one to the file it
+// names), so that writing through a link updates its target instead of replacing the link.
+// An existing target is found with realpath, which also resolves /proc's links to open files
+// (/dev/stdout redirected to a file).
+std::filesystem::path write_target(const std::filesystem::path& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_symlink(fs::symlink_status(path, ec))) return path;
+  if (fs::exists(fs::status(path, ec))) {
+    fs::path real = fs::canonical(path, ec);
+    if (!ec) return real;
+  }
+  fs::path p = path;
+  for (int hops = 0; fs::is_symlink(fs::symlink_status(p, ec)); ++hops) {
+    const fs::path to = fs::read_symlink(p, ec);
+    if (ec || hops == 40)
+      throw InputError("cannot write '" + path.string() + "': " + (ec ? ec.message() : "too many levels of symbolic links"));
+    p = to.is_absolute() ? to : p.parent_path() / to;
+  }
+  return p;
+}
+
+// A device, pipe or socket (/dev/null, /dev/stdout on a terminal or pipe): written in place,
+// since renaming a file over it would replace the device with a plain file.
+bool is_special_file(const std::filesystem::path& p) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(p, ec);
+  return !ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st) &&
+         !std::filesystem::is_directory(st);
+}
+
+void write_in_place(const std::filesystem::path& target, const std::string& text, const std::filesystem::path& shown) {
+  std::ofstream out(target, std::ios::binary);
+  out << text;
+  out.close();
+  if (!out) throw InputError("cannot write '" + shown.string() + "': " + std::strerror(errno));
+}
+
 }  // namespace
 
 void write_files_atomic(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files) {
   namespace fs = std::filesystem;
   const fs::path folder(dir);  // empty: the current folder
   std::vector<Staged> staged;
+  std::vector<std::pair<fs::path, const std::string*>> special;  // written last, in place
   std::error_code ec;
   for (const auto& [name, text] : files) {
-    Staged s{folder / name, beside(folder / name, ".tmp"), {}, fs::exists(folder / name, ec), false};
+    if (is_special_file(folder / name)) {  // opened by its own name: /proc's links are not paths
+      special.emplace_back(folder / name, &text);
+      continue;
+    }
+    const fs::path target = write_target(folder / name);
+    Staged s{target, beside(target, ".tmp"), {}, fs::exists(target, ec), false};
     try {
-      write_temp(s.temp, text, s.target);
+      write_temp(s.temp, text, folder / name);
     } catch (const InputError&) {
       roll_back(staged);
       throw;
@@ -144,6 +188,7 @@ void write_files_atomic(const std::string& dir, const std::vector<std::pair<std:
   }
   for (Staged& s : staged)
     if (!s.old.empty()) fs::remove(s.old, ec);
+  for (const auto& [target, text] : special) write_in_place(target, *text, target);
 }
 
 void add_bind_option(CLI::App* app, std::vector<std::string>& values, const std::string& help) {

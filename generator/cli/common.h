@@ -49,7 +49,9 @@ Program load_and_differentiate(const std::string& path, const std::vector<std::s
                                std::ostream& dump_to = std::cout, const DimBindings& bind = {});
 
 /// Writes `text` to `path` atomically (temporary file in the same folder, then rename):
-/// on failure nothing is left behind and an InputError names the path.
+/// on failure nothing is left behind and an InputError names the path. A symbolic link is
+/// written through (its target replaced, the link kept); a device or pipe (/dev/null,
+/// /dev/stdout) is written in place.
 void write_file_atomic(const std::string& path, const std::string& text);
 
 /// Writes files (name, text) into the existing folder `dir` all or nothing: each to a

@@ -6,6 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
+#include <thread>
+
+#include <sys/stat.h>
 
 #include "run.h"
 
@@ -773,6 +776,48 @@ TEST_CASE("graph -o replaces the file only on success", "[cli]") {
   Result nodir = gradgen({"graph", example("seed.grad"), "-o", s.path("no/such/dir/g.dot")});
   CHECK(nodir.status == 1);
   CHECK(has(nodir.err, "cannot write"));
+}
+
+TEST_CASE("-o through a symbolic link writes its target, and a pipe is written in place", "[cli]") {
+  namespace fs = std::filesystem;
+  Scratch s;
+  const std::string real = s.write("real.dot", "old contents\n");
+  fs::create_directories(s.dir / "links");
+  fs::create_symlink("../real.dot", s.dir / "links" / "link.dot");
+  REQUIRE(gradgen({"graph", example("seed.grad"), "-o", s.path("links/link.dot")}).status == 0);
+  CHECK(fs::is_symlink(fs::symlink_status(s.dir / "links" / "link.dot")));  // the link is kept
+  CHECK(slurp(real).rfind("digraph", 0) == 0);
+  // A dangling link: the file it names is created.
+  fs::create_symlink("made.dot", s.dir / "dangling.dot");
+  REQUIRE(gradgen({"graph", example("seed.grad"), "-o", s.path("dangling.dot")}).status == 0);
+  CHECK(fs::is_symlink(fs::symlink_status(s.dir / "dangling.dot")));
+  CHECK(slurp(s.path("made.dot")).rfind("digraph", 0) == 0);
+  // generate's files too.
+  fs::create_directories(s.dir / "out");
+  const std::string header = s.write("elsewhere.hpp", "old header\n");
+  fs::create_symlink(header, s.dir / "out" / "seed.hpp");
+  REQUIRE(gradgen({"generate", example("seed.grad"), "-o", s.path("out")}).status == 0);
+  CHECK(fs::is_symlink(fs::symlink_status(s.dir / "out" / "seed.hpp")));
+  CHECK(has(slurp(header), "namespace seed"));
+  // A loop of links is an error, not a hang.
+  fs::create_symlink("loop_b", s.dir / "loop_a");
+  fs::create_symlink("loop_a", s.dir / "loop_b");
+  Result loop = gradgen({"graph", example("seed.grad"), "-o", s.path("loop_a")});
+  CHECK(loop.status == 1);
+  CHECK(has(loop.err, "cannot write '" + s.path("loop_a") + "'"));
+  // A pipe (as /dev/null or /dev/stdout would be) stays a pipe: renaming a file over a device
+  // would replace it.
+  const std::string fifo = s.path("pipe");
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  std::string read_back;
+  std::thread reader([&] { read_back = slurp(fifo); });
+  Result piped = gradgen({"graph", example("seed.grad"), "-o", fifo});
+  const int unblock = open(fifo.c_str(), O_WRONLY | O_NONBLOCK);  // a reader still waiting (a failure) sees EOF
+  if (unblock >= 0) close(unblock);
+  reader.join();
+  CHECK(piped.status == 0);
+  CHECK(fs::is_fifo(fs::status(fifo)));
+  CHECK(read_back.rfind("digraph", 0) == 0);
 }
 
 TEST_CASE("generate writes its three files all or nothing", "[cli]") {

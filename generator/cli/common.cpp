@@ -313,6 +313,27 @@ void require_f32_range(const Program& p, const std::vector<std::string>& fed) {
       throw LocatedError(written_at(p, v, d.loc), fmt::format("'{}' uses the number {}, which{}", d.name, v, advice));
 }
 
+void require_f32_optimizer(const Program& p) {
+  if (p.precision != Precision::F32) return;
+  // What the rule of each setting says of its value as float holds it (empty: fine).
+  auto broken = [](const std::string& key, double v) -> std::string {
+    const double f = nearest_float(v);
+    if (std::isinf(f)) return fmt::format("is past the range of f32 (largest {})", std::numeric_limits<float>::max());
+    if ((key == "lr" || key == "eps") && f == 0) return "rounds to 0 in f32, and it must be positive";
+    if (key != "lr" && key != "eps" && f >= 1) return "rounds to 1 in f32, and it must be in [0, 1)";
+    return {};
+  };
+  const std::string advice = "; declare 'precision f64' or choose another value";
+  for (const auto& [key, v] : p.optimizer.args)
+    if (std::string why = broken(key, v); !why.empty())
+      throw LocatedError(written_at(p, v, p.optimizer.loc),
+                         fmt::format("optimizer {}: {} = {} {}{}", p.optimizer.kind, key, v, why, advice));
+  for (const Leaf& l : p.leaves)
+    if (l.lr)
+      if (std::string why = broken("lr", *l.lr); !why.empty())
+        throw LocatedError(written_at(p, *l.lr, l.loc), fmt::format("'{}' lr = {} {}{}", l.name, *l.lr, why, advice));
+}
+
 void require_evaluable(const Program& p, const DimBindings& dims, const std::string& command) {
   // `what` names the tensor and its shape.
   auto refuse = [&](const SourceLoc& loc, const std::string& what, const Shape& s) {

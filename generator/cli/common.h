@@ -97,6 +97,11 @@ std::vector<std::string> dims_of_params(const Program& p);
 /// any finite number.
 void require_f32_range(const Program& p, const std::vector<std::string>& fed = {});
 
+/// For `generate` of an f32 network: the optimizer's settings and the params' lr= as float
+/// holds them keep their rules (lr and eps positive, beta1, beta2 and momentum below 1) and
+/// are finite; else a LocatedError at the number (adam's beta1 = 0.99999999 is 1.0f).
+void require_f32_optimizer(const Program& p);
+
 /// For `check`: a line saying why no gradient can agree when the loss at the check point is
 /// NaN or infinite (a function evaluated outside its domain); nothing when it is finite.
 std::string nonfinite_loss_note(double loss);

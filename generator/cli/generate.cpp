@@ -165,6 +165,7 @@ Subcommand add_generate(CLI::App& root) {
             if (!o->precision.empty()) o->req.precision = parse_precision(o->precision);
             GeneratedCode g = generate_code(o->req);
             require_f32_range(g.program);
+            require_f32_optimizer(g.program);
             write_generated(g.files, o->out);
             if (o->report) std::cout << g.files.report;
             return kOk;

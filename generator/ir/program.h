@@ -49,6 +49,7 @@ struct Definition {
 struct Optimizer {
   std::string kind = "sgd";
   std::vector<std::pair<std::string, double>> args{{"lr", 0.01}, {"momentum", 0.0}};
+  SourceLoc loc;  // the optimizer statement; none for the default
   double arg(const std::string& key) const;
   bool adam() const { return kind == "adam"; }
   /// SGD with momentum > 0: the only SGD that keeps a velocity per scalar.

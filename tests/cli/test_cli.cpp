@@ -966,6 +966,39 @@ TEST_CASE("an f32 number past float's range in an expression is a located error"
   }
 }
 
+// An optimizer setting that f32 rounds past its rule (beta1 = 0.99999999 is 1.0f: Adam's
+// bias correction divides by zero; eps = 1e-50 is 0: a zero gradient gives NaN) or past the
+// range of f32 was emitted as that float: an error at the number; f64 takes them.
+TEST_CASE("f32 optimizer settings keep their rules as float holds them", "[cli]") {
+  Scratch s;
+  struct Case {
+    std::string optimizer, lr, expect;
+  };
+  const std::string advice = "; declare 'precision f64' or choose another value";
+  const std::vector<Case> cases{
+      {"adam(lr=0.1, beta1=0.99999999)", "", "opt.grad:5:30: error: optimizer adam: beta1 = 0.99999999 rounds to 1 in f32, and it must be in [0, 1)" + advice},
+      {"adam(lr=0.1, eps=1e-50)", "", "opt.grad:5:28: error: optimizer adam: eps = 1e-50 rounds to 0 in f32, and it must be positive" + advice},
+      {"sgd(lr=0.1, momentum=0.99999999)", "", "opt.grad:5:32: error: optimizer sgd: momentum = 0.99999999 rounds to 1 in f32"},
+      {"sgd(lr=1e39)", "", "opt.grad:5:18: error: optimizer sgd: lr = 1e+39 is past the range of f32 (largest 3.4028235e+38)" + advice},
+      {"sgd(lr=0.1)", " lr=1e-60", "opt.grad:4:18: error: 'W' lr = 1e-60 rounds to 0 in f32, and it must be positive" + advice},
+  };
+  for (const Case& c : cases) {
+    INFO(c.optimizer << c.lr);
+    const std::string net = s.write("opt.grad", "network opt\ninput X[1, 2]\ntarget Y[1, 1]\nparam W[2, 1]" + c.lr +
+                                                    "\noptimizer " + c.optimizer + "\nloss J = mse(X @ W, Y)\n");
+    Result gen = gradgen({"generate", net, "-o", s.path("out")});
+    CHECK(gen.status == 1);
+    CHECK(has(gen.err, c.expect));
+    CHECK(!std::filesystem::exists(s.path("out")));
+    CHECK(gradgen({"generate", net, "-o", s.path("out64"), "--precision", "f64"}).status == 0);
+  }
+  // The largest settings float keeps below 1 are fine.
+  const std::string fine = s.write("fine.grad", "network fine\ninput X[1, 2]\ntarget Y[1, 1]\nparam W[2, 1]\n"
+                                                "optimizer adam(beta1=0.9999999, beta2=0.9999999, eps=1e-40)\n"
+                                                "loss J = mse(X @ W, Y)\n");
+  CHECK(gradgen({"generate", fine, "-o", s.path("fine")}).status == 0);
+}
+
 // A fed number past float's range would be infinity in an f32 evaluation.
 TEST_CASE("an f32 feed number past float's range is a located error", "[cli]") {
   Scratch s;

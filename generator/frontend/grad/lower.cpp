@@ -348,6 +348,7 @@ void Lowerer::optimizer(const Stmt& s) {
   if (!args) return;
   Optimizer opt;
   opt.kind = kind->name;
+  opt.loc = s.loc;
   opt.args.clear();
   for (size_t i = 0; i < args->size(); ++i) {
     std::string key = kind->args[i].name;

@@ -37,7 +37,7 @@ constexpr std::array kReserved = {
     "Scalar", "Status", "Params", "Grads", "OptState", "Workspace", "WorkspaceRef", "init", "forward",
     "loss_and_grad", "step", "data", "size", "workspace_size", "kOk", "kNullPointer", "kBadDim",
     "kWorkspaceTooSmall", "kBadInit", "kNumParams", "kMaxDim", "params", "grads", "state", "loss", "ws",
-    "ws_size", "need", "forward_need", "train_need", "init_impl", "forward_impl", "loss_and_grad_impl",
+    "ws_size", "need", "approx_need", "forward_need", "train_need", "init_impl", "forward_impl", "loss_and_grad_impl",
     "step_impl",
     // Locals of generated bodies.
     "acc", "lse", "dv", "pv", "yv", "zv", "i0", "i1", "i2", "i3", "i4", "i5", "i6", "i7", "impl",

@@ -27,7 +27,7 @@ std::string run_with_seed(const e2e::Net& n, const std::string& main_text, bool 
   gg::cpp::TempDir dir("gradgen-e2e");
   write_net(n, dir);
   gg::cpp::write_text(dir.file("main.cpp"), main_text);
-  std::vector<std::string> srcs{dir.file("main.cpp"), dir.file("seed.cpp")};
+  std::vector<std::string> srcs{dir.file("main.cpp"), dir.file(n.files.base + ".cpp")};
   gg::cpp::ProcessResult built = strict ? e2e::compile("g++", srcs, dir.file("main"), dir.path())
                                         : gg::cpp::run_process({"g++", "-std=c++17", "-I" + gg::cpp::runtime_include_dir(),
                                                                 "-I" + dir.path(), srcs[0], srcs[1], "-o", dir.file("main")},
@@ -169,6 +169,28 @@ int main() {
 }
 )");
   CHECK(out == "0 1 2 3 1 1\n");
+}
+
+// Three dims of 2^24, 2^24 and 2^14 (each within kMaxDim) multiply past int64: workspace_size
+// overflowed to 1, a one-scalar workspace was accepted and written past.
+TEST_CASE("workspace_size saturates where the dims multiply past int64", "[e2e]") {
+  auto n = e2e::build_net("network r3d\nprecision f64\ndim a, b, c\ninput U[a, 1, 1]\ninput V[b, 1]\ninput W[c]\n"
+                          "param s[] init=constant(0.5)\nP = exp(s * U * V * W)\nloss J = mean(P * P)\n",
+                          "r3d.grad", {});
+  std::string out = run_with_seed(*n, R"(
+#include <cstdio>
+#include "r3d.hpp"
+int main() {
+  const long a = 1L << 24, c = 1L << 14;
+  r3d::Params p{};
+  r3d::Grads g{};
+  double U[1] = {1}, V[1] = {1}, W[1] = {1}, ws[1], loss = 0;
+  std::printf("%d %d %d %zu\n", r3d::workspace_size(a, a, c) == static_cast<std::size_t>(-1),
+              r3d_workspace_size(a, a, c) == static_cast<std::size_t>(-1),
+              r3d::loss_and_grad(p, U, V, W, a, a, c, loss, g, r3d::WorkspaceRef(ws, 1)), r3d::workspace_size(2, 3, 4));
+}
+)");
+  CHECK(out == "1 1 3 64\n");
 }
 
 // The API types are 64-byte aligned, so that new / make_unique give the GEMMs whole cache lines

@@ -52,7 +52,8 @@ constexpr std::int64_t kMaxDim = std::int64_t{1} << 24;
 /// Scalars in Params and in Grads.
 constexpr std::size_t kNumParams = 13;
 
-/// Scalars of workspace that forward and loss_and_grad need for the given dims.
+/// Scalars of workspace that forward and loss_and_grad need for the given dims; the largest std::size_t
+/// past 4e18 scalars, which no memory holds (and whose sums would overflow int64).
 constexpr std::size_t workspace_size(std::int64_t n) {
   static_cast<void>(n);
   const std::int64_t forward_need = 0;

@@ -411,8 +411,11 @@ Value Lowerer::eval_cast(const clang::Expr* ex) {
     case clang::CK_BooleanToSignedIntegral: {
       Value v = eval(sub);
       if (v.kind == K::Int && c->getCastKind() == clang::CK_IntegralToFloating)
-        return Value::num(program_.graph->constant(is_u64(sub->getType()) ? static_cast<double>(static_cast<uint64_t>(v.i))
-                                                                          : static_cast<double>(v.i)));
+        return Value::num(program_.graph->constant(
+            rounded_to(is_u64(sub->getType()) ? static_cast<double>(static_cast<uint64_t>(v.i)) : static_cast<double>(v.i),
+                       ex->getType())));
+      if (v.kind != K::Int && c->getCastKind() == clang::CK_IntegralCast && !bools_.count(v.n))  // 0 or 1 fits any
+        require_wide_signed(ex->getType(), ex);
       if (v.kind == K::Int && c->getCastKind() == clang::CK_BooleanToSignedIntegral) return Value::of_int(-v.i);
       return v;
     }
@@ -511,6 +514,14 @@ Value Lowerer::arith(int opcode, const Value& a, const Value& b, const clang::Ex
     if (!t.isNull() && t->isIntegralOrEnumerationType())
       fail(at, "unsupported construct: integer division of a value that depends on floating-point data (a "
                "comparison); divide as floating point");
+  }
+  {
+    clang::QualType t;  // the type C++ computes this operation in
+    if (auto* ca = llvm::dyn_cast<clang::CompoundAssignOperator>(at)) t = ca->getComputationResultType();
+    else if (auto* uo = llvm::dyn_cast<clang::UnaryOperator>(at)) t = uo->getSubExpr()->getType();
+    else t = at->getType();
+    double unused = 0;
+    if (!(known(a, unused) && known(b, unused))) require_wide_signed(t, at);
   }
   bool tensor = a.kind == K::Tensor || b.kind == K::Tensor;
   double known_a = 0, known_b = 0;
@@ -620,6 +631,8 @@ Value Lowerer::eval_assign(const clang::Expr* ex) {
       v = arith(op, *slot, v, ex);
     v = to_integer_target(v, computed, bo->getLHS());
     if (v.kind == K::Int) v.i = to_type(v.i, bo->getLHS()->getType());
+    if (v.kind == K::Num && v.n->op == Op::Const)  // `float t; t += 0.1` is computed in double, stored as float
+      v = Value::num(program_.graph->constant(rounded_to(v.n->attrs.value, bo->getLHS()->getType())));
   }
   const clang::ValueDecl* named = nullptr;
   if (auto* dr = llvm::dyn_cast<clang::DeclRefExpr>(bo->getLHS()->IgnoreParenImpCasts())) named = dr->getDecl();
@@ -650,7 +663,18 @@ Value Lowerer::to_integer_target(Value v, clang::QualType computed, const clang:
   }
   if (computed->isRealFloatingType() || t->isBooleanType())
     fail(target, "unsupported construct: conversion of floating-point data to an integer (not differentiable)");
+  require_wide_signed(t, target);
   return v;
+}
+
+// An integer made from comparisons on data is followed as a number, without C++'s wrap-around:
+// right in int, long and long long (signed, at least 32 bits), where such small values cannot
+// wrap, and refused in an unsigned or narrower type, where `(y > 0) - 1u` wraps to 4294967295.
+void Lowerer::require_wide_signed(clang::QualType t, const clang::Stmt* at) const {
+  if (t.isNull() || !t->isIntegralOrEnumerationType() || t->isBooleanType()) return;
+  if (t->isSignedIntegerOrEnumerationType() && ctx_.getIntWidth(t) >= 32) return;
+  fail(at, "unsupported construct: an integer that depends on floating-point data (a comparison) in type '" +
+               t.getAsString() + "', where C++ wraps it around; use int");
 }
 
 Value Lowerer::eval_unary(const clang::Expr* ex) {

@@ -254,12 +254,19 @@ double floating_counters(double x, double y) {
   for (double t = 0; t < 1; t += 0.1, ++passes) s += std::sin(t * x);
   const float h = 0.1;
   for (float u = 0; u < 1; u += h) s += y;
+  for (float v = 0; v < 1; v += 0.1) s += y;  // computed in double, stored in float: 10 passes
+  float tiny = 1.0f;
+  tiny += 1e-8;  // still 1.0f
+  const int odd = 16777217;
+  const float rounded = odd;  // 16777216
+  s += (tiny - 1.0f) * 1e8 * x + (rounded - 16777216.0) * y;
+  unsigned positive = (x > 0);  // 0 or 1 fits any integer type
   for (double w = 1; w > 1e-3; w *= 0.5) s += w * x * y;
   const double g = h;
   const double c = -0.5;
   if (c < -0.25 && -c / 2 >= 0.25) s += x * g;
   else s -= x;
-  return s + passes * y;
+  return s + passes * y + positive * x;
 }
 
 // Locals named like what f_grad declares itself: the gradient out-parameters (d_x), the

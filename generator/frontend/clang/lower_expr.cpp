@@ -68,7 +68,43 @@ void Lowerer::define(const std::string& name, const Node* n, const clang::Stmt* 
 
 void Lowerer::store(Value* slot, Value v, const clang::ValueDecl* named, const clang::Stmt* at) {
   assign_in_place(*slot, v);
-  if (named && (slot->kind == K::Num || slot->kind == K::Tensor)) define(named->getNameAsString(), slot->n, at);
+  if (named) define_all(named->getNameAsString(), *slot, at);
+}
+
+// Names v's values after the variable: `s`, and an array's elements `y_0`, `a_1_2`. Every
+// stored value gets a name, so an element updated in a loop (y[0] = y[0] * y[0] - y[0]) is
+// an equation of its own instead of a subexpression that each update would print again.
+void Lowerer::define_all(const std::string& name, const Value& v, const clang::Stmt* at) {
+  if (v.kind == K::Num || v.kind == K::Tensor) define(name, v.n, at);
+  for (size_t i = 0; i < v.elems.size(); ++i) define_all(name + "_" + std::to_string(i), v.elems[i], at);
+}
+
+// The name of the element `slot` of the array that `target` indexes (`y[0]` gives y_0), or ""
+// when the target is not an element of a local array.
+std::string Lowerer::element_name(const clang::Expr* target, const Value* slot) {
+  const clang::Expr* e = target->IgnoreParenImpCasts();
+  for (;;) {
+    if (auto* as = llvm::dyn_cast<clang::ArraySubscriptExpr>(e)) e = as->getBase()->IgnoreParenImpCasts();
+    else if (auto* oc = llvm::dyn_cast<clang::CXXOperatorCallExpr>(e); oc && oc->getOperator() == clang::OO_Subscript)
+      e = oc->getArg(0)->IgnoreParenImpCasts();
+    else break;
+  }
+  auto* dr = llvm::dyn_cast<clang::DeclRefExpr>(e);
+  if (!dr) return "";
+  auto it = frame().vars.find(dr->getDecl());
+  if (it == frame().vars.end()) return "";
+  std::string path;
+  std::function<bool(const Value&)> find = [&](const Value& v) {
+    if (&v == slot) return true;
+    for (size_t i = 0; i < v.elems.size(); ++i) {
+      const size_t mark = path.size();
+      path += "_" + std::to_string(i);
+      if (find(v.elems[i])) return true;
+      path.resize(mark);
+    }
+    return false;
+  };
+  return find(*it->second) ? dr->getDecl()->getNameAsString() + path : "";
 }
 
 // Clang parses `x + x * y + ...` of any length, but lowering recurses once per operator: past
@@ -637,6 +673,8 @@ Value Lowerer::eval_assign(const clang::Expr* ex) {
   const clang::ValueDecl* named = nullptr;
   if (auto* dr = llvm::dyn_cast<clang::DeclRefExpr>(bo->getLHS()->IgnoreParenImpCasts())) named = dr->getDecl();
   store(slot, std::move(v), named, ex);
+  if (!named)
+    if (std::string element = element_name(bo->getLHS(), slot); !element.empty()) define_all(element, *slot, ex);
   return *slot;
 }
 

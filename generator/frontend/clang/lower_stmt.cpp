@@ -247,6 +247,12 @@ void Lowerer::join(const Node* cond, const Snapshot& before, const Snapshot& aft
     while (st.size() > before[i].size()) st.pop_back();
     for (size_t kx = 0; kx < st.size(); ++kx)
       assign_in_place(st[kx], merge(cond, after_then[i][kx], after_else[i][kx], at));
+    // The joined values take their variables' names (s = select(c, s_1, s)): unnamed, a
+    // branch in a loop would print the whole history of s once per use, on every iteration.
+    std::map<const Value*, const clang::ValueDecl*> owner;  // keys only: a branch's own locals are gone
+    for (const auto& [decl, slot] : frames_[i]->vars) owner.emplace(slot, decl);
+    for (Value& v : st)
+      if (auto it = owner.find(&v); it != owner.end()) define_all(it->second->getNameAsString(), v, at);
   }
 }
 

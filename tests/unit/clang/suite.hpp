@@ -269,6 +269,44 @@ double floating_counters(double x, double y) {
   return s + passes * y + positive * x;
 }
 
+// Array elements and variables updated in loops, directly and through branches on data: each
+// stored value is named (y_0, y_0_1, ...), so the equations grow with the loop, not 3^N.
+GRADGEN_DIFFERENTIATE
+double element_updates(double x) {
+  double y[1] = {x};
+  double s = x;
+  for (int i = 0; i < 12; ++i) {
+    y[0] = y[0] * y[0] - y[0];
+    if (s > 0.25) s = s * s - s + 0.3;
+  }
+  return y[0] + s;
+}
+
+// A damped oscillator integrated by RK4 over 40 steps, state in std::array, a helper for the
+// right-hand side.
+using Oscillator = std::array<double, 2>;
+inline void oscillator_rhs(const Oscillator& y, double k, double c, Oscillator& out) {
+  out[0] = y[1];
+  out[1] = -k * y[0] - c * y[1];
+}
+GRADGEN_DIFFERENTIATE
+double rk4_oscillator(double k, double c) {
+  Oscillator y{1.0, 0.0};
+  const double h = 0.05;
+  for (int step = 0; step < 40; ++step) {
+    Oscillator k1, k2, k3, k4, t;
+    oscillator_rhs(y, k, c, k1);
+    for (int i = 0; i < 2; ++i) t[i] = y[i] + 0.5 * h * k1[i];
+    oscillator_rhs(t, k, c, k2);
+    for (int i = 0; i < 2; ++i) t[i] = y[i] + 0.5 * h * k2[i];
+    oscillator_rhs(t, k, c, k3);
+    for (int i = 0; i < 2; ++i) t[i] = y[i] + h * k3[i];
+    oscillator_rhs(t, k, c, k4);
+    for (int i = 0; i < 2; ++i) y[i] += h / 6 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
+  }
+  return y[0] * y[0] + y[1] * y[1];
+}
+
 // Locals named like what f_grad declares itself: the gradient out-parameters (d_x), the
 // parameters' views (x_) and the value.
 GRADGEN_DIFFERENTIATE

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "autodiff/reverse.h"
+#include "emit/equations.h"
 #include "frontend/clang/load_cpp.h"
 #include "frontend/grad/load.h"
 #include "interp/interpreter.h"
@@ -266,6 +267,24 @@ TEST_CASE("compound assignments to integers convert as C++ does", "[clang][gradi
 TEST_CASE("floating-point loop counters and constants follow C++ arithmetic, float rounding included", "[clang][gradient]") {
   check_at_points("floating_counters", xy({{0.7, 1.3}, {-1.2, 0.4}}),
                   [](const Point& q) { return suite::floating_counters(q.at("x")[0], q.at("y")[0]); }, {"x", "y"});
+}
+
+TEST_CASE("values stored in array elements and joined after branches are named: equations grow linearly", "[clang][gradient]") {
+  check_at_points("element_updates", {Point{{"x", {0.6}}}, Point{{"x", {0.35}}}},
+                  [](const Point& q) { return suite::element_updates(q.at("x")[0]); }, {"x"});
+  Program p = take("element_updates");
+  differentiate_and_optimize(p, PipelineOptions{});
+  const std::string text = render_equations(build_equations(p), Format::Text);
+  INFO(text.substr(0, 2000));
+  CHECK(text.find("y_0_1 = y_0 · y_0 − y_0") != std::string::npos);
+  CHECK(text.find("s_1 = select([0.25 < x], s, x)") != std::string::npos);
+  CHECK(text.size() < 20000);  // each of the 12 updates printed its whole history: 3^12 terms, 5 MB
+}
+
+TEST_CASE("RK4 over std::array state with a helper, 40 steps", "[clang][gradient]") {
+  Program p = take("rk4_oscillator");
+  check_against_native(std::move(p), Point{{"k", {2.0}}, {"c", {0.3}}},
+                       [](const Point& q) { return suite::rk4_oscillator(q.at("k")[0], q.at("c")[0]); }, {"k", "c"});
 }
 
 TEST_CASE("std::pow with a data exponent: values and gradients, also at zero and negative bases", "[clang][gradient]") {

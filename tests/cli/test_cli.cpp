@@ -778,7 +778,7 @@ TEST_CASE("graph -o replaces the file only on success", "[cli]") {
   CHECK(has(nodir.err, "cannot write"));
 }
 
-TEST_CASE("-o through a symbolic link writes its target, and a pipe is written in place", "[cli]") {
+TEST_CASE("graph and generate write through a symbolic link, and into a pipe in place", "[cli]") {
   namespace fs = std::filesystem;
   Scratch s;
   const std::string real = s.write("real.dot", "old contents\n");

@@ -579,9 +579,14 @@ Value Lowerer::arith(int opcode, const Value& a, const Value& b, const clang::Ex
     case clang::BO_NE: r = (k(1.0) - e(g.make(Op::Equal, {x, y}))).n; break;
     case clang::BO_LAnd: r = (e(cond_of(a, at)) * e(cond_of(b, at))).n; break;
     case clang::BO_LOr: r = (k(1.0) - (k(1.0) - e(cond_of(a, at))) * (k(1.0) - e(cond_of(b, at)))).n; break;
-    default:
+    default: {
+      const clang::QualType t = llvm::isa<clang::CompoundAssignOperator>(at)
+                                    ? llvm::cast<clang::CompoundAssignOperator>(at)->getComputationResultType()
+                                    : at->getType();
       fail(at, std::string("unsupported construct: operator ") + clang::BinaryOperator::getOpcodeStr(op).str() +
-                   " on floating-point data");
+                   (t->isIntegralOrEnumerationType() ? " on an integer that depends on floating-point data (a comparison)"
+                                                     : " on floating-point data"));
+    }
   }
   if (is_bool) bools_.insert(r);
   return tensor ? Value::tensor(r) : Value::num(r);

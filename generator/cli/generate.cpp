@@ -20,10 +20,23 @@
 namespace gg::cli {
 namespace {
 
-void create_output_dir(const std::string& dir) {
+// Creates `dir` and its missing parents, writes `files` into it all or nothing, and when the
+// write fails removes the folders it created (a full disk left an empty output folder).
+void write_output(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec || !std::filesystem::is_directory(dir)) throw InputError("cannot create output directory '" + dir + "'");
+  fs::path outermost_new;  // the first folder on the way to dir that does not exist yet
+  for (fs::path p = dir; !p.empty() && !fs::exists(fs::symlink_status(p, ec)); p = p.parent_path()) outermost_new = p;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir)) throw InputError("cannot create output directory '" + dir + "'");
+  try {
+    write_files_atomic(dir, files);
+  } catch (const InputError&) {
+    if (!outermost_new.empty())
+      for (fs::path p = dir; fs::remove(p, ec) && p != outermost_new; p = p.parent_path()) {
+      }
+    throw;
+  }
 }
 
 void check_namespace(const std::string& ns) {
@@ -96,8 +109,7 @@ void generate_cpp_functions(const GenerateOpts& o) {
     files.emplace_back(f.base + ".hpp", f.hpp);
     files.emplace_back(f.base + ".cpp", f.cpp);
   }
-  create_output_dir(o.out);
-  write_files_atomic(o.out, files);
+  write_output(o.out, files);
 }
 #endif
 
@@ -132,8 +144,7 @@ GeneratedCode generate_code(Program loaded, const GenerateRequest& r) {
 }
 
 void write_generated(const cpp::CppFiles& f, const std::string& dir) {
-  create_output_dir(dir);
-  write_files_atomic(dir, {{f.base + ".hpp", f.hpp}, {f.base + ".cpp", f.cpp}, {f.base + ".h", f.h}});
+  write_output(dir, {{f.base + ".hpp", f.hpp}, {f.base + ".cpp", f.cpp}, {f.base + ".h", f.h}});
 }
 
 Subcommand add_generate(CLI::App& root) {

@@ -820,6 +820,28 @@ TEST_CASE("graph and generate write through a symbolic link, and into a pipe in 
   CHECK(read_back.rfind("digraph", 0) == 0);
 }
 
+// A write that fails (here a file-size limit standing in for a full disk) took the files back
+// but left the output folder it had created, empty.
+TEST_CASE("generate removes the output folders it created when its files cannot be written", "[cli]") {
+  namespace fs = std::filesystem;
+  Scratch s;
+  const std::string out = s.path("new/a/b");
+  Result r = run_argv({"sh", "-c", "trap '' XFSZ; ulimit -f 1; exec \"$0\" generate \"$1\" -o \"$2\"", GG_GRADGEN_EXE,
+                       example("seed.grad"), out},
+                      s);
+  CHECK(r.status == 1);
+  CHECK(has(r.err, "cannot write '" + out + "/seed."));
+  CHECK_FALSE(fs::exists(s.path("new")));
+  // A folder that was there stays.
+  fs::create_directories(s.path("kept"));
+  Result kept = run_argv({"sh", "-c", "trap '' XFSZ; ulimit -f 1; exec \"$0\" generate \"$1\" -o \"$2\"", GG_GRADGEN_EXE,
+                          example("seed.grad"), s.path("kept/inner")},
+                         s);
+  CHECK(kept.status == 1);
+  CHECK(fs::is_directory(s.path("kept")));
+  CHECK_FALSE(fs::exists(s.path("kept/inner")));
+}
+
 TEST_CASE("generate writes its three files all or nothing", "[cli]") {
   namespace fs = std::filesystem;
   Scratch s;

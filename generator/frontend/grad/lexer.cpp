@@ -4,7 +4,9 @@
 #include <array>
 #include <charconv>
 #include <climits>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace gg::grad {
 namespace {
@@ -164,7 +166,12 @@ Token Lexer::number(size_t start) {
   Token t = make(Tok::Number, start, p - start);
   t.integer = integer;
   auto [end, ec] = std::from_chars(src_.data() + start, src_.data() + p, t.number);
-  if (ec != std::errc() || end != src_.data() + p) return error_at(start, p - start, "number out of range");
+  if (ec == std::errc::result_out_of_range) {  // too small reads as 0 (numpy, C++); too large is an error
+    t.number = std::strtod(std::string(src_.substr(start, p - start)).c_str(), nullptr);
+    if (std::isinf(t.number)) return error_at(start, p - start, "number out of range (the largest is 1.7976931348623157e308)");
+  } else if (ec != std::errc() || end != src_.data() + p) {
+    return error_at(start, p - start, "number out of range");
+  }
   pos_ = p;
   return t;
 }

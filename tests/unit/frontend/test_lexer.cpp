@@ -101,6 +101,15 @@ TEST_CASE("an unclosed bracket ends at a line starting with a keyword", "[lexer]
   CHECK(t[5].text == "loss");
 }
 
+TEST_CASE("a number too small for a double reads as 0 or a subnormal, as numpy reads it", "[lexer]") {
+  Diagnostics d;
+  auto t = lex_all("x = 1e-400 + 4e-320 + 0.0000e-999", d);
+  CHECK(d.errors().empty());
+  CHECK(t[2].number == 0.0);
+  CHECK(t[4].number == 4e-320);
+  CHECK(t[6].number == 0.0);
+}
+
 TEST_CASE("lexical errors are located and reported", "[lexer]") {
   struct Case {
     std::string src;
@@ -108,7 +117,7 @@ TEST_CASE("lexical errors are located and reported", "[lexer]") {
     std::string message;
   };
   std::vector<Case> cases = {
-      {"x = 1e999", 5, "number out of range"},
+      {"x = 1e999", 5, "number out of range (the largest is 1.7976931348623157e308)"},
       {"x = 1e", 5, "malformed number '1e'"},
       {"x = 3abc", 5, "malformed number '3abc'"},
       {std::string("x = \0", 5), 5, "unexpected NUL byte"},

@@ -551,14 +551,8 @@ Value Lowerer::arith(int opcode, const Value& a, const Value& b, const clang::Ex
       fail(at, "unsupported construct: integer division of a value that depends on floating-point data (a "
                "comparison); divide as floating point");
   }
-  {
-    clang::QualType t;  // the type C++ computes this operation in
-    if (auto* ca = llvm::dyn_cast<clang::CompoundAssignOperator>(at)) t = ca->getComputationResultType();
-    else if (auto* uo = llvm::dyn_cast<clang::UnaryOperator>(at)) t = uo->getSubExpr()->getType();
-    else t = at->getType();
-    double unused = 0;
-    if (!(known(a, unused) && known(b, unused))) require_wide_signed(t, at);
-  }
+  double unused = 0;
+  if (!(known(a, unused) && known(b, unused))) require_wide_signed(operation_type(at), at);
   bool tensor = a.kind == K::Tensor || b.kind == K::Tensor;
   double known_a = 0, known_b = 0;
   if (!tensor && known(a, known_a) && known(b, known_b)) return fold(opcode, known_a, known_b, at);
@@ -579,14 +573,11 @@ Value Lowerer::arith(int opcode, const Value& a, const Value& b, const clang::Ex
     case clang::BO_NE: r = (k(1.0) - e(g.make(Op::Equal, {x, y}))).n; break;
     case clang::BO_LAnd: r = (e(cond_of(a, at)) * e(cond_of(b, at))).n; break;
     case clang::BO_LOr: r = (k(1.0) - (k(1.0) - e(cond_of(a, at))) * (k(1.0) - e(cond_of(b, at)))).n; break;
-    default: {
-      const clang::QualType t = llvm::isa<clang::CompoundAssignOperator>(at)
-                                    ? llvm::cast<clang::CompoundAssignOperator>(at)->getComputationResultType()
-                                    : at->getType();
+    default:
       fail(at, std::string("unsupported construct: operator ") + clang::BinaryOperator::getOpcodeStr(op).str() +
-                   (t->isIntegralOrEnumerationType() ? " on an integer that depends on floating-point data (a comparison)"
-                                                     : " on floating-point data"));
-    }
+                   (operation_type(at)->isIntegralOrEnumerationType()
+                        ? " on an integer that depends on floating-point data (a comparison)"
+                        : " on floating-point data"));
   }
   if (is_bool) bools_.insert(r);
   return tensor ? Value::tensor(r) : Value::num(r);
@@ -599,10 +590,6 @@ Value Lowerer::arith(int opcode, const Value& a, const Value& b, const clang::Ex
 // decide its loop, and a comparison of constants choose its branch.
 Value Lowerer::fold(int opcode, double a, double b, const clang::Expr* at) {
   auto op = static_cast<clang::BinaryOperatorKind>(opcode);
-  clang::QualType t;
-  if (auto* ca = llvm::dyn_cast<clang::CompoundAssignOperator>(at)) t = ca->getComputationResultType();
-  else if (auto* uo = llvm::dyn_cast<clang::UnaryOperator>(at)) t = uo->getSubExpr()->getType();
-  else t = at->getType();
   double r = 0;
   switch (op) {
     case clang::BO_Add: r = a + b; break;
@@ -621,7 +608,15 @@ Value Lowerer::fold(int opcode, double a, double b, const clang::Expr* at) {
       fail(at, std::string("unsupported construct: operator ") + clang::BinaryOperator::getOpcodeStr(op).str() +
                    " on floating-point values");
   }
-  return Value::num(program_.graph->constant(rounded_to(r, t)));
+  return Value::num(program_.graph->constant(rounded_to(r, operation_type(at))));
+}
+
+// The type C++ computes `at` in: a compound assignment's computation type, the operand of
+// ++/--, else the expression's own type.
+clang::QualType Lowerer::operation_type(const clang::Expr* at) const {
+  if (auto* ca = llvm::dyn_cast<clang::CompoundAssignOperator>(at)) return ca->getComputationResultType();
+  if (auto* uo = llvm::dyn_cast<clang::UnaryOperator>(at)) return uo->getSubExpr()->getType();
+  return at->getType();
 }
 
 // v as a value of floating-point type t holds it: rounded to float where t is float.

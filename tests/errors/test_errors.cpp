@@ -128,3 +128,31 @@ TEST_CASE("a long source line is quoted as a window around the column", "[errors
   CHECK(mid[1].rfind("...b", 0) == 0);
   CHECK(mid[1][mid[2].size() - 1] == 'b');
 }
+
+// `Input X[2, 2]` was "expected '=' after the name, got 'X'" and then "unknown name 'X'" at each
+// use; a misspelt `loss` or `network` was also reported missing.
+TEST_CASE("a misspelt statement keyword is one error with a hint, and no cascade", "[errors]") {
+  struct Case {
+    std::string text, message;
+  };
+  const std::vector<Case> cases{
+      {"network k\nInput X[2, 2]\nloss J = sum(X)\n", "unknown statement 'Input'; did you mean 'input'?"},
+      {"network k\ninptu X[2, 2]\nloss J = sum(X * X)\n", "unknown statement 'inptu'; did you mean 'input'?"},
+      {"network k\ninput X[2, 2]\nparm W[2, 2]\nloss J = sum(X @ W)\n", "unknown statement 'parm'; did you mean 'param'?"},
+      {"network k\ninput X[2, 2]\nlos J = sum(X)\n", "unknown statement 'los'; did you mean 'loss'?"},
+      {"networ k\ninput X[2, 2]\nloss J = sum(X)\n", "unknown statement 'networ'; did you mean 'network'?"},
+      {"network k\ninput X[2, 2]\nloss J = sum(X)\noptimzer sgd(lr=0.1)\n", "unknown statement 'optimzer'; did you mean 'optimizer'?"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.text);
+    Diagnostics d;
+    CHECK_FALSE(load_grad(c.text, "k.grad", d));
+    REQUIRE(d.errors().size() == 1);
+    CHECK(d.errors()[0].message == c.message);
+  }
+  // A name that is like no keyword is a definition missing its '='.
+  Diagnostics d;
+  CHECK_FALSE(load_grad("network k\ninput X[2, 2]\nz2 X * 2\nloss J = sum(z2)\n", "k.grad", d));
+  REQUIRE(d.errors().size() == 1);
+  CHECK(d.errors()[0].message == "expected '=' after the name, got 'X'");
+}

@@ -1,11 +1,29 @@
 // load_grad: parse, check and lower a .grad file statement by statement.
 #include "frontend/grad/load.h"
 
+#include <map>
+
 #include "frontend/grad/lower.h"
 #include "frontend/grad/parser.h"
 #include "support/files.h"
 
 namespace gg {
+namespace {
+
+// Where each name is first defined or declared, from a quiet first parse (its errors are the
+// real parse's to report).
+std::map<std::string, SourceLoc> definitions_in(std::string_view text, const std::string& filename) {
+  Diagnostics quiet;
+  grad::Parser parser(text, filename, quiet);
+  std::map<std::string, SourceLoc> defined;
+  while (auto s = parser.next())
+    if (s->kind != grad::StmtKind::Grad && s->kind != grad::StmtKind::Broken && s->kind != grad::StmtKind::Network)
+      for (const grad::Ident& id : s->names) defined.emplace(id.name, id.loc);
+  return defined;
+}
+
+}  // namespace
+
 std::optional<Program> load_grad(std::string_view text, const std::string& filename, Diagnostics& diags) {
   diags.add_source(filename, std::string(text));
   size_t before = diags.errors().size();
@@ -15,6 +33,7 @@ std::optional<Program> load_grad(std::string_view text, const std::string& filen
   try {
     grad::Parser parser(text, filename, diags);
     grad::Lowerer lower(p, diags, filename);
+    lower.expect_definitions(definitions_in(text, filename));
     while (auto s = parser.next()) lower.statement(*s);
     if (!diags.at_limit()) lower.finish();
     p.source_numbers = parser.numbers();

@@ -433,6 +433,11 @@ const Lowerer::Symbol* Lowerer::lookup_tensor(const std::string& name, const Sou
     error(loc, "'" + name + "' is not a tensor: it is " + std::string(meaning));
   else if (is_builtin(name))
     error(loc, "'" + name + "' is a function; call it as " + name + "(...)");
+  else if (auto later = defined_later_.find(name); later != defined_later_.end() && later->second.line == loc.line)
+    error(loc, "'" + name + "' is used in its own definition; every name is defined before it is used");
+  else if (later != defined_later_.end())
+    error(loc, "'" + name + "' is used before its definition (at " + at(later->second) +
+                   "); every name is defined before it is used");
   else
     error(loc, "unknown name '" + name + "'" +
                    did_you_mean(name, names_of({Sym::Input, Sym::Target, Sym::Param, Sym::Const, Sym::Def, Sym::Failed})));

@@ -30,6 +30,9 @@ struct ArgValue {
 class Lowerer {
  public:
   Lowerer(Program& program, Diagnostics& diags, std::string file);
+  /// Where each name of the file is defined, so that a use before its definition says so
+  /// instead of "unknown name".
+  void expect_definitions(std::map<std::string, SourceLoc> defined) { defined_later_ = std::move(defined); }
   void statement(const Stmt& s);
   /// Whole-file checks (a network name, exactly one loss) once every statement is seen.
   void finish();
@@ -86,6 +89,7 @@ class Lowerer {
   Program& p_;
   Diagnostics& diags_;
   std::string file_;
+  std::map<std::string, SourceLoc> defined_later_;  // every defined name of the file: its definition
   std::map<std::string, Symbol> syms_;
   size_t next_order_ = 0;
   bool first_ = true;     // the network-first check is still to do

@@ -2,6 +2,10 @@
 #include "frontend/grad/parser.h"
 
 #include <algorithm>
+#include <cctype>
+#include <optional>
+
+#include "frontend/grad/suggest.h"
 
 namespace gg::grad {
 
@@ -84,10 +88,33 @@ void Parser::statement(Stmt& s) {
   if (at(Tok::Ident) && is_keyword(tok_.text)) return keyword_statement(s, take());
   if (!at(Tok::Ident)) fail(tok_, "expected a statement, got " + describe(tok_));
   s.kind = StmtKind::Def;
+  const Token first = tok_;
   s.names.push_back(ident("a name"));
+  if (at(Tok::Ident)) misspelt_keyword(s, first);  // returns when the word is like no keyword (`z2 X @ W`)
   expect(Tok::Assign, "'=' after the name");
   s.expr = expr();
   end_of_statement();
+}
+
+// `Input X[2, 2]`, `los J = sum(X)`: a name followed by a name starts no statement; when the
+// first is close to a keyword it was most likely that keyword, misspelt. The statement is then
+// taken as that keyword's, broken: the name it declares stays silent in later uses, and a
+// misspelt `loss` or `network` is not also reported missing.
+void Parser::misspelt_keyword(Stmt& s, const Token& word) {
+  static const std::vector<std::string> kStatements = {"network", "precision", "dim",  "input", "target",   "param",
+                                                       "const",   "output",    "loss", "grad",  "optimizer"};
+  static const std::vector<StmtKind> kKinds = {StmtKind::Network, StmtKind::Precision, StmtKind::Dim,    StmtKind::Input,
+                                               StmtKind::Target,  StmtKind::Param,     StmtKind::Const,  StmtKind::Output,
+                                               StmtKind::Loss,    StmtKind::Grad,      StmtKind::Optimizer};
+  std::string text(word.text);
+  std::string lower = text;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto it = std::find(kStatements.begin(), kStatements.end(), lower);
+  const std::optional<std::string> meant = it != kStatements.end() ? std::optional<std::string>(*it) : closest(text, kStatements);
+  if (!meant) return;
+  s.names = {Ident{std::string(tok_.text), lex_.loc(tok_)}};
+  s.kind = kKinds[static_cast<size_t>(std::find(kStatements.begin(), kStatements.end(), *meant) - kStatements.begin())];
+  fail(word, "unknown statement '" + text + "'; did you mean '" + *meant + "'?");
 }
 
 void Parser::keyword_statement(Stmt& s, const Token& kw) {

@@ -102,6 +102,7 @@ class Parser {
 
   void statement(Stmt& s);
   void keyword_statement(Stmt& s, const Token& kw);
+  void misspelt_keyword(Stmt& s, const Token& word);
   void declaration(Stmt& s);
   void shape(Stmt& s);
   void names_list(Stmt& s, const char* what);

@@ -25,8 +25,13 @@ size_t edit_distance(std::string_view a, std::string_view b, size_t limit) {
 }
 
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  const std::optional<std::string> best = closest(word, candidates);
+  return best ? "; did you mean '" + *best + "'?" : "";
+}
+
+std::optional<std::string> closest(std::string_view word, const std::vector<std::string>& candidates) {
   // Long words are not typos of short names; skipping them keeps hostile input cheap.
-  if (word.empty() || word.size() > 64) return "";
+  if (word.empty() || word.size() > 64) return std::nullopt;
   size_t limit = std::clamp<size_t>(word.size() / 2, 1, 3);
   const std::string* best = nullptr;
   size_t best_d = limit + 1;
@@ -40,7 +45,7 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
       best_d = d;
     }
   }
-  return best ? "; did you mean '" + *best + "'?" : "";
+  return best ? std::optional<std::string>(*best) : std::nullopt;
 }
 
 }  // namespace gg::grad

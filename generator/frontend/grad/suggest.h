@@ -1,6 +1,7 @@
 // "did you mean 'W2'?" for misspelt names, by edit distance.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,5 +15,8 @@ size_t edit_distance(std::string_view a, std::string_view b, size_t limit);
 /// Candidates come in declaration order; ties go to the latest (the name most likely meant
 /// is the one just written: W3 -> W2 rather than W1), so the output is deterministic.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
+/// The candidate did_you_mean would suggest, if any.
+std::optional<std::string> closest(std::string_view word, const std::vector<std::string>& candidates);
 
 }  // namespace gg::grad

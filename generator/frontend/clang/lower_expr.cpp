@@ -302,6 +302,15 @@ Value* Lowerer::reference_target(const clang::Expr* init) {
   if (aliasing && init->isGLValue())
     fail(init, "unsupported construct: a reference bound to the result of ?:, an assignment, an increment or a "
                "comma (bind it to a variable or an array element, chosen with if/else)");
+  // A call returning a reference (std::max, a helper's `double&`) is inlined to its value: a
+  // reference bound to it would be a copy, and writes through it or to its object would be lost.
+  if (auto* call = llvm::dyn_cast<clang::CallExpr>(bare); call && bare->isGLValue() &&
+                                                          !llvm::isa<clang::CXXOperatorCallExpr>(bare)) {
+    const clang::FunctionDecl* fn = call->getDirectCallee();
+    fail(init, "unsupported construct: a reference bound to the reference that '" +
+                   (fn ? fn->getNameAsString() : std::string("the call")) +
+                   "' returns (gradgen inlines calls to values); copy the value instead (const double m = ...)");
+  }
   return nullptr;
 }
 

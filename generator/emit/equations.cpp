@@ -2,6 +2,7 @@
 // prints them as text, markdown or LaTeX from the op table's Display patterns.
 #include "emit/equations.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cctype>
 #include <cmath>
@@ -141,7 +142,9 @@ class Printer {
     return it->second;
   }
 
-  std::string display(const std::string& name) const { return f_ == Format::Latex ? latex_name(name) : name; }
+  std::string display(const std::string& name) const {
+    return f_ == Format::Latex ? latex_name(name, &s_.latex_spelled_out) : name;
+  }
 
   // A negative number binds like a sum: a ⊙ (-1) reads better than a ⊙ -1.
   Piece const_piece(double v) const {
@@ -386,11 +389,12 @@ std::string latex_number(double v) {
   return mantissa + " \\cdot " + power;
 }
 
-std::string latex_name(const std::string& name) {
+std::string latex_name(const std::string& name, const std::set<std::string>* spelled_out) {
   size_t slash = name.find('/');
   if (slash != std::string::npos && name.size() > slash + 2 && name[0] == 'd')
-    return "\\frac{\\partial " + latex_name(name.substr(1, slash - 1)) + "}{\\partial " +
-           latex_name(name.substr(slash + 2)) + "}";
+    return "\\frac{\\partial " + latex_name(name.substr(1, slash - 1), spelled_out) + "}{\\partial " +
+           latex_name(name.substr(slash + 2), spelled_out) + "}";
+  if (spelled_out && spelled_out->count(name)) return "\\mathrm{" + replace_all(name, "_", "\\_") + "}";
   auto word = [](const std::string& w) {
     std::string esc = replace_all(w, "_", "\\_");
     return w.size() > 1 ? "\\mathrm{" + esc + "}" : esc;
@@ -407,9 +411,36 @@ std::string latex_name(const std::string& name) {
   return word(name);
 }
 
+namespace {
+
+// Names whose usual LaTeX form another name also has (z_2 and z2, W_12 and W12): each group
+// keeps the form for its name without an underscore, or for its first name, and spells out
+// the others.
+std::set<std::string> latex_collisions(const Program& p, const EquationSet& s) {
+  std::set<std::string> names(p.dims.begin(), p.dims.end());
+  for (const Leaf& l : p.leaves) names.insert(l.name);
+  for (const Definition& d : p.definitions) names.insert(d.name);
+  for (const Equation& e : s.backward)
+    if (e.label.empty()) names.insert(e.name);  // temporaries
+  std::map<std::string, std::vector<std::string>> by_form;
+  for (const std::string& n : names) by_form[latex_name(n)].push_back(n);
+  std::set<std::string> spelled_out;
+  for (const auto& [form, group] : by_form) {
+    if (group.size() < 2) continue;
+    auto plain = std::find_if(group.begin(), group.end(), [](const std::string& n) { return n.find('_') == std::string::npos; });
+    const std::string& kept = plain != group.end() ? *plain : group.front();
+    for (const std::string& n : group)
+      if (n != kept) spelled_out.insert(n);
+  }
+  return spelled_out;
+}
+
+}  // namespace
+
 EquationSet build_equations(const Program& p) {
   EquationSet s;
   Builder(p, s).run();
+  s.latex_spelled_out = latex_collisions(p, s);
   return s;
 }
 
@@ -440,7 +471,7 @@ std::string EquationSet::line(const Equation& eq, Format f) const {
       return "- " + (eq.label.empty() ? std::string("temporary") : "**" + eq.label + "**") + ": `" + eq.name +
              " = " + body + "`";
     case Format::Latex:
-      return latex_name(eq.name) + " &= " + body + (eq.label.empty() ? "" : " \\tag*{" + eq.label + "}");
+      return latex_name(eq.name, &latex_spelled_out) + " &= " + body + (eq.label.empty() ? "" : " \\tag*{" + eq.label + "}");
   }
   throw InternalError("unknown equation format");
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,7 @@ class EquationSet {
   std::map<const Node*, std::string> names;   // node -> displayed name
   std::map<const Node*, std::string> idents;  // node -> C identifier
   std::map<const Node*, int> defined_at;      // node -> seq of the equation naming it (-1: a leaf)
+  std::set<std::string> latex_spelled_out;    // names whose usual LaTeX form another name has
   std::string network;                        // Program::name, for headings
   std::string loss_name;                      // "J"
 };
@@ -54,7 +56,9 @@ std::string render_equations(const EquationSet& s, Format f);
 std::string latex_number(double v);
 
 /// A tensor or gradient name in LaTeX: W1 -> W_{1}, dJ/dz3 -> \frac{\partial J}{\partial z_{3}}.
-std::string latex_name(const std::string& name);
+/// Names in `spelled_out` are written as they are (\mathrm{z\_2}): their usual form is another
+/// name's (z_2 and z2 both read z_2).
+std::string latex_name(const std::string& name, const std::set<std::string>* spelled_out = nullptr);
 
 /// Shortest text that reads back as the same double: 0.5, 2, 1e-08.
 std::string number_text(double v);

@@ -214,3 +214,22 @@ TEST_CASE("text document", "[equations]") {
   CHECK(doc.find("network seed\n\nforward:\n  F1: z2 = X @ W1 + b1\n") == 0);
   CHECK(doc.find("backward (dJ/dv = ∂J/∂v):\n  B1: dJ/dz3 = 2/n · (z3 − Y)\n") != std::string::npos);
 }
+
+// z_2 and z2 both read z_2 in LaTeX: B2 printed as ∂J/∂z_2 = ∂J/∂z_2, a tautology.
+TEST_CASE("latex spells out a name whose usual form another name has", "[equations]") {
+  Program p;
+  p.name = "clash";
+  p.loss_name = "J";
+  const Shape sh{Dim::fixed(2)};
+  E w12{p.graph.get(), test::leaf(p, Op::Input, "W12", sh, LeafKind::Input)};
+  E w_12{p.graph.get(), test::leaf(p, Op::Param, "W_12", sh, LeafKind::Param)};
+  E z2{p.graph.get(), test::leaf(p, Op::Param, "z2", sh, LeafKind::Param)};
+  p.definitions = {{"z_2", DefKind::Plain, (w12 * w_12 + z2).n, {}}};
+  EquationSet s = build_equations(p);
+  CHECK(s.latex_spelled_out == std::set<std::string>{"W_12", "z_2"});
+  CHECK(line_named(s, "z_2", Format::Latex) == "\\mathrm{z\\_2} &= W_{12} \\odot \\mathrm{W\\_12} + z_2 \\tag*{F1}");
+  CHECK(latex_name("dJ/dz_2", &s.latex_spelled_out) == "\\frac{\\partial J}{\\partial \\mathrm{z\\_2}}");
+  CHECK(latex_name("dJ/dz2", &s.latex_spelled_out) == "\\frac{\\partial J}{\\partial z_2}");
+  // Without a clash the usual forms stay.
+  CHECK(build_equations(test::seed_program()).latex_spelled_out.empty());
+}

@@ -1,6 +1,7 @@
 // Algebraic rewrite rules, each with its math; rules read only ops, constants and shapes.
 #include "passes/algebraic.h"
 
+#include <set>
 #include <vector>
 
 #include "ir/op_table.h"
@@ -19,9 +20,13 @@ struct Ctx {
   Graph& g;
   const Node* old;
   const std::vector<const Node*>& ins;
+  const std::set<const Node*>& named;  // the program's definitions (old nodes)
 
   const Node* a() const { return ins[0]; }
   const Node* b() const { return ins[1]; }
+  // Operand i is a definition of the source: rules do not look inside it, so that `d = -(X*W)`
+  // and `J = sum(X + d)` keep d (explain prints the equations with the source's names).
+  bool named_operand(size_t i) const { return named.count(old->inputs[i]) != 0; }
   // `x` may replace the node only if it already has the node's shape.
   const Node* keep_shape(const Node* x) const { return x->shape == old->shape ? x : nullptr; }
 };
@@ -64,24 +69,24 @@ const Node* div_one(const Ctx& c) {
 }
 // −(−x) → x.
 const Node* neg_neg(const Ctx& c) {
-  if (c.old->op != Op::Neg || c.a()->op != Op::Neg) return nullptr;
+  if (c.old->op != Op::Neg || c.a()->op != Op::Neg || c.named_operand(0)) return nullptr;
   return c.a()->inputs[0];
 }
 // (Aᵀ)ᵀ → A.
 const Node* transpose_transpose(const Ctx& c) {
-  if (c.old->op != Op::Transpose || c.a()->op != Op::Transpose) return nullptr;
+  if (c.old->op != Op::Transpose || c.a()->op != Op::Transpose || c.named_operand(0)) return nullptr;
   return c.a()->inputs[0];
 }
 // a + (−b) → a − b;  (−a) + b → b − a (exact in IEEE arithmetic).
 const Node* add_neg(const Ctx& c) {
   if (c.old->op != Op::Add) return nullptr;
-  if (c.b()->op == Op::Neg) return c.g.make(Op::Sub, {c.a(), c.b()->inputs[0]});
-  if (c.a()->op == Op::Neg) return c.g.make(Op::Sub, {c.b(), c.a()->inputs[0]});
+  if (c.b()->op == Op::Neg && !c.named_operand(1)) return c.g.make(Op::Sub, {c.a(), c.b()->inputs[0]});
+  if (c.a()->op == Op::Neg && !c.named_operand(0)) return c.g.make(Op::Sub, {c.b(), c.a()->inputs[0]});
   return nullptr;
 }
 // a − (−b) → a + b.
 const Node* sub_neg(const Ctx& c) {
-  if (c.old->op != Op::Sub || c.b()->op != Op::Neg) return nullptr;
+  if (c.old->op != Op::Sub || c.b()->op != Op::Neg || c.named_operand(1)) return nullptr;
   return c.g.make(Op::Add, {c.a(), c.b()->inputs[0]});
 }
 // sum_to(x, shape(x)) → x;  broadcast_to(x, shape(x)) → x: nothing to sum or broadcast.
@@ -97,10 +102,12 @@ constexpr Rule kRules[] = {mul_one, mul_zero,            add_zero, sub_zero, div
 
 size_t algebraic(Program& p) {
   Graph& g = *p.graph;
+  std::set<const Node*> named;
+  for (const Definition& d : p.definitions) named.insert(d.node);
   return rewrite(
       p,
       [&](const Node* old, const std::vector<const Node*>& ins) -> Rewritten {
-        Ctx c{g, old, ins};
+        Ctx c{g, old, ins, named};
         for (Rule r : kRules)
           if (const Node* out = r(c)) return {out, true};
         return {};

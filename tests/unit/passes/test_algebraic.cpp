@@ -87,3 +87,17 @@ TEST_CASE("algebraic rules, each with its shape guard", "[algebraic]") {
   }
   SECTION("nothing to do") { CHECK(t.simplify(t.op(Op::Mul, {t.a, t.c(2)}), 0) == "mul(a, const 2)"); }
 }
+
+// `d = -(a ⊙ b)` then `r = a + d` became r = a − a ⊙ b: d vanished from r's equation, which
+// explain prints with the source's names.
+TEST_CASE("algebraic rules do not look inside a definition", "[algebraic]") {
+  Case t;
+  const Node* d = t.bld.def("d", t.op(Op::Neg, {t.op(Op::Mul, {t.a, t.b})}));
+  SECTION("a + d stays") { CHECK(t.simplify(t.op(Op::Add, {t.a, d}), 0) == "add(a, d)"); }
+  SECTION("d + a stays") { CHECK(t.simplify(t.op(Op::Add, {d, t.a}), 0) == "add(d, a)"); }
+  SECTION("a − d stays") { CHECK(t.simplify(t.op(Op::Sub, {t.a, d}), 0) == "sub(a, d)"); }
+  SECTION("−d stays") { CHECK(t.simplify(t.op(Op::Neg, {d}), 0) == "neg(d)"); }
+  SECTION("an unnamed −(a ⊙ b) still folds") {
+    CHECK(t.simplify(t.op(Op::Add, {t.a, t.op(Op::Neg, {t.op(Op::Mul, {t.a, t.b})})}), 1) == "sub(a, mul(a, b))");
+  }
+}

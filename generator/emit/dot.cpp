@@ -219,16 +219,21 @@ class DotWriter {
     out_ += "  }\n";
     // Only gradient-to-gradient edges: the forward values an equation reads are in its label,
     // and drawing those edges too buries the graph in crossings.
+    // Temporaries carry the gradient only if they are built from one: t1 = broadcast(1, ...)
+    // or a forward value the rules reuse (h ⊙ (1 − h ⊙ h)) start no chain rule.
+    std::set<const Node*> carries_gradient;
     for (const Equation& eq : eqs_.backward) {
       std::string id = dot_quote("b_" + eq.ident);
-      bool from_backward = false;
+      bool from_gradient = false;
       for (const Node* r : references(eq)) {
         if (eqs_.defined_at.at(r) < forward_seq_) continue;
-        from_backward = true;
+        from_gradient = from_gradient || carries_gradient.count(r) > 0;
         out_ += "  " + dot_quote("b_" + eqs_.idents.at(r)) + " -> " + id + " [color=\"" + kGradEdge + "\"];\n";
       }
-      // Equations that use no other gradient start the chain rule at dJ/dJ = 1.
-      if (eq.node && !from_backward && p_.find_definition(p_.loss_name))
+      const bool is_gradient = !eq.label.empty();  // B1..Bm; temporaries have no label
+      if (eq.node && (is_gradient || from_gradient)) carries_gradient.insert(eq.node);
+      // Gradients that use no other gradient start the chain rule at dJ/dJ = 1.
+      if (eq.node && is_gradient && !from_gradient && p_.find_definition(p_.loss_name))
         out_ += "  " + dot_quote("v_" + p_.loss_name) + " -> " + id + " [color=\"" + kGradEdge +
                 "\", label=" + dot_quote("∂" + p_.loss_name + "/∂" + p_.loss_name + " = 1") + "];\n";
     }

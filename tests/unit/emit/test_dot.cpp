@@ -10,6 +10,8 @@
 #include <fstream>
 
 #include "emit/dot.h"
+#include "frontend/grad/load.h"
+#include "passes/pipeline.h"
 #include "seed_program.h"
 
 using namespace gg;
@@ -93,4 +95,20 @@ TEST_CASE("dot output is deterministic and quotes safely", "[dot]") {
   CHECK(dot_of(test::seed_program(), true) == dot_of(test::seed_program(), true));
   CHECK(dot_quote("a\"b\\c\nd") == "\"a\\\"b\\\\c\\nd\"");
   CHECK(run_dot("digraph { a -> }") != 0);  // the validity check itself can fail
+}
+
+// t1 = broadcast(1, [2, 2]) is a constant the rules reuse, not a gradient: it got a
+// "∂J/∂J = 1" edge as if the chain rule started there.
+TEST_CASE("backward graph: only gradients start the chain rule at dJ/dJ = 1", "[dot]") {
+  Diagnostics d;
+  auto p = load_grad("network g1\nparam W[2, 2]\nloss J = sum(W.T @ W)\n", "g1.grad", d);
+  REQUIRE(p);
+  differentiate_and_optimize(*p, PipelineOptions{});
+  EquationSet eqs = build_equations(*p);
+  REQUIRE(eqs.backward.size() == 2);
+  REQUIRE(eqs.backward[0].label.empty());  // t1, the constant
+  const std::string dot = emit_dot(*p, eqs, DotOptions{true});
+  CHECK(has(dot, "\"b_t1\" -> \"b_dJ_dW\""));
+  CHECK(has(dot, "\"v_J\" -> \"b_dJ_dW\""));
+  CHECK_FALSE(has(dot, "\"v_J\" -> \"b_t1\""));
 }

@@ -190,26 +190,6 @@ std::string param_fields(const CppApi& a) {
   return join(f, "\n");
 }
 
-// `size` (integer arithmetic on the dims' identifiers) computed in double: each dim read as
-// static_cast<double>(dim).
-std::string in_double(const std::string& size, const std::vector<std::string>& dims) {
-  std::string out;
-  for (size_t i = 0; i < size.size();) {
-    const bool word = std::isalpha(static_cast<unsigned char>(size[i])) || size[i] == '_';
-    size_t j = i;
-    while (j < size.size() && (std::isalnum(static_cast<unsigned char>(size[j])) || size[j] == '_')) ++j;
-    if (!word || j == i) {
-      out += size.substr(i, std::max<size_t>(j - i, 1));
-      i += std::max<size_t>(j - i, 1);
-      continue;
-    }
-    const std::string token = size.substr(i, j - i);
-    out += std::find(dims.begin(), dims.end(), token) != dims.end() ? "static_cast<double>(" + token + ")" : token;
-    i = j;
-  }
-  return out;
-}
-
 std::string ws_body(const CppApi& a, const Entry& fwd, const Entry& lag, const Entry* fused) {
   std::vector<std::string> l;
   std::string all = fwd.workspace_need + " " + lag.workspace_need + (fused ? " " + fused->workspace_need : "");
@@ -218,8 +198,8 @@ std::string ws_body(const CppApi& a, const Entry& fwd, const Entry& lag, const E
   if (!a.free_dims.empty() && std::any_of(a.free_dims.begin(), a.free_dims.end(), [&](const std::string& d) { return mentions(all, d); })) {
     // Dims within kMaxDim still multiply past int64 (three of them, or one times a large
     // fixed size): such a workspace cannot exist, so its size saturates.
-    std::string sum = in_double(fwd.workspace_need, a.free_dims) + " + " + in_double(lag.workspace_need, a.free_dims);
-    if (fused) sum += " + " + in_double(fused->workspace_need, a.free_dims);
+    std::string sum = fwd.workspace_need_approx + " + " + lag.workspace_need_approx;
+    if (fused) sum += " + " + fused->workspace_need_approx;
     l.push_back("const double approx_need = " + sum + ";  // dims within kMaxDim can still multiply past int64");
     l.push_back("if (approx_need > 4.0e18) return static_cast<std::size_t>(-1);");
   }

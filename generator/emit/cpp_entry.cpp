@@ -34,9 +34,11 @@ std::set<const Equation*> comment_only(const EntryContext& c, const Plan& plan, 
 }
 
 // Scalars in a size class as an int64 expression: "n * 3", "6".
-std::string size_text(const EntryContext& c, const Size& z) {
+// As a double expression (each dim cast) when `as_double`: a bound that cannot overflow.
+std::string size_text(const EntryContext& c, const Size& z, bool as_double = false) {
   std::vector<std::string> f;
-  for (const std::string& sym : z.syms) f.push_back(c.names.dim.at(sym));
+  for (const std::string& sym : z.syms)
+    f.push_back(as_double ? "static_cast<double>(" + c.names.dim.at(sym) + ")" : c.names.dim.at(sym));
   if (z.fixed != 1 || f.empty()) f.push_back(std::to_string(z.fixed));
   return join(f, " * ");
 }
@@ -184,6 +186,9 @@ Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::
   if (!rb)
     for (const Node* n : e.plan.workspace) lines.push_back(workspace_decl(e.plan, n, sizes, local));
   e.workspace_need = sizes.empty() || local || rb ? "0" : join(sizes, " + ");
+  std::vector<std::string> approx;
+  for (const Slot& slot : e.plan.memory.slots) approx.push_back(size_text(c, slot.size, true));
+  e.workspace_need_approx = e.workspace_need == "0" ? "0" : join(approx, " + ");
   e.workspace_on_stack = !rb && local && !sizes.empty();
   for (std::string& l : lines) l = "  " + l;
   e.body = join(lines, "\n") + "\n\n" + kernels + "  return kOk;";

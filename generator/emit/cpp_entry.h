@@ -17,6 +17,7 @@ struct Entry {
   Plan plan;
   std::string body;
   std::string workspace_need;  // int64 expression: scalars of workspace it uses ("0" if none)
+  std::string workspace_need_approx;  // the same in double, slots not rounded to lines: cannot overflow
   std::set<size_t> unwritten;  // train_step: results a fused GEMM applied to the param instead (dest not written)
   // The schedule (for --report): row blocks (cpp_rowblock.h) with their stack arrays, or the
   // general one, with why the entry does not take row blocks and whether its buffers are local arrays.

@@ -131,6 +131,7 @@ class Lowerer {
   int64_t int_of(const clang::Expr* e);
   const Node* cond_of(const Value& v, const clang::Stmt* at);
   void store(Value* slot, Value v, const clang::ValueDecl* named, const clang::Stmt* at);
+  void store_to(const clang::Expr* target, Value* slot, Value v, const clang::Stmt* at);
   void define_all(const std::string& name, const Value& v, const clang::Stmt* at);
   std::string element_name(const clang::Expr* target, const Value* slot);
 

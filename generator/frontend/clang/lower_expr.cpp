@@ -71,6 +71,16 @@ void Lowerer::store(Value* slot, Value v, const clang::ValueDecl* named, const c
   if (named) define_all(named->getNameAsString(), *slot, at);
 }
 
+// store() into what the assignment target names: a variable (x), or an element of a local
+// array (y[0], named y_0).
+void Lowerer::store_to(const clang::Expr* target, Value* slot, Value v, const clang::Stmt* at) {
+  const clang::ValueDecl* named = nullptr;
+  if (auto* dr = llvm::dyn_cast<clang::DeclRefExpr>(target->IgnoreParenImpCasts())) named = dr->getDecl();
+  store(slot, std::move(v), named, at);
+  if (!named)
+    if (std::string element = element_name(target, slot); !element.empty()) define_all(element, *slot, at);
+}
+
 // Names v's values after the variable: `s`, and an array's elements `y_0`, `a_1_2`. Every
 // stored value gets a name, so an element updated in a loop (y[0] = y[0] * y[0] - y[0]) is
 // an equation of its own instead of a subexpression that each update would print again.
@@ -666,24 +676,13 @@ Value Lowerer::eval_assign(const clang::Expr* ex) {
     if (slot->kind == K::Undef) fail(bo->getLHS(), "use of a variable before it is assigned a value");
     const auto op = clang::BinaryOperator::getOpForCompoundAssignment(bo->getOpcode());
     const clang::QualType computed = llvm::cast<clang::CompoundAssignOperator>(bo)->getComputationResultType();
-    double x = 0, y = 0;
-    if (computed->isRealFloatingType() && bo->getLHS()->getType()->isIntegralOrEnumerationType() && known(*slot, x) &&
-        known(v, y) &&
-        (op == clang::BO_Mul || op == clang::BO_Div || op == clang::BO_Add || op == clang::BO_Sub))  // k *= 0.5
-      v = Value::num(program_.graph->constant(op == clang::BO_Mul ? x * y : op == clang::BO_Div ? x / y
-                                              : op == clang::BO_Add ? x + y : x - y));
-    else
-      v = arith(op, *slot, v, ex);
+    v = arith(op, *slot, v, ex);  // k *= 0.5 with k known folds to 1.5, converted to int below
     v = to_integer_target(v, computed, bo->getLHS());
     if (v.kind == K::Int) v.i = to_type(v.i, bo->getLHS()->getType());
     if (v.kind == K::Num && v.n->op == Op::Const)  // `float t; t += 0.1` is computed in double, stored as float
       v = Value::num(program_.graph->constant(rounded_to(v.n->attrs.value, bo->getLHS()->getType())));
   }
-  const clang::ValueDecl* named = nullptr;
-  if (auto* dr = llvm::dyn_cast<clang::DeclRefExpr>(bo->getLHS()->IgnoreParenImpCasts())) named = dr->getDecl();
-  store(slot, std::move(v), named, ex);
-  if (!named)
-    if (std::string element = element_name(bo->getLHS(), slot); !element.empty()) define_all(element, *slot, ex);
+  store_to(bo->getLHS(), slot, std::move(v), ex);
   return *slot;
 }
 
@@ -760,9 +759,7 @@ Value Lowerer::eval_unary(const clang::Expr* ex) {
       Value one = Value::of_int(1);
       Value nv = arith(uo->isIncrementOp() ? clang::BO_Add : clang::BO_Sub, old, one, ex);
       if (nv.kind == K::Int) nv.i = to_type(nv.i, sub->getType());
-      const clang::ValueDecl* named = nullptr;
-      if (auto* dr = llvm::dyn_cast<clang::DeclRefExpr>(sub->IgnoreParenImpCasts())) named = dr->getDecl();
-      store(slot, nv, named, ex);
+      store_to(sub, slot, nv, ex);
       return uo->isPrefix() ? nv : old;
     }
     case clang::UO_Deref:

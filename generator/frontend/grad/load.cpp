@@ -1,29 +1,15 @@
-// load_grad: parse, check and lower a .grad file statement by statement.
+// load_grad: parse a .grad file, then check and lower it statement by statement.
 #include "frontend/grad/load.h"
 
 #include <map>
+#include <utility>
+#include <vector>
 
 #include "frontend/grad/lower.h"
 #include "frontend/grad/parser.h"
 #include "support/files.h"
 
 namespace gg {
-namespace {
-
-// Where each name is first defined or declared, from a quiet first parse (its errors are the
-// real parse's to report).
-std::map<std::string, SourceLoc> definitions_in(std::string_view text, const std::string& filename) {
-  Diagnostics quiet;
-  grad::Parser parser(text, filename, quiet);
-  std::map<std::string, SourceLoc> defined;
-  while (auto s = parser.next())
-    if (s->kind != grad::StmtKind::Grad && s->kind != grad::StmtKind::Broken && s->kind != grad::StmtKind::Network)
-      for (const grad::Ident& id : s->names) defined.emplace(id.name, id.loc);
-  return defined;
-}
-
-}  // namespace
-
 std::optional<Program> load_grad(std::string_view text, const std::string& filename, Diagnostics& diags) {
   diags.add_source(filename, std::string(text));
   size_t before = diags.errors().size();
@@ -31,10 +17,31 @@ std::optional<Program> load_grad(std::string_view text, const std::string& filen
   Program p;
   p.source_file = filename;
   try {
-    grad::Parser parser(text, filename, diags);
+    // The whole file is parsed first, so that a name used before its definition can say where
+    // that is; the parse errors are passed on statement by statement, keeping source order.
+    Diagnostics parse_errors;
+    grad::Parser parser(text, filename, parse_errors);
+    std::vector<std::pair<grad::Stmt, size_t>> statements;  // with the parse errors up to its end
+    while (auto s = parser.next()) statements.emplace_back(std::move(*s), parse_errors.errors().size());
+    std::map<std::string, SourceLoc> defined;
+    for (const auto& [s, errors] : statements)
+      if (s.kind != grad::StmtKind::Grad && s.kind != grad::StmtKind::Broken && s.kind != grad::StmtKind::Network)
+        for (const grad::Ident& id : s.names) defined.emplace(id.name, id.loc);
     grad::Lowerer lower(p, diags, filename);
-    lower.expect_definitions(definitions_in(text, filename));
-    while (auto s = parser.next()) lower.statement(*s);
+    lower.expect_definitions(std::move(defined));
+    size_t passed_on = 0;
+    auto pass_on = [&](size_t upto) {
+      for (; passed_on < upto; ++passed_on) {
+        const Diagnostic& d = parse_errors.errors()[passed_on];
+        diags.error(d.loc, d.message);
+      }
+    };
+    for (const auto& [s, errors] : statements) {
+      pass_on(errors);
+      if (diags.at_limit()) break;
+      lower.statement(s);
+    }
+    pass_on(parse_errors.errors().size());
     if (!diags.at_limit()) lower.finish();
     p.source_numbers = parser.numbers();
   } catch (const std::exception& e) {

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <string_view>
+#include <utility>
 
 #include "frontend/grad/suggest.h"
 
@@ -96,47 +98,64 @@ void Parser::statement(Stmt& s) {
   end_of_statement();
 }
 
+namespace {
+
+// The statements a keyword starts (the lexer's keywords).
+constexpr std::pair<std::string_view, StmtKind> kStatementKeywords[] = {
+    {"network", StmtKind::Network}, {"precision", StmtKind::Precision}, {"dim", StmtKind::Dim},
+    {"input", StmtKind::Input},     {"target", StmtKind::Target},       {"param", StmtKind::Param},
+    {"const", StmtKind::Const},     {"output", StmtKind::Output},       {"loss", StmtKind::Loss},
+    {"grad", StmtKind::Grad},       {"optimizer", StmtKind::Optimizer}};
+
+StmtKind statement_kind(std::string_view keyword) {
+  for (const auto& [word, kind] : kStatementKeywords)
+    if (word == keyword) return kind;
+  return StmtKind::Broken;
+}
+
+}  // namespace
+
 // `Input X[2, 2]`, `los J = sum(X)`: a name followed by a name starts no statement; when the
 // first is close to a keyword it was most likely that keyword, misspelt. The statement is then
 // taken as that keyword's, broken: the name it declares stays silent in later uses, and a
 // misspelt `loss` or `network` is not also reported missing.
 void Parser::misspelt_keyword(Stmt& s, const Token& word) {
-  static const std::vector<std::string> kStatements = {"network", "precision", "dim",  "input", "target",   "param",
-                                                       "const",   "output",    "loss", "grad",  "optimizer"};
-  static const std::vector<StmtKind> kKinds = {StmtKind::Network, StmtKind::Precision, StmtKind::Dim,    StmtKind::Input,
-                                               StmtKind::Target,  StmtKind::Param,     StmtKind::Const,  StmtKind::Output,
-                                               StmtKind::Loss,    StmtKind::Grad,      StmtKind::Optimizer};
-  std::string text(word.text);
+  std::vector<std::string> keywords;
+  for (const auto& [keyword, kind] : kStatementKeywords) keywords.emplace_back(keyword);
+  const std::string text(word.text);
   std::string lower = text;
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const auto it = std::find(kStatements.begin(), kStatements.end(), lower);
-  const std::optional<std::string> meant = it != kStatements.end() ? std::optional<std::string>(*it) : closest(text, kStatements);
+  const std::optional<std::string> meant = statement_kind(lower) != StmtKind::Broken ? lower : closest(text, keywords);
   if (!meant) return;
   s.names = {Ident{std::string(tok_.text), lex_.loc(tok_)}};
-  s.kind = kKinds[static_cast<size_t>(std::find(kStatements.begin(), kStatements.end(), *meant) - kStatements.begin())];
+  s.kind = statement_kind(*meant);
   fail(word, "unknown statement '" + text + "'; did you mean '" + *meant + "'?");
 }
 
 void Parser::keyword_statement(Stmt& s, const Token& kw) {
   std::string_view w = kw.text;
   if (at(Tok::Assign)) fail(kw, "'" + std::string(w) + "' is a keyword and cannot be used as a name");
-  if (w == "network" || w == "precision") {
-    s.kind = w == "network" ? StmtKind::Network : StmtKind::Precision;
-    s.names.push_back(ident(w == "network" ? "a network name" : "'f32' or 'f64'"));
-  } else if (w == "dim" || w == "grad") {
-    s.kind = w == "dim" ? StmtKind::Dim : StmtKind::Grad;
-    names_list(s, "a name");
-  } else if (w == "input" || w == "target" || w == "param") {
-    s.kind = w == "input" ? StmtKind::Input : w == "target" ? StmtKind::Target : StmtKind::Param;
-    declaration(s);
-  } else if (w == "const" || w == "output" || w == "loss") {
-    s.kind = w == "const" ? StmtKind::Const : w == "output" ? StmtKind::Output : StmtKind::Loss;
-    s.names.push_back(ident("a name"));
-    expect(Tok::Assign, "'=' after the name");
-    s.expr = expr();
-  } else {  // optimizer
-    s.kind = StmtKind::Optimizer;
-    s.expr = expr();
+  s.kind = statement_kind(w);
+  switch (s.kind) {
+    case StmtKind::Network:
+    case StmtKind::Precision:
+      s.names.push_back(ident(s.kind == StmtKind::Network ? "a network name" : "'f32' or 'f64'"));
+      break;
+    case StmtKind::Dim:
+    case StmtKind::Grad: names_list(s, "a name"); break;
+    case StmtKind::Input:
+    case StmtKind::Target:
+    case StmtKind::Param: declaration(s); break;
+    case StmtKind::Const:
+    case StmtKind::Output:
+    case StmtKind::Loss:
+      s.names.push_back(ident("a name"));
+      expect(Tok::Assign, "'=' after the name");
+      s.expr = expr();
+      break;
+    case StmtKind::Optimizer: s.expr = expr(); break;
+    case StmtKind::Def:
+    case StmtKind::Broken: fail(kw, "internal error: '" + std::string(w) + "' starts no statement");  // not a keyword
   }
   end_of_statement();
 }

@@ -2,9 +2,9 @@
 // calls CBLAS instead). Same contract as gradgen/blas.hpp's gg::gemm, row-major:
 //   C[m, p] = alpha · op(A) · op(B) + beta · C,  op(A) [m, k] (A stored [k, m] when ta),
 //   op(B) [k, p] (B stored [p, k] when tb); beta == 0 never reads C.
-// Blocked the usual way (Goto/BLIS): a kc × nc block of op(B) and an mc × kc block of op(A)
-// are packed into contiguous panels (transposes are absorbed by the packing), and a register
-// tile of MR rows × NR columns of C is accumulated in SIMD registers over kc. Bands of rows or
+// Blocked the usual way (Goto/BLIS): a kc × nc block of op(B) and MR rows × kc of op(A) are
+// packed into contiguous panels (transposes are absorbed by the packing), and a register tile
+// of MR rows × NR columns of C is accumulated in SIMD registers over kc. Bands of rows or
 // columns of C go to gg::gemm_threads() threads (a small persistent pool; the caller is one).
 // A C at most two registers wide (10 or 20 classes) has its own kernel instead: see Narrow.
 #pragma once
@@ -147,10 +147,13 @@ struct SimdOf<T, std::void_t<decltype(Simd<T>::W)>> {
 };
 
 // Register tile and cache blocks. MR rows × NV registers of C stay in registers (16 of the
-// 32 AVX-512 registers: enough independent sums to cover FMA latency on two FMA pipes); the
-// kc × NR panel of op(B) that a tile reads stays in L1 (k = 1024 is cut into three blocks of
-// 342: a 43 KiB panel; blocks of 256 cost a fourth pass over C and measured 1.5-2.5% slower
-// on W3) while the tile walks down the mc rows of the packed op(A) block, which stays in L2.
+// 32 AVX-512 registers: enough independent sums to cover FMA latency on two FMA pipes). The
+// MR × kc panel of op(A) that a row of tiles reads stays in L1 while the tile walks along the
+// packed kc × nc block of op(B) (768 KiB), which stays in L2: the order of BLIS and OpenBLAS.
+// The other order (a kc × NR panel of op(B) in L1, the tile walking down a block of op(A))
+// measured 4-7% slower on W3's products: a 43 KiB panel of op(B) does not stay in a 48 KiB L1
+// while op(A) streams through it. k = 1024 is cut into three blocks of 342; blocks of 256
+// cost a fourth pass over C and measured 1.5-2.5% slower on W3.
 template <class T>
 struct Blocking {
   using S = typename SimdOf<T>::type;
@@ -159,8 +162,7 @@ struct Blocking {
   static constexpr int MR = std::is_same_v<S, Scalar4<T>> ? 4 : sizeof(typename S::R) == 64 ? 8 : 6;
   static constexpr int NV = 2;
   static constexpr Index KC = 384;
-  static constexpr Index MC = 1024 / sizeof(T);  // rows of the packed op(A) block (f32: 256 × kc)
-  static constexpr Index NC = 3072;
+  static constexpr Index NC = 2048 / sizeof(T);  // columns of the packed op(B) block (f32: kc × 512)
   static constexpr int NR = NV * S::W;
 };
 
@@ -284,20 +286,6 @@ void pack_bt_panel(const T* b, Index ldb, Index k0, Index kc, Index j, Index col
     for (Index jj = cols; jj < NR; ++jj) panel[kk * NR + jj] = T(0);
 }
 
-// Touches part `part` of `parts` of the memory pack_bt_panel will read for the same panel (its
-// `cols` rows of B, kc long), so that packing the next panel finds it in cache: the loads
-// overlap the current panel's tiles. Into L2, not L1: the rows are often 4 KiB apart and
-// would evict each other there.
-template <class T>
-void prefetch_bt_panel(const T* b, Index ldb, Index k0, Index kc, Index j, Index cols, Index part, Index parts) {
-  constexpr Index kLine = 64 / sizeof(T);
-  for (Index r = cols * part / parts; r < cols * (part + 1) / parts; ++r) {
-    const T* src = b + (j + r) * ldb + k0;
-    for (Index x = 0; x < kc; x += kLine) __builtin_prefetch(src + x, 0, 2);
-    __builtin_prefetch(src + kc - 1, 0, 2);
-  }
-}
-
 // Packs op(A)[i0 + ii, k0 + kk] for ii < mc, kk < kc into panels of MR rows, zero-filled past
 // mc: panel q holds column kk at dst[q · kc · MR + kk · MR].
 template <class T, int MR>
@@ -387,6 +375,10 @@ inline void micro_kernel(Index kc, Rows rows_of_a, const T* pb, T* c, Index ldc,
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) acc[i][v] = S::zero();
   for (Index kk = 0; kk < kc; ++kk) {
+    // op(B) streams from L2: ask for its row 16 steps ahead (measured 1-2% on W3's products).
+    constexpr int kAhead = 16, kLine = 64 / int(sizeof(T));
+#pragma GCC unroll 8
+    for (int x = 0; x < NR; x += kLine) __builtin_prefetch(pb + (kk + kAhead) * NR + x, 0, 3);
     R bv[NV];
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) bv[v] = S::load(pb + kk * NR + v * W);
@@ -424,50 +416,43 @@ inline void micro_kernel(Index kc, Rows rows_of_a, const T* pb, T* c, Index ldc,
 
 // C[m, n] (row stride ldc) = alpha · op(A) · op(B) + beta · C on one thread, with its own
 // packing buffers; A and B have row strides lda and ldb. Each panel of op(B) is packed just
-// before its first use (a transposed B's next panel prefetched meanwhile; an untransposed B
-// two panels at a time), so it is still in L1 or L2 for the first block of rows; later row
-// blocks read it back from L2/L3.
+// before its first use, by the first row of tiles (an untransposed B two panels at a time);
+// the later rows of tiles read the block back from L2.
 template <class T>
 void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a, Index lda, const T* b, Index ldb,
                 T beta, T* c, Index ldc) {
   using B = Blocking<T>;
   constexpr int MR = B::MR, NR = B::NR;
   thread_local Buffer<T> a_buf, b_buf;
-  // A row-major op(A) is read in place unless its row stride is a multiple of 1 KiB: then the
-  // rows of a block share cache sets and evict each other, and packing is cheaper.
+  // A row-major op(A) is read in place unless its row stride is a multiple of 1 KiB: then its
+  // rows share cache sets and evict each other, and packing is cheaper.
   const bool direct_a = !ta && (lda * Index(sizeof(T))) % 1024 != 0;
+  // Equal k blocks (784 = 4 × 196, not 3 × 256 + 16): a short last block would pay a whole
+  // pass over C for little work.
+  const Index kblocks = (k + B::KC - 1) / B::KC, kc_even = (k + kblocks - 1) / kblocks;
+  const Index tiles = (m + MR - 1) / MR;
   for (Index j0 = 0; j0 < n; j0 += B::NC) {
     const Index nc = std::min(B::NC, n - j0), panels = (nc + NR - 1) / NR;
-    // Equal k blocks (784 = 4 × 196, not 3 × 256 + 16): a short last block would pay a whole
-    // pass over C for little work.
-    const Index kblocks = (k + B::KC - 1) / B::KC, kc_even = (k + kblocks - 1) / kblocks;
     for (Index k0 = 0; k0 < k; k0 += kc_even) {
       const Index kc = std::min(kc_even, k - k0);
       T* pb = b_buf.reserve(panels * NR * kc);
+      T* pa = direct_a ? nullptr : a_buf.reserve(MR * kc);
       const Combine<T> how{alpha, k0 == 0 ? beta : T(1)};
-      for (Index i0 = 0; i0 < m; i0 += B::MC) {
-        const Index mc = std::min(B::MC, m - i0), tiles = (mc + MR - 1) / MR;
-        T* pa = direct_a ? nullptr : a_buf.reserve(tiles * MR * kc);
-        if (!direct_a) pack_a<T, MR>(ta, a, lda, i0, mc, k0, kc, pa);
+      for (Index t = 0; t < tiles; ++t) {
+        const Index ir = t * MR, rows = std::min<Index>(MR, m - ir);
+        if (!direct_a) pack_a<T, MR>(ta, a, lda, ir, rows, k0, kc, pa);
         for (Index q = 0; q < panels; ++q) {
           const Index jr = q * NR, cols = std::min<Index>(NR, nc - jr);
-          // An untransposed B is packed two panels at a time (pack_b_panels); a transposed one
-          // panel by panel, the next one prefetched while this one's tiles run.
           constexpr Index kPanelsAtOnce = 2;
-          const bool first_use = i0 == 0, prefetch = first_use && tb && q + 1 < panels;
-          if (first_use && tb) pack_bt_panel<T, NR>(b, ldb, k0, kc, j0 + jr, cols, pb + q * kc * NR);
-          if (first_use && !tb && q % kPanelsAtOnce == 0)
-            pack_b_panels<T, NR>(b, ldb, k0, kc, j0 + jr, nc - jr, std::min(kPanelsAtOnce, panels - q), pb + q * kc * NR);
-          for (Index t = 0; t < tiles; ++t) {
-            if (prefetch) prefetch_bt_panel<T>(b, ldb, k0, kc, j0 + jr + NR, std::min<Index>(NR, nc - jr - NR), t, tiles);
-            const Index ir = t * MR, rows = std::min<Index>(MR, mc - ir);
-            T* ct = c + (i0 + ir) * ldc + j0 + jr;
-            if (direct_a)
-              micro_kernel<T, MR, B::NV>(kc, DirectRows<T, MR>{a + (i0 + ir) * lda + k0, lda}, pb + q * kc * NR,
-                                         ct, ldc, rows, cols, how);
-            else
-              micro_kernel<T, MR, B::NV>(kc, PackedRows<T, MR>{pa + ir * kc}, pb + q * kc * NR, ct, ldc, rows, cols, how);
-          }
+          T* panel = pb + q * kc * NR;
+          if (t == 0 && tb) pack_bt_panel<T, NR>(b, ldb, k0, kc, j0 + jr, cols, panel);
+          if (t == 0 && !tb && q % kPanelsAtOnce == 0)
+            pack_b_panels<T, NR>(b, ldb, k0, kc, j0 + jr, nc - jr, std::min(kPanelsAtOnce, panels - q), panel);
+          T* ct = c + ir * ldc + j0 + jr;
+          if (direct_a)
+            micro_kernel<T, MR, B::NV>(kc, DirectRows<T, MR>{a + ir * lda + k0, lda}, panel, ct, ldc, rows, cols, how);
+          else
+            micro_kernel<T, MR, B::NV>(kc, PackedRows<T, MR>{pa}, panel, ct, ldc, rows, cols, how);
         }
       }
     }

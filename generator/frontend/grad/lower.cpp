@@ -6,6 +6,8 @@
 #include <cmath>
 #include <string_view>
 
+#include <fmt/format.h>
+
 #include "frontend/grad/suggest.h"
 #include "support/error.h"
 
@@ -103,14 +105,8 @@ const std::vector<OptimizerKind>& optimizer_kinds() {
   return kinds;
 }
 
-std::string num_str(double v) {
-  std::string s = std::to_string(v);
-  if (s.find('.') != std::string::npos) {
-    while (s.back() == '0') s.pop_back();
-    if (s.back() == '.') s.pop_back();
-  }
-  return s;
-}
+// The shortest text that reads back as v: -1e-08, not std::to_string's "-0.000000".
+std::string num_str(double v) { return fmt::format("{}", v); }
 
 const char* op_spelling(Op op) {
   switch (op) {

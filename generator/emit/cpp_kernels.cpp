@@ -11,6 +11,10 @@
 namespace gg::cpp {
 namespace {
 
+// A sum to a scalar (a loss, sum, mean) is added up in double even in an f32 network: one
+// float running sum over 2 million squares lost 1e-3 of an mse (gg::Accum in reduce.hpp).
+constexpr const char* kAccumulator = "gg::Accum<Scalar> acc = 0;";
+
 std::string var(size_t d) { return "i" + std::to_string(d); }
 
 // "i0", "i1" for each dimension, "0" for a size-1 one (it has a single index).
@@ -73,7 +77,7 @@ std::vector<std::string> kernel_includes(const std::string& code) {
   if (act) inc.push_back("#include <gradgen/activations.hpp>");
   if (calls("gg::fill(") || calls("gg::copy(") || calls("gg::flat(")) inc.push_back("#include <gradgen/buffer.hpp>");
   if (calls("gg::matmul_")) inc.push_back("#include <gradgen/matmul.hpp>");
-  if (calls("gg::logsumexp") || calls("gg::Lse<") || calls("gg::clamped_log"))
+  if (calls("gg::logsumexp") || calls("gg::Lse<") || calls("gg::clamped_log") || calls("gg::Accum<"))
     inc.push_back("#include <gradgen/reduce.hpp>");
   if (calls("GG_IVDEP") || calls("GG_UNROLL")) inc.push_back("#include <gradgen/vectorize.hpp>");
   std::sort(inc.begin(), inc.end());
@@ -316,12 +320,12 @@ void KernelWriter::reduce_group(const Node* r) {
   open_loops(s, idx, outer);
   int outer_open = open_;
   if (outer_open == 0) line("{"), ++indent_;
-  line("Scalar acc = Scalar(0);");
+  line(kAccumulator);
   open_ = 0;
   open_loops(s, idx, reduced);
   line("acc += " + unwrap(read(o, idx)) + ";");
   close_loops();
-  line(ptr(r) + "[" + offset(r->shape, out) + "] = acc" + scale + ";");
+  line(ptr(r) + "[" + offset(r->shape, out) + "] = static_cast<Scalar>(acc" + scale + ");");
   if (outer_open == 0) --indent_, line("}");
   open_ = outer_open;
   close_loops();
@@ -374,7 +378,7 @@ void KernelWriter::row_group(const Group& g) {
   for (const Node* m : g.members) uses_lse = uses_lse || m->op != Op::Softmax;
   bool block = ce || (!outer_loop && uses_lse);
   if (block) line("{"), ++indent_;
-  if (ce) line("Scalar acc = Scalar(0);");
+  if (ce) line(kAccumulator);
   open_loops(s, idx, rows);
   int outer_open = open_;
   std::string param = idx[ax] == "0" ? "std::int64_t" : "std::int64_t " + idx[ax];
@@ -404,7 +408,7 @@ void KernelWriter::row_group(const Group& g) {
   }
   open_ = outer_open;
   close_loops();
-  if (ce) line(ptr(ce) + "[0] = acc" + (s.size() == 2 ? " / " + count_value(Shape{s[0]}) : "") + ";");
+  if (ce) line(ptr(ce) + "[0] = static_cast<Scalar>(acc" + (s.size() == 2 ? " / " + count_value(Shape{s[0]}) : "") + ");");
   if (block) --indent_, line("}");
 }
 
@@ -416,7 +420,7 @@ void KernelWriter::loss_group(const Node* r) {
   Idx idx = loop_idx(s);
   line("{");
   ++indent_;
-  line("Scalar acc = Scalar(0);");
+  line(kAccumulator);
   std::string scale = " / " + count_value(s);
   open_loops(s, idx, std::vector<bool>(s.size(), true));
   std::string pv = unwrap(read(p, idx)), yv = unwrap(read(y, idx));
@@ -446,7 +450,7 @@ void KernelWriter::loss_group(const Node* r) {
   }
   close_loops();
   if (r->op == Op::Sse) scale.clear();
-  line(ptr(r) + "[0] = acc" + scale + ";");
+  line(ptr(r) + "[0] = static_cast<Scalar>(acc" + scale + ");");
   --indent_;
   line("}");
 }

@@ -307,3 +307,15 @@ int main(void) {
   REQUIRE(link.exit_code == 0);
   CHECK(gg::cpp::run_process({dir.file("main")}, dir.path()).out == "0 1\n");
 }
+
+// A sum to a scalar over millions of f32 terms: added up one float at a time, this mse came
+// out 1e-3 too small (the running sum's ulp outgrew the terms); gg::Accum adds in double.
+TEST_CASE("f32 losses and sums over two million terms keep float's precision", "[e2e]") {
+  auto n = e2e::build_net("network bigsum\nparam P[2000, 1000] init=uniform(0, 1)\n"
+                          "loss J = mean(square(P)) + mse(P, 0.5 * P) + sum(P) / 1e6\n",
+                          "bigsum.grad", {}, "f32");
+  INFO(n->files.cpp);
+  CHECK(n->files.cpp.find("gg::Accum<Scalar> acc = 0;") != std::string::npos);
+  auto got = e2e::compile_and_run({n.get()}, "g++", false);
+  e2e::compare(*n, got[0], e2e::interpret(*n), 2e-6);
+}

@@ -5,8 +5,14 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 namespace gg {
+
+/// The type a sum of many T is added up in: double for float (a float running sum over
+/// millions of terms keeps about 3 of its digits), T itself otherwise.
+template <class T>
+using Accum = std::conditional_t<(sizeof(T) < sizeof(double)), double, T>;
 
 /// A line's log Σ_k exp(x(k)) kept in two parts, max + log Σ_k exp(x(k) − max), so that
 /// x − lse rounds once, relative to the result: (x − max) − log_sum. Summed first, at logits

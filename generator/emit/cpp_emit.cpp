@@ -193,8 +193,9 @@ std::string param_fields(const CppApi& a) {
 std::string ws_body(const CppApi& a, const Entry& fwd, const Entry& lag, const Entry* fused) {
   std::vector<std::string> l;
   std::string all = fwd.workspace_need + " " + lag.workspace_need + (fused ? " " + fused->workspace_need : "");
-  for (const std::string& d : a.free_dims)
-    if (!mentions(all, d)) l.push_back("static_cast<void>(" + d + ");");
+  // A dim the entry points refuse (kBadDim) needs no workspace; a very negative one would
+  // also overflow the products below.
+  for (const std::string& d : a.free_dims) l.push_back("if (" + d + " < 1 || " + d + " > kMaxDim) return 0;");
   if (!a.free_dims.empty() && std::any_of(a.free_dims.begin(), a.free_dims.end(), [&](const std::string& d) { return mentions(all, d); })) {
     // Dims within kMaxDim still multiply past int64 (three of them, or one times a large
     // fixed size): such a workspace cannot exist, so its size saturates.
@@ -255,8 +256,11 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
     maxes.push_back("Max_" + d);
   }
   std::string tmpl = tparams.empty() ? "" : "template <" + join(tparams, ", ") + ">\n";
+  // With every dim bound (or none declared) the workspace is a plain struct of fixed size.
+  const std::string ws_for = tparams.empty() ? "the network's fixed sizes" : "batches up to its template arguments";
   std::string ws_struct =
-      "/// Scratch memory (saved activations, temporaries) for dims up to the template arguments.\n" + tmpl +
+      "/// Scratch memory (saved activations, temporaries) for " +
+      std::string(tparams.empty() ? "the network's fixed sizes" : "dims up to the template arguments") + ".\n" + tmpl +
       "struct alignas(64) Workspace {\n  Scalar data[workspace_size(" + join(maxes, ", ") + ")];\n};";
   std::string ws_type = tparams.empty() ? "Workspace" : "Workspace<" + join(maxes, ", ") + ">";
   std::string ws_ctor = (tparams.empty() ? "" : "  " + tmpl.substr(0, tmpl.size() - 1) + "\n") + "  WorkspaceRef(" +
@@ -353,7 +357,7 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
       fmt::arg("max_dim_log2", kMaxDimLog2), fmt::arg("ws_params", join(ws_params, ", ")),
       fmt::arg("ws_users", fused ? "forward, loss_and_grad and train_step" : "forward and loss_and_grad"),
       fmt::arg("ws_body", ws_body(a, fwd, lag, fused ? &*fused : nullptr)),
-      fmt::arg("workspace_struct", ws_struct), fmt::arg("workspace_ctor", ws_ctor), fmt::arg("cp", cp),
+      fmt::arg("workspace_struct", ws_struct), fmt::arg("workspace_for", ws_for), fmt::arg("workspace_ctor", ws_ctor), fmt::arg("cp", cp),
       fmt::arg("params_first", pfirst), fmt::arg("grads_first", pfirst), fmt::arg("forward_decl", fwd_decl),
       fmt::arg("loss_and_grad_decl", lag_decl), fmt::arg("train_step_decl", ts_decl), fmt::arg("train_step_doc", ts_doc),
       fmt::arg("link_note", o.gemm == GemmBackend::Blas && code.find("gg::gemm(") != std::string::npos

@@ -173,11 +173,12 @@ int main() {
 
 // Three dims of 2^24, 2^24 and 2^14 (each within kMaxDim) multiply past int64: workspace_size
 // overflowed to 1, a one-scalar workspace was accepted and written past.
-TEST_CASE("workspace_size saturates where the dims multiply past int64", "[e2e]") {
+TEST_CASE("workspace_size saturates where the dims multiply past int64, and is 0 for refused dims", "[e2e]") {
   auto n = e2e::build_net("network r3d\nprecision f64\ndim a, b, c\ninput U[a, 1, 1]\ninput V[b, 1]\ninput W[c]\n"
                           "param s[] init=constant(0.5)\nP = exp(s * U * V * W)\nloss J = mean(P * P)\n",
                           "r3d.grad", {});
   std::string out = run_with_seed(*n, R"(
+#include <cstdint>
 #include <cstdio>
 #include "r3d.hpp"
 int main() {
@@ -188,9 +189,12 @@ int main() {
   std::printf("%d %d %d %zu\n", r3d::workspace_size(a, a, c) == static_cast<std::size_t>(-1),
               r3d_workspace_size(a, a, c) == static_cast<std::size_t>(-1),
               r3d::loss_and_grad(p, U, V, W, a, a, c, loss, g, r3d::WorkspaceRef(ws, 1)), r3d::workspace_size(2, 3, 4));
+  // Dims every entry point refuses need no workspace (INT64_MIN overflowed the products).
+  std::printf("%zu %zu %zu %zu\n", r3d::workspace_size(INT64_MIN, 1, 1), r3d_workspace_size(1, 0, 1),
+              r3d::workspace_size(1, 1, -5), r3d::workspace_size(1, r3d::kMaxDim + 1, 1));
 }
 )");
-  CHECK(out == "1 1 3 64\n");
+  CHECK(out == "1 1 3 64\n0 0 0 0\n");
 }
 
 // The API types are 64-byte aligned, so that new / make_unique give the GEMMs whole cache lines

@@ -5,10 +5,10 @@
 //   Params     one fixed-size array per param (W1[2, 3], b1[3], W2[3, 1], b2[1]); data()/size() view them
 //              all as one flat array in declaration order (optimizers, checkpoints, all-reduce).
 //   Grads      the same fields, filled by loss_and_grad.
-//   Workspace  scratch memory (saved activations and temporaries) for batches up to its
-//              template arguments; pass it, or any WorkspaceRef{ptr, size} holding at least
-//              workspace_size(dims) scalars. One per thread: calls on separate workspaces are
-//              thread-safe.
+//   Workspace  scratch memory (saved activations and temporaries) for
+//              batches up to its template arguments; pass it, or any WorkspaceRef{ptr, size}
+//              holding at least workspace_size(dims) scalars. One per thread: calls on
+//              separate workspaces are thread-safe.
 //   Params, Grads, OptState and Workspace are aligned to 64 bytes (a cache line, one AVX-512
 //   register); new and std::make_unique keep that. Other memory (malloc'd C ABI structs, a
 //   WorkspaceRef, the inputs) works at any alignment, but large products run ~5% faster on
@@ -53,9 +53,10 @@ constexpr std::int64_t kMaxDim = std::int64_t{1} << 24;
 constexpr std::size_t kNumParams = 13;
 
 /// Scalars of workspace that forward and loss_and_grad need for the given dims; the largest std::size_t
-/// past 4e18 scalars, which no memory holds (and whose sums would overflow int64).
+/// past 4e18 scalars, which no memory holds (and whose sums would overflow int64); 0 for a dim
+/// outside [1, kMaxDim], which every entry point refuses with kBadDim.
 constexpr std::size_t workspace_size(std::int64_t n) {
-  static_cast<void>(n);
+  if (n < 1 || n > kMaxDim) return 0;
   const std::int64_t forward_need = 0;
   const std::int64_t train_need = 0;
   const std::int64_t need = forward_need > train_need ? forward_need : train_need;

@@ -5,6 +5,8 @@
 // loss_and_grad + step. `--gemm loops` has no GEMM calls; `--gemm blas` is `--blas`.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
@@ -163,4 +165,73 @@ TEST_CASE("generate --gemm loops has no GEMM calls, --gemm blas is --blas byte f
   CHECK(gemm_blas.cpp == blas.cpp);
   CHECK(gemm_blas.hpp == blas.hpp);
   CHECK(gemm_blas.h == blas.h);
+}
+
+// One program may hold a network built for any x86-64, the same network built with -mavx2, and
+// one generated with --blas. gg::gemm was one inline function for all three (the linker kept a
+// single copy: CBLAS or the AVX2 kernel everywhere); each now lives in its own inline namespace
+// (isa.hpp, blas.hpp), so every file keeps the code it was compiled to, and all agree.
+TEST_CASE("networks built with different -march flags and with --blas link into one program", "[e2e][gemm][blas]") {
+  gg::cpp::TempDir dir("gradgen-gemm-isa");
+  gg::cpp::write_text(dir.file("gemmnet.grad"), net("sgd(lr=0.1)"));
+  const Generated base = generate(dir, "base", {"--namespace", "base", "--bind", "n=50"}),
+                  avx2 = generate(dir, "avx2", {"--namespace", "avx2", "--bind", "n=50"}),
+                  blas = generate(dir, "blas", {"--namespace", "cb", "--bind", "n=50", "--blas"});
+  for (const Generated* g : {&base, &avx2, &blas}) {
+    INFO(g->err);
+    REQUIRE(g->status == 0);
+  }
+  gg::cpp::write_text(dir.file("main.cpp"), R"(
+#include <cstdio>
+#include <vector>
+#include "base/gemmnet.hpp"
+#include "avx2/gemmnet.hpp"
+#include "blas/gemmnet.hpp"
+int main() {
+  base::Params pb; base::Grads gb; avx2::Params pa; avx2::Grads ga; cb::Params pc; cb::Grads gc;
+  std::vector<float> X(50 * 96), Y(50 * 3, 0.f);
+  for (std::size_t i = 0; i < X.size(); ++i) X[i] = float(i % 7) / 7;
+  for (int r = 0; r < 50; ++r) Y[r * 3 + r % 3] = 1;
+  base::init(pb, 3), avx2::init(pa, 3), cb::init(pc, 3);
+  std::vector<float> wb(base::workspace_size()), wa(avx2::workspace_size()), wc(cb::workspace_size());
+  std::vector<float> dX(X.size());
+  float lb = 0, la = 0, lc = 0;
+  base::loss_and_grad(pb, X.data(), Y.data(), 50, lb, gb, dX.data(), base::WorkspaceRef(wb.data(), wb.size()));
+  avx2::loss_and_grad(pa, X.data(), Y.data(), 50, la, ga, dX.data(), avx2::WorkspaceRef(wa.data(), wa.size()));
+  cb::loss_and_grad(pc, X.data(), Y.data(), 50, lc, gc, dX.data(), cb::WorkspaceRef(wc.data(), wc.size()));
+  std::printf("%.9g %.9g %.9g\n", lb, la, lc);
+}
+)");
+  auto compile = [&](const std::string& src, const std::string& obj, std::vector<std::string> flags) {
+    std::vector<std::string> argv{"g++", "-std=c++17", "-O2", "-I" + gg::cpp::runtime_include_dir(), "-I" + dir.path()};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    for (const std::string& s : {std::string("-c"), dir.file(src), std::string("-o"), dir.file(obj)}) argv.push_back(s);
+    auto r = gg::cpp::run_process(argv, dir.path());
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+  };
+  // At -O0 the gg::gemm wrappers stay functions of their own, as the linker sees them.
+  compile("main.cpp", "main.o", {});
+  compile("base/gemmnet.cpp", "base.o", {"-march=x86-64", "-O0"});
+  compile("avx2/gemmnet.cpp", "avx2.o", {"-mavx2", "-mfma"});
+  compile("blas/gemmnet.cpp", "blas.o", {"-O0"});
+  auto linked = gg::cpp::run_process({"g++", dir.file("main.o"), dir.file("base.o"), dir.file("avx2.o"), dir.file("blas.o"),
+                                      "-o", dir.file("prog"), "-lopenblas", "-pthread"},
+                                     dir.path());
+  INFO(linked.err);
+  REQUIRE(linked.exit_code == 0);
+  auto symbols = gg::cpp::run_process({"nm", "-C", dir.file("prog")}, dir.path());
+  CHECK(has(symbols.out, "gg::isa_base::gemm(bool"));
+  CHECK(has(symbols.out, "gg::cblas::gemm(bool"));
+  CHECK(has(symbols.out, "gg::isa_base::gemm_detail::gemm_split<float>"));
+  CHECK(has(symbols.out, "gg::isa_avx2::gemm_detail::gemm_split<float>"));
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return;
+  auto ran = gg::cpp::run_process({dir.file("prog")}, dir.path());
+  INFO(ran.err);
+  REQUIRE(ran.exit_code == 0);
+  double lb = 0, la = 0, lc = 0;
+  REQUIRE(std::sscanf(ran.out.c_str(), "%lf %lf %lf", &lb, &la, &lc) == 3);
+  CHECK(lb > 0);
+  CHECK(std::abs(la - lb) <= 1e-5 * lb);
+  CHECK(std::abs(lc - lb) <= 1e-5 * lb);
 }

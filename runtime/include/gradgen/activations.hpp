@@ -6,7 +6,10 @@
 #include <cstdint>
 #include <cstring>
 
+#include "isa.hpp"
+
 namespace gg {
+inline namespace GG_ISA {
 
 namespace detail {
 
@@ -110,4 +113,5 @@ inline T leaky_step(T x, A alpha) { return x > T(0) ? T(1) : static_cast<T>(alph
 template <class T>
 inline T sign(T x) { return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0)); }
 
+}  // namespace GG_ISA
 }  // namespace gg

@@ -8,6 +8,9 @@
 #include <cstdint>
 
 namespace gg {
+// Its own inline namespace: a program may link networks generated with and without --blas,
+// whose gg::gemm(...) calls must stay gradgen/gemm.hpp's and this one's respectively.
+inline namespace cblas {
 
 /// C[m, p] = op(A) · op(B) + beta·C, op(A) [m, k] (A stored [k, m] when ta), op(B) [k, p]
 /// (B stored [p, k] when tb).
@@ -25,4 +28,5 @@ inline void gemm(bool ta, bool tb, std::int64_t m, std::int64_t k, std::int64_t 
               static_cast<int>(tb ? k : p), beta, c, static_cast<int>(p));
 }
 
+}  // namespace cblas
 }  // namespace gg

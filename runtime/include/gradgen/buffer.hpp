@@ -5,7 +5,10 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "isa.hpp"
+
 namespace gg {
+inline namespace GG_ISA {
 
 template <class T>
 inline void fill(T* dst, std::int64_t n, T value) {
@@ -25,4 +28,5 @@ inline std::remove_all_extents_t<A>* flat(A& a) noexcept {
   return reinterpret_cast<std::remove_all_extents_t<A>*>(&a);
 }
 
+}  // namespace GG_ISA
 }  // namespace gg

@@ -5,28 +5,27 @@
 // Blocked the usual way (Goto/BLIS): a kc × nc block of op(B) and MR rows × kc of op(A) are
 // packed into contiguous panels (transposes are absorbed by the packing), and a register tile
 // of MR rows × NR columns of C is accumulated in SIMD registers over kc. Bands of rows or
-// columns of C go to gg::gemm_threads() threads (a small persistent pool; the caller is one).
+// columns of C go to gg::gemm_threads() threads (gemm_threads.hpp; the caller is one).
 // A C at most two registers wide (10 or 20 classes) has its own kernel instead: see Narrow.
 #pragma once
 
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
-#include <mutex>
 #include <new>
-#include <thread>
 #include <type_traits>
 #include <vector>
+
+#include "gemm_threads.hpp"
+#include "isa.hpp"
 
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #include <immintrin.h>
 #endif
 
 namespace gg {
+inline namespace GG_ISA {
 
 namespace gemm_detail {
 
@@ -459,106 +458,6 @@ void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a
   }
 }
 
-// A pool of persistent workers; run(n, f) calls f(0) .. f(n - 1), f(0) on the caller, and
-// returns when all are done. Workers spin briefly for the next job (products in a training
-// step follow each other closely) and then sleep.
-class Pool {
- public:
-  static Pool& instance() {
-    static Pool pool;
-    return pool;
-  }
-  int threads() const { return threads_.load(std::memory_order_relaxed); }
-  void set_threads(int n) {
-    n = std::clamp(n, 1, kMaxThreads);
-    std::lock_guard<std::mutex> lock(resize_);
-    if (n == threads_ && static_cast<int>(workers_.size()) == n - 1) return;
-    stop_workers();
-    threads_ = n;
-    // Each worker starts from the generation current now, so a job posted before it first
-    // runs is not missed.
-    const std::uint64_t now = generation_.load(std::memory_order_acquire);
-    for (int t = 1; t < n; ++t) workers_.emplace_back([this, t, now] { work(t, now); });
-  }
-  template <class F>
-  void run(int n, F&& f) {
-    if (n <= 1 || threads() <= 1) {
-      for (int t = 0; t < n; ++t) f(t);
-      return;
-    }
-    std::lock_guard<std::mutex> lock(resize_);
-    job_ = [&f](int t) { f(t); };
-    const int jobs = std::min(n, threads());
-    pending_.store(jobs - 1, std::memory_order_relaxed);
-    post(jobs);
-    f(0);
-    for (int t = jobs; t < n; ++t) f(t);
-    while (pending_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
-  }
-  ~Pool() { stop_workers(); }
-
- private:
-  Pool() {
-    const char* env = std::getenv("GG_NUM_THREADS");
-    set_threads(env ? std::atoi(env) : 1);
-  }
-  // A new generation for `jobs` participants (threads 0 .. jobs - 1). The count travels in the
-  // same atomic word as the generation, so a worker that wakes late cannot pair one
-  // generation with another's count and run a job twice or one it was not given.
-  void post(int jobs) {
-    {
-      std::lock_guard<std::mutex> wake(mutex_);
-      const std::uint64_t next = (generation_.load(std::memory_order_relaxed) >> 8) + 1;
-      generation_.store(next << 8 | static_cast<std::uint64_t>(jobs), std::memory_order_release);
-    }
-    cv_.notify_all();
-  }
-  void stop_workers() {
-    stopping_.store(true, std::memory_order_release);
-    post(0);
-    for (std::thread& w : workers_) w.join();
-    workers_.clear();
-    stopping_.store(false, std::memory_order_release);
-  }
-  void work(int t, std::uint64_t seen) {
-    for (;;) {
-      // Spin, offering the core to others every few rounds: on a machine with more runnable
-      // threads than cores a pure spin would take the time slice of the thread it waits for.
-      for (int spin = 0; spin < 20000 && generation_.load(std::memory_order_acquire) == seen; ++spin) {
-        if (spin % 16 == 15)
-          std::this_thread::yield();
-        else
-          cpu_relax();
-      }
-      if (generation_.load(std::memory_order_acquire) == seen) {
-        std::unique_lock<std::mutex> lock(mutex_);
-        cv_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
-      }
-      seen = generation_.load(std::memory_order_acquire);
-      if (stopping_.load(std::memory_order_acquire)) return;
-      if (t < static_cast<int>(seen & 0xFF)) {  // a participant of this generation
-        job_(t);
-        pending_.fetch_sub(1, std::memory_order_acq_rel);
-      }
-    }
-  }
-  static void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-  }
-
-  std::mutex resize_, mutex_;
-  std::condition_variable cv_;
-  std::vector<std::thread> workers_;
-  std::function<void(int)> job_;
-  static constexpr int kMaxThreads = 255;      // the participant count is 8 bits of generation_
-  std::atomic<std::uint64_t> generation_{0};  // sequence number << 8 | participants
-  std::atomic<int> pending_{0};
-  std::atomic<int> threads_{1};  // read by running products while set_threads may write it
-  std::atomic<bool> stopping_{false};
-};
-
 // C[m, n] from gemm_block on the pool's threads: bands of whole register tiles, of rows when
 // C has more rows than columns, else of columns; each thread packs all of the operand that is
 // not split, and that is then the smaller one. Below two tiles per thread, or for a small
@@ -566,7 +465,7 @@ class Pool {
 template <class T>
 void gemm_split(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a, Index lda, const T* b, Index ldb,
                 T beta, T* c, Index ldc) {
-  Pool& pool = Pool::instance();
+  threads_detail::Pool& pool = threads_detail::Pool::instance();
   const bool by_rows = m > n;
   const Index tile = by_rows ? Blocking<T>::MR : Blocking<T>::NR, extent = by_rows ? m : n;
   const Index tiles = (extent + tile - 1) / tile;
@@ -711,7 +610,7 @@ void narrow_block(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T*
 template <class T, int NV>
 void narrow_split(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, Index lda, const T* b, Index ldb,
                   T beta, T* c, Index ldc) {
-  Pool& pool = Pool::instance();
+  threads_detail::Pool& pool = threads_detail::Pool::instance();
   const Index tile = Narrow<T>::template rows<NV>(true), tiles = (m + tile - 1) / tile;
   const int parts = static_cast<int>(std::min<Index>(pool.threads(), std::max<Index>(1, tiles / 2)));
   if (parts <= 1 || m * k * p < (Index(1) << 18))
@@ -737,10 +636,6 @@ void gemm(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, cons
 
 }  // namespace gemm_detail
 
-/// Threads gradgen's products use (default: $GG_NUM_THREADS, else 1).
-inline void set_gemm_threads(int n) { gemm_detail::Pool::instance().set_threads(n); }
-inline int gemm_threads() { return gemm_detail::Pool::instance().threads(); }
-
 /// C[m, p] = alpha · op(A) · op(B) + beta·C, op(A) [m, k] (A stored [k, m] when ta), op(B)
 /// [k, p] (B stored [p, k] when tb).
 inline void gemm(bool ta, bool tb, std::int64_t m, std::int64_t k, std::int64_t p, float alpha, const float* a,
@@ -752,4 +647,5 @@ inline void gemm(bool ta, bool tb, std::int64_t m, std::int64_t k, std::int64_t 
   gemm_detail::gemm<double>(ta, tb, m, k, p, alpha, a, b, beta, c);
 }
 
+}  // namespace GG_ISA
 }  // namespace gg

@@ -13,7 +13,10 @@
 #include <cstdint>
 #include <string_view>
 
+#include "isa.hpp"
+
 namespace gg::rt {
+inline namespace GG_ISA {
 
 /// Rounds `x` to double: a store the compiler cannot fuse into a following add (no FMA
 /// contraction, no x87 excess precision). Only used on the cold init path.
@@ -138,4 +141,5 @@ InitStatus init_tensor(std::string_view kind, const double* args, std::size_t na
   return InitStatus::Ok;
 }
 
+}  // namespace GG_ISA
 }  // namespace gg::rt

@@ -8,7 +8,10 @@
 
 #include <cstdint>
 
+#include "isa.hpp"
+
 namespace gg {
+inline namespace GG_ISA {
 
 namespace detail {
 constexpr std::int64_t kBlock = 64;
@@ -88,4 +91,5 @@ inline void matmul_tt(const T* a, const T* b, std::int64_t m, std::int64_t k, st
     }
 }
 
+}  // namespace GG_ISA
 }  // namespace gg

@@ -6,7 +6,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "isa.hpp"
+
 namespace gg {
+inline namespace GG_ISA {
 
 /// v = μ·v + g;  p -= lr·v  (with μ = 0 this is plain SGD and v just holds g).
 template <class T>
@@ -38,4 +41,5 @@ inline void adam_update(T* p, const T* g, T* m, T* v, std::size_t n, T lr, T bet
   }
 }
 
+}  // namespace GG_ISA
 }  // namespace gg

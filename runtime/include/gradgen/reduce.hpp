@@ -7,7 +7,10 @@
 #include <limits>
 #include <type_traits>
 
+#include "isa.hpp"
+
 namespace gg {
+inline namespace GG_ISA {
 
 /// The type a sum of many T is added up in: double for float (a float running sum over
 /// millions of terms keeps about 3 of its digits), T itself otherwise.
@@ -77,4 +80,5 @@ inline T clamped_log(T p) {
   return l > T(-100) ? l : T(-100);
 }
 
+}  // namespace GG_ISA
 }  // namespace gg

@@ -175,6 +175,10 @@ struct Reader {
 void refuse_repeated_keys(const std::string& text, const std::string& path) {
   std::map<std::string, size_t> first;
   for (const auto& key : JsonLocator(text).keys()) {
+    // No tensor is named so; and a NUL would cut every message that quotes the name.
+    if (std::any_of(key.name.begin(), key.name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
+      throw LocatedError(location(path, text, key.at),
+                         "the name " + json(key.name).dump() + " holds a control character; no tensor is named so");
     auto [it, fresh] = first.emplace(key.name, key.at);
     if (!fresh)
       throw LocatedError(location(path, text, key.at),
@@ -202,6 +206,9 @@ SourceLoc feed_location(const std::string& path, const std::string& name, const 
 }  // namespace
 
 Values parse_feed(const std::string& text, const std::string& path) {
+  // The JSON parser takes a NUL byte for the end of the text, and would ignore what follows.
+  if (size_t nul = text.find('\0'); nul != std::string::npos)
+    throw LocatedError(location(path, text, nul), "invalid JSON: a NUL byte");
   json root;
   try {
     root = json::parse(text);

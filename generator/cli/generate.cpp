@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <regex>
 
 #include "emit/cpp_function.h"
 #include "emit/cpp_names.h"
@@ -16,6 +15,7 @@
 #include "passes/pipeline.h"
 #include "support/diagnostics.h"
 #include "support/error.h"
+#include "support/identifiers.h"
 
 namespace gg::cli {
 namespace {
@@ -40,13 +40,12 @@ void write_output(const std::string& dir, const std::vector<std::pair<std::strin
 }
 
 void check_namespace(const std::string& ns) {
-  static const std::regex part("[A-Za-z_][A-Za-z0-9_]*");
   size_t start = 0;
   while (true) {
     size_t end = ns.find("::", start);
     std::string p = ns.substr(start, end == std::string::npos ? std::string::npos : end - start);
     const bool top = start == 0;  // at global scope, beside the C library's names
-    if (!std::regex_match(p, part) || cpp::is_reserved(p) || (top && cpp::is_system_global(p)) ||
+    if (!is_identifier(p) || cpp::is_reserved(p) || (top && cpp::is_system_global(p)) ||
         p.find("__") != std::string::npos || p[0] == '_')
       throw UsageError("--namespace expects a C++ namespace name such as 'nets' or 'my::nets', got '" + ns + "'");
     if (end == std::string::npos) return;

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
-#include <regex>
 
 #include <fmt/format.h>
 
@@ -12,6 +11,7 @@
 #include "emit/cpp_kernels.h"
 #include "emit/cpp_report.h"
 #include "emit/cpp_templates.h"
+#include "support/identifiers.h"
 #include "support/version.h"
 
 namespace gg::cpp {
@@ -28,9 +28,7 @@ std::string upper(std::string s) {
   return s;
 }
 
-bool mentions(const std::string& text, const std::string& word) {
-  return std::regex_search(text, std::regex("\\b" + word + "\\b"));
-}
+bool mentions(const std::string& text, const std::string& word) { return mentions_word(text, word); }
 
 // Runtime headers the generated code actually calls, sorted.
 std::string includes(const std::string& code, bool has_params, GemmBackend gemm) {

@@ -62,6 +62,9 @@ bool read_input_file(const std::string& path, std::string& text, std::string& wh
     why = "read error";
     return false;
   }
+  // A UTF-8 byte-order mark (some editors write one) is not part of the text: neither JSON nor
+  // the .grad lexer reads it, and columns count from after it, as editors show them.
+  if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);
   ReadTexts& texts = read_texts();
   std::lock_guard<std::mutex> lock(texts.mutex);
   texts.by_path[path] = text;

@@ -1047,3 +1047,73 @@ TEST_CASE("eval of a network that declares a dim no tensor uses, in both modes",
   expect_eval("network unused\ndim n, m\ninput X[n, 2]\nparam w[2]\nloss J = sum(X * w)\n",
               "{\"X\": [[1, 2], [3, 4]], \"w\": [0.5, -1]}", "{\"loss\": -4, \"outputs\": {}, \"grads\": {\"w\": [4, 6]}}\n");
 }
+
+// Names of any length: generate built a std::regex from each dim name and matched --namespace
+// with one, and libstdc++'s regex recurses per character (a 30,000-character dim name
+// overflowed the stack under ASan, a 100,000-character namespace in any build).
+TEST_CASE("generate takes a 100,000-character dim name and --namespace", "[cli]") {
+  Scratch s;
+  const std::string dim(100000, 'd');
+  const std::string net = s.write("longdim.grad", "network longdim\ndim " + dim + "\ninput X[" + dim +
+                                                      ", 2]\nparam W[2, 1]\nloss J = mean(square(X @ W))\n");
+  Result r = gradgen({"generate", net, "-o", s.path("out")});
+  INFO(r.err.substr(0, 400));
+  CHECK(r.status == 0);
+  CHECK(has(slurp(s.path("out/longdim.hpp")), "std::int64_t " + dim));
+  Result ns = gradgen({"generate", example("seed.grad"), "-o", s.path("ns"), "--namespace", std::string(100000, 'a')});
+  CHECK(ns.status == 0);
+  Result bad = gradgen({"generate", example("seed.grad"), "-o", s.path("bad"), "--namespace", std::string(100000, 'a') + "-"});
+  CHECK(bad.status == 2);
+  CHECK(has(bad.err, "--namespace expects a C++ namespace name"));
+}
+
+// A UTF-8 byte-order mark, as some editors write one, is not part of the text: feed errors
+// stay located (they lost LINE:COL, and a repeated name went unnoticed) and .grad columns and
+// carets count from after it.
+TEST_CASE("a UTF-8 byte-order mark is skipped: errors stay located, columns count after it", "[cli]") {
+  Scratch s;
+  const std::string bom = "\xEF\xBB\xBF";
+  struct Case {
+    std::string feed, expect;
+  };
+  for (const Case& c : std::vector<Case>{
+           {bom + R"({"X": [[0, 0], [1]], "Y": [[0], [1]]})", "bom.feed.json:1:16: error: 'X'[1]: ragged array"},
+           {bom + R"({"X": [[0, 0]], "Y": [[0]], "X": [[0, 0, 0]]})", "bom.feed.json:1:29: error: 'X' is given twice"},
+           {bom + R"({"X": [[0, 0]], "Y": [[0]],})", "bom.feed.json:1:28: error: invalid JSON"}}) {
+    const std::string feed = s.write("bom.feed.json", c.feed);
+    Result r = gradgen({"eval", example("seed.grad"), "--feed", feed, "--interp"});
+    INFO(r.err);
+    CHECK(r.status == 1);
+    CHECK(has(r.err, c.expect));
+    CHECK(!has(r.err, bom));
+  }
+  const std::string net = s.write("bom.grad", bom + "network a $\n");
+  Result r = gradgen({"explain", net});
+  CHECK(r.status == 1);
+  CHECK(has(r.err, "bom.grad:1:11: error: unexpected character '$'\nnetwork a $\n          ^\n"));
+}
+
+// The end of a CRLF line is its '\r' (it was one column further, past the line).
+TEST_CASE("an error at the end of a CRLF line points at the end of the line", "[cli]") {
+  Scratch s;
+  const std::string net = s.write("crlf.grad", "network c\r\ninput X[2]\r\nloss J = sum(X) +\r\n");
+  Result r = gradgen({"explain", net});
+  INFO(r.err);
+  CHECK(r.status == 1);
+  CHECK(has(r.err, "crlf.grad:3:18: error: expected an expression, got end of line\nloss J = sum(X) +\n                 ^\n"));
+}
+
+// JSON has no NUL byte: the parser stopped at one and the rest of the feed went unread; and a
+// name holding a control character cut every message quoting it at the NUL.
+TEST_CASE("a NUL byte in a feed, or a control character in a name, is a located error", "[cli]") {
+  Scratch s;
+  const std::string nul = s.write("nul.json", std::string(R"({"X": [[0, 0]], "Y": [[0]]})") + '\0' + ", \"W1\": 5");
+  Result r = gradgen({"eval", example("seed.grad"), "--feed", nul, "--interp"});
+  CHECK(r.status == 1);
+  CHECK(r.out.empty());
+  CHECK(has(r.err, "nul.json:1:28: error: invalid JSON: a NUL byte"));
+  const std::string key = s.write("key.json", R"({"X\u0000": 1, "X": [[0, 0]], "Y": [[0]]})");
+  r = gradgen({"eval", example("seed.grad"), "--feed", key, "--interp"});
+  CHECK(r.status == 1);
+  CHECK(has(r.err, "key.json:1:2: error: the name \"X\\u0000\" holds a control character; no tensor is named so\n"));
+}

@@ -423,10 +423,24 @@ class FileLowering {
   std::vector<CppSignature>* signatures_;
 };
 
-std::vector<std::string> compiler_args(const CppOptions& options) {
+// The length of the longest run of identifier characters in `text`.
+size_t longest_word(const std::string& text) {
+  size_t longest = 0, run = 0;
+  for (char c : text) {
+    run = std::isalnum(static_cast<unsigned char>(c)) || c == '_' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  return longest;
+}
+
+std::vector<std::string> compiler_args(const std::string& text, const CppOptions& options) {
   // -xc++: the file is C++ whatever its extension says to clang (.CPP, .cp).
   std::vector<std::string> args{"-xc++", "-std=c++17", "-resource-dir", GG_CLANG_RESOURCE_DIR, "-isystem", GG_RUNTIME_INCLUDE_DIR,
                                 "-Wno-unused-value"};
+  // Clang's "did you mean" compares an unknown name with every known one, in time that grows
+  // with the square of its length: an undeclared 200,000-character name took over a minute.
+  constexpr size_t kLongestSpellChecked = 1024;
+  if (longest_word(text) > kLongestSpellChecked) args.push_back("-fno-spell-checking");
   args.insert(args.end(), options.clang_args.begin(), options.clang_args.end());
   return args;
 }
@@ -457,7 +471,7 @@ std::optional<std::vector<Program>> parse_and_lower(const std::string& text, con
   llvm::IntrusiveRefCntPtr<clang::DiagnosticOptions> opts(new clang::DiagnosticOptions);
   Collector collector(os, opts.get(), diags);
   std::unique_ptr<clang::ASTUnit> ast = clang::tooling::buildASTFromCodeWithArgs(
-      text, compiler_args(options), filename, "gradgen", std::make_shared<clang::PCHContainerOperations>(),
+      text, compiler_args(text, options), filename, "gradgen", std::make_shared<clang::PCHContainerOperations>(),
       clang::tooling::getClangStripDependencyFileAdjuster(), clang::tooling::FileContentMappings(), &collector);
   if (!ast || collector.getNumErrors() > 0 || diags.has_errors()) {
     if (!ast && !diags.has_errors()) {

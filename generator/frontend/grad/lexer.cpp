@@ -208,7 +208,8 @@ bool Lexer::starts_statement(size_t p) const {
 }
 
 Token Lexer::newline(size_t pos) {
-  Token t = make(Tok::Newline, pos, 0);
+  // The end of a CRLF line is its '\r', where an editor's cursor stops.
+  Token t = make(Tok::Newline, pos > line_start_ && src_[pos - 1] == '\r' ? pos - 1 : pos, 0);
   pos_ = pos + 1;
   ++line_;
   line_start_ = pos_;

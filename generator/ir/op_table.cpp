@@ -110,12 +110,18 @@ void eval_matmul(const EvalArgs& a) {
   const Tensor& x = *a.in[0];
   const Tensor& y = *a.in[1];
   int64_t m = x.shape[0], k = x.shape[1], p = y.shape[1];
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < p; ++j) {
-      double s = 0;
-      for (int64_t t = 0; t < k; ++t) s += x.data[i * k + t] * y.data[t * p + j];
-      a.out.data[i * p + j] = s;
+  // A row of the result at a time: every element is still summed over t in order (the same
+  // bits as one sum per element), but the inner loop runs along rows of y, contiguous and
+  // vectorised; going down y's columns, `check --interp` of a 512 × 512 product took 30 s.
+  for (int64_t i = 0; i < m; ++i) {
+    double* out = a.out.data.data() + i * p;
+    std::fill(out, out + p, 0.0);
+    for (int64_t t = 0; t < k; ++t) {
+      const double xv = x.data[i * k + t];
+      const double* yr = y.data.data() + t * p;
+      for (int64_t j = 0; j < p; ++j) out[j] += xv * yr[j];
     }
+  }
 }
 
 void eval_transpose(const EvalArgs& a) {

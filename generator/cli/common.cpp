@@ -42,6 +42,11 @@ Program load_network(const std::string& path) {
     if (!p) throw Reported{kInputError};
     return std::move(*p);
   }
+  // Refused rather than ignored, as .grad-only flags are on a C++ input.
+  const CppOptions& cpp = command_line_cpp_options();
+  if (!cpp.function.empty() || !cpp.clang_args.empty())
+    throw UsageError(std::string(!cpp.function.empty() ? "--function applies" : "arguments after -- apply") +
+                     " to C++ inputs, not to .grad networks ('" + path + "')");
 #endif
   Diagnostics diags;
   std::optional<Program> p = load_grad_file(path, diags);

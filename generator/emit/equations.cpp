@@ -148,7 +148,7 @@ class Printer {
 
   // A negative number binds like a sum: a ⊙ (-1) reads better than a ⊙ -1.
   Piece const_piece(double v) const {
-    return {f_ == Format::Latex ? latex_number(v) : number_text(v), std::signbit(v) ? 1 : kAtom};
+    return {f_ == Format::Latex ? latex_number(v) : number_text(v), std::signbit(v) && !std::isnan(v) ? 1 : kAtom};
   }
 
   // Div of two numbers: 2/n (text) or \frac{2}{n}.
@@ -371,15 +371,18 @@ bool is_forward(const Equation& eq) { return eq.label.rfind('F', 0) == 0; }
 }  // namespace
 
 std::string number_text(double v) {
+  if (std::isnan(v)) return "nan";  // a NaN's sign bit means nothing: not "-nan"
   char buf[64];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, r.ptr);
 }
 
 std::string latex_number(double v) {
+  if (std::isnan(v)) return "\\mathrm{NaN}";
+  if (std::isinf(v)) return v > 0 ? "\\infty" : "-\\infty";
   std::string t = number_text(v);
   size_t e = t.find('e');
-  if (e == std::string::npos) return t;  // also inf and nan
+  if (e == std::string::npos) return t;
   std::string exponent = t.substr(e + 1);
   const bool minus = exponent[0] == '-';
   exponent = exponent.substr(exponent[0] == '-' || exponent[0] == '+' ? 1 : 0);

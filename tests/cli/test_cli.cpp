@@ -1117,3 +1117,16 @@ TEST_CASE("a NUL byte in a feed, or a control character in a name, is a located 
   CHECK(r.status == 1);
   CHECK(has(r.err, "key.json:1:2: error: the name \"X\\u0000\" holds a control character; no tensor is named so\n"));
 }
+
+// Constants folded to NaN or infinity: NaN has no sign worth printing (it was "(-nan)"), and
+// LaTeX spells both as symbols (it printed "inf" and "-nan" as text).
+TEST_CASE("explain prints folded NaN and infinities as nan, inf; LaTeX as NaN, \\infty", "[cli]") {
+  Scratch s;
+  const std::string net = s.write("nan.grad", "network a\ninput X[2]\nloss J = sum(X * (0/0)) + sum(X * (1/0)) + sum(X * (-1/0))\n");
+  Result text = gradgen({"explain", net});
+  CHECK(text.status == 0);
+  CHECK(has(text.out, "F1: J = sum(X · nan) + sum(X · inf) + sum(X · (-inf))\n"));
+  Result latex = gradgen({"explain", net, "--format", "latex"});
+  CHECK(latex.status == 0);
+  CHECK(has(latex.out, "\\left(X \\cdot \\mathrm{NaN}\\right) + \\sum \\left(X \\cdot \\infty\\right) + \\sum \\left(X \\cdot \\left(-\\infty\\right)\\right)"));
+}

@@ -133,3 +133,17 @@ TEST_CASE("an undeclared 200,000-character name is a prompt located error", "[cl
   CHECK(suggested.status == 1);
   CHECK(has(suggested.err, "did you mean 'scale'?"));
 }
+
+// The converse of the test above: C++-only options on a .grad network were silently ignored.
+TEST_CASE("a .grad network refuses --function and arguments after --", "[cli][cpp]") {
+  Scratch s;
+  const std::string net = std::string(GG_SOURCE_DIR) + "/examples/seed.grad";
+  Result fn = gradgen({"explain", net, "--function", "f"});
+  CHECK(fn.status == 2);
+  CHECK_THAT(fn.err, Catch::Contains("--function applies to C++ inputs, not to .grad networks"));
+  Result args = gradgen({"generate", net, "-o", s.path("out"), "--", "-DN=4"});
+  CHECK(args.status == 2);
+  CHECK_THAT(args.err, Catch::Contains("arguments after -- apply to C++ inputs, not to .grad networks"));
+  CHECK(!std::filesystem::exists(s.path("out")));
+  CHECK(gradgen({"explain", net, "--"}).status == 0);
+}

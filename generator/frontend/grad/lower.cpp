@@ -17,21 +17,23 @@ namespace {
 /// Most dimensions a declared tensor may have (numpy's classic limit).
 constexpr size_t kMaxRank = 32;
 
-// Words the language gives a meaning that is not a function: what they mean, else empty.
+// Words the language gives a meaning inside dense(...) (not functions, and free as tensor
+// names, as language.md reserves only keywords and built-ins): what they mean there, else
+// empty, for the message when one is used undefined or called.
 std::string_view reserved_meaning(std::string_view w) {
   if (w == "linear") return "dense's identity activation (activation=linear)";
   if (w == "true" || w == "false") return "a value of dense's bias= (bias=true, bias=false)";
   return {};
 }
 
-/// Every built-in of language.md §5 plus the layer and activation words: never tensor names,
-/// whether or not the op table has the row yet.
+/// Every built-in of language.md §5: never tensor names, whether or not the op table has the
+/// row yet.
 bool is_builtin(std::string_view w) {
-  static constexpr std::array<std::string_view, 25> kNames = {
+  static constexpr std::array<std::string_view, 23> kNames = {
       "sigmoid", "tanh", "relu",     "leaky_relu",  "softplus",      "exp", "log", "sqrt",       "square",
       "abs",     "sin",  "cos",      "pow",         "sum",           "mean", "softmax", "log_softmax", "mse",
-      "sse",     "cross_entropy",    "bce",         "bce_logits",    "dense", "linear", "true"};
-  return std::find(kNames.begin(), kNames.end(), w) != kNames.end() || w == "false" || find_callable(w) != nullptr;
+      "sse",     "cross_entropy",    "bce",         "bce_logits",    "dense"};
+  return std::find(kNames.begin(), kNames.end(), w) != kNames.end() || find_callable(w) != nullptr;
 }
 
 
@@ -386,10 +388,6 @@ void Lowerer::broken(const Stmt& s) {
 // ---------------------------------------------------------------- names
 
 bool Lowerer::check_new_name(const Ident& id) {
-  if (std::string_view meaning = reserved_meaning(id.name); !meaning.empty()) {
-    error(id.loc, "'" + id.name + "' is reserved (" + std::string(meaning) + ") and cannot be used as a name");
-    return false;
-  }
   if (is_builtin(id.name)) {
     error(id.loc, "'" + id.name + "' is a built-in function and cannot be used as a name");
     return false;
@@ -716,7 +714,11 @@ const Node* Lowerer::dense(const Stmt& s, const Expr& e) {
         return error(a.loc, "unknown activation '" + a.name + "'" + did_you_mean(a.name, acts)), nullptr;
       act = find_callable(a.name);
       for (const ArgSpec& sp : extra_params(a.name))
-        if (!sp.def) return error(a.loc, "activation '" + a.name + "' needs argument '" + sp.name + "'"), nullptr;
+        if (!sp.def)
+          return error(a.loc, "activation '" + a.name + "' needs argument '" + sp.name +
+                                  "', which dense cannot pass on; write the layer linear and apply " + a.name +
+                                  " to it in the next definition (z = dense(x, units), then h = " + a.name + "(z, ...))"),
+                 nullptr;
     }
   }
   bool bias = true;

@@ -248,6 +248,18 @@ TEST_CASE("dense: activations with defaults, bias=false, rank checks", "[lower][
   CHECK_THAT(first_error("h = dense(X, 2, activation=pow)\n"), Catch::Contains("activation 'pow' needs argument 'p'"));
 }
 
+// language.md reserves keywords and built-ins only: the words dense(...) reads (activation=linear,
+// bias=true) are free as tensor names, and keep their meaning inside dense.
+TEST_CASE("linear, true and false are tensor names outside dense(...)", "[lower][dense]") {
+  Program p = load_ok("linear = X @ W\ntrue = linear * 2\nfalse = V\nh = dense(true, 2, activation=linear, bias=true)\n"
+                      "loss L = sum(h) + sum(false)\n");
+  CHECK(def(p, "linear")->op == Op::MatMul);
+  CHECK(def(p, "h")->op == Op::Add);  // linear: no activation around true @ h_W + h_b
+  CHECK(p.find_leaf("h_b") != nullptr);
+  CHECK_THAT(first_error("z = linear(X)\n"), Catch::Contains("'linear' is not a function: it is dense's identity activation"));
+  CHECK_THAT(first_error("z = X * linear\n"), Catch::Contains("'linear' is not a tensor: it is dense's identity activation"));
+}
+
 TEST_CASE("several errors per run, no cascades", "[lower][recovery]") {
   Diagnostics d;
   std::string text = kHead +

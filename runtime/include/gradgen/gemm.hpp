@@ -280,9 +280,10 @@ void pack_b_panels(const T* b, Index ldb, Index k0, Index kc, Index j, Index wid
 // register blocks.
 template <class T, int NR>
 void pack_bt_panel(const T* b, Index ldb, Index k0, Index kc, Index j, Index cols, T* panel) {
+  // A narrow last panel is zeroed whole first: zeroing the tail of each row was a short
+  // `rep stos` per row, half the time of an input gradient dZ·Wᵀ with p = 100.
+  if (cols < NR) std::fill(panel, panel + kc * NR, T(0));
   copy_transposed(b + j * ldb + k0, ldb, cols, kc, panel, NR);
-  for (Index kk = 0; kk < kc; ++kk)
-    for (Index jj = cols; jj < NR; ++jj) panel[kk * NR + jj] = T(0);
 }
 
 // Packs op(A)[i0 + ii, k0 + kk] for ii < mc, kk < kc into panels of MR rows, zero-filled past
@@ -292,6 +293,7 @@ void pack_a(bool ta, const T* a, Index lda, Index i0, Index mc, Index k0, Index 
   for (Index q = 0; q * MR < mc; ++q) {
     T* panel = dst + q * kc * MR;
     const Index rows = std::min<Index>(MR, mc - q * MR);
+    if (rows < MR) std::fill(panel, panel + kc * MR, T(0));  // whole, as in pack_bt_panel
     if (ta) {
       const T* src = a + k0 * lda + i0 + q * MR;
       if (rows == MR) {
@@ -303,8 +305,6 @@ void pack_a(bool ta, const T* a, Index lda, Index i0, Index mc, Index k0, Index 
     } else {
       copy_transposed(a + (i0 + q * MR) * lda + k0, lda, rows, kc, panel, MR);
     }
-    for (Index kk = 0; kk < kc; ++kk)
-      for (Index ii = rows; ii < MR; ++ii) panel[kk * MR + ii] = T(0);
   }
 }
 

@@ -621,6 +621,54 @@ void narrow_split(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T*
   });
 }
 
+// A C of a few rows (one sample's forward or input gradient), or a product over k <= 2 (one
+// sample's weight gradient, an outer product): row by row, without packing or register tiles,
+// which would be mostly padding and cost more than the product (4-21x OpenBLAS at m = 1).
+// Untransposed B: each row of C gathers alpha·a(i, kk)·B[kk, :] along contiguous rows of B;
+// transposed B: each element is a dot product of contiguous rows of op(A) and the stored B.
+template <class T>
+void row_by_row(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, Index lda, const T* b, Index ldb,
+                T beta, T* c, Index ldc) {
+  using S = typename SimdOf<T>::type;
+  constexpr int W = S::W;
+  auto a_at = [&](Index i, Index kk) { return ta ? a[kk * lda + i] : a[i * lda + kk]; };
+  for (Index i = 0; i < m; ++i) {
+    T* ci = c + i * ldc;
+    if (!tb) {
+      if (beta == T(0)) std::fill(ci, ci + p, T(0));  // never reads C
+      else if (beta != T(1)) for (Index j = 0; j < p; ++j) ci[j] *= beta;
+      for (Index kk = 0; kk < k; ++kk) {
+        const typename S::R s = S::set1(alpha * a_at(i, kk));
+        const T* bk = b + kk * ldb;
+        Index j = 0;
+        for (; j + W <= p; j += W) S::storeu(ci + j, S::fma(s, S::loadu(bk + j), S::loadu(ci + j)));
+        if (j < p) {
+          const int n = static_cast<int>(p - j);
+          S::store_first(ci + j, S::fma(s, S::load_first(bk + j, n), S::load_first(ci + j, n)), n);
+        }
+      }
+      continue;
+    }
+    for (Index j = 0; j < p; ++j) {
+      const T* bj = b + j * ldb;
+      typename S::R acc[4] = {S::zero(), S::zero(), S::zero(), S::zero()};  // 4 chains: FMA latency
+      Index kk = 0;
+      if (!ta) {
+        for (; kk + 4 * W <= k; kk += 4 * W)
+          for (int h = 0; h < 4; ++h) acc[h] = S::fma(S::loadu(a + i * lda + kk + h * W), S::loadu(bj + kk + h * W), acc[h]);
+        for (; kk + W <= k; kk += W) acc[0] = S::fma(S::loadu(a + i * lda + kk), S::loadu(bj + kk), acc[0]);
+      }
+      // The lanes through memory: GCC 12 warns falsely inside _mm512_reduce_add_ps (-Werror).
+      T lanes[W];
+      S::storeu(lanes, S::add(S::add(acc[0], acc[1]), S::add(acc[2], acc[3])));
+      T sum = T(0);
+      for (int l = 0; l < W; ++l) sum += lanes[l];
+      for (; kk < k; ++kk) sum += a_at(i, kk) * bj[kk];
+      ci[j] = alpha * sum + (beta == T(0) ? T(0) : beta * ci[j]);
+    }
+  }
+}
+
 template <class T>
 void gemm(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, const T* b, T beta, T* c) {
   if (m <= 0 || p <= 0) return;
@@ -629,6 +677,8 @@ void gemm(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, cons
     return;
   }
   const Index lda = ta ? m : k, ldb = tb ? k : p;
+  constexpr Index kFewRows = 3, kFewSums = 2;
+  if (m <= kFewRows || (k <= kFewSums && !tb)) return row_by_row(ta, tb, m, k, p, alpha, a, lda, b, ldb, beta, c, p);
   if (p <= Narrow<T>::W) return narrow_split<T, 1>(ta, tb, m, k, p, alpha, a, lda, b, ldb, beta, c, p);
   if (p <= 2 * Narrow<T>::W) return narrow_split<T, 2>(ta, tb, m, k, p, alpha, a, lda, b, ldb, beta, c, p);
   gemm_split(ta, tb, m, k, p, alpha, a, lda, b, ldb, beta, c, p);

@@ -303,3 +303,22 @@ TEST_CASE("gemm on 2 and 3 threads: the same C as on one thread", "[gemm][thread
     }
   CHECK(gg::gemm_threads() == 1);
 }
+
+// One sample's products (m <= 3 rows: forward and input gradient) and outer products (k <= 2:
+// a weight gradient at batch 1) skip tiles and packing (row_by_row): every transposition pair,
+// alpha and beta (beta == 0 over NaNs), k long enough for the four-chain dot products.
+TEST_CASE("gemm of one to three rows, or of k <= 2, row by row", "[gemm]") {
+  GG_REQUIRE_ISA();
+  int turn = 0;
+  for (Index m : {1, 2, 3})
+    for (Index k : {1, 2, 5, 100, 300})
+      for (Index p : {1, 3, 33, 100})
+        for (int t = 0; t < 4; ++t, ++turn) {
+          check_gemm<float>(t & 1, t & 2, {m, k, p}, kAlphas[turn % 3], kBetas[turn / 3 % 3], 5000 + std::uint64_t(turn));
+          check_gemm<double>(t & 1, t & 2, {m, k, p}, kAlphas[turn % 3], kBetas[turn / 3 % 3], 7000 + std::uint64_t(turn));
+        }
+  for (Index k : {1, 2})
+    for (Shape s : {Shape{9, k, 33}, Shape{300, k, 100}, Shape{70, k, 5}})
+      for (int t = 0; t < 4; ++t)
+        for (double beta : kBetas) check_gemm<float>(t & 1, t & 2, s, 2, beta, 9000 + std::uint64_t(turn++));
+}

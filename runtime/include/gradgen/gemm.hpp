@@ -51,6 +51,13 @@ struct Simd<float> {
   static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
   static R add(R a, R b) { return _mm512_add_ps(a, b); }
   static R mul(R a, R b) { return _mm512_mul_ps(a, b); }
+  // The sum of the lanes, halving by shuffles (GCC 12 warns falsely in _mm512_reduce_add_ps).
+  static float sum(R v) {
+    v = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, 0x4E));
+    v = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, 0xB1));
+    v = _mm512_add_ps(v, _mm512_permute_ps(v, 0x4E));
+    return _mm512_cvtss_f32(_mm512_add_ps(v, _mm512_permute_ps(v, 0xB1)));
+  }
 };
 template <>
 struct Simd<double> {
@@ -66,6 +73,11 @@ struct Simd<double> {
   static R fma(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
   static R add(R a, R b) { return _mm512_add_pd(a, b); }
   static R mul(R a, R b) { return _mm512_mul_pd(a, b); }
+  static double sum(R v) {
+    v = _mm512_add_pd(v, _mm512_shuffle_f64x2(v, v, 0x4E));
+    v = _mm512_add_pd(v, _mm512_shuffle_f64x2(v, v, 0xB1));
+    return _mm512_cvtsd_f64(_mm512_add_pd(v, _mm512_permute_pd(v, 0x55)));
+  }
 };
 #elif defined(__AVX2__) && defined(__FMA__)
 template <>
@@ -83,6 +95,11 @@ struct Simd<float> {
   static R fma(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
   static R add(R a, R b) { return _mm256_add_ps(a, b); }
   static R mul(R a, R b) { return _mm256_mul_ps(a, b); }
+  static float sum(R v) {
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    return _mm_cvtss_f32(_mm_add_ss(h, _mm_movehdup_ps(h)));
+  }
 };
 template <>
 struct Simd<double> {
@@ -99,6 +116,10 @@ struct Simd<double> {
   static R fma(R a, R b, R c) { return _mm256_fmadd_pd(a, b, c); }
   static R add(R a, R b) { return _mm256_add_pd(a, b); }
   static R mul(R a, R b) { return _mm256_mul_pd(a, b); }
+  static double sum(R v) {
+    __m128d h = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+  }
 };
 #endif
 
@@ -134,6 +155,7 @@ struct Scalar4 {
     for (int i = 0; i < 4; ++i) a.v[i] *= b.v[i];
     return a;
   }
+  static T sum(R r) { return (r.v[0] + r.v[1]) + (r.v[2] + r.v[3]); }
 };
 
 template <class T, class = void>
@@ -658,11 +680,7 @@ void row_by_row(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a
           for (int h = 0; h < 4; ++h) acc[h] = S::fma(S::loadu(a + i * lda + kk + h * W), S::loadu(bj + kk + h * W), acc[h]);
         for (; kk + W <= k; kk += W) acc[0] = S::fma(S::loadu(a + i * lda + kk), S::loadu(bj + kk), acc[0]);
       }
-      // The lanes through memory: GCC 12 warns falsely inside _mm512_reduce_add_ps (-Werror).
-      T lanes[W];
-      S::storeu(lanes, S::add(S::add(acc[0], acc[1]), S::add(acc[2], acc[3])));
-      T sum = T(0);
-      for (int l = 0; l < W; ++l) sum += lanes[l];
+      T sum = S::sum(S::add(S::add(acc[0], acc[1]), S::add(acc[2], acc[3])));
       for (; kk < k; ++kk) sum += a_at(i, kk) * bj[kk];
       ci[j] = alpha * sum + (beta == T(0) ? T(0) : beta * ci[j]);
     }

@@ -51,12 +51,16 @@ struct Simd<float> {
   static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
   static R add(R a, R b) { return _mm512_add_ps(a, b); }
   static R mul(R a, R b) { return _mm512_mul_ps(a, b); }
-  // The sum of the lanes, halving by shuffles (GCC 12 warns falsely in _mm512_reduce_add_ps).
+  // The sum of the lanes. Halves are taken with a zero-masked extract: GCC 12 warns falsely
+  // (maybe-uninitialized, an error under -Werror) in _mm512_reduce_add_ps and in the plain
+  // AVX-512 extracts and shuffles, which start from an undefined register.
   static float sum(R v) {
-    v = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, 0x4E));
-    v = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, 0xB1));
-    v = _mm512_add_ps(v, _mm512_permute_ps(v, 0x4E));
-    return _mm512_cvtss_f32(_mm512_add_ps(v, _mm512_permute_ps(v, 0xB1)));
+    const __m512d d = _mm512_castps_pd(v);
+    const __m256 h = _mm256_add_ps(_mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, d, 0)),
+                                   _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, d, 1)));
+    __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    return _mm_cvtss_f32(_mm_add_ss(q, _mm_movehdup_ps(q)));
   }
 };
 template <>
@@ -74,9 +78,9 @@ struct Simd<double> {
   static R add(R a, R b) { return _mm512_add_pd(a, b); }
   static R mul(R a, R b) { return _mm512_mul_pd(a, b); }
   static double sum(R v) {
-    v = _mm512_add_pd(v, _mm512_shuffle_f64x2(v, v, 0x4E));
-    v = _mm512_add_pd(v, _mm512_shuffle_f64x2(v, v, 0xB1));
-    return _mm512_cvtsd_f64(_mm512_add_pd(v, _mm512_permute_pd(v, 0x55)));
+    const __m256d h = _mm256_add_pd(_mm512_maskz_extractf64x4_pd(0xF, v, 0), _mm512_maskz_extractf64x4_pd(0xF, v, 1));
+    const __m128d q = _mm_add_pd(_mm256_castpd256_pd128(h), _mm256_extractf128_pd(h, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(q, _mm_unpackhi_pd(q, q)));
   }
 };
 #elif defined(__AVX2__) && defined(__FMA__)
@@ -96,9 +100,9 @@ struct Simd<float> {
   static R add(R a, R b) { return _mm256_add_ps(a, b); }
   static R mul(R a, R b) { return _mm256_mul_ps(a, b); }
   static float sum(R v) {
-    __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-    return _mm_cvtss_f32(_mm_add_ss(h, _mm_movehdup_ps(h)));
+    __m128 q = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    return _mm_cvtss_f32(_mm_add_ss(q, _mm_movehdup_ps(q)));
   }
 };
 template <>
@@ -117,8 +121,8 @@ struct Simd<double> {
   static R add(R a, R b) { return _mm256_add_pd(a, b); }
   static R mul(R a, R b) { return _mm256_mul_pd(a, b); }
   static double sum(R v) {
-    __m128d h = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
-    return _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+    const __m128d q = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(q, _mm_unpackhi_pd(q, q)));
   }
 };
 #endif

@@ -170,9 +170,10 @@ struct Reader {
   }
 };
 
-// JSON parsers keep the last of two values for one key; a feed with two is ambiguous (which
-// one did the user mean?), so it is an error at the second.
-void refuse_repeated_keys(const std::string& text, const std::string& path) {
+// A key no tensor can have (a control character), or one given twice: JSON parsers keep the
+// last of two values for one key, and a feed with two is ambiguous (which one did the user
+// mean?), so it is an error at the second.
+void refuse_bad_keys(const std::string& text, const std::string& path) {
   std::map<std::string, size_t> first;
   for (const auto& key : JsonLocator(text).keys()) {
     // No tensor is named so; and a NUL would cut every message that quotes the name.
@@ -228,7 +229,7 @@ Values parse_feed(const std::string& text, const std::string& path) {
   if (!root.is_object())
     throw LocatedError(location(path, text, text.find_first_not_of(" \t\r\n")),
                        "expected one JSON object mapping tensor names to values, got " + std::string(root.type_name()));
-  refuse_repeated_keys(text, path);
+  refuse_bad_keys(text, path);
   Values values;
   for (const auto& [name, v] : root.items()) values[name] = Reader{path, text, name, {}}.read(v);
   return values;

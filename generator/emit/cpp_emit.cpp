@@ -28,8 +28,6 @@ std::string upper(std::string s) {
   return s;
 }
 
-bool mentions(const std::string& text, const std::string& word) { return mentions_word(text, word); }
-
 // Runtime headers the generated code actually calls, sorted.
 std::string includes(const std::string& code, bool has_params, GemmBackend gemm) {
   std::vector<std::string> inc = kernel_includes(code);
@@ -194,7 +192,7 @@ std::string ws_body(const CppApi& a, const Entry& fwd, const Entry& lag, const E
   // A dim the entry points refuse (kBadDim) needs no workspace; a very negative one would
   // also overflow the products below.
   for (const std::string& d : a.free_dims) l.push_back("if (" + d + " < 1 || " + d + " > kMaxDim) return 0;");
-  if (!a.free_dims.empty() && std::any_of(a.free_dims.begin(), a.free_dims.end(), [&](const std::string& d) { return mentions(all, d); })) {
+  if (!a.free_dims.empty() && std::any_of(a.free_dims.begin(), a.free_dims.end(), [&](const std::string& d) { return mentions_word(all, d); })) {
     // Dims within kMaxDim still multiply past int64 (three of them, or one times a large
     // fixed size): such a workspace cannot exist, so its size saturates.
     std::string sum = fwd.workspace_need_approx + " + " + lag.workspace_need_approx;

@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <set>
 #include <vector>
 
@@ -14,6 +13,7 @@
 #include "emit/cpp_plan.h"
 #include "emit/cpp_templates.h"
 #include "support/error.h"
+#include "support/identifiers.h"
 #include "support/version.h"
 
 namespace gg::cpp {
@@ -44,7 +44,7 @@ std::string ident(const CppSignature& sig, const CppParam& cp) {
 std::string renamed(const CppSignature& sig, const CppParam& cp, std::string text) {
   const std::string to = ident(sig, cp);
   if (to == cp.name) return text;
-  auto word = [&](size_t i) { return i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_'); };
+  auto word = [&](size_t i) { return i < text.size() && is_word_char(text[i]); };
   for (size_t at = text.rfind(cp.name); at != std::string::npos; at = at ? text.rfind(cp.name, at - 1) : std::string::npos)
     if (!(at > 0 && word(at - 1)) && !word(at + cp.name.size())) return text.replace(at, cp.name.size(), to);
   return text;

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "support/identifiers.h"
 #include "support/numbers.h"
 
 namespace gg::cpp {
@@ -45,8 +46,6 @@ constexpr std::array kReserved = {
 
 #include "emit/system_names.inc"
 
-bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
-
 }  // namespace
 
 bool is_reserved(std::string_view name) {
@@ -67,7 +66,7 @@ std::string mangle_namespace(std::string_view raw) {
 
 std::string mangle(std::string_view raw) {
   std::string s;
-  for (char c : raw) s += ident_char(c) ? c : '_';
+  for (char c : raw) s += is_word_char(c) ? c : '_';
   if (s.empty()) s = "v";
   for (size_t at = s.find("__"); at != std::string::npos; at = s.find("__")) s.replace(at, 2, "_x_");
   if (std::isdigit(static_cast<unsigned char>(s[0]))) s = "v" + s;

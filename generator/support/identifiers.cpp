@@ -1,13 +1,6 @@
 #include "support/identifiers.h"
 
 namespace gg {
-namespace {
-
-bool is_word_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-}  // namespace
 
 bool is_identifier(std::string_view s) {
   if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;

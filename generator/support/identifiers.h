@@ -6,6 +6,11 @@
 
 namespace gg {
 
+/// [A-Za-z0-9_]: a character of an identifier (ASCII, whatever the locale).
+inline bool is_word_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
 /// [A-Za-z_][A-Za-z0-9_]*: a C / C++ / .grad identifier.
 bool is_identifier(std::string_view s);
 

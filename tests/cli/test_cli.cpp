@@ -32,6 +32,16 @@ void expect_eval(const std::string& net_text, const std::string& feed_text, cons
 }
 
 
+// `explain` of a network file holding exactly `text` exits 1 with `diagnostic` (header, quoted
+// line and caret) on stderr.
+void expect_explain_error(const std::string& file, const std::string& text, const std::string& diagnostic) {
+  Scratch s;
+  Result r = gradgen({"explain", s.write(file, text)});
+  INFO(r.err);
+  CHECK(r.status == 1);
+  CHECK(has(r.err, file + ":" + diagnostic));
+}
+
 // Runs `dot -Tsvg FILE` (no shell); true when Graphviz accepts the file.
 bool dot_accepts(const std::string& file) {
   std::vector<std::string> args{"dot", "-Tsvg", "-o", "/dev/null", file};
@@ -1087,20 +1097,13 @@ TEST_CASE("a UTF-8 byte-order mark is skipped: errors stay located, columns coun
     CHECK(has(r.err, c.expect));
     CHECK(!has(r.err, bom));
   }
-  const std::string net = s.write("bom.grad", bom + "network a $\n");
-  Result r = gradgen({"explain", net});
-  CHECK(r.status == 1);
-  CHECK(has(r.err, "bom.grad:1:11: error: unexpected character '$'\nnetwork a $\n          ^\n"));
+  expect_explain_error("bom.grad", bom + "network a $\n", "1:11: error: unexpected character '$'\nnetwork a $\n          ^\n");
 }
 
 // The end of a CRLF line is its '\r' (it was one column further, past the line).
 TEST_CASE("an error at the end of a CRLF line points at the end of the line", "[cli]") {
-  Scratch s;
-  const std::string net = s.write("crlf.grad", "network c\r\ninput X[2]\r\nloss J = sum(X) +\r\n");
-  Result r = gradgen({"explain", net});
-  INFO(r.err);
-  CHECK(r.status == 1);
-  CHECK(has(r.err, "crlf.grad:3:18: error: expected an expression, got end of line\nloss J = sum(X) +\n                 ^\n"));
+  expect_explain_error("crlf.grad", "network c\r\ninput X[2]\r\nloss J = sum(X) +\r\n",
+                       "3:18: error: expected an expression, got end of line\nloss J = sum(X) +\n                 ^\n");
 }
 
 // JSON has no NUL byte: the parser stopped at one and the rest of the feed went unread; and a

@@ -25,6 +25,7 @@
 #include "frontend/clang/lower.h"
 #include "support/error.h"
 #include "support/files.h"
+#include "support/identifiers.h"
 
 namespace gg {
 namespace {
@@ -427,7 +428,7 @@ class FileLowering {
 size_t longest_word(const std::string& text) {
   size_t longest = 0, run = 0;
   for (char c : text) {
-    run = std::isalnum(static_cast<unsigned char>(c)) || c == '_' ? run + 1 : 0;
+    run = is_word_char(c) ? run + 1 : 0;
     longest = std::max(longest, run);
   }
   return longest;

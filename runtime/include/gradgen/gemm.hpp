@@ -312,26 +312,19 @@ void pack_bt_panel(const T* b, Index ldb, Index k0, Index kc, Index j, Index col
   copy_transposed(b + j * ldb + k0, ldb, cols, kc, panel, NR);
 }
 
-// Packs op(A)[i0 + ii, k0 + kk] for ii < mc, kk < kc into panels of MR rows, zero-filled past
-// mc: panel q holds column kk at dst[q · kc · MR + kk · MR].
+// Packs op(A)[i0 + ii, k0 + kk] for ii < rows <= MR, kk < kc into one panel, column kk at
+// panel[kk · MR], zero-filled past `rows`.
 template <class T, int MR>
-void pack_a(bool ta, const T* a, Index lda, Index i0, Index mc, Index k0, Index kc, T* dst) {
-  for (Index q = 0; q * MR < mc; ++q) {
-    T* panel = dst + q * kc * MR;
-    const Index rows = std::min<Index>(MR, mc - q * MR);
-    if (rows < MR) std::fill(panel, panel + kc * MR, T(0));  // whole, as in pack_bt_panel
-    if (ta) {
-      const T* src = a + k0 * lda + i0 + q * MR;
-      if (rows == MR) {
-        for (Index kk = 0; kk < kc; ++kk) std::memcpy(panel + kk * MR, src + kk * lda, sizeof(T) * MR);
-        continue;
-      }
-      for (Index kk = 0; kk < kc; ++kk)
-        for (Index ii = 0; ii < rows; ++ii) panel[kk * MR + ii] = src[kk * lda + ii];
-    } else {
-      copy_transposed(a + (i0 + q * MR) * lda + k0, lda, rows, kc, panel, MR);
-    }
+void pack_a(bool ta, const T* a, Index lda, Index i0, Index rows, Index k0, Index kc, T* panel) {
+  if (rows < MR) std::fill(panel, panel + kc * MR, T(0));  // whole, as in pack_bt_panel
+  if (!ta) return copy_transposed(a + i0 * lda + k0, lda, rows, kc, panel, MR);
+  const T* src = a + k0 * lda + i0;
+  if (rows == MR) {
+    for (Index kk = 0; kk < kc; ++kk) std::memcpy(panel + kk * MR, src + kk * lda, sizeof(T) * MR);
+    return;
   }
+  for (Index kk = 0; kk < kc; ++kk)
+    for (Index ii = 0; ii < rows; ++ii) panel[kk * MR + ii] = src[kk * lda + ii];
 }
 
 // How a tile's sum is combined with C: the first kc block applies alpha and beta (beta == 0
@@ -647,6 +640,15 @@ void narrow_split(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T*
   });
 }
 
+// c[0 .. n) = beta · c (beta == 0 never reads C).
+template <class T>
+void scale_by_beta(T* c, Index n, T beta) {
+  if (beta == T(0))
+    std::fill(c, c + n, T(0));
+  else if (beta != T(1))
+    for (Index i = 0; i < n; ++i) c[i] *= beta;
+}
+
 // A C of a few rows (one sample's forward or input gradient), or a product over k <= 2 (one
 // sample's weight gradient, an outer product): row by row, without packing or register tiles,
 // which would be mostly padding and cost more than the product (4-21x OpenBLAS at m = 1).
@@ -661,8 +663,7 @@ void row_by_row(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a
   for (Index i = 0; i < m; ++i) {
     T* ci = c + i * ldc;
     if (!tb) {
-      if (beta == T(0)) std::fill(ci, ci + p, T(0));  // never reads C
-      else if (beta != T(1)) for (Index j = 0; j < p; ++j) ci[j] *= beta;
+      scale_by_beta(ci, p, beta);
       for (Index kk = 0; kk < k; ++kk) {
         const typename S::R s = S::set1(alpha * a_at(i, kk));
         const T* bk = b + kk * ldb;
@@ -694,10 +695,7 @@ void row_by_row(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a
 template <class T>
 void gemm(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, const T* b, T beta, T* c) {
   if (m <= 0 || p <= 0) return;
-  if (k <= 0) {  // an empty sum: C = beta · C
-    for (Index i = 0; i < m * p; ++i) c[i] = beta == T(0) ? T(0) : beta * c[i];
-    return;
-  }
+  if (k <= 0) return scale_by_beta(c, m * p, beta);  // an empty sum
   const Index lda = ta ? m : k, ldb = tb ? k : p;
   constexpr Index kFewRows = 3, kFewSums = 2;
   if (m <= kFewRows || (k <= kFewSums && !tb)) return row_by_row(ta, tb, m, k, p, alpha, a, lda, b, ldb, beta, c, p);

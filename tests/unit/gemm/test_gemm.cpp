@@ -29,17 +29,17 @@
 #if !defined(__AVX512F__)
 #error "test_gemm_avx512 must be compiled with -mavx512f"
 #endif
-#define GG_ISA "avx512"
+#define GG_TEST_ISA "avx512"
 #elif defined(GG_GEMM_ISA_AVX2)
 #if !defined(__AVX2__) || !defined(__FMA__) || defined(__AVX512F__)
 #error "test_gemm_avx2 must be compiled with -mavx2 -mfma and without -mavx512f"
 #endif
-#define GG_ISA "avx2"
+#define GG_TEST_ISA "avx2"
 #else
 #if defined(__AVX2__) || defined(__AVX512F__)
 #error "test_gemm (the portable path) must be compiled without AVX2 and AVX-512"
 #endif
-#define GG_ISA "portable"
+#define GG_TEST_ISA "portable"
 #endif
 
 namespace {
@@ -61,7 +61,7 @@ bool cpu_runs_this_isa() {
 #define GG_REQUIRE_ISA()                                                        \
   do {                                                                          \
     if (!cpu_runs_this_isa()) {                                                 \
-      WARN("this CPU lacks " GG_ISA ": the " GG_ISA " path is not tested here"); \
+      WARN("this CPU lacks " GG_TEST_ISA ": the " GG_TEST_ISA " path is not tested here"); \
       return;                                                                   \
     }                                                                           \
   } while (0)
@@ -117,7 +117,7 @@ struct Shape {
 
 std::string describe(const char* type, bool ta, bool tb, Shape s, double alpha, double beta, int threads) {
   std::ostringstream o;
-  o << GG_ISA << " " << type << " gemm(ta=" << ta << ", tb=" << tb << ", m=" << s.m << ", k=" << s.k
+  o << GG_TEST_ISA << " " << type << " gemm(ta=" << ta << ", tb=" << tb << ", m=" << s.m << ", k=" << s.k
     << ", p=" << s.p << ", alpha=" << alpha << ", beta=" << beta << ") on " << threads << " thread(s)";
   return o.str();
 }

@@ -324,7 +324,8 @@ void require_f32_optimizer(const Program& p) {
   auto broken = [](const std::string& key, double v) -> std::string {
     const double f = nearest_float(v);
     if (std::isinf(f)) return fmt::format("is past the range of f32 (largest {})", std::numeric_limits<float>::max());
-    if ((key == "lr" || key == "eps") && f == 0) return "rounds to 0 in f32, and it must be positive";
+    if (key == "eps" && f == 0) return "rounds to 0 in f32, and it must be positive";
+    if (key == "lr" && f == 0 && v != 0) return "rounds to 0 in f32, which would freeze the params";
     if (key != "lr" && key != "eps" && f >= 1) return "rounds to 1 in f32, and it must be in [0, 1)";
     return {};
   };

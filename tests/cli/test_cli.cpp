@@ -1012,7 +1012,7 @@ TEST_CASE("f32 optimizer settings keep their rules as float holds them", "[cli]"
       {"adam(lr=0.1, eps=1e-50)", "", "opt.grad:5:28: error: optimizer adam: eps = 1e-50 rounds to 0 in f32, and it must be positive" + advice},
       {"sgd(lr=0.1, momentum=0.99999999)", "", "opt.grad:5:32: error: optimizer sgd: momentum = 0.99999999 rounds to 1 in f32"},
       {"sgd(lr=1e39)", "", "opt.grad:5:18: error: optimizer sgd: lr = 1e+39 is past the range of f32 (largest 3.4028235e+38)" + advice},
-      {"sgd(lr=0.1)", " lr=1e-60", "opt.grad:4:18: error: 'W' lr = 1e-60 rounds to 0 in f32, and it must be positive" + advice},
+      {"sgd(lr=0.1)", " lr=1e-60", "opt.grad:4:18: error: 'W' lr = 1e-60 rounds to 0 in f32, which would freeze the params" + advice},
   };
   for (const Case& c : cases) {
     INFO(c.optimizer << c.lr);

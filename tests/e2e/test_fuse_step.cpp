@@ -84,3 +84,61 @@ optimizer sgd(lr=0.1)
     CHECK(o.loss_diff <= 1e-10);
   }
 }
+
+// lr=0 on a param freezes it, as PyTorch's optimizers allow: step and train_step leave W2
+// bit for bit where init put it while the other params move (SGD with momentum keeps its
+// velocity, Adam its moments; neither moves W2).
+TEST_CASE("a param with lr=0 stays where init put it, in step and in train_step", "[e2e][fuse]") {
+  for (const std::string optimizer : {"sgd(lr=0.1)", "sgd(lr=0.1, momentum=0.9)", "adam(lr=0.01)"}) {
+    for (bool blas : {false, true}) {
+      INFO(optimizer << (blas ? ", --blas" : ""));
+      const std::string text = e2e::mlp3({"frozen", 32, 24, 32, 3, " lr=0"}, optimizer);
+      auto n = e2e::build_net(text, "frozen.grad", {}, "f64", 1, blas, true);
+      gg::cpp::TempDir dir("gradgen-frozen");
+      gg::cpp::write_text(dir.file("frozen.hpp"), n->files.hpp);
+      gg::cpp::write_text(dir.file("frozen.cpp"), n->files.cpp);
+      gg::cpp::write_text(dir.file("frozen.h"), n->files.h);
+      gg::cpp::write_text(dir.file("driver.cpp"), R"(#include "frozen.cpp"
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+int main() {
+  using namespace frozen;
+  const std::int64_t n = 9;
+  std::vector<Scalar> X(n * 32), Y(n * 3), ws(workspace_size(n));
+  for (std::int64_t i = 0; i < n * 32; ++i) X[i] = Scalar(std::sin(0.37 * double(i)));
+  for (std::int64_t r = 0; r < n; ++r) Y[r * 3 + r % 3] = 1;
+  Params a; init(a, 11); Params b = a, a0 = a;
+  Grads ga{}, gb{};
+  OptState sa{}, sb{};
+  for (int k = 0; k < 5; ++k) {
+    Scalar la = 0, lb = 0;
+    if (loss_and_grad(a, X.data(), Y.data(), n, la, ga, WorkspaceRef(ws.data(), ws.size())) != kOk) return 1;
+    if (step(a, ga, sa) != kOk) return 2;
+    if (train_step(b, X.data(), Y.data(), n, lb, gb, sb, WorkspaceRef(ws.data(), ws.size())) != kOk) return 3;
+  }
+  double w2_grad = 0;
+  for (std::size_t i = 0; i < sizeof ga.W2 / sizeof(Scalar); ++i) w2_grad = std::fmax(w2_grad, std::fabs(double(gg::flat(ga.W2)[i])));
+  std::printf("%d %d %d %.17g\n", std::memcmp(a.W2, a0.W2, sizeof a.W2) == 0, std::memcmp(b.W2, a0.W2, sizeof b.W2) == 0,
+              std::memcmp(a.W1, a0.W1, sizeof a.W1) != 0 && std::memcmp(b.W1, a0.W1, sizeof b.W1) != 0, w2_grad);
+  return 0;
+}
+)");
+      std::vector<std::string> extra;
+      if (blas) extra.push_back("-lopenblas");
+      auto built = e2e::compile("g++", {dir.file("driver.cpp")}, dir.file("driver"), dir.path(), extra);
+      if (built.exit_code != 0) FAIL("g++ failed:\n" << built.err.substr(0, 6000));
+      auto ran = gg::cpp::run_process({dir.file("driver")}, dir.path());
+      REQUIRE(ran.exit_code == 0);
+      std::istringstream out(ran.out);
+      int step_kept = 0, train_kept = 0, others_moved = 0;
+      double w2_grad = 0;
+      out >> step_kept >> train_kept >> others_moved >> w2_grad;
+      CHECK(step_kept == 1);
+      CHECK(train_kept == 1);
+      CHECK(others_moved == 1);
+      CHECK(w2_grad > 1e-6);  // W2 has a gradient: it is frozen by its lr, not by a zero gradient
+    }
+  }
+}

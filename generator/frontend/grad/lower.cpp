@@ -249,8 +249,8 @@ void Lowerer::declaration(const Stmt& s) {
         ok = ok && in.has_value();
       } else {
         lr = const_value(*opt.value, "lr");
-        if (lr && !(*lr > 0)) {
-          error(opt.value->loc, "lr must be positive, got " + num_str(*lr));
+        if (lr && !(*lr >= 0)) {  // lr=0 freezes the param, as in PyTorch
+          error(opt.value->loc, "lr must be >= 0, got " + num_str(*lr));
           lr.reset();
         }
         ok = ok && lr.has_value();
@@ -351,10 +351,10 @@ void Lowerer::optimizer(const Stmt& s) {
   for (size_t i = 0; i < args->size(); ++i) {
     std::string key = kind->args[i].name;
     double v = (*args)[i].value;
-    bool ok = key == "lr" || key == "eps" ? v > 0 : v >= 0 && v < 1;
-    if (!ok)
-      return error((*args)[i].loc, key + " must be " + (key == "lr" || key == "eps" ? "positive" : "in [0, 1)") +
-                                       ", got " + num_str(v));
+    // As PyTorch's optimizers: lr = 0 is allowed (nothing moves); eps divides, so it is not.
+    const char* rule = key == "lr" ? ">= 0" : key == "eps" ? "positive" : "in [0, 1)";
+    bool ok = key == "lr" ? v >= 0 : key == "eps" ? v > 0 : v >= 0 && v < 1;
+    if (!ok) return error((*args)[i].loc, key + " must be " + rule + ", got " + num_str(v));
     opt.args.emplace_back(key, v);
   }
   p_.optimizer = opt;

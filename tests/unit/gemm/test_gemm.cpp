@@ -1,7 +1,8 @@
 // gg::gemm from gradgen/gemm.hpp (gradgen's own blocked GEMM) against a naive long-double
 // reference on random data: all four transposition pairs, shapes on both sides of the register
 // tiles (8, 6 or 4 rows with AVX-512, AVX2 or neither; 2 vectors of columns: 32 / 16 / 8 f32,
-// half that f64) and of the cache blocks (KC = 256, MC = 128 to 256, NC = 3072), narrow C (at
+// half that f64) and of the cache blocks (k blocks of at most KC = 384, NC = 512 f32 or 256 f64
+// columns of packed op(B), op(A) packed once across column blocks), narrow C (at
 // most two registers of columns: its own kernel, with tiles of 4 to 16 rows and k blocks of
 // 128 to 1024), alpha in {1, -0.01, 2}, beta in {0, 1, 0.5} (beta == 0 with C full
 // of NaN: C must not be read), k == 0, 1 to 3 threads splitting rows or columns, and guard cells
@@ -253,9 +254,10 @@ TEST_CASE("gemm spanning several cache blocks", "[gemm]") {
   GG_REQUIRE_ISA();
   // 300 rows: two or three MC blocks; k = 520: three KC blocks; 3100 columns: two NC blocks;
   // narrow C with k = 1100: 2 to 9 k blocks of its kernel (one register of columns, then
-  // two), 70 rows: an edge tile.
+  // two), 70 rows: an edge tile. {70, 800, 1100}: op(A) packed once for three blocks of
+  // columns and three k blocks, read back for the later column blocks.
   int turn = 0;
-  for (Shape s : {Shape{300, 520, 20}, Shape{9, 33, 3100}, Shape{70, 1100, 10}, Shape{70, 1100, 20}})
+  for (Shape s : {Shape{300, 520, 20}, Shape{9, 33, 3100}, Shape{70, 1100, 10}, Shape{70, 1100, 20}, Shape{70, 800, 1100}})
     for (int t = 0; t < 4; ++t, ++turn) {
       const double alpha = kAlphas[turn % 3], beta = kBetas[(turn + 1) % 3];
       check_gemm<float>(t & 1, t & 2, s, alpha, beta, 40 + std::uint64_t(turn));

@@ -44,6 +44,42 @@ std::string unwrap(const std::string& e) {
   return e.substr(1, e.size() - 2);
 }
 
+// The left operand of + − × / without its parentheses when they only group a chain of the
+// same precedence: "((a + b) - c)" is written "(a + b - c)", which C++ groups the same way
+// (left to right), so the arithmetic is unchanged. A 300-term sum nested 300 parentheses deep,
+// past clang's limit of 256.
+namespace {
+std::string without_left_parens(Op parent, const std::string& left) {
+  const bool additive = parent == Op::Add || parent == Op::Sub;
+  if (!additive && parent != Op::Mul && parent != Op::Div) return left;
+  const std::string_view same[] = {additive ? " + " : " * ", additive ? " - " : " / "};
+  if (left.size() < 2 || left.front() != '(' || left.back() != ')') return left;
+  int depth = 0;
+  bool chained = false;
+  for (size_t i = 0; i < left.size(); ++i) {
+    const char ch = left[i];
+    depth += ch == '(' || ch == '[' ? 1 : ch == ')' || ch == ']' ? -1 : 0;
+    if (depth == 0 && i + 1 < left.size()) return left;  // "(a) + (b)": not one group
+    if (depth != 1 || ch != ' ') continue;
+    // Every binary operator is written between spaces: the one at depth 1 decides.
+    const size_t end = left.find(' ', i + 1);
+    if (end == std::string::npos || end == i + 1) return left;
+    const std::string_view op(left.data() + i, end - i + 1);
+    if (op != same[0] && op != same[1]) return left;
+    chained = true;
+    i = end;
+  }
+  return chained ? left.substr(1, left.size() - 2) : left;
+}
+}  // namespace
+
+std::string elementwise_text(const Node* n, std::vector<std::string> ops, Precision prec) {
+  ops.resize(3);
+  ops[0] = without_left_parens(n->op, ops[0]);
+  return fmt::format(fmt::runtime(op_info(n->op).emit), ops[0], ops[1], ops[2],
+                     fmt::arg("value", literal(n->attrs.value, prec)));
+}
+
 std::optional<Idx> view_index(const Node* n, const Idx& idx) {
   if (n->op == Op::Transpose) return Idx{idx[1], idx[0]};
   if (n->op == Op::BroadcastTo) return broadcast_idx(n->inputs[0]->shape, n->shape, idx);
@@ -146,9 +182,7 @@ std::string KernelWriter::define(const Node* n, const Idx& idx) {
   if (!has_flag(n, kElementwise)) throw InternalError(std::string("C++ emitter: ") + op_info(n->op).name + " was not given a buffer");
   std::vector<std::string> ops;
   for (const Node* o : n->inputs) ops.push_back(read(o, broadcast_idx(o->shape, n->shape, idx)));
-  ops.resize(3);
-  return fmt::format(fmt::runtime(op_info(n->op).emit), ops[0], ops[1], ops[2],
-                     fmt::arg("value", literal(n->attrs.value, prec_)));
+  return elementwise_text(n, std::move(ops), prec_);
 }
 
 void KernelWriter::line(const std::string& s) { out_ += std::string(static_cast<size_t>(indent_) * 2, ' ') + s + "\n"; }

@@ -33,6 +33,11 @@ struct ShapeText {
 /// Drops one pair of parentheses around the whole expression.
 std::string unwrap(const std::string& e);
 
+/// Elementwise node `n` written with the op table's emission text over its operands' text
+/// `ops`; a left operand that continues a chain of the same precedence ("(a + b) - c") loses
+/// its parentheses, so long chains do not nest past what compilers accept.
+std::string elementwise_text(const Node* n, std::vector<std::string> ops, Precision prec);
+
 /// For ops that only re-index their operand (transpose, broadcast_to, unsqueeze, index): the
 /// index of the operand that element `idx` of `n` reads; nullopt for any other op.
 std::optional<Idx> view_index(const Node* n, const Idx& idx);

@@ -232,9 +232,7 @@ class RowBlock {
     if (!has_flag(n, kElementwise)) throw InternalError(std::string("row block: ") + op_info(n->op).name + " inline");
     std::vector<std::string> ops;
     for (const Node* o : n->inputs) ops.push_back(read(o, broadcast_idx(o->shape, n->shape, idx)));
-    ops.resize(3);
-    return fmt::format(fmt::runtime(op_info(n->op).emit), ops[0], ops[1], ops[2],
-                       fmt::arg("value", literal(n->attrs.value, prec_)));
+    return elementwise_text(n, std::move(ops), prec_);
   }
 
   // ---- output

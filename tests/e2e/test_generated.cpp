@@ -2,6 +2,8 @@
 // to run (library and CLI), all-or-nothing writes, mangled keyword names, status codes, no
 // heap allocation on the training path, and the C ABI from a C program.
 #include <catch2/catch.hpp>
+
+#include <algorithm>
 #include <filesystem>
 
 #include "e2e_support.h"
@@ -129,6 +131,38 @@ TEST_CASE("names that are C++ keywords or clash with the API are mangled and com
   CHECK(n->files.cpp.find("const Scalar* int_,") != std::string::npos);
   auto got = e2e::compile_and_run({n.get()}, "g++", true);
   e2e::compare(*n, got[0], e2e::interpret(*n), 1e-10);
+}
+
+// Parentheses nested deeper than this in one generated statement: clang stops at 256.
+int deepest_parentheses(const std::string& code) {
+  int depth = 0, deepest = 0;
+  for (char c : code) {
+    depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+    deepest = std::max(deepest, depth);
+  }
+  return deepest;
+}
+
+// A chain of 300 sums, differences, products and quotients (the README allows 1024 operators)
+// was emitted as one statement nested 300 parentheses deep: clang++ refused it ("bracket
+// nesting level exceeded maximum of 256"). Left-nested chains of one precedence are now
+// written without the inner parentheses, which C++ groups the same way.
+TEST_CASE("300-term chains of + - * / compile with g++ and clang++ and agree with the interpreter", "[e2e]") {
+  std::string sum, product;
+  for (int i = 0; i < 300; ++i) {
+    sum += i == 0 ? "a" : i % 3 == 0 ? " - b" : " + a";
+    product += i == 0 ? "a" : i % 4 == 0 ? " / b" : " * a";
+  }
+  auto n = e2e::build_net("network chains\ndim n\ninput X[n, 3]\nparam a[3] init=uniform(0.9, 1.1)\n"
+                          "param b[3] init=uniform(0.9, 1.1)\nloss L = sum(X * (" + sum + ")) + sum(X * (" + product + "))\n",
+                          "chains.grad", {}, "f64");
+  CHECK(deepest_parentheses(n->files.cpp) < 32);
+  CHECK(n->files.cpp.find("a[i1] + a[i1] + a[i1] - b[i1]") != std::string::npos);
+  for (const std::string& cxx : e2e::compilers()) {
+    INFO(cxx);
+    auto got = e2e::compile_and_run({n.get()}, cxx, true);
+    e2e::compare(*n, got[0], e2e::interpret(*n), 1e-10);
+  }
 }
 
 // f32 constants beyond float's range: 1e300f does not compile under -Werror and 1e-320f warns;

@@ -156,7 +156,7 @@ Status loss_and_grad_impl(const ::seed_params& params, const Scalar* X, const Sc
         acc_J[0][l] += dv * dv;
       }
       // B1: dJ/dz3 = 2/n · (z3 − Y)
-      dJ_dz3[0][l] = (2.0f / static_cast<Scalar>(n)) * (z3[0][l] - Y_rows[0][l]);
+      dJ_dz3[0][l] = 2.0f / static_cast<Scalar>(n) * (z3[0][l] - Y_rows[0][l]);
       // B2: dJ/db2 = sum(dJ/dz3, axis=0)
       acc_dJ_db2[0][l] += dJ_dz3[0][l];
       // B3: dJ/dW2 = a2ᵀ @ dJ/dz3
@@ -173,7 +173,7 @@ Status loss_and_grad_impl(const ::seed_params& params, const Scalar* X, const Sc
       // B5: dJ/dz2 = dJ/da2 ⊙ a2 ⊙ (1 − a2)
       GG_UNROLL
       for (std::int64_t i1 = 0; i1 < 3; ++i1) {
-        dJ_dz2[i1][l] = (dJ_da2[i1][l] * a2[i1][l]) * (1.0f - a2[i1][l]);
+        dJ_dz2[i1][l] = dJ_da2[i1][l] * a2[i1][l] * (1.0f - a2[i1][l]);
       }
       // B6: dJ/db1 = sum(dJ/dz2, axis=0)
       GG_UNROLL

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates generator/emit/system_names.inc: the names that the headers generated code
 # includes (the runtime's, <cblas.h>, and <stddef.h>/<stdint.h> for the C header) declare at
-# global scope, and the object-like macros they and the compilers define, as g++ and clang++
-# see them in GNU mode. A source name among them would not compile as-is (a param named
+# global scope, and the object-like macros they, the compilers and the C11 standard headers
+# (which a C program may include before NAME.h) define, as the compilers see them in GNU mode. A source name among them would not compile as-is (a param named
 # INT64_MAX, a network named sqrt); emit/cpp_names.cpp renames it. Run after a toolchain or
 # libc upgrade and commit the result (nothing runs this at build time).
 set -euo pipefail
@@ -16,13 +16,18 @@ done > "$work/all.cpp"
 printf '#include <cstddef>\n#include <cstdint>\n#include <cmath>\n#include <limits>\n' >> "$work/all.cpp"
 printf '#include <gradgen/blas.hpp>\n' > "$work/blas.cpp"
 flags=(-std=gnu++17 -march=x86-64-v4 -I"$root/runtime/include")
+c_headers="assert.h complex.h ctype.h errno.h fenv.h float.h inttypes.h iso646.h limits.h locale.h math.h
+  setjmp.h signal.h stdalign.h stdarg.h stdatomic.h stdbool.h stddef.h stdint.h stdio.h stdlib.h
+  stdnoreturn.h string.h tgmath.h threads.h time.h uchar.h wchar.h wctype.h"
 {
   for tu in all blas; do
     g++ "${flags[@]}" -dM -E -x c++ "$work/$tu.cpp"
     clang++ "${flags[@]}" -dM -E -x c++ "$work/$tu.cpp"
   done
-  printf '#include <stddef.h>\n#include <stdint.h>\n' | gcc -std=gnu99 -dM -E -x c -
-  printf '#include <stddef.h>\n#include <stdint.h>\n' | clang -std=gnu99 -dM -E -x c -
+  # A C program includes NAME.h beside any standard header: <complex.h> makes `I` and
+  # `complex` macros, <stdnoreturn.h> `noreturn`, <stdbool.h> `bool`.
+  printf '#include <%s>\n' $c_headers | gcc -std=gnu11 -dM -E -x c -
+  printf '#include <%s>\n' $c_headers | clang -std=gnu11 -dM -E -x c -
 } | sed -n 's/^#define \([A-Za-z][A-Za-z0-9_]*\)\([ ]\|$\).*/\1/p' | LC_ALL=C sort -u > "$work/macros"
 for tu in all blas; do
   clang++ "${flags[@]}" -fsyntax-only -Xclang -ast-dump -fno-color-diagnostics "$work/$tu.cpp" > "$work/$tu.ast"

@@ -346,6 +346,31 @@ int main(void) {
   CHECK(gg::cpp::run_process({dir.file("main")}, dir.path()).out == "0 1\n");
 }
 
+// A C program includes NAME.h after any standard header: <complex.h> makes `I` and `complex`
+// macros, <stdnoreturn.h> `noreturn`, <stdbool.h> `bool`; tensors with those names broke the
+// struct fields and prototypes. They are renamed like the other system names.
+TEST_CASE("the C header compiles after every C11 standard header, whatever the tensors are named", "[e2e]") {
+  auto n = e2e::build_net("network cnames\ninput I[2]\nparam complex[2]\nparam noreturn[2]\nparam imaginary\n"
+                          "param LC_ALL\nparam SIGINT\nparam FE_ALL_EXCEPT\nparam PRId64\nparam static_assert\n"
+                          "loss L = sum(I * complex * noreturn) + imaginary * LC_ALL * SIGINT * FE_ALL_EXCEPT * PRId64 * static_assert\n",
+                          "cnames.grad", {}, "f64");
+  gg::cpp::TempDir dir("gradgen-cnames");
+  write_net(*n, dir);
+  std::string main_c;
+  for (const char* h : {"assert", "complex", "ctype", "errno", "fenv", "float", "inttypes", "iso646", "limits", "locale",
+                        "math", "setjmp", "signal", "stdalign", "stdarg", "stdatomic", "stdbool", "stddef", "stdint",
+                        "stdio", "stdlib", "stdnoreturn", "string", "tgmath", "threads", "time", "uchar", "wchar", "wctype"})
+    main_c += std::string("#include <") + h + ".h>\n";
+  main_c += "#include \"cnames.h\"\nint main(void) {\n  cnames_params p;\n  return cnames_init(&p, 1) != 0 || p.complex_[0] != p.complex_[0];\n}\n";
+  gg::cpp::write_text(dir.file("main.c"), main_c);
+  for (const char* cc : {"gcc", "clang"}) {
+    auto built = gg::cpp::run_process({cc, "-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-c", dir.file("main.c"),
+                                       "-o", dir.file("main.o")}, dir.path());
+    INFO(cc << ": " << built.err);
+    CHECK(built.exit_code == 0);
+  }
+}
+
 // A sum to a scalar over millions of f32 terms: added up one float at a time, this mse came
 // out 1e-3 too small (the running sum's ulp outgrew the terms); gg::Accum adds in double.
 TEST_CASE("f32 losses and sums over two million terms keep float's precision", "[e2e]") {

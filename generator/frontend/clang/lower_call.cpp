@@ -94,13 +94,28 @@ bool Lowerer::try_math(const clang::FunctionDecl* fn, const clang::Expr* call, V
     out = Value::num(r.n);
     return true;
   };
-  // max(a, b), ties split evenly as in PyTorch: select(b < a, a, select(a < b, b, (a + b)/2)).
+  // std::max(a, b), ties split evenly as torch.maximum: select(b < a, a, select(a < b, b, (a + b)/2)).
   auto pick = [&](E x, E y, bool is_max) {
     Graph& g = *program_.graph;
     E first_wins = e(is_max ? g.make(Op::Less, {y, x}) : g.make(Op::Less, {x, y}));
     E second_wins = e(is_max ? g.make(Op::Less, {x, y}) : g.make(Op::Less, {y, x}));
     E tie = k(0.5) * (x + y);
     return e(g.make(Op::Select, {first_wins, x, e(g.make(Op::Select, {second_wins, y, tie}))}));
+  };
+  // fmax(a, b) as C has it (a NaN operand is ignored) and as torch.fmax differentiates it
+  // (a tie goes to a): select(b <= a, a, select(b == b, b, a)); fmin alike.
+  auto c_pick = [&](E x, E y, bool is_max) {
+    Graph& g = *program_.graph;
+    E x_wins = e(is_max ? g.make(Op::LessEq, {y, x}) : g.make(Op::LessEq, {x, y}));
+    E y_is_number = e(g.make(Op::Equal, {y, y}));
+    return e(g.make(Op::Select, {x_wins, x, e(g.make(Op::Select, {y_is_number, y, x}))}));
+  };
+  // std::clamp(v, lo, hi) is v < lo ? lo : hi < v ? hi : v; as torch.clamp, v's gradient
+  // passes for lo <= v <= hi, bounds included.
+  auto clamp = [&](E x, E lo, E hi) {
+    Graph& g = *program_.graph;
+    E above = e(g.make(Op::Select, {e(g.make(Op::Less, {hi, x})), hi, x}));
+    return e(g.make(Op::Select, {e(g.make(Op::Less, {x, lo})), lo, above}));
   };
   if (ints && (name == "abs" || name == "max" || name == "min")) {
     int64_t r = name == "abs" ? std::llabs(v[0].i) : name == "max" ? std::max(v[0].i, v[1].i) : std::min(v[0].i, v[1].i);
@@ -123,9 +138,11 @@ bool Lowerer::try_math(const clang::FunctionDecl* fn, const clang::Expr* call, V
   if (name == "sinh") return ret((unary(Op::Exp, arg(0)) - unary(Op::Exp, -arg(0))) * 0.5);
   if (name == "cosh") return ret((unary(Op::Exp, arg(0)) + unary(Op::Exp, -arg(0))) * 0.5);
   if (name == "hypot") return ret(unary(Op::Sqrt, arg(0) * arg(0) + arg(1) * arg(1)));
-  if (name == "fmax" || name == "max") return ret(pick(arg(0), arg(1), true));
-  if (name == "fmin" || name == "min") return ret(pick(arg(0), arg(1), false));
-  if (name == "clamp") return ret(pick(pick(arg(0), arg(1), true), arg(2), false));
+  if (name == "max") return ret(pick(arg(0), arg(1), true));
+  if (name == "min") return ret(pick(arg(0), arg(1), false));
+  if (name == "fmax") return ret(c_pick(arg(0), arg(1), true));
+  if (name == "fmin") return ret(c_pick(arg(0), arg(1), false));
+  if (name == "clamp") return ret(clamp(arg(0), arg(1), arg(2)));
   if (name == "pow") {
     const Node* p = num(v[1], a[1]);
     if (p->op == Op::Const) return ret(with_value(Op::Pow, arg(0), p->attrs.value));

@@ -2,6 +2,7 @@
 // natively (the annotations vanish outside Clang) to get reference values and finite differences.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -346,5 +347,15 @@ double constant_tables(double x, double y) {
   for (int i = 0; i < 3; ++i) s += kTable[i] * x * (i + 1);
   return s + kGrid[1][0] * y + kGrid[0][1] * x * y;
 }
+
+// Kinks of the <algorithm> and <cmath> selections, each with PyTorch's convention: std::clamp
+// passes v's gradient at its bounds (torch.clamp); std::fmax/fmin give a tie to their first
+// argument and ignore a NaN operand (torch.fmax/fmin); std::max/min split a tie (torch.maximum).
+GRADGEN_DIFFERENTIATE
+double clamp_kink(double v, double lo, double hi) { return std::clamp(v, lo, hi); }
+GRADGEN_DIFFERENTIATE
+double fmax_kink(double a, double b) { return std::fmax(a, b) + 2 * std::fmin(a, b); }
+GRADGEN_DIFFERENTIATE
+double max_kink(double a, double b) { return std::max(a, b) + 2 * std::min(a, b); }
 
 }  // namespace suite

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <map>
 #include <random>
 #include <string>
@@ -324,10 +325,59 @@ TEST_CASE("kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, fmin/fmax split ties
   differentiate_and_optimize(p, PipelineOptions{});
   // a = b = 0: relu(a-b) contributes 0; clamp01(ab) is in its lower piece (ab = 0 is not < 0,
   // not > 1, so v itself: d/da = b = 0); a ≤ 1 and b ≥ −1 so r += sin(b): d/db = cos 0 = 1;
-  // fabs'(0) = 0; fmin(0, 0) splits 1/2 to each; fmax(cos a, b) = fmax(1, 0) picks cos a: d/da = −sin 0 = 0.
+  // fabs'(0) = 0; fmin(0, 0) gives the tie to a (torch.fmin); fmax(cos a, b) = fmax(1, 0)
+  // picks cos a: d/da = −sin 0 = 0.
   EvalResult r = evaluate(p, to_values(p, {{"a", {0.0}}, {"b", {0.0}}}), Precision::F64);
-  CHECK(r.grads.at("a").data[0] == Approx(0.5));
-  CHECK(r.grads.at("b").data[0] == Approx(1.5));
+  CHECK(r.grads.at("a").data[0] == Approx(1.0));
+  CHECK(r.grads.at("b").data[0] == Approx(1.0));
+}
+
+namespace {
+// Value and gradient of `name` at `at`, by the interpreter after autodiff and simplification.
+EvalResult at_point(const std::string& name, const Point& at) {
+  Program p = take(name);
+  differentiate_and_optimize(p, PipelineOptions{});
+  return evaluate(p, to_values(p, at), Precision::F64);
+}
+std::vector<double> grads_of(const EvalResult& r, const std::vector<std::string>& names) {
+  std::vector<double> g;
+  for (const std::string& n : names) g.push_back(r.grads.at(n).data[0]);
+  return g;
+}
+}  // namespace
+
+// std::clamp is v < lo ? lo : hi < v ? hi : v, so at a bound it returns v, and torch.clamp
+// passes v's gradient there (lo <= v <= hi); the old lowering, max then min, split it 1/2.
+TEST_CASE("std::clamp passes v's gradient at its bounds, as torch.clamp", "[clang][gradient]") {
+  const std::vector<std::string> vars{"v", "lo", "hi"};
+  struct Case {
+    double v, value;
+    std::vector<double> grad;  // d/dv, d/dlo, d/dhi
+  };
+  for (const Case& c : {Case{-1, -1, {1, 0, 0}}, Case{1, 1, {1, 0, 0}}, Case{0.5, 0.5, {1, 0, 0}},
+                        Case{-3, -1, {0, 1, 0}}, Case{3, 1, {0, 0, 1}}}) {
+    INFO("v = " << c.v);
+    EvalResult r = at_point("clamp_kink", {{"v", {c.v}}, {"lo", {-1}}, {"hi", {1}}});
+    CHECK(r.loss == c.value);
+    CHECK(grads_of(r, vars) == c.grad);
+  }
+}
+
+// fmax(a, b) + 2 fmin(a, b): torch.fmax/fmin give a tie to a; C's fmax/fmin return the other
+// operand when one is NaN. max(a, b) + 2 min(a, b): torch.maximum/minimum split a tie.
+TEST_CASE("std::fmax and std::fmin: ties to the first argument, NaN ignored; std::max and std::min split ties", "[clang][gradient]") {
+  EvalResult tie = at_point("fmax_kink", {{"a", {2}}, {"b", {2}}});
+  CHECK(tie.loss == 6);
+  CHECK(grads_of(tie, {"a", "b"}) == std::vector<double>{3, 0});
+  EvalResult apart = at_point("fmax_kink", {{"a", {1}}, {"b", {2}}});
+  CHECK(apart.loss == 4);
+  CHECK(grads_of(apart, {"a", "b"}) == std::vector<double>{2, 1});
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  CHECK(at_point("fmax_kink", {{"a", {nan}}, {"b", {2}}}).loss == 6);
+  CHECK(at_point("fmax_kink", {{"a", {2}}, {"b", {nan}}}).loss == 6);
+  EvalResult split = at_point("max_kink", {{"a", {2}}, {"b", {2}}});
+  CHECK(split.loss == 6);
+  CHECK(grads_of(split, {"a", "b"}) == std::vector<double>{1.5, 1.5});
 }
 
 TEST_CASE("helper calls with out-parameters and std::array by value are inlined", "[clang][gradient]") {

@@ -25,6 +25,7 @@ int eval_interp(const EvalRequest& r) {
   Program p = load_and_differentiate(r.network);
   if (r.precision) p.precision = *r.precision;
   Values fed = read_feed(r.feed);
+  shape_flat_feed(p, fed);
   DimBindings dims = feed_dims(p, fed, r.feed);
   require_initialisable(p, fed, dims);
   require_evaluable(p, dims, "eval");

@@ -40,13 +40,16 @@ std::vector<std::string> grad_names(const Program& p) {
   return out;
 }
 
-// {"a": ..., "b": ...} for the named tensors, in the order given.
-std::string object(const std::vector<std::string>& names, const std::map<std::string, Tensor>& values) {
+// {"a": ..., "b": ...} for the named tensors, in the order given; `flat`: each tensor of rank
+// 1 or more as one flat array.
+std::string object(const std::vector<std::string>& names, const std::map<std::string, Tensor>& values, bool flat) {
   std::string out = "{";
   for (size_t i = 0; i < names.size(); ++i) {
     auto it = values.find(names[i]);
     if (it == values.end()) throw InternalError("eval produced no value for '" + names[i] + "'");
-    out += (i ? ", \"" : "\"") + names[i] + "\": " + tensor_json(it->second);
+    Tensor t = it->second;
+    if (flat && t.rank() > 1) t.shape = {t.numel()};
+    out += (i ? ", \"" : "\"") + names[i] + "\": " + tensor_json(t);
   }
   return out + "}";
 }
@@ -62,8 +65,8 @@ std::string tensor_json(const Tensor& t) {
 
 std::string eval_json(const Program& p, const EvalResult& r) {
   const std::vector<std::string> outputs = output_names(p), grads = grad_names(p);
-  return "{\"loss\": " + number_json(r.loss) + ", \"outputs\": " + object(outputs, r.outputs) +
-         ", \"grads\": " + object(grads, r.grads) + "}\n";
+  return "{\"loss\": " + number_json(r.loss) + ", \"outputs\": " + object(outputs, r.outputs, p.flat_values) +
+         ", \"grads\": " + object(grads, r.grads, p.flat_values) + "}\n";
 }
 
 namespace {

@@ -245,6 +245,20 @@ DimBindings feed_dims(const Program& p, const Values& fed, const std::string& pa
   }
 }
 
+void shape_flat_feed(const Program& p, Values& fed) {
+  if (!p.flat_values) return;
+  for (auto& [name, t] : fed) {
+    const Leaf* l = p.find_leaf(name);
+    if (!l || t.rank() != 1) continue;
+    std::vector<int64_t> declared;
+    for (const Dim& d : l->node->shape) {
+      if (d.is_symbolic()) return;  // C++ shapes are fixed
+      declared.push_back(d.size);
+    }
+    if (Tensor::zeros(declared).numel() == t.numel()) t.shape = declared;
+  }
+}
+
 Values read_feed(const std::string& path) {
   std::string text, why;
   if (!read_input_file(path, text, why)) throw InputError("cannot read feed '" + path + "': " + why);

@@ -9,6 +9,11 @@
 
 namespace gg::cli {
 
+/// A C++ function's arrays (Program::flat_values) are fed flat, in element order: a fed array
+/// of one dimension with as many values as a fixed-shape leaf (a gradgen::Matrix<2, 3> param
+/// fed [1, 2, 3, 4, 5, 6]) takes that leaf's shape. Nothing changes for a .grad network.
+void shape_flat_feed(const Program& p, Values& fed);
+
 /// Reads `path` into Values, one Tensor per key, its shape taken from the nesting. Throws
 /// LocatedError (FILE:LINE:COL of the offending value) for invalid JSON, a non-object root, a
 /// non-numeric or non-finite element, ragged or empty arrays; InputError when unreadable.

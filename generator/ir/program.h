@@ -72,6 +72,9 @@ struct Program {
   std::unique_ptr<Graph> graph = std::make_unique<Graph>();
   std::string name;
   std::string source_file;  // as given on the command line, for banners and messages
+  // A C++ function's values are its arrays: eval reads and prints them flat, in element order
+  // (a .grad network's feed nests them by shape).
+  bool flat_values = false;
   Precision precision = Precision::F32;
   std::vector<std::string> dims;
   std::vector<Leaf> leaves;  // declaration order

@@ -147,3 +147,53 @@ TEST_CASE("a .grad network refuses --function and arguments after --", "[cli][cp
   CHECK(!std::filesystem::exists(s.path("out")));
   CHECK(gradgen({"explain", net, "--"}).status == 0);
 }
+
+// The C++ front end's contract: "the feed maps parameter names to values (arrays flat, in
+// element order)". A gradgen::Matrix param wanted nested lists (and printed its gradient
+// nested) while a 2-D C array wanted them flat; both are flat now, and a matrix may still be
+// nested by its shape.
+TEST_CASE("C++ eval: matrices and 2-D arrays are fed and printed flat, in element order", "[cli][cpp]") {
+  Scratch s;
+  const std::string src = s.write("flat.cpp", R"(#include <gradgen/annotate.hpp>
+#include <gradgen/tensor_api.hpp>
+GRADGEN_DIFFERENTIATE
+double f(const gradgen::Matrix<2, 3>& A, const double (&W)[3][2], double s) {
+  double acc = 0;
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 3; ++j) acc += A(i, j) * W[j][i] * (i + 1);
+  return s * acc;
+}
+)");
+  // d/dA(i, j) = s·W[j][i]·(i + 1); d/dW[j][i] = s·A(i, j)·(i + 1); d/ds = acc.
+  const std::vector<double> a{1, 2, 3, 4, 5, 6}, w{0.5, -1, 2, 0.25, -3, 1.5};
+  double acc = 0;
+  std::vector<double> da(6), dw(6);
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 3; ++j) {
+      acc += a[i * 3 + j] * w[j * 2 + i] * (i + 1);
+      da[i * 3 + j] = 2 * w[j * 2 + i] * (i + 1);
+      dw[j * 2 + i] = 2 * a[i * 3 + j] * (i + 1);
+    }
+  const std::string flat = s.write("flat.json", R"({"A": [1, 2, 3, 4, 5, 6], "W": [0.5, -1, 2, 0.25, -3, 1.5], "s": 2})");
+  const std::string nested = s.write("nested.json", R"({"A": [[1, 2, 3], [4, 5, 6]], "W": [0.5, -1, 2, 0.25, -3, 1.5], "s": 2})");
+  for (const std::string& feed : {flat, nested})
+    for (const char* mode : {"--interp", ""}) {
+      INFO(feed << " " << mode);
+      std::vector<std::string> args{"eval", src, "--feed", feed};
+      if (*mode) args.push_back(mode);
+      args.insert(args.end(), {"--", kRuntime});
+      Result r = gradgen(args);
+      INFO(r.err);
+      REQUIRE(r.status == 0);
+      auto j = nlohmann::json::parse(r.out);
+      CHECK(j["loss"].get<double>() == Approx(2 * acc));
+      CHECK(j["grads"]["A"].get<std::vector<double>>() == da);
+      CHECK(j["grads"]["W"].get<std::vector<double>>() == dw);
+      CHECK(j["grads"]["s"].get<double>() == Approx(acc));
+    }
+  // Three values for six: an error at the value.
+  Result bad = gradgen({"eval", src, "--feed", s.write("bad.json", R"({"A": [1, 2, 3], "W": [0, 0, 0, 0, 0, 0]})"),
+                        "--interp", "--", kRuntime});
+  CHECK(bad.status == 1);
+  CHECK_THAT(bad.err, Catch::Contains("bad.json:1:7: error: param 'A' has shape [3] but is declared [2, 3]"));
+}

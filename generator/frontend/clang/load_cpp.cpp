@@ -221,6 +221,7 @@ class FileLowering {
                        "the function name is " + std::to_string(p.name.size()) + " characters long; at most " +
                            std::to_string(kMaxFileStem) + " are allowed, as it names the generated files"};
     p.source_file = file_;
+    p.flat_values = true;
     cppfe::Lowerer lw(ctx_, p);
     TypeInfo rt = lw.classify(fn->getReturnType());
     if (rt.kind != TypeInfo::Kind::Float)

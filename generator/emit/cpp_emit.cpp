@@ -36,7 +36,7 @@ std::string includes(const std::string& code, bool has_params, GemmBackend gemm)
     inc.push_back(gemm == GemmBackend::Blas ? "#include <gradgen/blas.hpp>" : "#include <gradgen/gemm.hpp>");
   inc.push_back("#include <gradgen/optim.hpp>");
   std::sort(inc.begin(), inc.end());
-  std::string out = code.find("std::numeric_limits") != std::string::npos ? "#include <limits>\n\n" : "";
+  std::string out = standard_includes(code);
   if (code.find("std::integral_constant") != std::string::npos) out += "#include <type_traits>\n\n";  // row blocks
   return out + join(inc, "\n") + "\n";
 }

@@ -120,6 +120,10 @@ std::vector<std::string> kernel_includes(const std::string& code) {
   return inc;
 }
 
+std::string standard_includes(const std::string& code) {
+  return code.find("std::numeric_limits") != std::string::npos ? "#include <limits>\n\n" : "";
+}
+
 std::string scatter_text(const Node* n, const std::string& offset, const std::string& value) {
   return "(" + offset + " == " + std::to_string(n->attrs.axis) + " ? " + value + " : Scalar(0))";
 }

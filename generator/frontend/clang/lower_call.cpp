@@ -59,6 +59,19 @@ std::string math_name(const clang::FunctionDecl* fn) {
 
 }  // namespace
 
+// A call that is a constant expression, as Clang evaluates it: NAN and INFINITY
+// (__builtin_nanf(""), __builtin_inff()), HUGE_VAL, std::numeric_limits<double>::infinity().
+std::optional<Value> Lowerer::constant_call(const clang::Expr* ex) {
+  clang::Expr::EvalResult r;
+  if (ex->isValueDependent() || !ex->EvaluateAsRValue(r, ctx_) || r.HasSideEffects) return std::nullopt;
+  if (r.Val.isInt()) return Value::of_int(r.Val.getInt().getExtValue());
+  if (!r.Val.isFloat()) return std::nullopt;
+  llvm::APFloat f = r.Val.getFloat();
+  bool lost = false;
+  f.convert(llvm::APFloat::IEEEdouble(), llvm::APFloat::rmNearestTiesToEven, &lost);
+  return Value::num(program_.graph->constant(f.convertToDouble()));
+}
+
 Value Lowerer::eval_call(const clang::Expr* ex) {
   auto* ce = llvm::cast<clang::CallExpr>(ex);
   const clang::FunctionDecl* fn = ce->getDirectCallee();
@@ -72,6 +85,7 @@ Value Lowerer::eval_call(const clang::Expr* ex) {
   if (method && !method->isStatic())
     fail(ex, "unsupported construct: call to member function '" + fn->getQualifiedNameAsString() + "'");
   if (!system && fn->hasBody(def) && !def->isVariadic()) return inline_call(def, ex);
+  if (auto constant = constant_call(ex)) return *constant;
   fail(ex, "unsupported construct: call to unknown function '" + fn->getQualifiedNameAsString() +
                "' (supported: the <cmath> functions " + math_function_list() +
                "; the gradgen tensor API; and functions defined in the input)");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 
 #include <gradgen/annotate.hpp>
 #include <gradgen/tensor_api.hpp>
@@ -346,6 +347,16 @@ double constant_tables(double x, double y) {
   double s = 0;
   for (int i = 0; i < 3; ++i) s += kTable[i] * x * (i + 1);
   return s + kGrid[1][0] * y + kGrid[0][1] * x * y;
+}
+
+// Constants from <cmath> and <limits>: NAN, INFINITY and HUGE_VAL are calls to Clang builtins
+// (__builtin_nanf("")) and numeric_limits' are function calls; Clang evaluates them.
+GRADGEN_DIFFERENTIATE
+double limits_constants(double x, double y) {
+  const double big = std::numeric_limits<double>::max();
+  double a = x < HUGE_VAL ? x * y : NAN;
+  double b = std::fmin(y, INFINITY) + (x < big ? std::numeric_limits<double>::epsilon() : 0.0);
+  return a + b * std::numeric_limits<float>::max() / 1e38;
 }
 
 // Kinks of the <algorithm> and <cmath> selections, each with PyTorch's convention: std::clamp

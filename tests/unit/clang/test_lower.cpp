@@ -346,6 +346,11 @@ std::vector<double> grads_of(const EvalResult& r, const std::vector<std::string>
 }
 }  // namespace
 
+TEST_CASE("NAN, INFINITY, HUGE_VAL and std::numeric_limits are constants", "[clang][gradient]") {
+  check_against_native(take("limits_constants"), {{"x", {0.5}}, {"y", {-1.5}}},
+                       [](const Point& q) { return suite::limits_constants(q.at("x")[0], q.at("y")[0]); }, {"x", "y"});
+}
+
 // std::clamp is v < lo ? lo : hi < v ? hi : v, so at a bound it returns v, and torch.clamp
 // passes v's gradient there (lo <= v <= hi); the old lowering, max then min, split it 1/2.
 TEST_CASE("std::clamp passes v's gradient at its bounds, as torch.clamp", "[clang][gradient]") {

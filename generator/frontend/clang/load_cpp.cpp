@@ -332,6 +332,8 @@ class FileLowering {
           error(ft->getLocation(), {}, "unsupported construct: a function template cannot be differentiated directly (call it from an annotated function)");
       } else if (auto* fn = llvm::dyn_cast<clang::FunctionDecl>(d)) {
         if (fn->isThisDeclarationADefinition() && fn->hasAttr<clang::AnnotateAttr>()) out.push_back(fn);
+        // Marked, but defined nowhere in the file: nothing to differentiate (an error in run()).
+        else if (!fn->isDefined() && fn->hasAttr<clang::AnnotateAttr>() && fn->isFirstDecl()) out.push_back(fn);
       } else if (auto* rd = llvm::dyn_cast<clang::CXXRecordDecl>(d)) {
         for (const clang::CXXMethodDecl* md : rd->methods())
           if (md->hasAttr<clang::AnnotateAttr>() && marks_of(md).differentiate)
@@ -358,6 +360,12 @@ class FileLowering {
         Marks m = marks_of(fn);
         if (!m.differentiate || !named(fn, only)) continue;
         any = true;
+        if (!fn->isDefined()) {
+          error(fn->getLocation(), {}, "'" + fn->getQualifiedNameAsString() +
+                                           "' is marked GRADGEN_DIFFERENTIATE but not defined in this file (gradgen reads the body)");
+          ok = false;
+          continue;
+        }
         if (!unique_name(fn, by_name)) {
           ok = false;
           continue;

@@ -138,6 +138,7 @@ class Lowerer {
   // Calls (lower_call.cpp).
   Value eval_call(const clang::Expr* e);
   std::optional<Value> constant_call(const clang::Expr* e);
+  void refuse_pointer_cast(const clang::CastExpr* c);
   bool try_math(const clang::FunctionDecl* fn, const clang::Expr* call, Value& out);
   bool try_tensor_api(const clang::FunctionDecl* fn, const clang::Expr* call, Value& out);
   bool try_std_array(const clang::FunctionDecl* fn, const clang::Expr* call, Value& out);

@@ -492,8 +492,23 @@ Value Lowerer::eval_cast(const clang::Expr* ex) {
       fail(ex, "unsupported construct: conversion of floating-point data to an integer (not differentiable)");
     }
     default:
+      refuse_pointer_cast(c);
       fail(ex, std::string("unsupported construct: ") + c->getCastKindName() + " conversion");
   }
+}
+
+// A cast to or from a pointer names what it casts: `(double*)std::malloc(n)` is a heap
+// allocation (it said "BitCast conversion").
+void Lowerer::refuse_pointer_cast(const clang::CastExpr* c) {
+  const clang::Expr* sub = c->getSubExpr()->IgnoreParenImpCasts();
+  if (const auto* call = llvm::dyn_cast<clang::CallExpr>(sub))
+    if (const clang::FunctionDecl* callee = call->getDirectCallee()) {
+      const std::string name = callee->getNameAsString();
+      for (const char* heap : {"malloc", "calloc", "realloc", "aligned_alloc", "memalign", "valloc"})
+        if (name == heap) fail(call, "unsupported construct: heap allocation (" + name + ")");
+    }
+  if (c->getType()->isPointerType() || c->getSubExpr()->getType()->isPointerType())
+    fail(c, std::string("unsupported construct: pointer cast (") + c->getCastKindName() + ")");
 }
 
 Value Lowerer::eval_decl_ref(const clang::Expr* ex) {

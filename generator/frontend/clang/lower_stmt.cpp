@@ -315,11 +315,11 @@ bool Lowerer::loop_iteration(const clang::Stmt* body, int64_t& count, const clan
 void Lowerer::exec_for(const clang::Stmt* s) {
   auto* fs = llvm::cast<clang::ForStmt>(s);
   exec(fs->getInit());
-  if (!fs->getCond()) fail(s, "unsupported construct: unbounded loop (for without a condition)");
   int64_t count = 0;
   for (;;) {
     if (fs->getConditionVariableDeclStmt()) exec(fs->getConditionVariableDeclStmt());
-    Value c = eval(fs->getCond());
+    // for (;;) runs until a break or return, as while (true) does (and is bounded the same way).
+    Value c = fs->getCond() ? eval(fs->getCond()) : Value::of_int(1);
     if (c.kind != Value::Kind::Int)
       fail(fs->getCond(), "unsupported construct: data-dependent loop bound (the loop condition must be a compile-time constant at each iteration)");
     if (!c.i || !loop_iteration(fs->getBody(), count, s)) return;

@@ -359,11 +359,24 @@ double limits_constants(double x, double y) {
   return a + b * std::numeric_limits<float>::max() / 1e38;
 }
 
+// for (;;) left by break, as while (true) is (it was refused as an unbounded loop).
+GRADGEN_DIFFERENTIATE
+double for_break(const double (&a)[8]) {
+  double s = 0;
+  for (int i = 0;; ++i) {
+    if (i == 5) break;
+    if (i % 2) continue;
+    s += a[i] * a[i + 1];
+  }
+  return s;
+}
+
 // Kinks of the <algorithm> and <cmath> selections, each with PyTorch's convention: std::clamp
 // passes v's gradient at its bounds (torch.clamp); std::fmax/fmin give a tie to their first
 // argument and ignore a NaN operand (torch.fmax/fmin); std::max/min split a tie (torch.maximum).
+// (lo > hi breaks std::clamp's precondition: random test points order them first.)
 GRADGEN_DIFFERENTIATE
-double clamp_kink(double v, double lo, double hi) { return std::clamp(v, lo, hi); }
+double clamp_kink(double v, double lo, double hi) { return std::clamp(v, std::min(lo, hi), std::max(lo, hi)); }
 GRADGEN_DIFFERENTIATE
 double fmax_kink(double a, double b) { return std::fmax(a, b) + 2 * std::fmin(a, b); }
 GRADGEN_DIFFERENTIATE

@@ -346,6 +346,17 @@ std::vector<double> grads_of(const EvalResult& r, const std::vector<std::string>
 }
 }  // namespace
 
+TEST_CASE("for (;;) runs until its break", "[clang][gradient]") {
+  std::mt19937_64 rng(11);
+  check_against_native(take("for_break"), {{"a", random_vec(rng, 8, -1, 1)}},
+                       [](const Point& q) {
+                         double a[8];
+                         fill(a, q.at("a"));
+                         return suite::for_break(a);
+                       },
+                       {"a"});
+}
+
 TEST_CASE("NAN, INFINITY, HUGE_VAL and std::numeric_limits are constants", "[clang][gradient]") {
   check_against_native(take("limits_constants"), {{"x", {0.5}}, {"y", {-1.5}}},
                        [](const Point& q) { return suite::limits_constants(q.at("x")[0], q.at("y")[0]); }, {"x", "y"});

@@ -39,25 +39,39 @@ double hand_grad(const double (&X)[4][2], const double (&Y)[4][1], const double 
 
 volatile double sink;
 
-// Median over batches of `reps` calls, in nanoseconds per call; `x` is nudged each call so
-// nothing is hoisted out of the loop.
+// Nanoseconds per call of one batch of `kReps` calls of f; `x` is nudged each call so nothing
+// is hoisted out of the loop.
+constexpr int kReps = 20000, kBatches = 31;
 template <class F>
-double time_ns(F&& f, double (&x)[4][2]) {
-  const int reps = 20000, batches = 31;
-  std::vector<double> t;
-  for (int b = 0; b < batches; ++b) {
-    auto t0 = std::chrono::steady_clock::now();
-    double acc = 0;
-    for (int r = 0; r < reps; ++r) {
-      x[r & 3][0] += 1e-12;
-      acc += f();
-    }
-    auto t1 = std::chrono::steady_clock::now();
-    sink = acc;
-    t.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() / reps);
+double batch_ns(F& f, double (&x)[4][2]) {
+  auto t0 = std::chrono::steady_clock::now();
+  double acc = 0;
+  for (int r = 0; r < kReps; ++r) {
+    x[r & 3][0] += 1e-12;
+    acc += f();
   }
-  std::nth_element(t.begin(), t.begin() + batches / 2, t.end());
-  return t[batches / 2];
+  auto t1 = std::chrono::steady_clock::now();
+  sink = acc;
+  return std::chrono::duration<double, std::nano>(t1 - t0).count() / kReps;
+}
+
+double median(std::vector<double> t) {
+  std::nth_element(t.begin(), t.begin() + t.size() / 2, t.end());
+  return t[t.size() / 2];
+}
+
+// The median ns per call of each function, over batches taken in turns, so that a burst of
+// load on this shared machine slows all of them rather than one (timed one after another, the
+// gradient's ratio to the forward read 1.11-1.77 across runs).
+template <class F, class G, class H>
+std::vector<double> time_ns(double (&x)[4][2], F f, G g, H h) {
+  std::vector<double> tf, tg, th;
+  for (int b = 0; b < kBatches; ++b) {
+    tf.push_back(batch_ns(f, x));
+    tg.push_back(batch_ns(g, x));
+    th.push_back(batch_ns(h, x));
+  }
+  return {median(tf), median(tg), median(th)};
 }
 
 }  // namespace
@@ -73,9 +87,11 @@ int main() {
   for (int i = 0; i < 13; ++i) diff = std::max(diff, std::fabs(g[i] - h[i]));
   std::printf("seed network over arrays, batch 4, f64: generated vs hand-written max |diff| = %.3g\n", diff);
   if (diff > 1e-12) return 1;
-  double f = time_ns([&] { return benchfe::seed_arrays(X, Y, W1, b1, W2, b2); }, X);
-  double gg = time_ns([&] { return benchfe::seed_arrays_grad(X, Y, W1, b1, W2, b2, g, g + 6, g + 9, g + 12) + g[0]; }, X);
-  double hd = time_ns([&] { return hand_grad(X, Y, W1, b1, W2, b2, h, h + 6, h + 9, h + 12) + h[0]; }, X);
+  const std::vector<double> t = time_ns(
+      X, [&] { return benchfe::seed_arrays(X, Y, W1, b1, W2, b2); },
+      [&] { return benchfe::seed_arrays_grad(X, Y, W1, b1, W2, b2, g, g + 6, g + 9, g + 12) + g[0]; },
+      [&] { return hand_grad(X, Y, W1, b1, W2, b2, h, h + 6, h + 9, h + 12) + h[0]; });
+  const double f = t[0], gg = t[1], hd = t[2];
   std::printf("%-34s %10s %8s\n", "implementation", "ns/call", "vs fwd");
   std::printf("%-34s %10.1f %8.2f\n", "forward (plain C++)", f, 1.0);
   std::printf("%-34s %10.1f %8.2f  (issue: <= 1.6)\n", "seed_arrays_grad (gradgen)", gg, gg / f);

@@ -10,5 +10,4 @@ add_custom_command(
   COMMENT "Embedding gradgen code templates"
   VERBATIM)
 target_sources(gg_emit PRIVATE ${gradgen_templates_cpp})
-# Compiled eval/check find the runtime headers here when gradgen runs from the build tree.
-target_compile_definitions(gg_emit PRIVATE GRADGEN_RUNTIME_INCLUDE_DIR="${CMAKE_CURRENT_SOURCE_DIR}/runtime/include")
+

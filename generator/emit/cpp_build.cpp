@@ -134,20 +134,4 @@ std::vector<std::string> cxx_command() {
   return cmd;
 }
 
-std::string runtime_include_dir() {
-  const char* env = std::getenv("GRADGEN_RUNTIME_INCLUDE");
-  if (env && *env) return env;
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    fs::path inc = exe.parent_path().parent_path() / "include";
-    if (fs::exists(inc / "gradgen" / "matmul.hpp")) return inc.string();
-  }
-#ifdef GRADGEN_RUNTIME_INCLUDE_DIR
-  return GRADGEN_RUNTIME_INCLUDE_DIR;
-#else
-  return "include";
-#endif
-}
-
 }  // namespace gg::cpp

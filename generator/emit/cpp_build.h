@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "support/files.h"
+
 namespace gg::cpp {
 
 /// A fresh private directory (mkdtemp under $TMPDIR or /tmp), removed with its contents by the
@@ -51,9 +53,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
 /// The C++ compiler command: $CXX split at spaces, or {"c++"}.
 std::vector<std::string> cxx_command();
 
-/// Directory holding gradgen/*.hpp: $GRADGEN_RUNTIME_INCLUDE, else <exe>/../include when it
-/// has the headers (installed layout), else the source tree's runtime/include.
-std::string runtime_include_dir();
+using ::gg::runtime_include_dir;  // support/files.h
 
 /// Writes `text` to `path`; throws std::runtime_error on failure.
 void write_text(const std::string& path, const std::string& text);

@@ -2,6 +2,7 @@
 #include "support/files.h"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -69,6 +70,22 @@ bool read_input_file(const std::string& path, std::string& text, std::string& wh
   std::lock_guard<std::mutex> lock(texts.mutex);
   texts.by_path[path] = text;
   return true;
+}
+
+std::string runtime_include_dir() {
+  const char* env = std::getenv("GRADGEN_RUNTIME_INCLUDE");
+  if (env && *env) return env;
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    std::filesystem::path inc = exe.parent_path().parent_path() / "include";
+    if (std::filesystem::exists(inc / "gradgen" / "matmul.hpp", ec)) return inc.string();
+  }
+#ifdef GRADGEN_RUNTIME_INCLUDE_DIR
+  return GRADGEN_RUNTIME_INCLUDE_DIR;
+#else
+  return "include";
+#endif
 }
 
 }  // namespace gg

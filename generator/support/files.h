@@ -19,4 +19,9 @@ bool read_input_file(const std::string& path, std::string& text, std::string& wh
 /// after reading quotes the input as it was read: a pipe (/dev/stdin) cannot be read twice.
 const std::string* text_read_from(const std::string& path);
 
+/// Directory holding the runtime headers (gradgen/*.hpp), which compiled eval/check and the
+/// C++ front end need: $GRADGEN_RUNTIME_INCLUDE, else <exe>/../include when it has them (an
+/// installed gradgen), else the source tree's runtime/include (a build tree).
+std::string runtime_include_dir();
+
 }  // namespace gg

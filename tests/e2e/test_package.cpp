@@ -3,6 +3,8 @@
 // installed gradgen's compiled eval finds the installed runtime headers.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
 #include "e2e_support.h"
 
 namespace {
@@ -33,4 +35,23 @@ TEST_CASE("examples/app and examples/c_abi build against an installed gradgen", 
   INFO(eval.err);
   CHECK(eval.exit_code == 0);
   CHECK(eval.out.rfind("{\"loss\": ", 0) == 0);
+  // The installed gradgen's C++ front end reads the installed <gradgen/annotate.hpp>, not the
+  // source tree's (it did, so it broke once the source tree was gone): the installed copy is
+  // marked, and a C++ input refuses to compile without the mark.
+  {
+    std::ofstream mark(prefix + "/include/gradgen/annotate.hpp", std::ios::app);
+    mark << "\n#define GRADGEN_TEST_INSTALLED_COPY 1\n";
+  }
+  gg::cpp::write_text(dir.file("f.cpp"), "#include <gradgen/annotate.hpp>\n#ifndef GRADGEN_TEST_INSTALLED_COPY\n"
+                                         "#error \"not the installed runtime header\"\n#endif\n"
+                                         "GRADGEN_DIFFERENTIATE double f(double x) { return x * x; }\n");
+  gg::cpp::write_text(dir.file("f.json"), "{\"x\": 3}");
+  for (const char* interp : {"--interp", ""}) {
+    std::vector<std::string> argv{prefix + "/bin/gradgen", "eval", dir.file("f.cpp"), "--feed", dir.file("f.json")};
+    if (*interp) argv.push_back(interp);
+    auto cpp_eval = gg::cpp::run_process(argv, dir.path());
+    INFO(cpp_eval.err);
+    CHECK(cpp_eval.exit_code == 0);
+    CHECK(cpp_eval.out == "{\"loss\": 9, \"outputs\": {}, \"grads\": {\"x\": 6}}\n");
+  }
 }

@@ -17,5 +17,4 @@ if(NOT EXISTS "${GRADGEN_CLANG_RESOURCE_DIR}/include/stddef.h")
                       "set GRADGEN_CLANG_RESOURCE_DIR (see `clang-14 -print-resource-dir`)")
 endif()
 target_compile_definitions(gg_frontend_clang PRIVATE
-  GG_CLANG_RESOURCE_DIR="${GRADGEN_CLANG_RESOURCE_DIR}"
-  GG_RUNTIME_INCLUDE_DIR="${CMAKE_CURRENT_SOURCE_DIR}/runtime/include")
+  GG_CLANG_RESOURCE_DIR="${GRADGEN_CLANG_RESOURCE_DIR}")

@@ -445,7 +445,7 @@ size_t longest_word(const std::string& text) {
 
 std::vector<std::string> compiler_args(const std::string& text, const CppOptions& options) {
   // -xc++: the file is C++ whatever its extension says to clang (.CPP, .cp).
-  std::vector<std::string> args{"-xc++", "-std=c++17", "-resource-dir", GG_CLANG_RESOURCE_DIR, "-isystem", GG_RUNTIME_INCLUDE_DIR,
+  std::vector<std::string> args{"-xc++", "-std=c++17", "-resource-dir", GG_CLANG_RESOURCE_DIR, "-isystem", runtime_include_dir(),
                                 "-Wno-unused-value"};
   // Clang's "did you mean" compares an unknown name with every known one, in time that grows
   // with the square of its length: an undeclared 200,000-character name took over a minute.

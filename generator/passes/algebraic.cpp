@@ -20,24 +20,48 @@ struct Ctx {
   Graph& g;
   const Node* old;
   const std::vector<const Node*>& ins;
-  const std::set<const Node*>& named;  // the program's definitions (old nodes)
+  const std::set<const Node*>& named;     // the program's definitions (old nodes)
+  const std::set<const Node*>& adjoints;  // the program's B equations (old nodes)
 
   const Node* a() const { return ins[0]; }
   const Node* b() const { return ins[1]; }
   // Operand i is a definition of the source: rules do not look inside it, so that `d = -(X*W)`
   // and `J = sum(X + d)` keep d (explain prints the equations with the source's names).
   bool named_operand(size_t i) const { return named.count(old->inputs[i]) != 0; }
+  // Operand i is a gradient explain prints as its own equation (dL/dscaled).
+  bool adjoint_operand(size_t i) const { return adjoints.count(old->inputs[i]) != 0; }
   // `x` may replace the node only if it already has the node's shape.
   const Node* keep_shape(const Node* x) const { return x->shape == old->shape ? x : nullptr; }
 };
 
 using Rule = const Node* (*)(const Ctx&);
 
-// x·1 → x, 1·x → x (1 possibly broadcast).
+// x·1 → x, 1·x → x (1 possibly broadcast); when the 1 gave the product its shape, x
+// broadcast to it.
 const Node* mul_one(const Ctx& c) {
   if (c.old->op != Op::Mul) return nullptr;
-  if (is_filled(c.b(), 1)) return c.keep_shape(c.a());
-  if (is_filled(c.a(), 1)) return c.keep_shape(c.b());
+  auto widened = [&](const Node* x) {
+    if (x->shape == c.old->shape) return x;
+    Attrs to;
+    to.shape = c.old->shape;
+    return c.g.make(Op::BroadcastTo, {x}, to);
+  };
+  if (is_filled(c.b(), 1)) return widened(c.a());
+  if (is_filled(c.a(), 1)) return widened(c.b());
+  return nullptr;
+}
+// broadcast_to(s) ∘ y → s ∘ y for + − · / when y has the result's shape: the op broadcasts s
+// itself, so `broadcast(3, [2]) ⊙ x` is written 3 · x. A broadcast that is itself a named
+// value or gradient stays, so equations keep reading dL/dscaled.
+const Node* implicit_broadcast(const Ctx& c) {
+  const Op op = c.old->op;
+  if (op != Op::Add && op != Op::Sub && op != Op::Mul && op != Op::Div) return nullptr;
+  auto droppable = [&](size_t i) {
+    return c.ins[i]->op == Op::BroadcastTo && !c.named_operand(i) && !c.adjoint_operand(i) &&
+           c.ins[1 - i]->shape == c.old->shape;
+  };
+  if (droppable(0)) return c.g.make(op, {c.a()->inputs[0], c.b()});
+  if (droppable(1)) return c.g.make(op, {c.a(), c.b()->inputs[0]});
   return nullptr;
 }
 // x·0 → 0, 0·x → 0 when the zero already has the result's shape (ignores x = ±inf/NaN,
@@ -95,19 +119,21 @@ const Node* identity_reshape(const Ctx& c) {
   return c.keep_shape(c.a());
 }
 
-constexpr Rule kRules[] = {mul_one, mul_zero,            add_zero, sub_zero, div_one,         neg_neg,
-                           transpose_transpose, add_neg, sub_neg,  identity_reshape};
+constexpr Rule kRules[] = {mul_one, mul_zero, add_zero, sub_zero,         div_one,
+                           neg_neg, transpose_transpose, add_neg, sub_neg, identity_reshape,
+                           implicit_broadcast};
 
 }  // namespace
 
 size_t algebraic(Program& p) {
   Graph& g = *p.graph;
-  std::set<const Node*> named;
+  std::set<const Node*> named, adjoints;
   for (const Definition& d : p.definitions) named.insert(d.node);
+  for (const Adjoint& a : p.adjoints) adjoints.insert(a.node);
   return rewrite(
       p,
       [&](const Node* old, const std::vector<const Node*>& ins) -> Rewritten {
-        Ctx c{g, old, ins, named};
+        Ctx c{g, old, ins, named, adjoints};
         for (Rule r : kRules)
           if (const Node* out = r(c)) return {out, true};
         return {};

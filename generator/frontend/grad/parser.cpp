@@ -210,7 +210,7 @@ void Parser::grow(Expr& e, const Token& t) {
   for (const ExprPtr& a : e.args) h = std::max(h, a->height);
   for (const KwArg& k : e.kwargs) h = std::max(h, k.value->height);
   e.height = h + 1;
-  if (e.height > kMaxHeight)
+  if (e.height - 1 > kMaxHeight)  // operators above the leaves (height 1)
     fail(t, "expression is too deep (more than " + std::to_string(kMaxHeight) +
                 " levels: each operator of a chain such as a + b + c is one); split it into definitions");
 }

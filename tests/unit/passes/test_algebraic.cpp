@@ -53,9 +53,17 @@ TEST_CASE("algebraic rules, each with its shape guard", "[algebraic]") {
   SECTION("broadcast 1 · x → x") {
     CHECK(t.simplify(t.op(Op::Mul, {t.bcast(t.c(1), {F(2), F(3)}), t.a}), 1) == "a");
   }
-  SECTION("v[3] · 1[2, 3] is kept: v alone has the wrong shape") {
-    CHECK(t.simplify(t.op(Op::Mul, {t.v, t.bcast(t.c(1), {F(2), F(3)})}), 0) ==
-          "mul(v, broadcast_to[2, 3](const 1))");
+  SECTION("v[3] · 1[2, 3] → v broadcast to [2, 3]: the 1 gave the product its shape") {
+    CHECK(t.simplify(t.op(Op::Mul, {t.v, t.bcast(t.c(1), {F(2), F(3)})}), 1) == "broadcast_to[2, 3](v)");
+  }
+  SECTION("broadcast(s) · a → s · a: the op broadcasts by itself") {
+    CHECK(t.simplify(t.op(Op::Mul, {t.bcast(t.s, {F(2), F(3)}), t.a}), 1) == "mul(s, a)");
+  }
+  SECTION("a + broadcast(v) → a + v") {
+    CHECK(t.simplify(t.op(Op::Add, {t.a, t.bcast(t.v, {F(2), F(3)})}), 1) == "add(a, v)");
+  }
+  SECTION("broadcast(s)[2, 3] · v[3] is kept: v alone does not give the result's shape") {
+    CHECK(t.simplify(t.op(Op::Mul, {t.bcast(t.s, {F(2), F(3)}), t.v}), 0) == "mul(broadcast_to[2, 3](s), v)");
   }
   SECTION("s·0 → 0 for a scalar") { CHECK(t.simplify(t.op(Op::Mul, {t.s, t.c(0)}), 1) == "const 0"); }
   SECTION("x[2, 3]·0 is kept: 0 is a scalar") { CHECK(t.simplify(t.op(Op::Mul, {t.a, t.c(0)}), 0) == "mul(a, const 0)"); }

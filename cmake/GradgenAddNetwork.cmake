@@ -1,6 +1,8 @@
 # gradgen_add_network(<target> <file.grad> [BIND n=4 ...] [PRECISION f32|f64] [NAMESPACE ns]
-#                     [GEMM gradgen|blas|loops] [BLAS])
+#                     [GEMM gradgen|blas|loops] [BLAS] [FUSE_STEP])
 #
+# FUSE_STEP: also train_step, the optimizer update fused into the backward pass
+# (gradgen generate --fuse-step).
 # GEMM: who computes large matrix products (gradgen generate --gemm; default gradgen's own
 # blocked kernel, which needs nothing linked). BLAS is GEMM blas.
 # BLAS: large matrix products call CBLAS (gradgen generate --blas); the target then links
@@ -13,7 +15,7 @@
 include_guard(GLOBAL)
 
 function(gradgen_add_network target grad)
-  cmake_parse_arguments(GG "BLAS" "PRECISION;NAMESPACE;GEMM" "BIND" ${ARGN})
+  cmake_parse_arguments(GG "BLAS;FUSE_STEP" "PRECISION;NAMESPACE;GEMM" "BIND" ${ARGN})
   if(GG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "gradgen_add_network: unexpected arguments ${GG_UNPARSED_ARGUMENTS}")
   endif()
@@ -25,7 +27,9 @@ function(gradgen_add_network target grad)
     message(FATAL_ERROR "gradgen_add_network: no gradgen executable (find_package(gradgen) first)")
   endif()
   get_filename_component(src "${grad}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
-  # The generated files are named after the `network NAME` statement.
+  # The generated files are named after the `network NAME` statement, read here: an edit of
+  # the .grad reconfigures, so a renamed network builds its new files.
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${src}")
   file(STRINGS "${src}" lines REGEX "^[ \t]*network[ \t]+[A-Za-z_][A-Za-z0-9_]*")
   if(NOT lines)
     message(FATAL_ERROR "gradgen_add_network: no 'network NAME' line in ${src}")
@@ -51,6 +55,9 @@ function(gradgen_add_network target grad)
   if(GG_BLAS)
     list(APPEND args --blas)
     find_package(BLAS REQUIRED)
+  endif()
+  if(GG_FUSE_STEP)
+    list(APPEND args --fuse-step)
   endif()
   get_filename_component(grad_name "${src}" NAME)
   get_filename_component(grad_dir "${src}" DIRECTORY)

@@ -151,6 +151,7 @@ Subcommand add_check(CLI::App& root) {
   app->add_option("--seed", o->seed, "seed of the random point (default 0)");
   app->add_flag("--interp", o->interp, "use the built-in reference interpreter instead of compiled code");
   return {app, [o] {
+            refuse_grad_only_flags(o->req.network, {{"--bind", !o->bind.empty()}});
             o->req.bind = parse_bindings(o->bind);
             o->req.seed = parse_seed(o->seed);
             return o->interp ? check_interp(o->req) : check_compiled(o->req);

@@ -57,6 +57,29 @@ Program load_network(const std::string& path) {
   return std::move(*p);
 }
 
+namespace {
+// "a", "a and b", "a, b and c".
+std::string list_text(const std::vector<std::string>& items) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) out += (i == 0 ? "" : i + 1 == items.size() ? " and " : ", ") + items[i];
+  return out;
+}
+}  // namespace
+
+void refuse_grad_only_flags(const std::string& path, const std::vector<std::pair<const char*, bool>>& flags,
+                            const std::string& why) {
+#ifdef GRADGEN_HAVE_CLANG
+  if (!is_cpp_file(path)) return;
+  std::vector<std::string> given;
+  for (const auto& [flag, on] : flags)
+    if (on) given.push_back(flag);
+  if (!given.empty())
+    throw UsageError(list_text(given) + (given.size() == 1 ? " applies" : " apply") + " to .grad networks, not to C++ inputs" + why);
+#else
+  (void)path, (void)flags, (void)why;
+#endif
+}
+
 Program load_and_differentiate(const std::string& path, const std::vector<std::string>& dump_after,
                                std::ostream& dump_to, const DimBindings& bind) {
   for (const std::string& pass : dump_after)

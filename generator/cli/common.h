@@ -42,6 +42,12 @@ struct Subcommand {
 /// throws Reported{1}.
 Program load_network(const std::string& path);
 
+/// `flags` (name, whether given) that only .grad networks take: on a C++ input any given one is
+/// a UsageError "--bind and --precision apply to .grad networks, not to C++ inputs<why>",
+/// refused rather than ignored.
+void refuse_grad_only_flags(const std::string& path, const std::vector<std::pair<const char*, bool>>& flags,
+                            const std::string& why = "");
+
 /// load_network, dims fixed by `bind` (checked as check_bind_flags does), then autodiff and
 /// the simplification pipeline; IR dumps after the passes named in `dump_after` go to
 /// `dump_to`. An unknown pass name is a UsageError.

@@ -107,7 +107,7 @@ cpp::DriverCase make_case(const GeneratedCode& g, const Values& fed, const DimBi
 int eval_compiled(const EvalRequest& r) {
   Program loaded = load_network(r.network);
   Values fed = read_feed(r.feed);
-  shape_flat_feed(loaded, fed);
+  fit_cpp_feed(loaded, fed);
   DimBindings dims = feed_dims(loaded, fed, r.feed);
   require_initialisable(loaded, fed, dims);
   // A declared dim that no tensor uses is still an argument of the generated API: any size serves.

@@ -25,7 +25,7 @@ int eval_interp(const EvalRequest& r) {
   Program p = load_and_differentiate(r.network);
   if (r.precision) p.precision = *r.precision;
   Values fed = read_feed(r.feed);
-  shape_flat_feed(p, fed);
+  fit_cpp_feed(p, fed);
   DimBindings dims = feed_dims(p, fed, r.feed);
   require_initialisable(p, fed, dims);
   require_evaluable(p, dims, "eval");
@@ -50,6 +50,8 @@ Subcommand add_eval(CLI::App& root) {
       ->check(CLI::IsMember({"f32", "f64"}));
   app->add_flag("--interp", o->interp, "use the built-in reference interpreter instead of compiled code");
   return {app, [o] {
+            // A C++ function computes in its own types (a float function in float).
+            refuse_grad_only_flags(o->req.network, {{"--precision", !o->precision.empty()}});
             if (!o->precision.empty()) o->req.precision = parse_precision(o->precision);
             o->req.seed = parse_seed(o->seed);
             return o->interp ? eval_interp(o->req) : eval_compiled(o->req);

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "emit/equations.h"
+#include "passes/pipeline.h"
 
 namespace gg::cli {
 namespace {
@@ -37,14 +38,16 @@ Subcommand add_explain(CLI::App& root) {
   app->add_option("NET.grad", o->file, "the network")->required();
   app->add_option("--format", o->format, "text (default), markdown or latex")
       ->check(CLI::IsMember({"text", "markdown", "latex"}));
-  app->add_option("--dump-after", o->dump_after, "also print the IR after these passes (autodiff, const_fold, "
-                                                 "algebraic, cse, dce)")
+  std::string passes;
+  for (const std::string& pass : pass_names()) passes += (passes.empty() ? "" : ", ") + pass;
+  app->add_option("--dump-after", o->dump_after, "also print the IR after these passes (" + passes + ")")
       ->delimiter(',')
       ->allow_extra_args(false);
   add_bind_option(app, o->bind, "fix a symbolic dim, e.g. n=4, as generate --bind does (its equations)");
   return {app, [o] {
             static const std::map<std::string, Format> formats{
                 {"text", Format::Text}, {"markdown", Format::Markdown}, {"latex", Format::Latex}};
+            refuse_grad_only_flags(o->file, {{"--bind", !o->bind.empty()}});
             std::ostringstream dumps;
             Program p = load_and_differentiate(o->file, o->dump_after, dumps, parse_bindings(o->bind));
             const Format format = formats.at(o->format);

@@ -237,7 +237,13 @@ Values parse_feed(const std::string& text, const std::string& path) {
 
 DimBindings feed_dims(const Program& p, const Values& fed, const std::string& path) {
   try {
-    return infer_dims(p, fed);
+    DimBindings dims = infer_dims(p, fed);  // unknown names first
+    if (p.flat_values)
+      for (const Leaf& l : p.leaves)
+        if (!fed.count(l.name))
+          throw InputError("missing value for parameter '" + l.name + "' " + shape_str(l.node->shape) + " of " + p.name +
+                           " (a C++ function's parameters are all fed)");
+    return dims;
   } catch (const FedTensorError& e) {
     throw LocatedError(feed_location(path, e.tensor, {}), e.what());
   } catch (const InputError& e) {
@@ -245,7 +251,7 @@ DimBindings feed_dims(const Program& p, const Values& fed, const std::string& pa
   }
 }
 
-void shape_flat_feed(const Program& p, Values& fed) {
+void fit_cpp_feed(const Program& p, Values& fed) {
   if (!p.flat_values) return;
   for (auto& [name, t] : fed) {
     const Leaf* l = p.find_leaf(name);

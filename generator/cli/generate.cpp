@@ -72,26 +72,16 @@ cpp::GemmBackend parse_gemm(const std::string& gemm, bool blas) {
 
 #ifdef GRADGEN_HAVE_CLANG
 // A C++ input: NAME_grad.hpp and NAME_grad.cpp for every annotated function (emit/cpp_function.h).
-// "a", "a and b", "a, b and c".
-std::string list_text(const std::vector<std::string>& items) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) out += (i == 0 ? "" : i + 1 == items.size() ? " and " : ", ") + items[i];
-  return out;
-}
-
 void generate_cpp_functions(const GenerateOpts& o) {
-  std::vector<std::string> given;  // flags of .grad networks only, refused rather than ignored
-  for (const auto& [flag, on] : {std::pair<const char*, bool>{"--bind", !o.bind.empty()},
-                                 {"--precision", !o.precision.empty()},
-                                 {"--namespace", !o.req.ns.empty()},
-                                 {"--gemm", !o.gemm.empty()},
-                                 {"--blas", o.blas},
-                                 {"--fuse-step", o.req.fuse_step},
-                                 {"--report", o.report}})
-    if (on) given.push_back(flag);
-  if (!given.empty())
-    throw UsageError(list_text(given) + (given.size() == 1 ? " applies" : " apply") +
-                     " to .grad networks, not to C++ inputs (which generate NAME_grad)");
+  refuse_grad_only_flags(o.req.network,
+                         {{"--bind", !o.bind.empty()},
+                          {"--precision", !o.precision.empty()},
+                          {"--namespace", !o.req.ns.empty()},
+                          {"--gemm", !o.gemm.empty()},
+                          {"--blas", o.blas},
+                          {"--fuse-step", o.req.fuse_step},
+                          {"--report", o.report}},
+                         " (which generate NAME_grad)");
   CppOptions copts = command_line_cpp_options();
   std::vector<CppSignature> sigs;
   copts.signatures = &sigs;

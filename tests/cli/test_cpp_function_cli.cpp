@@ -33,7 +33,7 @@ TEST_CASE("C++ file with two functions: --function chooses, its absence is a loc
 
   Result unknown = gradgen({"explain", src, "--function", "h", "--", kRuntime});
   CHECK(unknown.status == 1);
-  CHECK_THAT(unknown.err, Catch::Contains("no function named 'h'"));
+  CHECK_THAT(unknown.err, Catch::Contains("no function named 'h' is marked GRADGEN_DIFFERENTIATE (marked: f, g)"));
 
   Result explain = gradgen({"explain", src, "--function", "g", "--", kRuntime});
   REQUIRE(explain.status == 0);
@@ -196,4 +196,28 @@ double f(const gradgen::Matrix<2, 3>& A, const double (&W)[3][2], double s) {
                         "--interp", "--", kRuntime});
   CHECK(bad.status == 1);
   CHECK_THAT(bad.err, Catch::Contains("bad.json:1:7: error: param 'A' has shape [3] but is declared [2, 3]"));
+}
+
+// Flags and feeds a C++ function cannot honour are refused, not ignored: --precision (it
+// computes in its own types: a float function computed in double), --bind (it has no dims),
+// and a parameter left out of the feed (it has no init=; it was silently 0).
+TEST_CASE("C++ inputs refuse --precision and --bind and need every parameter fed", "[cli][cpp]") {
+  Scratch s;
+  const std::string src = s.write("two.cpp", kTwo), feed = s.write("x.json", R"({"x": 0.5})");
+  Result prec = gradgen({"eval", src, "--function=f", "--feed", feed, "--precision", "f64", "--", kRuntime});
+  CHECK(prec.status == 2);
+  CHECK_THAT(prec.err, Catch::Contains("--precision applies to .grad networks, not to C++ inputs"));
+  for (const char* sub : {"check", "explain"}) {
+    Result bind = gradgen({sub, src, "--function=f", "--bind", "n=3", "--", kRuntime});
+    CHECK(bind.status == 2);
+    CHECK_THAT(bind.err, Catch::Contains("--bind applies to .grad networks, not to C++ inputs"));
+  }
+  for (const char* mode : {"--interp", ""}) {
+    std::vector<std::string> args{"eval", src, "--function=f", "--feed", feed};
+    if (*mode) args.push_back(mode);
+    args.insert(args.end(), {"--", kRuntime});
+    Result missing = gradgen(args);
+    CHECK(missing.status == 1);
+    CHECK_THAT(missing.err, Catch::Contains(feed + ": missing value for parameter 'y' [] of f (a C++ function's parameters are all fed)"));
+  }
 }

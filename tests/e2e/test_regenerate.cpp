@@ -1,6 +1,7 @@
 // gradgen_add_network regenerates: a tiny CMake project (installed gradgen, find_package, Ninja)
 // builds, a no-op rebuild does nothing, editing the .grad (a wider hidden layer) regenerates the
-// sources and the program sees the new shapes, and the build is then quiet again.
+// sources and the program sees the new shapes, and the build is then quiet again. A second
+// network with FUSE_STEP has train_step, which takes the same steps as loss_and_grad + step.
 #include <catch2/catch.hpp>
 
 #include "e2e_support.h"
@@ -35,13 +36,15 @@ const char* kProject = R"(cmake_minimum_required(VERSION 3.20)
 project(regen LANGUAGES CXX)
 find_package(gradgen REQUIRED)
 gradgen_add_network(tiny_net tiny.grad)
+gradgen_add_network(tiny_fused tinyf.grad FUSE_STEP)
 add_executable(app main.cpp)
-target_link_libraries(app PRIVATE tiny_net)
+target_link_libraries(app PRIVATE tiny_net tiny_fused)
 )";
 
 // Prints the param count the generated header declares and a trained loss (the code runs).
-const char* kMain = R"(#include <cstdio>
+const char* kMain = R"cpp(#include <cstdio>
 #include "tiny.hpp"
+#include "tinyf.hpp"
 int main() {
   tiny::Params params;
   tiny::Grads grads;
@@ -53,10 +56,20 @@ int main() {
     if (tiny::loss_and_grad(params, X, Y, 4, loss, grads, ws) != tiny::kOk) return 2;
     if (tiny::step(params, grads, state) != tiny::kOk) return 3;
   }
-  std::printf("params %zu loss %s\n", tiny::kNumParams, loss > 0 ? "positive" : "zero");
+  // FUSE_STEP: tinyf (the first tiny) has train_step, which takes the same steps.
+  tinyf::Params fp;
+  tinyf::Grads fg;
+  tinyf::OptState fs{};
+  static tinyf::Workspace<4> fws;
+  double fused_loss = 0;
+  if (tinyf::init(fp, 3) != tinyf::kOk) return 4;
+  for (int i = 0; i < 5; ++i)
+    if (tinyf::train_step(fp, X, Y, 4, fused_loss, fg, fs, fws) != tinyf::kOk) return 5;
+  std::printf("params %zu loss %s%s\n", tiny::kNumParams, loss > 0 ? "positive" : "zero",
+              fused_loss == loss ? "" : " (fused differs)");
   return 0;
 }
-)";
+)cpp";
 
 bool has(const std::string& text, const std::string& piece) { return text.find(piece) != std::string::npos; }
 
@@ -70,6 +83,12 @@ TEST_CASE("gradgen_add_network regenerates when the .grad changes and only then"
   gg::cpp::write_text(src + "/CMakeLists.txt", kProject);
   gg::cpp::write_text(src + "/main.cpp", kMain);
   gg::cpp::write_text(src + "/tiny.grad", tiny_grad(3));
+  auto write_fused = [&](int width) {  // the same network as tinyf, for FUSE_STEP
+    std::string fused = tiny_grad(width);
+    fused.replace(0, std::string("network tiny").size(), "network tinyf");
+    gg::cpp::write_text(src + "/tinyf.grad", fused);
+  };
+  write_fused(3);
   run_ok({"cmake", "-S", src, "-B", build, "-G", "Ninja", "-DCMAKE_PREFIX_PATH=" + prefix}, dir);
 
   auto first = run_ok({"cmake", "--build", build}, dir);
@@ -85,6 +104,7 @@ TEST_CASE("gradgen_add_network regenerates when the .grad changes and only then"
 
   // A wider hidden layer: W1[2, 5] + b1[5] + W2[5, 1] = 20 scalars.
   gg::cpp::write_text(src + "/tiny.grad", tiny_grad(5));
+  write_fused(5);
   auto second = run_ok({"cmake", "--build", build}, dir);
   CHECK(has(second.out, "gradgen: generating C++ for tiny.grad"));
   CHECK(has(second.out, "Linking CXX executable app"));

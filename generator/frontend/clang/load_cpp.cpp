@@ -383,8 +383,12 @@ class FileLowering {
       }
     }
     if (ok && !any) {
+      std::string marked;  // what --function could have named
+      for (const clang::FunctionDecl* fn : fns)
+        if (marks_of(fn).differentiate) marked += (marked.empty() ? "" : ", ") + fn->getQualifiedNameAsString();
       std::string what = only.empty() ? "no function is marked GRADGEN_DIFFERENTIATE"
-                                      : "no function named '" + only + "' is marked GRADGEN_DIFFERENTIATE";
+                                      : "no function named '" + only + "' is marked GRADGEN_DIFFERENTIATE" +
+                                            (marked.empty() ? "" : " (marked: " + marked + ")");
       diags_.error(SourceLoc{file_, 0, 0}, what);
       os_ << file_ << ": error: " << what << "\n";
       return std::nullopt;

@@ -45,9 +45,11 @@ void check_namespace(const std::string& ns) {
     size_t end = ns.find("::", start);
     std::string p = ns.substr(start, end == std::string::npos ? std::string::npos : end - start);
     const bool top = start == 0;  // at global scope, beside the C library's names
-    if (!is_identifier(p) || cpp::is_reserved(p) || (top && cpp::is_system_global(p)) ||
-        p.find("__") != std::string::npos || p[0] == '_')
+    if (!is_identifier(p) || p.find("__") != std::string::npos || p[0] == '_')
       throw UsageError("--namespace expects a C++ namespace name such as 'nets' or 'my::nets', got '" + ns + "'");
+    if (cpp::is_reserved(p) || (top && cpp::is_system_global(p)))
+      throw UsageError("--namespace '" + ns + "': '" + p + "' is a C++ keyword or a name the " +
+                       "C++ or C library or gradgen's runtime (gg) uses; choose another, such as 'nets'");
     if (end == std::string::npos) return;
     start = end + 2;
   }

@@ -78,7 +78,11 @@ std::string print_ir(const Program& p) {
   std::string out = "; program " + p.name + "\n";
   for (const Node* n : live_nodes(p)) out += id(n) + " : " + shape_str(n->shape) + " = " + print_node(*n) + "\n";
   for (const Definition& d : p.definitions) out += std::string(def_keyword(d.kind)) + d.name + " = " + id(d.node) + "\n";
-  if (p.loss) out += "; loss " + p.loss_name + " = " + id(p.loss) + "\n";
+  // The loss once: its definition's line says it, unless no definition holds it.
+  const bool loss_defined = std::any_of(p.definitions.begin(), p.definitions.end(), [&](const Definition& d) {
+    return d.kind == DefKind::Loss && d.node == p.loss;
+  });
+  if (p.loss && !loss_defined) out += "; loss " + p.loss_name + " = " + id(p.loss) + "\n";
   for (const std::string& g : p.grad_inputs) out += "; grad " + g + "\n";
   for (const Adjoint& a : p.adjoints) out += adjoint_line(p, a);
   return out;

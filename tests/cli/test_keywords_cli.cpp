@@ -164,7 +164,8 @@ int main() {
   // --namespace is the user's choice: a top-level clash is refused, a nested one is fine.
   Result top = gradgen({"generate", net, "-o", s.path("ns"), "--namespace", "printf"});
   CHECK(top.status == 2);
-  CHECK(has(top.err, "--namespace expects a C++ namespace name such as 'nets' or 'my::nets', got 'printf'"));
+  CHECK(has(top.err, "--namespace 'printf': 'printf' is a C++ keyword or a name the C++ or C library or gradgen's "
+                    "runtime (gg) uses; choose another, such as 'nets'"));
   CHECK(gradgen({"generate", net, "-o", s.path("ns"), "--namespace", "my::printf"}).status == 0);
   Result empty = gradgen({"generate", net, "-o", s.path("ns"), "--namespace", ""});
   CHECK(empty.status == 2);

@@ -81,7 +81,7 @@ TEST_CASE("generate is byte-identical run to run and writes nothing on error", "
   CHECK(gen(dir.file("one"), {"--bind", "m=4"}).exit_code == 2);  // m is no dim of seed: a usage error
   auto ns = gen(dir.file("one"), {"--namespace", "class"});
   CHECK(ns.exit_code == 2);
-  CHECK(ns.err.find("--namespace expects a C++ namespace name") != std::string::npos);
+  CHECK(ns.err.find("--namespace 'class': 'class' is a C++ keyword") != std::string::npos);
   CHECK(e2e::read_file(dir.file("one/seed.cpp")) == before);
   size_t entries = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.file("one"))) ++entries;

@@ -41,7 +41,6 @@ TEST_CASE("print_ir lists live nodes in id order, then definitions, loss and adj
         "s = %3\n"
         "output r = %4\n"
         "loss L = %7\n"
-        "; loss L = %7\n"
         "; grad x\n"
         "dL/dw = %10\n"
         "dL/dx = 0\n");

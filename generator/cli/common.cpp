@@ -52,6 +52,9 @@ Program load_network(const std::string& path) {
   std::optional<Program> p = load_grad_file(path, diags);
   if (!p || diags.has_errors()) {
     std::cerr << diags.render();
+    // model.c, feed.json given where the network goes: say how the file was read.
+    if (std::filesystem::path(path).extension() != ".grad")
+      std::cerr << "note: '" << path << "' was read as a .grad network (C++ inputs end in .cpp, .cc, .cxx or .C)\n";
     throw Reported{kInputError};
   }
   return std::move(*p);

@@ -221,3 +221,17 @@ TEST_CASE("C++ inputs refuse --precision and --bind and need every parameter fed
     CHECK_THAT(missing.err, Catch::Contains(feed + ": missing value for parameter 'y' [] of f (a C++ function's parameters are all fed)"));
   }
 }
+
+// A C file, or a feed given where the network goes, is read as .grad (its errors are .grad
+// syntax errors); a note says so and which extensions the C++ front end takes.
+TEST_CASE("a file that is not .grad and does not parse says how it was read", "[cli][cpp]") {
+  Scratch s;
+  for (const char* name : {"model.c", "feed.json"}) {
+    Result r = gradgen({"explain", s.write(name, "int main() { return 0; }\n")});
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err, Catch::Contains("' was read as a .grad network (C++ inputs end in .cpp, .cc, .cxx or .C)"));
+  }
+  Result grad = gradgen({"explain", s.write("bad.grad", "int main() { return 0; }\n")});
+  CHECK(grad.status == 1);
+  CHECK_THAT(grad.err, !Catch::Contains("was read as a .grad network"));
+}

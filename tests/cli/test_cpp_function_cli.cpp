@@ -19,6 +19,16 @@ GRADGEN_DIFFERENTIATE double g(double x) { return std::sin(x) * x; }
 
 const std::string kRuntime = std::string("-I") + GG_SOURCE_DIR + "/runtime/include";
 
+// gradgen eval SRC [--function=FUNCTION] --feed FEED [MODE] -- -I<runtime>; MODE "" is compiled.
+Result eval_cpp(const std::string& src, const std::string& function, const std::string& feed, const char* mode) {
+  std::vector<std::string> args{"eval", src};
+  if (!function.empty()) args.push_back("--function=" + function);
+  args.insert(args.end(), {"--feed", feed});
+  if (*mode) args.push_back(mode);
+  args.insert(args.end(), {"--", kRuntime});
+  return gradgen(args);
+}
+
 }  // namespace
 
 TEST_CASE("C++ file with two functions: --function chooses, its absence is a located error", "[cli][cpp]") {
@@ -42,10 +52,7 @@ TEST_CASE("C++ file with two functions: --function chooses, its absence is a loc
   CHECK_THAT(explain.out, Catch::Contains("dloss/dx = sin(x) + x · cos(x)"));
 
   for (const char* mode : {"--interp", ""}) {
-    std::vector<std::string> args{"eval", src, "--function=g", "--feed", feed};
-    if (*mode) args.push_back(mode);
-    args.insert(args.end(), {"--", kRuntime});
-    Result eval = gradgen(args);
+    Result eval = eval_cpp(src, "g", feed, mode);
     REQUIRE(eval.status == 0);
     auto j = nlohmann::json::parse(eval.out);
     double x = 0.7;
@@ -179,10 +186,7 @@ double f(const gradgen::Matrix<2, 3>& A, const double (&W)[3][2], double s) {
   for (const std::string& feed : {flat, nested})
     for (const char* mode : {"--interp", ""}) {
       INFO(feed << " " << mode);
-      std::vector<std::string> args{"eval", src, "--feed", feed};
-      if (*mode) args.push_back(mode);
-      args.insert(args.end(), {"--", kRuntime});
-      Result r = gradgen(args);
+      Result r = eval_cpp(src, "", feed, mode);
       INFO(r.err);
       REQUIRE(r.status == 0);
       auto j = nlohmann::json::parse(r.out);
@@ -213,10 +217,7 @@ TEST_CASE("C++ inputs refuse --precision and --bind and need every parameter fed
     CHECK_THAT(bind.err, Catch::Contains("--bind applies to .grad networks, not to C++ inputs"));
   }
   for (const char* mode : {"--interp", ""}) {
-    std::vector<std::string> args{"eval", src, "--function=f", "--feed", feed};
-    if (*mode) args.push_back(mode);
-    args.insert(args.end(), {"--", kRuntime});
-    Result missing = gradgen(args);
+    Result missing = eval_cpp(src, "f", feed, mode);
     CHECK(missing.status == 1);
     CHECK_THAT(missing.err, Catch::Contains(feed + ": missing value for parameter 'y' [] of f (a C++ function's parameters are all fed)"));
   }

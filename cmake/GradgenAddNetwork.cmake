@@ -63,6 +63,8 @@ function(gradgen_add_network target grad)
   get_filename_component(grad_dir "${src}" DIRECTORY)
   add_custom_command(
     OUTPUT "${out}/${name}.hpp" "${out}/${name}.cpp" "${out}/${name}.h"
+    # A fresh folder: files of an earlier network name must not shadow the new ones.
+    COMMAND "${CMAKE_COMMAND}" -E rm -rf "${out}"
     COMMAND "${CMAKE_COMMAND}" -E make_directory "${out}"
     COMMAND $<TARGET_FILE:${exe}> generate "${grad_name}" -o "${out}" ${args}
     WORKING_DIRECTORY "${grad_dir}"

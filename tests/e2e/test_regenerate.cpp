@@ -4,9 +4,13 @@
 // network with FUSE_STEP has train_step, which takes the same steps as loss_and_grad + step.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include "e2e_support.h"
 
 namespace {
+
+namespace fs = std::filesystem;
 
 gg::cpp::ProcessResult run_ok(const std::vector<std::string>& argv, const gg::cpp::TempDir& dir) {
   auto r = gg::cpp::run_process(argv, dir.path());
@@ -116,4 +120,13 @@ TEST_CASE("gradgen_add_network regenerates when the .grad changes and only then"
   auto quiet = run_ok({"cmake", "--build", build}, dir);
   CHECK(has(quiet.out, "no work to do"));
   CHECK(!has(quiet.out, "generating"));
+
+  // Renamed (network tinyf -> tinyg): the build reconfigures, generates tinyg.* and drops
+  // tinyf.*, so a stale header cannot be included.
+  std::string renamed = e2e::read_file(src + "/tinyf.grad");
+  renamed.replace(0, std::string("network tinyf").size(), "network tinyg");
+  gg::cpp::write_text(src + "/tinyf.grad", renamed);
+  run_ok({"cmake", "--build", build, "--target", "tiny_fused"}, dir);
+  CHECK(fs::exists(build + "/gradgen_tiny_fused/tinyg.hpp"));
+  CHECK(!fs::exists(build + "/gradgen_tiny_fused/tinyf.hpp"));
 }

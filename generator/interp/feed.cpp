@@ -41,9 +41,14 @@ void check_numel(const Leaf& l, const Tensor& t) {
 }
 
 // Binds l's symbolic dims from t, remembering which tensor bound each dim for messages.
-void bind_leaf(const Leaf& l, const Tensor& t, DimBindings& dims, std::map<std::string, std::string>& bound_by) {
+// `flat`: a C++ function's leaf, whose arrays are fed flat (said when the shapes differ).
+void bind_leaf(const Leaf& l, const Tensor& t, DimBindings& dims, std::map<std::string, std::string>& bound_by,
+               bool flat) {
   check_numel(l, t);
   const Shape& decl = l.node->shape;
+  if (flat && decl != Shape{} && t.shape != concrete(decl, {}))
+    shape_mismatch(l, t, " (a C++ function's arrays are fed flat, in element order: " +
+                             std::to_string(Tensor::zeros(concrete(decl, {})).numel()) + " numbers)");
   if (decl.size() != t.shape.size()) shape_mismatch(l, t);
   for (size_t i = 0; i < decl.size(); ++i) {
     const Dim& d = decl[i];
@@ -92,12 +97,14 @@ Tensor init_one(const Leaf& l, uint64_t seed, const DimBindings& dims) {
 DimBindings infer_dims(const Program& p, const Values& fed) {
   for (const auto& [name, t] : fed)
     if (!p.find_leaf(name))
-      throw FedTensorError(name, "'" + name + "' is not an input, target or param of network '" + p.name + "'");
+      throw FedTensorError(name, p.flat_values ? "'" + name + "' is not a parameter of function '" + p.name + "'"
+                                               : "'" + name + "' is not an input, target or param of network '" +
+                                                     p.name + "'");
   DimBindings dims;
   std::map<std::string, std::string> bound_by;
   for (const Leaf& l : p.leaves) {
     auto it = fed.find(l.name);
-    if (it != fed.end()) bind_leaf(l, it->second, dims, bound_by);
+    if (it != fed.end()) bind_leaf(l, it->second, dims, bound_by, p.flat_values);
     else if (l.kind != LeafKind::Param)
       throw InputError("missing value for " + who(l) + " " + shape_str(l.node->shape));
   }

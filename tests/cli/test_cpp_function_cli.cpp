@@ -199,7 +199,16 @@ double f(const gradgen::Matrix<2, 3>& A, const double (&W)[3][2], double s) {
   Result bad = gradgen({"eval", src, "--feed", s.write("bad.json", R"({"A": [1, 2, 3], "W": [0, 0, 0, 0, 0, 0]})"),
                         "--interp", "--", kRuntime});
   CHECK(bad.status == 1);
-  CHECK_THAT(bad.err, Catch::Contains("bad.json:1:7: error: param 'A' has shape [3] but is declared [2, 3]"));
+  CHECK_THAT(bad.err, Catch::Contains("bad.json:1:7: error: param 'A' has shape [3] but is declared [2, 3] (a C++ "
+                                      "function's arrays are fed flat, in element order: 6 numbers)"));
+  // A 2-D C array nested, and a name that is no parameter: the messages speak of C++.
+  Result nested_w = eval_cpp(src, "", s.write("nested_w.json", R"({"A": [1, 2, 3, 4, 5, 6], "W": [[0, 0], [0, 0], [0, 0]], "s": 1})"), "--interp");
+  CHECK(nested_w.status == 1);
+  CHECK_THAT(nested_w.err, Catch::Contains("param 'W' has shape [3, 2] but is declared [6] (a C++ function's arrays "
+                                           "are fed flat, in element order: 6 numbers)"));
+  Result unknown = eval_cpp(src, "", s.write("unknown.json", R"({"A": [1, 2, 3, 4, 5, 6], "W": [0, 0, 0, 0, 0, 0], "s": 1, "t": 2})"), "--interp");
+  CHECK(unknown.status == 1);
+  CHECK_THAT(unknown.err, Catch::Contains("'t' is not a parameter of function 'f'"));
 }
 
 // Flags and feeds a C++ function cannot honour are refused, not ignored: --precision (it

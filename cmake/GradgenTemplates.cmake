@@ -10,4 +10,3 @@ add_custom_command(
   COMMENT "Embedding gradgen code templates"
   VERBATIM)
 target_sources(gg_emit PRIVATE ${gradgen_templates_cpp})
-

@@ -17,6 +17,7 @@
 #include "emit/cpp_driver.h"
 #include "interp/interpreter.h"
 #include "support/error.h"
+#include "support/files.h"
 
 namespace gg::cli {
 namespace {
@@ -62,7 +63,7 @@ cpp::DriverOutput run_compiled(const GeneratedCode& g, const cpp::DriverCase& c)
   cpp::write_text(dir.file("driver.cpp"), cpp::driver_source({c}));
   std::vector<std::string> argv = cpp::cxx_command();
   for (const char* a : {"-std=c++17", "-O1"}) argv.push_back(a);
-  argv.push_back("-I" + cpp::runtime_include_dir());
+  argv.push_back("-I" + runtime_include_dir());
   argv.push_back("-I" + dir.path());
   argv.push_back(dir.file("driver.cpp"));
   argv.push_back(dir.file(f.base + ".cpp"));

@@ -237,13 +237,7 @@ Values parse_feed(const std::string& text, const std::string& path) {
 
 DimBindings feed_dims(const Program& p, const Values& fed, const std::string& path) {
   try {
-    DimBindings dims = infer_dims(p, fed);  // unknown names first
-    if (p.flat_values)
-      for (const Leaf& l : p.leaves)
-        if (!fed.count(l.name))
-          throw InputError("missing value for parameter '" + l.name + "' " + shape_str(l.node->shape) + " of " + p.name +
-                           " (a C++ function's parameters are all fed)");
-    return dims;
+    return infer_dims(p, fed);
   } catch (const FedTensorError& e) {
     throw LocatedError(feed_location(path, e.tensor, {}), e.what());
   } catch (const InputError& e) {
@@ -256,12 +250,8 @@ void fit_cpp_feed(const Program& p, Values& fed) {
   for (auto& [name, t] : fed) {
     const Leaf* l = p.find_leaf(name);
     if (!l || t.rank() != 1) continue;
-    std::vector<int64_t> declared;
-    for (const Dim& d : l->node->shape) {
-      if (d.is_symbolic()) return;  // C++ shapes are fixed
-      declared.push_back(d.size);
-    }
-    if (Tensor::zeros(declared).numel() == t.numel()) t.shape = declared;
+    const std::optional<int64_t> numel = static_numel(l->node->shape);  // C++ shapes are fixed
+    if (numel && *numel == t.numel()) t.shape = concrete(l->node->shape, {});
   }
 }
 

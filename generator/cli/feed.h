@@ -12,7 +12,7 @@ namespace gg::cli {
 /// A C++ function's feed (Program::flat_values; nothing changes for a .grad network). Its
 /// arrays are fed flat, in element order: a fed array of one dimension with as many values as
 /// a fixed-shape leaf (a gradgen::Matrix<2, 3> param fed [1, 2, 3, 4, 5, 6]) takes that leaf's
-/// shape. (feed_dims requires every parameter of a C++ function: there is no init= to fall
+/// shape. (infer_dims requires every parameter of a C++ function: there is no init= to fall
 /// back on.)
 void fit_cpp_feed(const Program& p, Values& fed);
 

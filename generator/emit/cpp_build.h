@@ -5,8 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "support/files.h"
-
 namespace gg::cpp {
 
 /// A fresh private directory (mkdtemp under $TMPDIR or /tmp), removed with its contents by the
@@ -52,8 +50,6 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
 
 /// The C++ compiler command: $CXX split at spaces, or {"c++"}.
 std::vector<std::string> cxx_command();
-
-using ::gg::runtime_include_dir;  // support/files.h
 
 /// Writes `text` to `path`; throws std::runtime_error on failure.
 void write_text(const std::string& path, const std::string& text);

@@ -37,6 +37,7 @@ std::string includes(const std::string& code, bool has_params, GemmBackend gemm)
   inc.push_back("#include <gradgen/optim.hpp>");
   std::sort(inc.begin(), inc.end());
   std::string out = standard_includes(code);
+  if (!out.empty()) out += "\n";
   if (code.find("std::integral_constant") != std::string::npos) out += "#include <type_traits>\n\n";  // row blocks
   return out + join(inc, "\n") + "\n";
 }

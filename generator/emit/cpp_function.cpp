@@ -78,9 +78,9 @@ std::vector<std::string> grad_params(const CppSignature& sig, const Program& p) 
 // Runtime headers the statements use (only those).
 std::string runtime_includes(const std::string& code) {
   const std::vector<std::string> inc = kernel_includes(code);
-  const std::string standard = standard_includes(code);  // ends in a blank line
-  if (inc.empty()) return standard.empty() ? "" : standard.substr(0, standard.size() - 1);
-  return standard + join(inc, "\n") + "\n";
+  const std::string standard = standard_includes(code);
+  if (inc.empty()) return standard;
+  return standard + (standard.empty() ? "" : "\n") + join(inc, "\n") + "\n";
 }
 
 // Equations shown as comments only: computed inline, or gradients that are identically zero.

@@ -121,7 +121,7 @@ std::vector<std::string> kernel_includes(const std::string& code) {
 }
 
 std::string standard_includes(const std::string& code) {
-  return code.find("std::numeric_limits") != std::string::npos ? "#include <limits>\n\n" : "";
+  return code.find("std::numeric_limits") != std::string::npos ? "#include <limits>\n" : "";
 }
 
 std::string scatter_text(const Node* n, const std::string& offset, const std::string& value) {

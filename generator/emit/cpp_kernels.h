@@ -129,8 +129,8 @@ class KernelWriter {
 /// reductions, GG_IVDEP / GG_UNROLL), as sorted #include lines.
 std::vector<std::string> kernel_includes(const std::string& code);
 
-/// The standard headers those statements need, as #include lines followed by a blank line:
-/// <limits> for a NaN or infinite constant (std::numeric_limits), else "".
+/// The standard headers those statements need, as #include lines: <limits> for a NaN or
+/// infinite constant (std::numeric_limits), else "".
 std::string standard_includes(const std::string& code);
 
 /// `idx` of a node of shape `to` read as an operand of shape `from` under numpy broadcasting.

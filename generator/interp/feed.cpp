@@ -48,7 +48,7 @@ void bind_leaf(const Leaf& l, const Tensor& t, DimBindings& dims, std::map<std::
   const Shape& decl = l.node->shape;
   if (flat && decl != Shape{} && t.shape != concrete(decl, {}))
     shape_mismatch(l, t, " (a C++ function's arrays are fed flat, in element order: " +
-                             std::to_string(Tensor::zeros(concrete(decl, {})).numel()) + " numbers)");
+                             std::to_string(*static_numel(decl)) + " numbers)");
   if (decl.size() != t.shape.size()) shape_mismatch(l, t);
   for (size_t i = 0; i < decl.size(); ++i) {
     const Dim& d = decl[i];
@@ -105,6 +105,9 @@ DimBindings infer_dims(const Program& p, const Values& fed) {
   for (const Leaf& l : p.leaves) {
     auto it = fed.find(l.name);
     if (it != fed.end()) bind_leaf(l, it->second, dims, bound_by, p.flat_values);
+    else if (p.flat_values)  // a C++ function's parameters have no init= to fall back on
+      throw InputError("missing value for parameter '" + l.name + "' " + shape_str(l.node->shape) + " of " + p.name +
+                       " (a C++ function's parameters are all fed)");
     else if (l.kind != LeafKind::Param)
       throw InputError("missing value for " + who(l) + " " + shape_str(l.node->shape));
   }

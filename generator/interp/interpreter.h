@@ -29,7 +29,8 @@ struct FedTensorError : InputError {
 /// declared and fed shape on a missing input/target, and FedTensorError on a rank or size
 /// mismatch, a conflicting dim, a name that is not declared, or a value whose element count
 /// does not fit its shape.
-/// Missing params are allowed (see complete_params).
+/// Missing params are allowed (see complete_params), but for a C++ function's
+/// (Program::flat_values), which have no init=.
 DimBindings infer_dims(const Program& p, const Values& fed);
 
 /// Every param initialised from its Init via runtime/include/gradgen/init.hpp (one stream per

@@ -117,7 +117,7 @@ gg::cpp::ProcessResult compile(const std::string& compiler, const std::vector<st
                                const std::string& exe, const std::string& include_dir,
                                const std::vector<std::string>& extra) {
   std::vector<std::string> argv{compiler, "-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
-                                "-I" + gg::cpp::runtime_include_dir(), "-I" + include_dir};
+                                "-I" + gg::runtime_include_dir(), "-I" + include_dir};
   // Libraries (-lNAME) go after the sources that need them.
   for (const std::string& e : extra)
     if (e.rfind("-l", 0) != 0) argv.push_back(e);

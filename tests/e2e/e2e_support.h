@@ -11,6 +11,7 @@
 #include "emit/cpp_driver.h"
 #include "emit/cpp_emit.h"
 #include "interp/interpreter.h"
+#include "support/files.h"
 
 namespace e2e {
 

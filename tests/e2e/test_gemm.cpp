@@ -203,7 +203,7 @@ int main() {
 }
 )");
   auto compile = [&](const std::string& src, const std::string& obj, std::vector<std::string> flags) {
-    std::vector<std::string> argv{"g++", "-std=c++17", "-O2", "-I" + gg::cpp::runtime_include_dir(), "-I" + dir.path()};
+    std::vector<std::string> argv{"g++", "-std=c++17", "-O2", "-I" + gg::runtime_include_dir(), "-I" + dir.path()};
     argv.insert(argv.end(), flags.begin(), flags.end());
     for (const std::string& s : {std::string("-c"), dir.file(src), std::string("-o"), dir.file(obj)}) argv.push_back(s);
     auto r = gg::cpp::run_process(argv, dir.path());

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "emit/cpp_build.h"
+#include "support/files.h"
 
 namespace {
 
@@ -33,7 +34,7 @@ int main() {
 TEST_CASE("gemm's thread pool: no data race under ThreadSanitizer (3 threads, 2 bands then 3)", "[e2e][gemm][threads]") {
   gg::cpp::TempDir dir("gradgen-gemm-tsan");
   gg::cpp::write_text(dir.file("race.cpp"), kProgram);
-  auto built = gg::cpp::run_process({"g++", "-std=c++17", "-O1", "-g", "-fsanitize=thread", "-I" + gg::cpp::runtime_include_dir(),
+  auto built = gg::cpp::run_process({"g++", "-std=c++17", "-O1", "-g", "-fsanitize=thread", "-I" + gg::runtime_include_dir(),
                                      dir.file("race.cpp"), "-o", dir.file("race")},
                                     dir.path());
   INFO(built.err.substr(0, 4000));

@@ -31,7 +31,7 @@ std::string run_with_seed(const e2e::Net& n, const std::string& main_text, bool 
   gg::cpp::write_text(dir.file("main.cpp"), main_text);
   std::vector<std::string> srcs{dir.file("main.cpp"), dir.file(n.files.base + ".cpp")};
   gg::cpp::ProcessResult built = strict ? e2e::compile("g++", srcs, dir.file("main"), dir.path())
-                                        : gg::cpp::run_process({"g++", "-std=c++17", "-I" + gg::cpp::runtime_include_dir(),
+                                        : gg::cpp::run_process({"g++", "-std=c++17", "-I" + gg::runtime_include_dir(),
                                                                 "-I" + dir.path(), srcs[0], srcs[1], "-o", dir.file("main")},
                                                                dir.path());
   INFO(built.err);

@@ -267,15 +267,78 @@ struct TransposeBlock<double> {
 };
 #endif
 
-// dst[c · ds + r] = src[r · ss + c] for r < rows, c < cols.
+// The wider block where AVX-512 has one: 16 × 16 floats in four rounds of 16 two-register
+// shuffles (0.25 per element, against 0.375 for 8 × 8 in AVX2), the cost of transposing
+// packs such as op(B) = Wᵀ of an input gradient.
 template <class T>
-void copy_transposed(const T* src, Index ss, Index rows, Index cols, T* dst, Index ds) {
-  constexpr int TB = TransposeBlock<T>::TB;
+struct WideTransposeBlock : TransposeBlock<T> {};
+#if defined(__AVX512F__)
+template <>
+struct WideTransposeBlock<float> {
+  static constexpr int TB = 16;
+  static void run(const float* src, Index ss, float* dst, Index ds) {
+    // Zero-masked forms with every lane kept: the plain ones start from an undefined register
+    // and GCC 12 warns falsely (see Simd<float>::sum).
+    constexpr __mmask16 kAll = 0xFFFF;
+    constexpr __mmask8 kAll8 = 0xFF;
+    __m512 r[16], t[16];
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * ss);
+    // Rows 2h, 2h + 1 interleaved; then, in each 128-bit lane L, register 4g + c holds column
+    // 4L + c of rows 4g .. 4g + 3.
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; i += 2) t[i] = _mm512_maskz_unpacklo_ps(kAll, r[i], r[i + 1]), t[i + 1] = _mm512_maskz_unpackhi_ps(kAll, r[i], r[i + 1]);
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; i += 4) {
+      const __m512d t0 = _mm512_castps_pd(t[i]), t1 = _mm512_castps_pd(t[i + 1]);
+      const __m512d t2 = _mm512_castps_pd(t[i + 2]), t3 = _mm512_castps_pd(t[i + 3]);
+      r[i] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(kAll8, t0, t2));
+      r[i + 1] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(kAll8, t0, t2));
+      r[i + 2] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(kAll8, t1, t3));
+      r[i + 3] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(kAll8, t1, t3));
+    }
+    // Lane L of registers c, 4 + c, 8 + c, 12 + c gathered: row 4L + c of the result.
+#pragma GCC unroll 4
+    for (int c = 0; c < 4; ++c) {
+      const __m512 even_lo = _mm512_maskz_shuffle_f32x4(kAll, r[c], r[4 + c], 0x88), odd_lo = _mm512_maskz_shuffle_f32x4(kAll, r[c], r[4 + c], 0xDD);
+      const __m512 even_hi = _mm512_maskz_shuffle_f32x4(kAll, r[8 + c], r[12 + c], 0x88);
+      const __m512 odd_hi = _mm512_maskz_shuffle_f32x4(kAll, r[8 + c], r[12 + c], 0xDD);
+      _mm512_storeu_ps(dst + c * ds, _mm512_maskz_shuffle_f32x4(kAll, even_lo, even_hi, 0x88));
+      _mm512_storeu_ps(dst + (4 + c) * ds, _mm512_maskz_shuffle_f32x4(kAll, odd_lo, odd_hi, 0x88));
+      _mm512_storeu_ps(dst + (8 + c) * ds, _mm512_maskz_shuffle_f32x4(kAll, even_lo, even_hi, 0xDD));
+      _mm512_storeu_ps(dst + (12 + c) * ds, _mm512_maskz_shuffle_f32x4(kAll, odd_lo, odd_hi, 0xDD));
+    }
+  }
+};
+#endif
+
+// dst[c · ds + r] = src[r · ss + c] for r < rows, c < cols, in blocks of Block, and what is
+// left over in element by element.
+template <class T, class Block = TransposeBlock<T>>
+void copy_transposed_by(const T* src, Index ss, Index rows, Index cols, T* dst, Index ds) {
+  constexpr int TB = Block::TB;
   const Index rb = rows / TB * TB, cb = cols / TB * TB;
   for (Index r = 0; r < rb; r += TB)
-    for (Index c = 0; c < cb; c += TB) TransposeBlock<T>::run(src + r * ss + c, ss, dst + c * ds + r, ds);
+    for (Index c = 0; c < cb; c += TB) Block::run(src + r * ss + c, ss, dst + c * ds + r, ds);
   for (Index r = 0; r < rows; ++r)
     for (Index c = r < rb ? cb : 0; c < cols; ++c) dst[c * ds + r] = src[r * ss + c];
+}
+
+// dst[c · ds + r] = src[r · ss + c] for r < rows, c < cols: wide blocks, then the strips
+// they leave (right and below) in the narrower blocks.
+template <class T>
+void copy_transposed(const T* src, Index ss, Index rows, Index cols, T* dst, Index ds) {
+  using Wide = WideTransposeBlock<T>;
+  if constexpr (Wide::TB == TransposeBlock<T>::TB) {
+    copy_transposed_by(src, ss, rows, cols, dst, ds);
+  } else {
+    constexpr int TB = Wide::TB;
+    const Index rb = rows / TB * TB, cb = cols / TB * TB;
+    for (Index r = 0; r < rb; r += TB)
+      for (Index c = 0; c < cb; c += TB) Wide::run(src + r * ss + c, ss, dst + c * ds + r, ds);
+    copy_transposed_by(src + cb, ss, rb, cols - cb, dst + cb * ds, ds);
+    copy_transposed_by(src + rb * ss, ss, rows - rb, cols, dst + rb, ds);
+  }
 }
 
 // Packs `count` consecutive panels of an untransposed B (op(B) = B) from column j on: panel i

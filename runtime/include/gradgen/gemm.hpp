@@ -309,6 +309,40 @@ struct WideTransposeBlock<float> {
       _mm512_storeu_ps(dst + (12 + c) * ds, _mm512_maskz_shuffle_f32x4(kAll, odd_lo, odd_hi, 0xDD));
     }
   }
+  // 8 rows × 16 columns into 16 consecutive columns of 8 (a packed op(A) panel, MR = 8): two
+  // columns per store, 0.25 shuffles per element.
+  static void run_8_rows(const float* src, Index ss, float* dst) {
+    constexpr __mmask16 kAll = 0xFFFF;
+    constexpr __mmask8 kAll8 = 0xFF;
+    __m512 r[8], t[8];
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; ++i) r[i] = _mm512_loadu_ps(src + i * ss);
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; i += 2)
+      t[i] = _mm512_maskz_unpacklo_ps(kAll, r[i], r[i + 1]), t[i + 1] = _mm512_maskz_unpackhi_ps(kAll, r[i], r[i + 1]);
+    // In each 128-bit lane L, register 4g + c: column 4L + c of rows 4g .. 4g + 3.
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; i += 4) {
+      const __m512d t0 = _mm512_castps_pd(t[i]), t1 = _mm512_castps_pd(t[i + 1]);
+      const __m512d t2 = _mm512_castps_pd(t[i + 2]), t3 = _mm512_castps_pd(t[i + 3]);
+      r[i] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(kAll8, t0, t2));
+      r[i + 1] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(kAll8, t0, t2));
+      r[i + 2] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(kAll8, t1, t3));
+      r[i + 3] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(kAll8, t1, t3));
+    }
+    // Columns 4L + c and 4L + c + 1 (c = 0, 2): lane L of registers c, 4 + c, c + 1, 5 + c.
+#pragma GCC unroll 2
+    for (int c = 0; c < 4; c += 2) {
+      const __m512 low = _mm512_maskz_shuffle_f32x4(kAll, r[c], r[4 + c], 0x44);  // lanes 0, 1 of each
+      const __m512 high = _mm512_maskz_shuffle_f32x4(kAll, r[c], r[4 + c], 0xEE);
+      const __m512 next_low = _mm512_maskz_shuffle_f32x4(kAll, r[c + 1], r[5 + c], 0x44);
+      const __m512 next_high = _mm512_maskz_shuffle_f32x4(kAll, r[c + 1], r[5 + c], 0xEE);
+      _mm512_storeu_ps(dst + c * 8, _mm512_maskz_shuffle_f32x4(kAll, low, next_low, 0x88));
+      _mm512_storeu_ps(dst + (4 + c) * 8, _mm512_maskz_shuffle_f32x4(kAll, low, next_low, 0xDD));
+      _mm512_storeu_ps(dst + (8 + c) * 8, _mm512_maskz_shuffle_f32x4(kAll, high, next_high, 0x88));
+      _mm512_storeu_ps(dst + (12 + c) * 8, _mm512_maskz_shuffle_f32x4(kAll, high, next_high, 0xDD));
+    }
+  }
 };
 #endif
 
@@ -333,6 +367,11 @@ void copy_transposed(const T* src, Index ss, Index rows, Index cols, T* dst, Ind
     copy_transposed_by(src, ss, rows, cols, dst, ds);
   } else {
     constexpr int TB = Wide::TB;
+    if (rows == 8 && ds == 8) {  // a panel of eight rows of op(A)
+      const Index cb = cols / TB * TB;
+      for (Index c = 0; c < cb; c += TB) Wide::run_8_rows(src + c, ss, dst + c * 8);
+      return copy_transposed_by(src + cb, ss, rows, cols - cb, dst + cb * ds, ds);
+    }
     const Index rb = rows / TB * TB, cb = cols / TB * TB;
     for (Index r = 0; r < rb; r += TB)
       for (Index c = 0; c < cb; c += TB) Wide::run(src + r * ss + c, ss, dst + c * ds + r, ds);

@@ -327,21 +327,22 @@ TEST_CASE("gemm of one to three rows, or of k <= 2, row by row", "[gemm]") {
 
 // The transposing copy behind every packed op(Bᵀ) and op(A): 16 × 16 register blocks (AVX-512
 // floats), 8 × 8 (AVX2 floats) or 4 × 4 (AVX2 doubles), then the strips they leave, for every
-// size from 0 to 40 on both sides; nothing outside the destination is written.
+// size from 0 to 40 on both sides; and into a panel of op(A) (destination stride 8: AVX-512
+// floats transpose 8 × 16 blocks). Nothing outside the destination is written.
 template <class T>
-void check_copy_transposed() {
-  constexpr Index kStride = 50, kDstStride = 47;
+void check_copy_transposed(Index dst_stride, Index max_rows) {
+  constexpr Index kStride = 50, kMaxCols = 40;
   int bad = 0;
   std::ostringstream first;
-  for (Index rows = 0; rows <= 40; ++rows)
-    for (Index cols = 0; cols <= 40; ++cols) {
-      std::vector<T> src(kStride * 41), dst(kDstStride * 41, T(-1));
+  for (Index rows = 0; rows <= max_rows; ++rows)
+    for (Index cols = 0; cols <= kMaxCols; ++cols) {
+      std::vector<T> src(std::size_t(kStride * (max_rows + 1))), dst(std::size_t(dst_stride * (kMaxCols + 1)), T(-1));
       for (std::size_t i = 0; i < src.size(); ++i) src[i] = T(i);
-      gg::gemm_detail::copy_transposed<T>(src.data(), kStride, rows, cols, dst.data(), kDstStride);
-      for (Index c = 0; c < 41; ++c)
-        for (Index r = 0; r < kDstStride; ++r) {
+      gg::gemm_detail::copy_transposed<T>(src.data(), kStride, rows, cols, dst.data(), dst_stride);
+      for (Index c = 0; c <= kMaxCols; ++c)
+        for (Index r = 0; r < dst_stride; ++r) {
           const T want = r < rows && c < cols ? src[std::size_t(r * kStride + c)] : T(-1);
-          if (dst[std::size_t(c * kDstStride + r)] != want && bad++ == 0)
+          if (dst[std::size_t(c * dst_stride + r)] != want && bad++ == 0)
             first << "rows " << rows << ", cols " << cols << ": dst[" << c << ", " << r << "]";
         }
     }
@@ -351,6 +352,8 @@ void check_copy_transposed() {
 
 TEST_CASE("gemm's transposing copy, every block size and edge", "[gemm]") {
   GG_REQUIRE_ISA();
-  check_copy_transposed<float>();
-  check_copy_transposed<double>();
+  check_copy_transposed<float>(47, 40);
+  check_copy_transposed<double>(47, 40);
+  check_copy_transposed<float>(8, 8);
+  check_copy_transposed<double>(8, 8);
 }

@@ -287,7 +287,8 @@ struct WideTransposeBlock<float> {
     // Rows 2h, 2h + 1 interleaved; then, in each 128-bit lane L, register 4g + c holds column
     // 4L + c of rows 4g .. 4g + 3.
 #pragma GCC unroll 16
-    for (int i = 0; i < 16; i += 2) t[i] = _mm512_maskz_unpacklo_ps(kAll, r[i], r[i + 1]), t[i + 1] = _mm512_maskz_unpackhi_ps(kAll, r[i], r[i + 1]);
+    for (int i = 0; i < 16; i += 2)
+      t[i] = _mm512_maskz_unpacklo_ps(kAll, r[i], r[i + 1]), t[i + 1] = _mm512_maskz_unpackhi_ps(kAll, r[i], r[i + 1]);
 #pragma GCC unroll 16
     for (int i = 0; i < 16; i += 4) {
       const __m512d t0 = _mm512_castps_pd(t[i]), t1 = _mm512_castps_pd(t[i + 1]);
@@ -300,7 +301,8 @@ struct WideTransposeBlock<float> {
     // Lane L of registers c, 4 + c, 8 + c, 12 + c gathered: row 4L + c of the result.
 #pragma GCC unroll 4
     for (int c = 0; c < 4; ++c) {
-      const __m512 even_lo = _mm512_maskz_shuffle_f32x4(kAll, r[c], r[4 + c], 0x88), odd_lo = _mm512_maskz_shuffle_f32x4(kAll, r[c], r[4 + c], 0xDD);
+      const __m512 even_lo = _mm512_maskz_shuffle_f32x4(kAll, r[c], r[4 + c], 0x88);
+      const __m512 odd_lo = _mm512_maskz_shuffle_f32x4(kAll, r[c], r[4 + c], 0xDD);
       const __m512 even_hi = _mm512_maskz_shuffle_f32x4(kAll, r[8 + c], r[12 + c], 0x88);
       const __m512 odd_hi = _mm512_maskz_shuffle_f32x4(kAll, r[8 + c], r[12 + c], 0xDD);
       _mm512_storeu_ps(dst + c * ds, _mm512_maskz_shuffle_f32x4(kAll, even_lo, even_hi, 0x88));

@@ -465,6 +465,7 @@ struct DirectRows {
   struct Bound {
     const T* row[MR];
     T at(int i, Index kk) const { return row[i][kk]; }
+    void prefetch(Index) const {}  // rows read along: the hardware prefetcher follows them
   };
   // Each pointer from the one before: computed independently, they are built in a vector
   // register and read back through memory again.
@@ -648,13 +649,17 @@ struct Narrow {
 };
 
 // op(A)[i0 + r, k0 + kk] of a transposed A: column i0 + r of the stored A. Past the last
-// row of C (an edge tile) the last column is repeated, its sums unused.
+// row of C (an edge tile) the last column is repeated, its sums unused. A tile reads one
+// line of each row of the stored A, rows usually 4 KiB apart, which no hardware prefetcher
+// follows: the line 8 rows ahead is asked for (W3's h2ᵀ·dZ3, 1024 × 256 × 10: 150 → 90 us).
+constexpr Index kColumnsAhead = 8;
 template <class T>
 struct ColumnsOfA {
   const T* at0;  // &A[k0][i0]
   Index lda, last;
   ColumnsOfA bind(Index) const { return *this; }
   T at(int r, Index kk) const { return at0[kk * lda + std::min<Index>(r, last)]; }
+  void prefetch(Index kk) const { __builtin_prefetch(at0 + (kk + kColumnsAhead) * lda, 0, 3); }
 };
 template <class T>
 struct FullColumnsOfA {
@@ -662,6 +667,7 @@ struct FullColumnsOfA {
   Index lda;
   FullColumnsOfA bind(Index) const { return *this; }
   T at(int r, Index kk) const { return at0[kk * lda + r]; }
+  void prefetch(Index kk) const { __builtin_prefetch(at0 + (kk + kColumnsAhead) * lda, 0, 3); }
 };
 
 // One tile of a narrow C: MR rows of op(A) (an accessor: DirectRows or ColumnsOfA) times the
@@ -679,6 +685,7 @@ void narrow_tile(Rows rows_of_a, Index rows, Index kc, const T* pb, T alpha, T b
     for (int h = 0; h < CH * NV; ++h) acc[r][h] = S::zero();
   Index kk = 0;
   for (; kk + CH <= kc; kk += CH) {
+    a.prefetch(kk);
 #pragma GCC unroll 2
     for (int h = 0; h < CH; ++h) {
       R bv[NV];

@@ -1,6 +1,9 @@
 // gradgen's entry point: parses the command line (CLI11), runs the chosen subcommand and maps
 // every outcome to an exit status; no exception escapes.
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <exception>
 #include <fstream>
 #include <iostream>
@@ -102,11 +105,8 @@ int report_located(const gg::LocatedError& e) {
   return kInputError;
 }
 
-}  // namespace
-}  // namespace gg::cli
-
-int main(int argc, char** argv) {
-  using namespace gg::cli;
+/// The subcommand's exit status, every exception mapped to one.
+int run_reporting(int argc, char** argv) {
   try {
     return run(argc, argv);
   } catch (const Reported& r) {
@@ -127,4 +127,25 @@ int main(int argc, char** argv) {
   } catch (...) {
     return report("internal error", "unknown exception", kInternalError);
   }
+}
+
+/// `code`, unless what the command printed could not all be written (a full disk, a closed
+/// pipe): then an error, as for a file given with -o. Printing is buffered, so a failed write
+/// shows only when the buffer is flushed, here.
+int with_stdout_written(int code) {
+  std::cout.flush();
+  errno = 0;
+  const bool flushed = std::fflush(stdout) == 0;
+  if (flushed && !std::ferror(stdout) && std::cout.good()) return code;
+  const std::string why = errno != 0 ? std::string(": ") + std::strerror(errno) : std::string();
+  report("error", ("cannot write the standard output" + why).c_str(), kInputError);
+  return code == kOk ? kInputError : code;
+}
+
+}  // namespace
+}  // namespace gg::cli
+
+int main(int argc, char** argv) {
+  using namespace gg::cli;
+  return with_stdout_written(run_reporting(argc, argv));
 }

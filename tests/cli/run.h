@@ -65,9 +65,10 @@ struct Scratch {
 };
 
 /// Runs argv (argv[0] searched on PATH, no shell) with stdin from /dev/null and stdout and
-/// stderr to files in `dir`, then reads them back.
-inline Result run_argv(std::vector<std::string> all, const Scratch& dir) {
-  std::string out = dir.path("stdout"), err = dir.path("stderr");
+/// stderr to files in `dir`, then reads them back; stdout to `stdout_to` instead when given
+/// (such as /dev/full).
+inline Result run_argv(std::vector<std::string> all, const Scratch& dir, const std::string& stdout_to = "") {
+  std::string out = stdout_to.empty() ? dir.path("stdout") : stdout_to, err = dir.path("stderr");
   std::vector<char*> argv;
   for (std::string& a : all) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -98,7 +99,7 @@ inline Result run_argv(std::vector<std::string> all, const Scratch& dir) {
   }
   r.seconds = elapsed();
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(out);
+  if (stdout_to.empty()) r.out = slurp(out);
   r.err = slurp(err);
   return r;
 }

@@ -788,6 +788,33 @@ TEST_CASE("graph -o replaces the file only on success", "[cli]") {
   CHECK(has(nodir.err, "cannot write"));
 }
 
+// What a command prints on stdout is output too: a write that fails (here a full disk) is an
+// error, with the reason, not a silent success with the output lost.
+TEST_CASE("a stdout that cannot be written is an error", "[cli]") {
+  Scratch s;
+  const std::string seed = example("seed.grad"), feed = example("seed.feed.json");
+  const std::vector<std::vector<std::string>> commands{{"explain", seed},
+                                                       {"graph", seed, "--backward"},
+                                                       {"eval", seed, "--feed", feed, "--interp"},
+                                                       {"check", seed, "--interp"},
+                                                       {"generate", seed, "-o", s.path("out"), "--report"},
+                                                       {"--help"},
+                                                       {"--version"}};
+  for (const auto& args : commands) {
+    std::vector<std::string> all{GG_GRADGEN_EXE};
+    all.insert(all.end(), args.begin(), args.end());
+    const Result r = run_argv(all, s, "/dev/full");
+    INFO(args[0] << ": " << r.err);
+    CHECK(r.status == 1);
+    CHECK(has(r.err, "gradgen: error: cannot write the standard output"));
+  }
+  // A failed check keeps its own status (3) and still says its report was lost.
+  const std::string kink = s.write("kink.grad", "network kink\nparam w[] init=constant(1)\nloss L = relu(w - 1)\n");
+  const Result failed = run_argv({GG_GRADGEN_EXE, "check", kink, "--interp"}, s, "/dev/full");
+  CHECK(failed.status == 3);
+  CHECK(has(failed.err, "cannot write the standard output"));
+}
+
 TEST_CASE("graph and generate write through a symbolic link, and into a pipe in place", "[cli]") {
   namespace fs = std::filesystem;
   Scratch s;

@@ -166,10 +166,13 @@ void Lowerer::finish() {
   if (!loss_) error(network_ ? *network_ : SourceLoc{file_, 1, 1}, "no loss defined: add 'loss NAME = EXPR'");
 }
 
-/// Headers of the C library (C23 and POSIX) and of glibc that C and C++ code includes as
-/// <NAME.h>, directly or from inside the standard headers (<cstdint> includes <stdint.h>).
-bool names_system_header(std::string_view name) {
-  static constexpr std::array<std::string_view, 101> kHeaders = {
+/// Whose header <NAME.h> is, for the names C and C++ code includes as <NAME.h>: the C library
+/// (C23, POSIX and glibc; <cstdint> includes <stdint.h>), the compilers (GCC 12's and Clang
+/// 14's own include folders: <immintrin.h>, which gradgen/gemm.hpp includes, includes
+/// <avx512fintrin.h> and the like) and CBLAS (gradgen/blas.hpp includes <cblas.h>); empty for
+/// any other name.
+std::string_view system_header_owner(std::string_view name) {
+  static constexpr std::array<std::string_view, 101> kLibc = {
       "aio", "alloca", "argp", "assert", "byteswap", "complex", "cpio", "ctype", "dirent", "dlfcn", "elf",
       "endian", "envz", "err", "errno", "error", "execinfo", "fcntl", "features", "fenv", "float", "fmtmsg",
       "fnmatch", "fstab", "ftw", "getopt", "glob", "grp", "iconv", "ifaddrs", "inttypes", "iso646", "langinfo",
@@ -180,7 +183,35 @@ bool names_system_header(std::string_view name) {
       "stdio_ext", "stdlib", "stdnoreturn", "string", "strings", "syscall", "sysexits", "syslog", "tar",
       "termio", "termios", "tgmath", "threads", "time", "ttyent", "uchar", "ucontext", "ulimit", "unistd",
       "utime", "utmp", "utmpx", "values", "wchar", "wctype", "wordexp", "xlocale"};
-  return std::find(kHeaders.begin(), kHeaders.end(), name) != kHeaders.end();
+  static constexpr std::array<std::string_view, 144> kCompilers = {
+      "ISO_Fortran_binding", "acc_prof", "adxintrin", "altivec", "ammintrin", "amxbf16intrin", "amxint8intrin",
+      "amxintrin", "amxtileintrin", "arm64intr", "arm_acle", "arm_bf16", "arm_cde", "arm_cmse", "arm_fp16", "arm_mve",
+      "arm_neon", "arm_sve", "armintr", "avx2intrin", "avx5124fmapsintrin", "avx5124vnniwintrin", "avx512bf16intrin",
+      "avx512bf16vlintrin", "avx512bitalgintrin", "avx512bwintrin", "avx512cdintrin", "avx512dqintrin",
+      "avx512erintrin", "avx512fintrin", "avx512fp16intrin", "avx512fp16vlintrin", "avx512ifmaintrin",
+      "avx512ifmavlintrin", "avx512pfintrin", "avx512vbmi2intrin", "avx512vbmi2vlintrin", "avx512vbmiintrin",
+      "avx512vbmivlintrin", "avx512vlbf16intrin", "avx512vlbitalgintrin", "avx512vlbwintrin", "avx512vlcdintrin",
+      "avx512vldqintrin", "avx512vlfp16intrin", "avx512vlintrin", "avx512vlvbmi2intrin", "avx512vlvnniintrin",
+      "avx512vlvp2intersectintrin", "avx512vnniintrin", "avx512vnnivlintrin", "avx512vp2intersectintrin",
+      "avx512vp2intersectvlintrin", "avx512vpopcntdqintrin", "avx512vpopcntdqvlintrin", "avxintrin", "avxvnniintrin",
+      "backtrace", "bmi2intrin", "bmiintrin", "bmmintrin", "builtins", "cet", "cetintrin", "cldemoteintrin",
+      "clflushoptintrin", "clwbintrin", "clzerointrin", "cpuid", "crc32intrin", "emmintrin", "enqcmdintrin",
+      "f16cintrin", "fma4intrin", "fmaintrin", "fxsrintrin", "gcov", "gfniintrin", "hexagon_circ_brev_intrinsics",
+      "hexagon_protos", "hexagon_types", "hresetintrin", "htmintrin", "htmxlintrin", "hvx_hexagon_protos",
+      "ia32intrin", "immintrin", "intrin", "invpcidintrin", "keylockerintrin", "lwpintrin", "lzcntintrin", "mm3dnow",
+      "mm_malloc", "mmintrin", "movdirintrin", "msa", "mwaitintrin", "mwaitxintrin", "nmmintrin", "omp", "ompt",
+      "openacc", "pconfigintrin", "pkuintrin", "pmmintrin", "popcntintrin", "prfchwintrin", "ptwriteintrin",
+      "quadmath", "quadmath_weak", "rdseedintrin", "riscv_vector", "rtmintrin", "s390intrin", "serializeintrin",
+      "sgxintrin", "shaintrin", "smmintrin", "stdfix", "syslimits", "tbmintrin", "tmmintrin", "tsxldtrkintrin",
+      "uintrintrin", "unwind", "vadefs", "vaesintrin", "varargs", "vecintrin", "vpclmulqdqintrin", "waitpkgintrin",
+      "wasm_simd128", "wbnoinvdintrin", "wmmintrin", "x86gprintrin", "x86intrin", "xmmintrin", "xopintrin",
+      "xsavecintrin", "xsaveintrin", "xsaveoptintrin", "xsavesintrin", "xtestintrin"};
+  static constexpr std::array<std::string_view, 3> kCblas = {"cblas", "f77blas", "openblas_config"};
+  auto in = [&](const auto& list) { return std::find(list.begin(), list.end(), name) != list.end(); };
+  if (in(kLibc)) return "the C library's";
+  if (in(kCompilers)) return "the compiler's";
+  if (in(kCblas)) return "CBLAS's";
+  return {};
 }
 
 // ---------------------------------------------------------------- statements
@@ -197,9 +228,9 @@ void Lowerer::network(const Stmt& s) {
   if (id.name.size() > kMaxFileStem)
     error(id.loc, "the network name is " + std::to_string(id.name.size()) + " characters long; at most " +
                       std::to_string(kMaxFileStem) + " are allowed, as it names the generated files");
-  if (names_system_header(id.name))
-    error(id.loc, "the network name '" + id.name + "' would name the generated C header '" + id.name +
-                      ".h' like the C library's <" + id.name +
+  if (const std::string_view owner = system_header_owner(id.name); !owner.empty())
+    error(id.loc, "the network name '" + id.name + "' would name the generated C header '" + id.name + ".h' like " +
+                      std::string(owner) + " <" + id.name +
                       ".h>, and hide it from every file compiled with the output folder on its include path; "
                       "choose another name");
 }

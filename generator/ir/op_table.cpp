@@ -522,7 +522,7 @@ std::vector<OpInfo> build_rows() {
        vjp_sigmoid, {"sigmoid({0})", "\\sigma({0})", 5}, "gg::sigmoid({0})"},
       {Op::Tanh, "tanh", 1, kEw, same, [](const EvalArgs& a) { evalh::unary(a, [](double x) { return std::tanh(x); }); },
        vjp_tanh, {"tanh({0})", "\\tanh({0})", 5}, "gg::tanh({0})"},
-      {Op::Relu, "relu", 1, kEw, same, [](const EvalArgs& a) { evalh::unary(a, [](double x) { return x > 0 ? x : 0.0; }); },
+      {Op::Relu, "relu", 1, kEw, same, [](const EvalArgs& a) { evalh::unary(a, [](double x) { return x <= 0 ? 0.0 : x; }); },
        vjp_relu, {"relu({0})", "\\operatorname{{relu}}({0})", 5}, "gg::relu({0})"},
       {Op::LeakyRelu, "leaky_relu", 1, kEw, same, eval_leaky_relu, vjp_leaky_relu,
        {"leaky_relu({0}, {value})", "\\operatorname{{leaky\\_relu}}_{{{value}}}({0})", 5}, "gg::leaky_relu({0}, {value})"},

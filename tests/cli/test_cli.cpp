@@ -347,6 +347,26 @@ TEST_CASE("eval prints non-finite values as null and names them on stderr", "[cl
   CHECK(finite.err.empty());
 }
 
+// A NaN in the data reaches the loss in both modes, as in PyTorch: relu of NaN was 0 (both
+// modes), and bce's clamped log of a NaN probability was -100 in compiled code, a finite loss.
+TEST_CASE("eval: a NaN reaches the loss through relu and bce (compiled and interpreted)", "[cli]") {
+  Scratch s;
+  const std::string relu = s.write("relunan.grad", "network relunan\ninput x[3]\nparam w[3] init=ones\n"
+                                                   "loss L = sum(relu(log(x * w)))\n");
+  const std::string relu_feed = s.write("relu.json", "{\"x\": [-1, 2, 3]}");  // log(-1) is NaN
+  const std::string bce = s.write("bcenan.grad", "network bcenan\ndim n\ninput X[n, 1]\ntarget Y[n, 1]\n"
+                                                 "param w[1] init=ones\nloss J = bce(sigmoid(log(X * w)), Y)\n");
+  const std::string bce_feed = s.write("bce.json", "{\"X\": [[-1], [2]], \"Y\": [[0.5], [0.5]]}");
+  for (const char* mode : {"--interp", ""})
+    for (const auto& [net, feed] : {std::pair{relu, relu_feed}, std::pair{bce, bce_feed}}) {
+      Result r = gradgen_in({"eval", net, "--feed", feed}, mode);
+      INFO(net << " " << mode << ": " << r.err);
+      REQUIRE(r.status == 0);
+      CHECK(json::parse(r.out)["loss"].is_null());
+      CHECK(has(r.err, "loss (nan)"));
+    }
+}
+
 TEST_CASE("eval seeds missing params and honours --precision", "[cli]") {
   std::vector<std::string> base{"eval", example("seed.grad"), "--feed", example("seed.feed.json"), "--interp"};
   auto with = [&](std::vector<std::string> extra) {

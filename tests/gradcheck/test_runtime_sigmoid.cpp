@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gradgen/activations.hpp"
+#include "gradgen/reduce.hpp"
 
 namespace {
 
@@ -93,4 +94,22 @@ TEST_CASE("runtime float sigmoid below -87 follows e^x into the subnormals, with
   CHECK(gg::sigmoid(-88.0f) == Approx(6.0546e-39).epsilon(1e-4));
   CHECK(gg::sigmoid(-100.0f) > 0.0f);
   CHECK(gg::sigmoid(-100.0f) < 1e-43f);
+}
+
+// NaN in, NaN out, as in PyTorch: relu(NaN) and bce's clamped log of NaN were 0 and -100, a
+// finite loss from corrupt input. Everything else is unchanged: relu(-0) is +0, the clamp
+// still holds at p = 0, and relu'(NaN) = step(NaN) is 0 (PyTorch's threshold_backward).
+TEMPLATE_TEST_CASE("runtime relu and clamped_log pass NaN through", "[runtime]", float, double) {
+  using T = TestType;
+  const T nan = std::numeric_limits<T>::quiet_NaN();
+  CHECK(std::isnan(gg::relu(nan)));
+  CHECK(gg::relu(T(-0.0)) == T(0));
+  CHECK(!std::signbit(gg::relu(T(-0.0))));
+  CHECK(gg::relu(T(-2)) == T(0));
+  CHECK(gg::relu(T(2.5)) == T(2.5));
+  CHECK(gg::step(nan) == T(0));
+  CHECK(std::isnan(gg::clamped_log(nan)));
+  CHECK(gg::clamped_log(T(0)) == T(-100));
+  CHECK(gg::clamped_log(T(1)) == T(0));
+  CHECK(gg::clamped_log(T(0.5)) == std::log(T(0.5)));
 }

@@ -76,8 +76,9 @@ inline float sigmoid(float x) {
 }
 template <class T>
 inline T tanh(T x) { return std::tanh(x); }
+/// NaN passes through (PyTorch's relu), so corrupt input shows in the loss.
 template <class T>
-inline T relu(T x) { return x > T(0) ? x : T(0); }
+inline T relu(T x) { return x <= T(0) ? T(0) : x; }
 template <class T, class A>
 inline T leaky_relu(T x, A alpha) { return x > T(0) ? x : static_cast<T>(alpha) * x; }
 /// log(1 + e^x) = max(x, 0) + log1p(e^-|x|): finite for any x.

@@ -73,11 +73,12 @@ inline Lse<T> logsumexp_softmax(std::int64_t len, X&& x, T* out) {
   return {m, std::log(s)};
 }
 
-/// log(p) clamped at -100, as PyTorch's BCELoss does, so p = 0 gives a finite loss.
+/// log(p) clamped at -100, as PyTorch's BCELoss does, so p = 0 gives a finite loss; a NaN p
+/// stays NaN (as torch.clamp keeps it), not a made-up -100.
 template <class T>
 inline T clamped_log(T p) {
   const T l = std::log(p);
-  return l > T(-100) ? l : T(-100);
+  return l < T(-100) ? T(-100) : l;
 }
 
 }  // namespace GG_ISA

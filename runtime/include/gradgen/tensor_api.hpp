@@ -97,7 +97,7 @@ detail::if_tensor<X> sigmoid(const X& a) {
 }
 template <class X>
 detail::if_tensor<X> relu(const X& a) {
-  return detail::map(a, [](auto x) { return x > 0 ? x : decltype(x)(0); });
+  return detail::map(a, [](auto x) { return x <= 0 ? decltype(x)(0) : x; });  // NaN passes, as gg::relu
 }
 template <class X>
 detail::if_tensor<X> softplus(const X& a) {

@@ -71,10 +71,44 @@ std::string without_left_parens(Op parent, const std::string& left) {
   }
   return chained ? left.substr(1, left.size() - 2) : left;
 }
+
+// x for `(-x)`, x one term (a literal, an element, a call: no space outside brackets); nullopt
+// otherwise.
+std::optional<std::string> negated_atom(const std::string& text) {
+  if (text.size() < 4 || text.compare(0, 2, "(-") != 0 || text.back() != ')') return std::nullopt;
+  int depth = 0;
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    depth += text[i] == '(' || text[i] == '[' ? 1 : text[i] == ')' || text[i] == ']' ? -1 : 0;
+    if (depth == 0 || (depth == 1 && text[i] == ' ')) return std::nullopt;
+  }
+  return text.substr(2, text.size() - 3);
+}
+
+// `(a < b ? 1 : 0)`, a comparison written inline, as the condition `a < b`; nullopt for any
+// other text (a named mask, a nested group).
+std::optional<std::string> inline_condition(const std::string& text) {
+  constexpr std::string_view kTail = " ? 1 : 0)";
+  if (text.size() < kTail.size() + 2 || text.front() != '(' || text.compare(text.size() - kTail.size(), kTail.size(), kTail) != 0)
+    return std::nullopt;
+  int depth = 0;
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    depth += text[i] == '(' ? 1 : text[i] == ')' ? -1 : 0;
+    if (depth == 0) return std::nullopt;  // "(a) ... (b ? 1 : 0)": not one group
+  }
+  const std::string inner = text.substr(1, text.size() - 1 - kTail.size());
+  return inner.find(" ? ") == std::string::npos ? std::optional(inner) : std::nullopt;  // its own ?: only
+}
 }  // namespace
 
 std::string elementwise_text(const Node* n, std::vector<std::string> ops, Precision prec) {
   ops.resize(3);
+  // select([t < 1e-12], 1e-12, t) as (t < 1e-12f ? 1e-12f : t), not ((t < 1e-12f ? 1 : 0) != 0 ? ...).
+  if (n->op == Op::Select)
+    if (std::optional<std::string> condition = inline_condition(ops[0]))
+      return "(" + *condition + " ? " + ops[1] + " : " + ops[2] + ")";
+  // −(−x) as x (exact: two sign flips), so a negated constant gradient reads 1.0f, not -(-1.0f).
+  if (n->op == Op::Neg)
+    if (std::optional<std::string> negated = negated_atom(ops[0])) return *negated;
   ops[0] = without_left_parens(n->op, ops[0]);
   return fmt::format(fmt::runtime(op_info(n->op).emit), ops[0], ops[1], ops[2],
                      fmt::arg("value", literal(n->attrs.value, prec)));
@@ -217,9 +251,10 @@ void KernelWriter::comments(const Node* n) {
   for (const Equation* e : it->second) line("// " + eqs_.line(*e, Format::Text));
 }
 
-void KernelWriter::members(const Group& g, const Idx& idx, size_t from) {
+void KernelWriter::members(const Group& g, const Idx& idx, size_t from, bool comment_each) {
   for (size_t i = from; i < g.members.size(); ++i) {
     const Node* m = g.members[i];
+    if (comment_each) comments(m);
     if (kind_of(m->op) == Kind::Reduce) {  // output-stationary: zeroed before the loop (reduce_prologue)
       line(ptr(m) + "[" + offset(m->shape, reduce_out_idx(m, idx)) + "] += " + unwrap(read(m->inputs[0], idx)) + ";");
       continue;
@@ -288,7 +323,7 @@ void KernelWriter::map_group(const Group& g) {
   Idx idx = loop_idx(s);
   reduce_prologue(g);
   open_loops(s, idx, std::vector<bool>(s.size(), true), lanes_independent(g, idx, 0));
-  members(g, idx, 0);
+  members(g, idx, 0, s.empty());
   close_loops();
   reduce_epilogue(g);
 }
@@ -500,7 +535,10 @@ void KernelWriter::pack_group(const Node* n) {
 }
 
 void KernelWriter::group(const Group& g) {
-  for (const Node* m : g.members) comments(m);
+  // A loop's equations stand above it; scalar statements (no loop) each under their own.
+  const bool scalar_statements = g.kind == Kind::Map && g.members.front()->shape.empty();
+  if (!scalar_statements)
+    for (const Node* m : g.members) comments(m);
   switch (g.kind) {
     case Kind::Map: map_group(g); break;
     case Kind::MatMul: matmul_group(g); break;

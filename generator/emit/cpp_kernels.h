@@ -98,7 +98,7 @@ class KernelWriter {
   void rowwise_group(const Node* n);
   void loss_group(const Node* n);
   void pack_group(const Node* n);
-  void members(const Group& g, const Idx& idx, size_t from);
+  void members(const Group& g, const Idx& idx, size_t from, bool comment_each = false);
   void comments(const Node* n);
   std::map<size_t, std::vector<std::string>> place_updates(const std::vector<Result>& results);
 

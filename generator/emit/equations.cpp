@@ -146,9 +146,12 @@ class Printer {
     return f_ == Format::Latex ? latex_name(name, &s_.latex_spelled_out) : name;
   }
 
-  // A negative number binds like a sum: a ⊙ (-1) reads better than a ⊙ -1.
+  // A negative number binds like a sum: a ⊙ (−1) reads better than a ⊙ −1. Its sign is the
+  // minus sign (U+2212) that every other minus of the text forms prints.
   Piece const_piece(double v) const {
-    return {f_ == Format::Latex ? latex_number(v) : number_text(v), std::signbit(v) && !std::isnan(v) ? 1 : kAtom};
+    std::string text = f_ == Format::Latex ? latex_number(v) : number_text(v);
+    if (f_ != Format::Latex && !text.empty() && text[0] == '-') text = "−" + text.substr(1);
+    return {text, std::signbit(v) && !std::isnan(v) ? 1 : kAtom};
   }
 
   // Div of two numbers: 2/n (text) or \frac{2}{n}.
@@ -288,6 +291,7 @@ class Builder {
     for (const Leaf& l : p_.leaves) name_node(l.node, l.name, l.name, -1);
     for (const Leaf& l : p_.leaves) taken_.insert(l.name);
     for (const Definition& d : p_.definitions) taken_.insert(d.name);
+    for (const std::string& dim : p_.dims) taken_.insert(dim);  // `dim t1`: 1/t1 would read as 1/n
     for (size_t i = 0; i < p_.definitions.size(); ++i) {
       const Definition& d = p_.definitions[i];
       s_.forward.push_back(Equation{"F" + std::to_string(i + 1), d.name, d.name, d.node, seq_});

@@ -78,6 +78,11 @@ void optimize(Program& p, const PipelineOptions& opts) {
 void differentiate_and_optimize(Program& p, const PipelineOptions& opts) {
   check_names(opts);
   if (opts.verify) verify(p);
+  // The same product written twice (`p = sigmoid(X @ W)`, `v = sum(X @ W, axis=1)`) is one
+  // node before it is differentiated, so its gradient is summed once and multiplied once
+  // (Xᵀ @ (g1 + g2)), not Xᵀ @ g1 + Xᵀ @ g2.
+  cse(p);
+  dce(p);
   differentiate(p);
   after("autodiff", "", p, opts);
   optimize(p, opts);

@@ -532,7 +532,7 @@ TEST_CASE("malformed networks exit 1 with a located error and write nothing", "[
 }
 
 // An error found while generating code (not while parsing) still points at the statement.
-TEST_CASE("a param of symbolic shape is a located error for generate; compiled check and eval bind its dims", "[cli]") {
+TEST_CASE("a param of symbolic shape is a located error for generate, compiled check and eval bind its dims", "[cli]") {
   namespace fs = std::filesystem;
   Scratch s;
   const std::string net = s.write("sym.grad",
@@ -1170,13 +1170,50 @@ TEST_CASE("a NUL byte in a feed, or a control character in a name, is a located 
 
 // Constants folded to NaN or infinity: NaN has no sign worth printing (it was "(-nan)"), and
 // LaTeX spells both as symbols (it printed "inf" and "-nan" as text).
-TEST_CASE("explain prints folded NaN and infinities as nan, inf; LaTeX as NaN, \\infty", "[cli]") {
+TEST_CASE("explain prints folded NaN and infinities as nan and inf, in LaTeX as symbols", "[cli]") {
   Scratch s;
   const std::string net = s.write("nan.grad", "network a\ninput X[2]\nloss J = sum(X * (0/0)) + sum(X * (1/0)) + sum(X * (-1/0))\n");
   Result text = gradgen({"explain", net});
   CHECK(text.status == 0);
-  CHECK(has(text.out, "F1: J = sum(X · nan) + sum(X · inf) + sum(X · (-inf))\n"));
+  CHECK(has(text.out, "F1: J = sum(X · nan) + sum(X · inf) + sum(X · (−inf))\n"));
   Result latex = gradgen({"explain", net, "--format", "latex"});
   CHECK(latex.status == 0);
   CHECK(has(latex.out, "\\left(X \\cdot \\mathrm{NaN}\\right) + \\sum \\left(X \\cdot \\infty\\right) + \\sum \\left(X \\cdot \\left(-\\infty\\right)\\right)"));
+}
+
+// Readability of what explain and generate print (each point was a reader's complaint).
+TEST_CASE("explain and generate: temporaries, products, masks, signs and scalar statements read plainly", "[cli]") {
+  Scratch s;
+  // A temporary never takes a dim's name: with `dim t1`, "1/t1" must mean the batch size.
+  const std::string dimt = s.write("dimt.grad", "network dimt\ndim t1\ninput X[t1, 3]\ntarget Y[t1, 1]\n"
+                                                "param W[3, 1]\np = sigmoid(X @ W)\nloss J = bce(p, Y)\n");
+  Result e = gradgen({"explain", dimt});
+  REQUIRE(e.status == 0);
+  CHECK(has(e.out, "      t2 = 1 − p\n"));
+  CHECK(!has(e.out, "      t1 = "));
+  // The same product written twice is one product: its gradient is multiplied once. A clamp
+  // reads as a conditional, a negated constant gradient as the constant.
+  const std::string twice = s.write("twice.grad", "network twice\ndim n\ninput X[n, 3]\ntarget Y[n, 1]\ntarget T[n]\n"
+                                                  "param W[3, 1]\np = sigmoid(X @ W)\nv = sum(X @ W, axis=1)\n"
+                                                  "loss J = bce(p, Y) - sum(v - T, axis=0)\ngrad T\n");
+  e = gradgen({"explain", twice});
+  REQUIRE(e.status == 0);
+  CHECK(has(e.out, "B3: dJ/dW = Xᵀ @ (unsqueeze(dJ/dv, axis=1) + dJ/dp ⊙ p ⊙ t1)\n"));
+  CHECK(has(e.out, "B1: dJ/dv = broadcast(unsqueeze(−1, axis=0), [n])\n"));  // U+2212, not '-'
+  REQUIRE(gradgen({"generate", twice, "-o", s.path("twice")}).status == 0);
+  const std::string code = slurp(s.path("twice/twice.cpp"));
+  CHECK(has(code, "dJ_dT[i0] = 1.0f;"));
+  CHECK(has(code, " < 1e-12f ? 1e-12f : "));
+  CHECK(!has(code, "!= 0 ?"));
+  size_t products = 0;  // dJ/dW = Xᵀ @ (...): one product (it was Xᵀ @ a + Xᵀ @ b, two)
+  for (size_t at = code.find("gg::matmul_tn("); at != std::string::npos; at = code.find("gg::matmul_tn(", at + 1))
+    ++products;
+  CHECK(products == 1);
+  // A network of scalars: each statement under its own equation, not all comments first.
+  const std::string scal = s.write("scal.grad", "network scal\ninput x[]\ntarget y[]\nparam a[] init=constant(2)\n"
+                                                "param c[]\nu = a * x * x + 3 / c - x / a\nloss J = square(u - y)\n");
+  REQUIRE(gradgen({"generate", scal, "-o", s.path("scal")}).status == 0);
+  const std::string scode = slurp(s.path("scal/scal.cpp"));
+  CHECK(has(scode, "  // B1: dJ/du = 2 · (u − y)\n  const Scalar dJ_du = 2.0f * J_sub;\n"));
+  CHECK(has(scode, "  // F2: J = (u − y)²\n  J[0] = gg::square(J_sub);\n"));
 }

@@ -346,7 +346,7 @@ std::vector<double> grads_of(const EvalResult& r, const std::vector<std::string>
 }
 }  // namespace
 
-TEST_CASE("for (;;) runs until its break", "[clang][gradient]") {
+TEST_CASE("a for loop without a condition runs until its break", "[clang][gradient]") {
   std::mt19937_64 rng(11);
   check_against_native(take("for_break"), {{"a", random_vec(rng, 8, -1, 1)}},
                        [](const Point& q) {
@@ -381,7 +381,7 @@ TEST_CASE("std::clamp passes v's gradient at its bounds, as torch.clamp", "[clan
 
 // fmax(a, b) + 2 fmin(a, b): torch.fmax/fmin give a tie to a; C's fmax/fmin return the other
 // operand when one is NaN. max(a, b) + 2 min(a, b): torch.maximum/minimum split a tie.
-TEST_CASE("std::fmax and std::fmin: ties to the first argument, NaN ignored; std::max and std::min split ties", "[clang][gradient]") {
+TEST_CASE("std::fmax and std::fmin: ties to the first argument, NaN ignored, std::max and std::min split ties", "[clang][gradient]") {
   EvalResult tie = at_point("fmax_kink", {{"a", {2}}, {"b", {2}}});
   CHECK(tie.loss == 6);
   CHECK(grads_of(tie, {"a", "b"}) == std::vector<double>{3, 0});

@@ -98,7 +98,7 @@ TEST_CASE("constants and counts", "[equations]") {
   CHECK(t.show(t.a * 0.5) == "a · 0.5");
   CHECK(t.show(t.a + 1e-8) == "a + 1e-08");
   CHECK(t.show(t.a * 2.0) == "a · 2");
-  CHECK(t.show(t.a - lift(t.a, -1.0)) == "a − (-1)");
+  CHECK(t.show(t.a - lift(t.a, -1.0)) == "a − (−1)");  // the minus sign U+2212, as every other minus
   Graph& g = *t.p.graph;
   CHECK(t.show(2.0 / count(g, t.a->shape)) == "2/(3n)");  // unambiguous, unlike 2/3n
   CHECK(t.show(1.0 / count(g, {Dim::fixed(4), Dim::fixed(3)})) == "1/12");
@@ -115,7 +115,7 @@ TEST_CASE("reductions name their axes", "[equations]") {
   CHECK(t.show(with_shape(Op::SumTo, t.a, {Dim::fixed(1), Dim::fixed(3)})) == "sum(a, axis=0, keepdims=True)");
   CHECK(t.show(with_shape(Op::SumTo, t.a, {Dim::fixed(1), Dim::fixed(1)})) == "sum(a, axis=(0, 1), keepdims=True)");
   CHECK(t.show(with_shape(Op::SumTo, t.a, {Dim::fixed(1)})) == "sum(sum(a, axis=1, keepdims=True), axis=0)");
-  CHECK(t.latex(with_shape(Op::SumTo, t.a, {Dim::fixed(1), Dim::fixed(3)})) == "\\textstyle\\sum_{0} a");
+  CHECK(t.latex(with_shape(Op::SumTo, t.a, {Dim::fixed(1), Dim::fixed(3)})) == "{\\textstyle\\sum_{0}} a");
   CHECK(t.show(call(t.a, Op::Sum)) == "sum(a)");
 }
 

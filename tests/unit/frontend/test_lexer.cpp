@@ -51,7 +51,7 @@ TEST_CASE("identifiers, punctuation and transpose", "[lexer]") {
   CHECK(t[4].text == "T");
 }
 
-TEST_CASE("a leading UTF-8 byte order mark is skipped; columns count from after it", "[lexer]") {
+TEST_CASE("a leading UTF-8 byte order mark is skipped, columns count from after it", "[lexer]") {
   Diagnostics d;
   auto t = lex_all("\xEF\xBB\xBFnetwork a\n$", d);
   REQUIRE(t.size() >= 3);
@@ -66,7 +66,7 @@ TEST_CASE("a leading UTF-8 byte order mark is skipped; columns count from after 
   CHECK(d2.errors()[0].loc.col == 3);
 }
 
-TEST_CASE("comments are skipped and may hold UTF-8; locations are 1-based bytes", "[lexer]") {
+TEST_CASE("comments are skipped and may hold UTF-8, locations are 1-based bytes", "[lexer]") {
   Diagnostics d;
   auto t = lex_all("# héllo ∂J/∂W\n\tx = 1 # tail\r\n  y", d);
   REQUIRE_FALSE(d.has_errors());

@@ -187,7 +187,7 @@ TEST_CASE("params: init kinds with arguments, defaults by rank, lr", "[lower]") 
   CHECK(p.find_leaf("s")->init.kind == "zeros");
 }
 
-TEST_CASE("optimizer: kind and every argument with defaults; precision", "[lower]") {
+TEST_CASE("optimizer: kind and every argument with defaults, precision", "[lower]") {
   Program sgd = load_ok("");
   CHECK(sgd.optimizer.kind == "sgd");
   CHECK(sgd.optimizer.args == std::vector<std::pair<std::string, double>>{{"lr", 0.01}, {"momentum", 0}});
@@ -291,7 +291,7 @@ TEST_CASE("did_you_mean picks the closest, latest name within a small distance",
   CHECK(gg::grad::edit_distance("kitten", "sitting", 1) == 2);  // gave up past the limit
 }
 
-TEST_CASE("render: header, quoted line, caret; several errors in order", "[diagnostics]") {
+TEST_CASE("render: header, quoted line, caret, several errors in order", "[diagnostics]") {
   Diagnostics d;
   d.error({"f.grad", 2, 5}, "first");
   d.error({"f.grad", 1, 1}, "second");

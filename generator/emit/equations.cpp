@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cctype>
 #include <cmath>
+#include <numeric>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -36,15 +37,20 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 }
 
 // "3n", "n·m", "12": the element count of a shape, as in 2/n for mse over [n, 1].
-Piece numel_piece(const Shape& s, Format f) {
+// The static factor of a shape's element count (6 for [n, 2, 3]).
+int64_t static_factor(const Shape& s) {
   int64_t coef = 1;
+  for (const Dim& d : s)
+    if (!d.is_symbolic()) coef *= d.size;
+  return coef;
+}
+
+// The element count of `s` divided by `divide_by`, a factor of its static part.
+Piece numel_piece(const Shape& s, Format f, int64_t divide_by = 1) {
+  const int64_t coef = static_factor(s) / divide_by;
   std::vector<std::string> syms;
-  for (const Dim& d : s) {
-    if (d.is_symbolic())
-      syms.push_back(d.symbol);
-    else
-      coef *= d.size;
-  }
+  for (const Dim& d : s)
+    if (d.is_symbolic()) syms.push_back(d.symbol);
   if (syms.empty()) return {std::to_string(coef), kAtom};
   std::string out = coef != 1 ? std::to_string(coef) : "";
   for (size_t i = 0; i < syms.size(); ++i) {
@@ -154,10 +160,22 @@ class Printer {
     return {text, std::signbit(v) && !std::isnan(v) ? 1 : kAtom};
   }
 
-  // Div of two numbers: 2/n (text) or \frac{2}{n}.
+  // Div of two numbers: 2/n (text) or \frac{2}{n}; an integer over a count shares no factor
+  // with its static part (mse over [n, 2]: 1/n, not 2/(2n)).
   Piece ratio(const Node* n) const {
     Piece a = operand(n->inputs[0]);
     Piece b = operand(n->inputs[1]);
+    const Node* num = n->inputs[0];
+    const Node* den = n->inputs[1];
+    if (num->op == Op::Const && den->op == Op::Count && std::fabs(num->attrs.value) < 1e15 &&
+        num->attrs.value == std::floor(num->attrs.value) && num->attrs.value != 0) {
+      const auto c = static_cast<int64_t>(num->attrs.value);
+      const int64_t g = std::gcd(c < 0 ? -c : c, static_factor(den->attrs.shape));
+      if (g > 1) {
+        a = const_piece(static_cast<double>(c / g));
+        b = numel_piece(den->attrs.shape, f_, g);
+      }
+    }
     if (f_ == Format::Latex) return {"\\frac{" + a.text + "}{" + b.text + "}", kAtom};
     if (a.prec < kAtom) a.text = "(" + a.text + ")";
     if (b.prec < kAtom) b.text = "(" + b.text + ")";

@@ -1209,6 +1209,12 @@ TEST_CASE("explain and generate: temporaries, products, masks, signs and scalar 
   for (size_t at = code.find("gg::matmul_tn("); at != std::string::npos; at = code.find("gg::matmul_tn(", at + 1))
     ++products;
   CHECK(products == 1);
+  // mse over [n, 2] scales by 2/(2n): printed reduced.
+  const std::string wide = s.write("wide.grad", "network wide\ndim n\ninput X[n, 2]\ntarget Y[n, 2]\nparam W[2, 2]\n"
+                                                "b = tanh(X @ W)\nloss J = mse(b, Y)\n");
+  e = gradgen({"explain", wide});
+  REQUIRE(e.status == 0);
+  CHECK(has(e.out, "B1: dJ/db = 1/n · (b − Y)\n"));
   // A network of scalars: each statement under its own equation, not all comments first.
   const std::string scal = s.write("scal.grad", "network scal\ninput x[]\ntarget y[]\nparam a[] init=constant(2)\n"
                                                 "param c[]\nu = a * x * x + 3 / c - x / a\nloss J = square(u - y)\n");

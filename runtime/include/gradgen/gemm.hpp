@@ -276,21 +276,21 @@ struct WideTransposeBlock : TransposeBlock<T> {};
 template <>
 struct WideTransposeBlock<float> {
   static constexpr int TB = 16;
-  static void run(const float* src, Index ss, float* dst, Index ds) {
-    // Zero-masked forms with every lane kept: the plain ones start from an undefined register
-    // and GCC 12 warns falsely (see Simd<float>::sum).
-    constexpr __mmask16 kAll = 0xFFFF;
-    constexpr __mmask8 kAll8 = 0xFF;
-    __m512 r[16], t[16];
+  // Zero-masked forms with every lane kept: the plain ones start from an undefined register
+  // and GCC 12 warns falsely (see Simd<float>::sum).
+  static constexpr __mmask16 kAll = 0xFFFF;
+  static constexpr __mmask8 kAll8 = 0xFF;
+
+  // N rows (N = 8 or 16), 16 columns each: rows 2h, 2h + 1 interleaved, then pairs of those,
+  // so that in each 128-bit lane L register 4g + c holds column 4L + c of rows 4g .. 4g + 3.
+  template <int N>
+  static void columns_by_four(__m512 (&r)[N]) {
+    __m512 t[N];
 #pragma GCC unroll 16
-    for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * ss);
-    // Rows 2h, 2h + 1 interleaved; then, in each 128-bit lane L, register 4g + c holds column
-    // 4L + c of rows 4g .. 4g + 3.
-#pragma GCC unroll 16
-    for (int i = 0; i < 16; i += 2)
+    for (int i = 0; i < N; i += 2)
       t[i] = _mm512_maskz_unpacklo_ps(kAll, r[i], r[i + 1]), t[i + 1] = _mm512_maskz_unpackhi_ps(kAll, r[i], r[i + 1]);
 #pragma GCC unroll 16
-    for (int i = 0; i < 16; i += 4) {
+    for (int i = 0; i < N; i += 4) {
       const __m512d t0 = _mm512_castps_pd(t[i]), t1 = _mm512_castps_pd(t[i + 1]);
       const __m512d t2 = _mm512_castps_pd(t[i + 2]), t3 = _mm512_castps_pd(t[i + 3]);
       r[i] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(kAll8, t0, t2));
@@ -298,6 +298,13 @@ struct WideTransposeBlock<float> {
       r[i + 2] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(kAll8, t1, t3));
       r[i + 3] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(kAll8, t1, t3));
     }
+  }
+
+  static void run(const float* src, Index ss, float* dst, Index ds) {
+    __m512 r[16];
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * ss);
+    columns_by_four(r);
     // Lane L of registers c, 4 + c, 8 + c, 12 + c gathered: row 4L + c of the result.
 #pragma GCC unroll 4
     for (int c = 0; c < 4; ++c) {
@@ -311,27 +318,14 @@ struct WideTransposeBlock<float> {
       _mm512_storeu_ps(dst + (12 + c) * ds, _mm512_maskz_shuffle_f32x4(kAll, odd_lo, odd_hi, 0xDD));
     }
   }
+
   // 8 rows × 16 columns into 16 consecutive columns of 8 (a packed op(A) panel, MR = 8): two
   // columns per store, 0.25 shuffles per element.
   static void run_8_rows(const float* src, Index ss, float* dst) {
-    constexpr __mmask16 kAll = 0xFFFF;
-    constexpr __mmask8 kAll8 = 0xFF;
-    __m512 r[8], t[8];
+    __m512 r[8];
 #pragma GCC unroll 8
     for (int i = 0; i < 8; ++i) r[i] = _mm512_loadu_ps(src + i * ss);
-#pragma GCC unroll 8
-    for (int i = 0; i < 8; i += 2)
-      t[i] = _mm512_maskz_unpacklo_ps(kAll, r[i], r[i + 1]), t[i + 1] = _mm512_maskz_unpackhi_ps(kAll, r[i], r[i + 1]);
-    // In each 128-bit lane L, register 4g + c: column 4L + c of rows 4g .. 4g + 3.
-#pragma GCC unroll 8
-    for (int i = 0; i < 8; i += 4) {
-      const __m512d t0 = _mm512_castps_pd(t[i]), t1 = _mm512_castps_pd(t[i + 1]);
-      const __m512d t2 = _mm512_castps_pd(t[i + 2]), t3 = _mm512_castps_pd(t[i + 3]);
-      r[i] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(kAll8, t0, t2));
-      r[i + 1] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(kAll8, t0, t2));
-      r[i + 2] = _mm512_castpd_ps(_mm512_maskz_unpacklo_pd(kAll8, t1, t3));
-      r[i + 3] = _mm512_castpd_ps(_mm512_maskz_unpackhi_pd(kAll8, t1, t3));
-    }
+    columns_by_four(r);
     // Columns 4L + c and 4L + c + 1 (c = 0, 2): lane L of registers c, 4 + c, c + 1, 5 + c.
 #pragma GCC unroll 2
     for (int c = 0; c < 4; c += 2) {

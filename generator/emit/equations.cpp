@@ -312,6 +312,10 @@ class Builder {
     for (const std::string& dim : p_.dims) taken_.insert(dim);  // `dim t1`: 1/t1 would read as 1/n
     for (size_t i = 0; i < p_.definitions.size(); ++i) {
       const Definition& d = p_.definitions[i];
+      if (d.node && !s_.names.count(d.node) && !is_leaf(d.node)) {
+        Walk w{s_, {}};  // a C++ loop unrolls into a chain thousands deep: cut it into temporaries
+        for (const Node* in : d.node->inputs) hoist(w, in, s_.forward, false);
+      }
       s_.forward.push_back(Equation{"F" + std::to_string(i + 1), d.name, d.name, d.node, seq_});
       name_node(d.node, d.name, d.name, seq_++);
     }
@@ -335,18 +339,19 @@ class Builder {
     for (size_t i = 0; i < p_.adjoints.size(); ++i) {
       const Adjoint& a = p_.adjoints[i];
       if (a.node && !s_.names.count(a.node) && !is_leaf(a.node))
-        for (const Node* in : a.node->inputs) hoist(w, in);
+        for (const Node* in : a.node->inputs) hoist(w, in, s_.backward, true);
       s_.backward.push_back(Equation{"B" + std::to_string(i + 1), "d" + J + "/d" + a.of, "d" + J + "_d" + a.of,
                                      a.node, seq_});
       name_node(a.node, s_.backward.back().name, s_.backward.back().ident, seq_++);
     }
   }
 
-  // Gives shared unnamed subexpressions of an operand temporaries, innermost first, and cuts
-  // an unshared one that would print more than kMaxNesting levels deep (a chain unrolled from
-  // a C++ loop is thousands deep: one line of it would be unreadable, and the printer recurses
-  // once per level). Post-order with an explicit stack, as such chains would overflow ours too.
-  void hoist(const Walk& w, const Node* root) {
+  // Gives shared unnamed subexpressions of an operand temporaries (backward equations only:
+  // `share`), innermost first, and cuts an unshared one that would print more than kMaxNesting
+  // levels deep (a chain unrolled from a C++ loop is thousands deep: one line of it would be
+  // unreadable, and the printer recurses once per level); the temporaries go to `into`.
+  // Post-order with an explicit stack, as such chains would overflow ours too.
+  void hoist(const Walk& w, const Node* root, std::vector<Equation>& into, bool share) {
     constexpr int kMaxNesting = 24;
     std::vector<std::pair<const Node*, size_t>> stack;  // node, inputs visited so far
     if (!w.stop(root) && hoisted_.insert(root).second) stack.emplace_back(root, 0);
@@ -363,10 +368,10 @@ class Builder {
       for (const Node* in : done->inputs)
         if (!w.stop(in)) height = std::max(height, 1 + height_[in]);
       height_[done] = height;
-      const bool shared = uses_[done] >= 2 && worth_a_temporary(w, done);
+      const bool shared = share && uses_[done] >= 2 && worth_a_temporary(w, done);
       if (!shared && height <= kMaxNesting) continue;
       std::string t = fresh();
-      s_.backward.push_back(Equation{"", t, t, done, seq_});
+      into.push_back(Equation{"", t, t, done, seq_});
       name_node(done, t, t, seq_++);
     }
   }
@@ -505,7 +510,7 @@ namespace {
 
 std::string render_text(const EquationSet& s) {
   std::string out = "network " + s.network + "\n\nforward:\n";
-  for (const Equation& eq : s.forward) out += "  " + s.line(eq, Format::Text) + "\n";
+  for (const Equation& eq : s.forward) out += (eq.label.empty() ? "      " : "  ") + s.line(eq, Format::Text) + "\n";
   out += "\nbackward (d" + s.loss_name + "/dv = ∂" + s.loss_name + "/∂v):\n";
   for (const Equation& eq : s.backward) out += (eq.label.empty() ? "      " : "  ") + s.line(eq, Format::Text) + "\n";
   return out;

@@ -265,3 +265,37 @@ double f(double x) { double s = 0; for (int i = 0; i < 20000; i++) { if (s > 1e3
   INFO(g.err);
   CHECK(g.status == 0);
 }
+
+// C++17 sequences an assignment's right operand, side effects included, before its left: the
+// index `i++` on the left is taken after the right side has read i. The lowering took the left
+// side first (`a[i++] = i` stored 1, not 0). Clang and the standard agree on both functions
+// below (g++ 12 differs on the compound one).
+TEST_CASE("an assignment evaluates its right side before its left, as C++17 orders them", "[cli][cpp]") {
+  Scratch s;
+  const std::string feed = s.write("x.json", R"({"x": 0.7})");
+  const std::string plain = s.write("plain.cpp", R"(#include <gradgen/annotate.hpp>
+GRADGEN_DIFFERENTIATE double f(double x) { double a[3] = {}; int i = 0; a[i++] = i; a[i] = x; return a[0] + a[1] * x; }
+)");
+  const std::string compound = s.write("compound.cpp", R"(#include <gradgen/annotate.hpp>
+GRADGEN_DIFFERENTIATE double f(double x) {
+  double a[3] = {x, 2 * x, 3 * x * x};
+  int i = 0;
+  a[i++] += a[i] * x;     // a[0] = x + x·x, then i = 1
+  a[i] = (i = 2, x * 5);  // i = 2 first: a[2] = 5x
+  return a[0] + 10 * a[1] + 100 * a[2];
+}
+)");
+  for (const char* mode : {"--interp", ""}) {
+    Result r = gradgen_in({"eval", plain, "--feed", feed}, mode);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    nlohmann::json j = nlohmann::json::parse(r.out);
+    CHECK(j["loss"].get<double>() == Approx(0.49).epsilon(1e-14));  // a[0] = 0, a[1] = x
+    CHECK(j["grads"]["x"].get<double>() == Approx(1.4).epsilon(1e-14));
+    r = gradgen_in({"eval", compound, "--feed", feed}, mode);
+    REQUIRE(r.status == 0);
+    j = nlohmann::json::parse(r.out);
+    CHECK(j["loss"].get<double>() == Approx(0.7 + 0.49 + 14 + 350).epsilon(1e-14));
+    CHECK(j["grads"]["x"].get<double>() == Approx(1 + 1.4 + 20 + 500).epsilon(1e-14));
+  }
+}

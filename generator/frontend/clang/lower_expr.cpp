@@ -685,8 +685,10 @@ Value Lowerer::eval_binary(const clang::Expr* ex) {
 Value Lowerer::eval_assign(const clang::Expr* ex) {
   auto* bo = llvm::cast<clang::BinaryOperator>(ex);
   if (bo->getLHS()->getType()->isPointerType()) fail(ex, "unsupported construct: pointer assignment or arithmetic");
-  Value* slot = assignable(bo->getLHS(), "assignment to");
+  // C++17: the right operand, side effects included, is sequenced before the left (a[i++] = i
+  // stores the old i at the old index).
   Value v = eval(bo->getRHS());
+  Value* slot = assignable(bo->getLHS(), "assignment to");
   if (bo->getOpcode() != clang::BO_Assign) {
     if (slot->kind == K::Undef) fail(bo->getLHS(), "use of a variable before it is assigned a value");
     const auto op = clang::BinaryOperator::getOpForCompoundAssignment(bo->getOpcode());

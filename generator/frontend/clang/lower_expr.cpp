@@ -128,6 +128,11 @@ Value Lowerer::eval(const clang::Expr* ex) {
     explicit Nested(int& d) : depth(++d) {}
     ~Nested() { --depth; }
   } nested(eval_depth_);
+  const clang::QualType type = ex->getType().getCanonicalType();
+  if (type->isRealFloatingType() && !type->isSpecificBuiltinType(clang::BuiltinType::Float) &&
+      !type->isSpecificBuiltinType(clang::BuiltinType::Double))
+    fail(ex, "unsupported construct: arithmetic in '" + ex->getType().getAsString() +
+                 "' (only float and double are computed as C++ computes them)");
   Value v = eval_expr(ex);
   if (v.kind == K::Int) v.i = to_type(v.i, ex->getType());
   return v;
@@ -791,6 +796,11 @@ Value Lowerer::eval_unary(const clang::Expr* ex) {
 TypeInfo Lowerer::classify(clang::QualType qt) const {
   TypeInfo ti;
   clang::QualType t = qt.getNonReferenceType().getCanonicalType();
+  // float and double only: long double (or _Float16, __float128) would be computed in double
+  // by eval and check while the generated code keeps the wider type.
+  const bool float_or_double =
+      t->isSpecificBuiltinType(clang::BuiltinType::Float) || t->isSpecificBuiltinType(clang::BuiltinType::Double);
+  if (t->isRealFloatingType() && !float_or_double) return ti;
   if (t->isRealFloatingType()) {
     ti.kind = TypeInfo::Kind::Float;
     ti.is_float32 = t->isSpecificBuiltinType(clang::BuiltinType::Float);

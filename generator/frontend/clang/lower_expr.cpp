@@ -529,6 +529,9 @@ Value Lowerer::eval_decl_ref(const clang::Expr* ex) {
     if (v->getType()->isRealFloatingType() && v->getType().isConstQualified() && ex->EvaluateAsRValue(r, ctx_) &&
         r.Val.isFloat())
       return Value::num(program_.graph->constant(r.Val.getFloat().convertToDouble()));
+    if (v->hasGlobalStorage() && v->getType().isConstQualified())  // const double kA = std::sqrt(2.0)
+      fail(ex, "unsupported construct: global constant '" + v->getNameAsString() +
+                   "' whose value is not a constant expression (make it constexpr, or pass it as a parameter)");
     if (v->hasGlobalStorage())
       fail(ex, "unsupported construct: global variable '" + v->getNameAsString() + "' (pass it as a parameter or make it a constant)");
   }

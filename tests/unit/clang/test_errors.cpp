@@ -186,6 +186,8 @@ const Case kCases[] = {
      "x)", "unsupported construct: parameter 'x' of type 'long double'"},
     {"long double arithmetic inside a double function", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  return @(x + 1e-17L) * x;\n}\n",
      "(x + 1e-17L)", "unsupported construct: arithmetic in 'long double' (only float and double are computed as C++ computes them)"},
+    {"a const global computed at run time", "#include <cmath>\nconst double kA = std::sqrt(2.0);\nGRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  return x * @kA;\n}\n",
+     "kA;", "unsupported construct: global constant 'kA' whose value is not a constant expression (make it constexpr, or pass it as a parameter)"},
     {"Clang's own parse error", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  return x +@;\n}\n", ";",
      "expected expression"},
     {"Clang's own type error", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  return @y;\n}\n", "y",

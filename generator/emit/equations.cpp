@@ -314,7 +314,7 @@ class Builder {
       const Definition& d = p_.definitions[i];
       if (d.node && !s_.names.count(d.node) && !is_leaf(d.node)) {
         Walk w{s_, {}};  // a C++ loop unrolls into a chain thousands deep: cut it into temporaries
-        for (const Node* in : d.node->inputs) hoist(w, in, s_.forward, false);
+        for (const Node* in : d.node->inputs) hoist(w, in, s_.forward, forward_walk_);
       }
       s_.forward.push_back(Equation{"F" + std::to_string(i + 1), d.name, d.name, d.node, seq_});
       name_node(d.node, d.name, d.name, seq_++);
@@ -339,36 +339,43 @@ class Builder {
     for (size_t i = 0; i < p_.adjoints.size(); ++i) {
       const Adjoint& a = p_.adjoints[i];
       if (a.node && !s_.names.count(a.node) && !is_leaf(a.node))
-        for (const Node* in : a.node->inputs) hoist(w, in, s_.backward, true);
+        for (const Node* in : a.node->inputs) hoist(w, in, s_.backward, backward_walk_);
       s_.backward.push_back(Equation{"B" + std::to_string(i + 1), "d" + J + "/d" + a.of, "d" + J + "_d" + a.of,
                                      a.node, seq_});
       name_node(a.node, s_.backward.back().name, s_.backward.back().ident, seq_++);
     }
   }
 
-  // Gives shared unnamed subexpressions of an operand temporaries (backward equations only:
-  // `share`), innermost first, and cuts an unshared one that would print more than kMaxNesting
-  // levels deep (a chain unrolled from a C++ loop is thousands deep: one line of it would be
+  // What a hoisting walk has seen: each node once, and the levels it prints as.
+  struct Hoisting {
+    bool share;  // shared subexpressions get temporaries (backward equations)
+    std::set<const Node*> visited;
+    std::map<const Node*, int> height;
+  };
+
+  // Gives shared unnamed subexpressions of an operand temporaries (backward equations only),
+  // innermost first, and cuts an unshared one that would print more than kMaxNesting levels
+  // deep (a chain unrolled from a C++ loop is thousands deep: one line of it would be
   // unreadable, and the printer recurses once per level); the temporaries go to `into`.
   // Post-order with an explicit stack, as such chains would overflow ours too.
-  void hoist(const Walk& w, const Node* root, std::vector<Equation>& into, bool share) {
+  void hoist(const Walk& w, const Node* root, std::vector<Equation>& into, Hoisting& h) {
     constexpr int kMaxNesting = 24;
     std::vector<std::pair<const Node*, size_t>> stack;  // node, inputs visited so far
-    if (!w.stop(root) && hoisted_.insert(root).second) stack.emplace_back(root, 0);
+    if (!w.stop(root) && h.visited.insert(root).second) stack.emplace_back(root, 0);
     while (!stack.empty()) {
       auto& [n, next] = stack.back();
       if (next < n->inputs.size()) {
         const Node* in = n->inputs[next++];
-        if (!w.stop(in) && hoisted_.insert(in).second) stack.emplace_back(in, 0);
+        if (!w.stop(in) && h.visited.insert(in).second) stack.emplace_back(in, 0);
         continue;
       }
       const Node* done = n;
       stack.pop_back();
       int height = 1;
       for (const Node* in : done->inputs)
-        if (!w.stop(in)) height = std::max(height, 1 + height_[in]);
-      height_[done] = height;
-      const bool shared = share && uses_[done] >= 2 && worth_a_temporary(w, done);
+        if (!w.stop(in)) height = std::max(height, 1 + h.height[in]);
+      h.height[done] = height;
+      const bool shared = h.share && uses_[done] >= 2 && worth_a_temporary(w, done);
       if (!shared && height <= kMaxNesting) continue;
       std::string t = fresh();
       into.push_back(Equation{"", t, t, done, seq_});
@@ -388,9 +395,9 @@ class Builder {
   int seq_ = 0;
   int temps_ = 0;
   std::set<std::string> taken_;
-  std::set<const Node*> hoisted_;
   std::map<const Node*, int> uses_;
-  std::map<const Node*, int> height_;  // levels an unnamed node prints as
+  Hoisting forward_walk_{false, {}, {}};
+  Hoisting backward_walk_{true, {}, {}};
 };
 
 bool is_forward(const Equation& eq) { return eq.label.rfind('F', 0) == 0; }

@@ -75,28 +75,26 @@ std::string without_left_parens(Op parent, const std::string& left) {
 // x for `(-x)`, x one term (a literal, an element, a call: no space outside brackets); nullopt
 // otherwise.
 std::optional<std::string> negated_atom(const std::string& text) {
-  if (text.size() < 4 || text.compare(0, 2, "(-") != 0 || text.back() != ')') return std::nullopt;
+  const std::string inner = unwrap(text);
+  if (inner.size() == text.size() || inner.size() < 2 || inner[0] != '-') return std::nullopt;
   int depth = 0;
-  for (size_t i = 0; i + 1 < text.size(); ++i) {
-    depth += text[i] == '(' || text[i] == '[' ? 1 : text[i] == ')' || text[i] == ']' ? -1 : 0;
-    if (depth == 0 || (depth == 1 && text[i] == ' ')) return std::nullopt;
+  for (const char ch : inner) {
+    depth += ch == '(' || ch == '[' ? 1 : ch == ')' || ch == ']' ? -1 : 0;
+    if (depth == 0 && ch == ' ') return std::nullopt;
   }
-  return text.substr(2, text.size() - 3);
+  return inner.substr(1);
 }
 
 // `(a < b ? 1 : 0)`, a comparison written inline, as the condition `a < b`; nullopt for any
 // other text (a named mask, a nested group).
 std::optional<std::string> inline_condition(const std::string& text) {
-  constexpr std::string_view kTail = " ? 1 : 0)";
-  if (text.size() < kTail.size() + 2 || text.front() != '(' || text.compare(text.size() - kTail.size(), kTail.size(), kTail) != 0)
+  constexpr std::string_view kTail = " ? 1 : 0";
+  const std::string inner = unwrap(text);
+  if (inner.size() == text.size() || inner.size() <= kTail.size() ||
+      inner.compare(inner.size() - kTail.size(), kTail.size(), kTail) != 0)
     return std::nullopt;
-  int depth = 0;
-  for (size_t i = 0; i + 1 < text.size(); ++i) {
-    depth += text[i] == '(' ? 1 : text[i] == ')' ? -1 : 0;
-    if (depth == 0) return std::nullopt;  // "(a) ... (b ? 1 : 0)": not one group
-  }
-  const std::string inner = text.substr(1, text.size() - 1 - kTail.size());
-  return inner.find(" ? ") == std::string::npos ? std::optional(inner) : std::nullopt;  // its own ?: only
+  const std::string condition = inner.substr(0, inner.size() - kTail.size());
+  return condition.find(" ? ") == std::string::npos ? std::optional(condition) : std::nullopt;  // its own ?: only
 }
 }  // namespace
 

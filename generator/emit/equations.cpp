@@ -36,7 +36,6 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
   return s;
 }
 
-// "3n", "n·m", "12": the element count of a shape, as in 2/n for mse over [n, 1].
 // The static factor of a shape's element count (6 for [n, 2, 3]).
 int64_t static_factor(const Shape& s) {
   int64_t coef = 1;
@@ -45,7 +44,8 @@ int64_t static_factor(const Shape& s) {
   return coef;
 }
 
-// The element count of `s` divided by `divide_by`, a factor of its static part.
+// "3n", "n·m", "12": the element count of a shape, as in 2/n for mse over [n, 1], divided by
+// `divide_by`, a factor of its static part.
 Piece numel_piece(const Shape& s, Format f, int64_t divide_by = 1) {
   const int64_t coef = static_factor(s) / divide_by;
   std::vector<std::string> syms;
@@ -163,19 +163,14 @@ class Printer {
   // Div of two numbers: 2/n (text) or \frac{2}{n}; an integer over a count shares no factor
   // with its static part (mse over [n, 2]: 1/n, not 2/(2n)).
   Piece ratio(const Node* n) const {
-    Piece a = operand(n->inputs[0]);
-    Piece b = operand(n->inputs[1]);
     const Node* num = n->inputs[0];
     const Node* den = n->inputs[1];
+    int64_t common = 1;  // of an integer numerator and the count's static factor
     if (num->op == Op::Const && den->op == Op::Count && std::fabs(num->attrs.value) < 1e15 &&
-        num->attrs.value == std::floor(num->attrs.value) && num->attrs.value != 0) {
-      const auto c = static_cast<int64_t>(num->attrs.value);
-      const int64_t g = std::gcd(c < 0 ? -c : c, static_factor(den->attrs.shape));
-      if (g > 1) {
-        a = const_piece(static_cast<double>(c / g));
-        b = numel_piece(den->attrs.shape, f_, g);
-      }
-    }
+        num->attrs.value == std::floor(num->attrs.value) && num->attrs.value != 0)
+      common = std::gcd(static_cast<int64_t>(std::fabs(num->attrs.value)), static_factor(den->attrs.shape));
+    Piece a = common > 1 ? const_piece(num->attrs.value / static_cast<double>(common)) : operand(num);
+    Piece b = common > 1 ? numel_piece(den->attrs.shape, f_, common) : operand(den);
     if (f_ == Format::Latex) return {"\\frac{" + a.text + "}{" + b.text + "}", kAtom};
     if (a.prec < kAtom) a.text = "(" + a.text + ")";
     if (b.prec < kAtom) b.text = "(" + b.text + ")";

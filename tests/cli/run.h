@@ -104,11 +104,12 @@ inline Result run_argv(std::vector<std::string> all, const Scratch& dir, const s
   return r;
 }
 
-/// gradgen ARGS..., stdout and stderr to files in a private folder, then read back.
-inline Result gradgen(const std::vector<std::string>& args) {
+/// gradgen ARGS..., stdout and stderr to files in a private folder, then read back; stdout to
+/// `stdout_to` instead when given.
+inline Result gradgen(const std::vector<std::string>& args, const std::string& stdout_to = "") {
   std::vector<std::string> all{GG_GRADGEN_EXE};
   all.insert(all.end(), args.begin(), args.end());
-  return run_argv(std::move(all), Scratch{});
+  return run_argv(std::move(all), Scratch{}, stdout_to);
 }
 
 /// gradgen ARGS... `mode`: "--interp" (the reference interpreter) or "" (compiled code).

@@ -821,16 +821,14 @@ TEST_CASE("a stdout that cannot be written is an error", "[cli]") {
                                                        {"--help"},
                                                        {"--version"}};
   for (const auto& args : commands) {
-    std::vector<std::string> all{GG_GRADGEN_EXE};
-    all.insert(all.end(), args.begin(), args.end());
-    const Result r = run_argv(all, s, "/dev/full");
+    const Result r = gradgen(args, "/dev/full");
     INFO(args[0] << ": " << r.err);
     CHECK(r.status == 1);
     CHECK(has(r.err, "gradgen: error: cannot write the standard output"));
   }
   // A failed check keeps its own status (3) and still says its report was lost.
   const std::string kink = s.write("kink.grad", "network kink\nparam w[] init=constant(1)\nloss L = relu(w - 1)\n");
-  const Result failed = run_argv({GG_GRADGEN_EXE, "check", kink, "--interp"}, s, "/dev/full");
+  const Result failed = gradgen({"check", kink, "--interp"}, "/dev/full");
   CHECK(failed.status == 3);
   CHECK(has(failed.err, "cannot write the standard output"));
 }

@@ -119,6 +119,16 @@ std::string Lowerer::element_name(const clang::Expr* target, const Value* slot) 
 
 // Clang parses `x + x * y + ...` of any length, but lowering recurses once per operator: past
 // the cap (the .grad parser's) the error names the expression instead of overflowing the stack.
+namespace {
+// A floating type other than float and double (long double, _Float16, __float128): eval and
+// check would compute it in double while the generated code keeps the type.
+bool wider_floating(clang::QualType qt) {
+  const clang::QualType t = qt.getCanonicalType();
+  return t->isRealFloatingType() && !t->isSpecificBuiltinType(clang::BuiltinType::Float) &&
+         !t->isSpecificBuiltinType(clang::BuiltinType::Double);
+}
+}  // namespace
+
 Value Lowerer::eval(const clang::Expr* ex) {
   constexpr int kMaxDepth = 1024;
   if (eval_depth_ >= kMaxDepth)
@@ -128,9 +138,7 @@ Value Lowerer::eval(const clang::Expr* ex) {
     explicit Nested(int& d) : depth(++d) {}
     ~Nested() { --depth; }
   } nested(eval_depth_);
-  const clang::QualType type = ex->getType().getCanonicalType();
-  if (type->isRealFloatingType() && !type->isSpecificBuiltinType(clang::BuiltinType::Float) &&
-      !type->isSpecificBuiltinType(clang::BuiltinType::Double))
+  if (wider_floating(ex->getType()))
     fail(ex, "unsupported construct: arithmetic in '" + ex->getType().getAsString() +
                  "' (only float and double are computed as C++ computes them)");
   Value v = eval_expr(ex);
@@ -799,11 +807,7 @@ Value Lowerer::eval_unary(const clang::Expr* ex) {
 TypeInfo Lowerer::classify(clang::QualType qt) const {
   TypeInfo ti;
   clang::QualType t = qt.getNonReferenceType().getCanonicalType();
-  // float and double only: long double (or _Float16, __float128) would be computed in double
-  // by eval and check while the generated code keeps the wider type.
-  const bool float_or_double =
-      t->isSpecificBuiltinType(clang::BuiltinType::Float) || t->isSpecificBuiltinType(clang::BuiltinType::Double);
-  if (t->isRealFloatingType() && !float_or_double) return ti;
+  if (wider_floating(t)) return ti;  // unsupported
   if (t->isRealFloatingType()) {
     ti.kind = TypeInfo::Kind::Float;
     ti.is_float32 = t->isSpecificBuiltinType(clang::BuiltinType::Float);

@@ -112,6 +112,14 @@ inline Result gradgen(const std::vector<std::string>& args, const std::string& s
   return run_argv(std::move(all), Scratch{}, stdout_to);
 }
 
+/// gradgen ARGS... with its stack limited to 1 MiB, so that a walk recursing once per node of
+/// a long chain fails (a crash) instead of passing on a large stack.
+inline Result gradgen_small_stack(const std::vector<std::string>& args, const Scratch& s) {
+  std::vector<std::string> all{"sh", "-c", "ulimit -s 1024 && exec \"$0\" \"$@\"", GG_GRADGEN_EXE};
+  all.insert(all.end(), args.begin(), args.end());
+  return run_argv(all, s);
+}
+
 /// gradgen ARGS... `mode`: "--interp" (the reference interpreter) or "" (compiled code).
 inline Result gradgen_in(std::vector<std::string> args, const char* mode) {
   if (*mode) args.push_back(mode);

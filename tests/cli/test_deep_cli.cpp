@@ -23,13 +23,8 @@ std::string chain_network(int length) {
   return text + "loss J = mean(a" + std::to_string(length - 1) + ")\n";
 }
 
-// gradgen ARGS... with its stack limited to 1 MiB (a quarter of what one frame per definition
-// of this chain needs), so that any walk that recurses down the chain fails here.
-Result gradgen_small_stack(const std::vector<std::string>& args, const Scratch& s) {
-  std::vector<std::string> all{"sh", "-c", "ulimit -s 1024 && exec \"$0\" \"$@\"", GG_GRADGEN_EXE};
-  all.insert(all.end(), args.begin(), args.end());
-  return run_argv(all, s);
-}
+// gradgen_small_stack (run.h): 1 MiB is a quarter of what one frame per definition of this
+// chain needs, so any walk that recurses down the chain fails here.
 
 TEST_CASE("a chain of 2000 definitions: generate, explain, graph and check within a 1 MiB stack", "[cli][deep]") {
   Scratch s;

@@ -249,7 +249,8 @@ void fit_cpp_feed(const Program& p, Values& fed) {
   if (!p.flat_values) return;
   for (auto& [name, t] : fed) {
     const Leaf* l = p.find_leaf(name);
-    if (!l || t.rank() != 1) continue;
+    // A scalar takes a plain number, as in a .grad feed: [2] for `double s` is a shape error.
+    if (!l || t.rank() != 1 || l->node->shape.empty()) continue;
     const std::optional<int64_t> numel = static_numel(l->node->shape);  // C++ shapes are fixed
     if (numel && *numel == t.numel()) t.shape = concrete(l->node->shape, {});
   }

@@ -206,6 +206,10 @@ double f(const gradgen::Matrix<2, 3>& A, const double (&W)[3][2], double s) {
   CHECK(nested_w.status == 1);
   CHECK_THAT(nested_w.err, Catch::Contains("param 'W' has shape [3, 2] but is declared [6] (a C++ function's arrays "
                                            "are fed flat, in element order: 6 numbers)"));
+  // A scalar takes a plain number, as in a .grad feed, not a one-element array.
+  Result boxed = eval_cpp(src, "", s.write("boxed.json", R"({"A": [1, 2, 3, 4, 5, 6], "W": [0, 0, 0, 0, 0, 0], "s": [2]})"), "--interp");
+  CHECK(boxed.status == 1);
+  CHECK_THAT(boxed.err, Catch::Contains("boxed.json:1:57: error: param 's' has shape [1] but is declared []"));
   Result unknown = eval_cpp(src, "", s.write("unknown.json", R"({"A": [1, 2, 3, 4, 5, 6], "W": [0, 0, 0, 0, 0, 0], "s": 1, "t": 2})"), "--interp");
   CHECK(unknown.status == 1);
   CHECK_THAT(unknown.err, Catch::Contains("'t' is not a parameter of function 'f'"));

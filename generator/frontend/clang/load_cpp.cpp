@@ -471,7 +471,7 @@ bool is_cpp_file(const std::string& path) {
   if (ext == "C" || ext == "H") return true;
   std::string lower;
   for (char c : ext) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const char* e : {"cpp", "cc", "cxx", "c++", "cp", "hpp", "hh", "hxx", "h++"})
+  for (const char* e : {"cpp", "cc", "cxx", "c++", "cp", "hpp", "hh", "hxx", "h++", "ii"})
     if (lower == e) return true;
   return false;
 }

@@ -260,6 +260,9 @@ Value Lowerer::eval_expr(const clang::Expr* ex) {
       fail(ex, "unsupported construct: typeid (run-time type information)");
     case SC::StmtExprClass:
       fail(ex, "unsupported construct: statement expression");
+    case SC::CXXStdInitializerListExprClass:
+      fail(ex, "unsupported construct: an initializer list (std::max({a, b, c}) and the like): nest two-argument "
+               "calls, std::max(a, std::max(b, c))");
     default:
       break;
   }

@@ -122,6 +122,8 @@ const Case kCases[] = {
      "GRADGEN_DIFFERENTIATE_WRT names 'q', which is not a parameter of 'f'"},
     {"class parameter", "struct S { double v; };\nGRADGEN_DIFFERENTIATE\ndouble f(S @s) {\n  return 1.0;\n}\n", "s)",
      "unsupported construct: parameter 's' of type"},
+    {"initializer list", "#include <algorithm>\nGRADGEN_DIFFERENTIATE\ndouble f(double x, double y) {\n  return std::max(@{x, y, x * y});\n}\n",
+     "{x", "unsupported construct: an initializer list (std::max({a, b, c}) and the like): nest two-argument calls"},
     {"lambda", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  auto g = @[](double v) { return v; };\n  return x;\n}\n",
      "[]", "unsupported local variable type"},
     {"member function", "struct S {\n  GRADGEN_DIFFERENTIATE double @m(double x) { return x; }\n};\n", "m(",
@@ -267,6 +269,6 @@ TEST_CASE("is_cpp_file dispatches on the extension", "[clang]") {
   CHECK_FALSE(is_cpp_file("seed.grad"));
   CHECK_FALSE(is_cpp_file("cpp"));
   // As g++ and clang++ read them: any case, except that .c and .h are C.
-  for (const char* name : {"M.CPP", "m.C", "m.Cc", "m.cp", "m.CXX", "m.c++", "m.H", "m.HPP", "m.hh"}) CHECK(is_cpp_file(name));
+  for (const char* name : {"M.CPP", "m.C", "m.Cc", "m.cp", "m.CXX", "m.c++", "m.H", "m.HPP", "m.hh", "m.ii"}) CHECK(is_cpp_file(name));
   for (const char* name : {"m.c", "m.h", ".cpp", "dir/.cpp", "x.cpp/seed.grad", "m.cpp.grad", "m."}) CHECK_FALSE(is_cpp_file(name));
 }

@@ -332,6 +332,12 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
              "//              scratch (a gradient the fused GEMM applied directly is not written).";
     ts_decl = "\n\n/// loss_and_grad then step, fused: the same params and loss; grads is scratch.\nStatus train_step(" +
               join(ts.cpp_params, ", ") + ", WorkspaceRef ws) noexcept;";
+    // With plain SGD every weight gradient may go into its GEMM (beta = 1): then grads is
+    // never written, and an unnamed parameter keeps -Wunused-parameter quiet.
+    for (std::string& param : timpl) {
+      const size_t name = param.find_last_of(" &*") + 1;
+      if (!mentions_word(fused->body, param.substr(name))) param = param.substr(0, name) + "/*" + param.substr(name) + "*/";
+    }
     ts_impl = "\n\nStatus train_step_impl(" + join(timpl, ", ") + ") {\n" + fused->body + "\n}";
     ts_def = "\n\n" + cpp_def("train_step", ts);
   }

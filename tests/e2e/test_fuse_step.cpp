@@ -85,6 +85,29 @@ optimizer sgd(lr=0.1)
   }
 }
 
+// Plain SGD on a network without biases, too large for row blocks (5120 params): its one
+// weight gradient goes into the GEMM, so train_step never writes grads; its parameter is
+// unnamed, and the code compiles under -Wall -Wextra -Werror (it warned unused-parameter).
+TEST_CASE("generate --fuse-step: a train_step that never writes grads compiles warning-free", "[e2e][fuse][blas]") {
+  const char* text = R"(network nobias
+dim n
+input X[n, 32]
+target Y[n, 160]
+param W[32, 160]
+loss J = mse(X @ W, Y)
+optimizer sgd(lr=0.1)
+)";
+  for (bool blas : {false, true}) {
+    INFO((blas ? "--blas" : "gradgen's GEMM"));
+    auto n = e2e::build_net(text, "nobias.grad", {}, "f64", 1, blas, true);
+    CHECK(n->files.cpp.find("::nobias_grads& /*grads*/") != std::string::npos);
+    e2e::FuseOutcome o = run(*n, 160, 9, false, blas);
+    CHECK(o.moved > 1e-4);
+    CHECK(o.param_diff <= 1e-10);
+    CHECK(o.loss_diff <= 1e-10);
+  }
+}
+
 // lr=0 on a param freezes it, as PyTorch's optimizers allow: step and train_step leave W2
 // bit for bit where init put it while the other params move (SGD with momentum keeps its
 // velocity, Adam its moments; neither moves W2).

@@ -10,7 +10,9 @@
 #
 # Creates a static library <target> from the C++ that `gradgen generate` writes for the
 # network at build time (NAME.hpp, NAME.cpp, NAME.h under the build tree, on the target's
-# include path). The sources regenerate when the .grad file or the gradgen executable changes.
+# include path both as "NAME.hpp" and as "<target>/NAME.hpp": the second tells apart two
+# variants of one network, say a f32 and a f64 NAMESPACE, included in one file). The
+# sources regenerate when the .grad file or the gradgen executable changes.
 # Works with find_package(gradgen) (imported gradgen::gradgen) and inside gradgen's own tree.
 include_guard(GLOBAL)
 
@@ -36,7 +38,8 @@ function(gradgen_add_network target grad)
   endif()
   list(GET lines 0 line)
   string(REGEX REPLACE "^[ \t]*network[ \t]+([A-Za-z_][A-Za-z0-9_]*).*" "\\1" name "${line}")
-  set(out "${CMAKE_CURRENT_BINARY_DIR}/gradgen_${target}")
+  set(root "${CMAKE_CURRENT_BINARY_DIR}/gradgen_${target}")
+  set(out "${root}/${target}")
   set(args "")
   foreach(b IN LISTS GG_BIND)
     list(APPEND args --bind ${b})
@@ -72,7 +75,7 @@ function(gradgen_add_network target grad)
     COMMENT "gradgen: generating C++ for ${grad_name}"
     VERBATIM)
   add_library(${target} STATIC "${out}/${name}.cpp" "${out}/${name}.hpp" "${out}/${name}.h")
-  target_include_directories(${target} PUBLIC "${out}")
+  target_include_directories(${target} PUBLIC "${out}" "${root}")
   target_link_libraries(${target} PUBLIC gradgen::runtime)
   if(GG_BLAS)
     target_link_libraries(${target} PUBLIC BLAS::BLAS)

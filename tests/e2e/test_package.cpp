@@ -3,6 +3,7 @@
 // installed gradgen's compiled eval finds the installed runtime headers.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
 
 #include "e2e_support.h"
@@ -29,6 +30,25 @@ TEST_CASE("examples/app and examples/c_abi build against an installed gradgen", 
     auto out = run({build + "/" + ex}, dir).out;
     CHECK(out.find(std::string(ex) == "app" ? "accuracy 32/32" : "xor(1, 1)") != std::string::npos);
   }
+  // Two variants of one network (f64, and f32 in another namespace) included in one file as
+  // "<target>/NAME.hpp": each target's own NAME.hpp, not the first one found twice.
+  const std::string variants = dir.file("variants");
+  std::filesystem::create_directories(variants);
+  gg::cpp::write_text(variants + "/CMakeLists.txt",
+                      "cmake_minimum_required(VERSION 3.20)\nproject(variants LANGUAGES CXX)\n"
+                      "find_package(gradgen 0.1 REQUIRED)\n"
+                      "gradgen_add_network(seed64 " + src + "/examples/seed.grad BIND n=4 PRECISION f64)\n"
+                      "gradgen_add_network(seed32 " + src + "/examples/seed.grad BIND n=4 NAMESPACE f32::seed)\n"
+                      "add_executable(both main.cpp)\ntarget_link_libraries(both PRIVATE seed64 seed32)\n");
+  gg::cpp::write_text(variants + "/main.cpp",
+                      "#include <cstdio>\n#include <type_traits>\n#include \"seed64/seed.hpp\"\n#include \"seed32/seed.hpp\"\n"
+                      "static_assert(std::is_same_v<seed::Scalar, double>);\n"
+                      "static_assert(std::is_same_v<f32::seed::Scalar, float>);\n"
+                      "int main() { seed::Params a; f32::seed::Params b; seed::init(a, 1); f32::seed::init(b, 1);\n"
+                      "  std::printf(\"%d\\n\", float(a.W1[0][0]) == b.W1[0][0]); }\n");
+  run({"cmake", "-S", variants, "-B", variants + "/build", "-DCMAKE_PREFIX_PATH=" + prefix}, dir);
+  run({"cmake", "--build", variants + "/build"}, dir);
+  CHECK(run({variants + "/build/both"}, dir).out == "1\n");
   // Compiled eval from the installed tree, with the runtime headers found beside the binary.
   auto eval = gg::cpp::run_process({prefix + "/bin/gradgen", "eval", src + "/examples/seed.grad", "--feed",
                                     src + "/examples/seed.feed.json"}, dir.path());

@@ -26,16 +26,23 @@ namespace gg::cli {
 namespace {
 
 #ifdef GRADGEN_HAVE_CLANG
-/// Removes `--function NAME` / `--function=NAME` (before any `--`) from args into `out`.
+/// Removes `--function NAME` / `--function=NAME` (before any `--`) from args into `out`. A
+/// missing name, or a second --function, is a usage error (not CLI11's "not expected").
 void take_function_option(std::vector<char*>& args, std::string& out) {
+  bool seen = false;
+  auto take = [&](const std::string& name) {
+    if (name.empty() || name == "--") throw UsageError("--function needs the name of a function");
+    if (seen && name != out) throw UsageError("--function given twice ('" + out + "' and '" + name + "')");
+    out = name, seen = true;
+  };
   for (size_t i = 1; i < args.size(); ++i) {
     std::string a = args[i];
     if (a == "--") return;
     if (a.rfind("--function=", 0) == 0) {
-      out = a.substr(11);
+      take(a.substr(11));
       args.erase(args.begin() + static_cast<long>(i--));
-    } else if (a == "--function" && i + 1 < args.size()) {
-      out = args[i + 1];
+    } else if (a == "--function") {
+      take(i + 1 < args.size() ? args[i + 1] : "");
       args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
       --i;
     }

@@ -63,6 +63,19 @@ TEST_CASE("C++ file with two functions: --function chooses, its absence is a loc
   Result check = gradgen({"--function", "f", "check", src, "--interp", "--", kRuntime});
   CHECK(check.status == 0);
   CHECK_THAT(check.out, Catch::Contains("dloss/dy"));
+
+  // --function without a name, or naming two functions: usage errors that say so.
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"explain", src, "--function"}, {"explain", src, "--function", "--", kRuntime},
+        {"explain", src, "--function="}}) {
+    Result bare = gradgen(args);
+    CHECK(bare.status == 2);
+    CHECK(bare.err == "gradgen: error: --function needs the name of a function\n");
+  }
+  Result twice = gradgen({"explain", src, "--function", "f", "--function=g", "--", kRuntime});
+  CHECK(twice.status == 2);
+  CHECK(twice.err == "gradgen: error: --function given twice ('f' and 'g')\n");
+  CHECK(gradgen({"explain", src, "--function", "g", "--function", "g", "--", kRuntime}).status == 0);
 }
 
 TEST_CASE("a C++ file named in capitals (.CPP, .C) is read as C++", "[cli][cpp]") {

@@ -99,7 +99,7 @@ TEST_CASE("gradgen_add_network regenerates when the .grad changes and only then"
   CHECK(has(first.out, "gradgen: generating C++ for tiny.grad"));
   // W1[2, 3] + b1[3] + W2[3, 1] = 12 scalars.
   CHECK(run_ok({build + "/app"}, dir).out == "params 12 loss positive\n");
-  const std::string hpp = build + "/gradgen_tiny_net/tiny.hpp";
+  const std::string hpp = build + "/gradgen_tiny_net/tiny_net/tiny.hpp";
   const std::string before = e2e::read_file(hpp);
   CHECK(has(before, "kNumParams = 12;"));
 
@@ -127,6 +127,6 @@ TEST_CASE("gradgen_add_network regenerates when the .grad changes and only then"
   renamed.replace(0, std::string("network tinyf").size(), "network tinyg");
   gg::cpp::write_text(src + "/tinyf.grad", renamed);
   run_ok({"cmake", "--build", build, "--target", "tiny_fused"}, dir);
-  CHECK(fs::exists(build + "/gradgen_tiny_fused/tinyg.hpp"));
-  CHECK(!fs::exists(build + "/gradgen_tiny_fused/tinyf.hpp"));
+  CHECK(fs::exists(build + "/gradgen_tiny_fused/tiny_fused/tinyg.hpp"));
+  CHECK(!fs::exists(build + "/gradgen_tiny_fused/tiny_fused/tinyf.hpp"));
 }

@@ -230,15 +230,19 @@ TEST_CASE("check draws zero-initialised params away from 0, in both modes", "[cl
   Scratch s;
   std::string net = s.write("poles.grad", "network poles\nparam x[]\nparam y[]\nparam b[3]\n"
                                           "loss L = sqrt(abs(x)) + log(y) + sum(square(x / b))\n");
-  for (bool interp : {false, true}) {
-    std::vector<std::string> args{"check", net, "--seed", "3"};
-    if (interp) args.push_back("--interp");
-    Result r = gradgen(args);
-    INFO(r.out << r.err);
-    CHECK(r.status == 0);
-    CHECK(has(r.out, "ok: all 3 gradients agree"));
-    CHECK_FALSE(has(r.out, "loss L = nan"));
-  }
+  // Zero however the init says it: constant(0), normal(0, 0), uniform(0, 0).
+  std::string zeros = s.write("zeros.grad", "network zeros\nparam s init=constant(0)\nparam t[2] init=normal(0, 0)\n"
+                                            "param u init=uniform(0, 0)\nloss J = relu(s) + sum(sqrt(t)) + log(u)\n");
+  for (const std::string& n : {net, zeros})
+    for (bool interp : {false, true}) {
+      std::vector<std::string> args{"check", n, "--seed", "3"};
+      if (interp) args.push_back("--interp");
+      Result r = gradgen(args);
+      INFO(r.out << r.err);
+      CHECK(r.status == 0);
+      CHECK(has(r.out, "ok: all 3 gradients agree"));
+      CHECK_FALSE(has(r.out, " = nan"));
+    }
   // The same point in both modes: the loss lines agree to the printed digits.
   Result c = gradgen({"check", net}), i = gradgen({"check", net, "--interp"});
   std::smatch mc, mi;

@@ -16,6 +16,7 @@
 #include <iostream>
 #include <limits>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -27,6 +28,7 @@
 #include "passes/bind_dims.h"
 #include "passes/pipeline.h"
 #include "support/diagnostics.h"
+#include "support/files.h"
 #include "support/error.h"
 #include "support/numbers.h"
 
@@ -298,9 +300,10 @@ std::vector<std::string> dims_of_params(const Program& p) {
 
 namespace {
 
-// The first number in d's expression (its own nodes: the walk stops at other definitions,
-// `defs`) that f32 cannot hold, or 0.
-double first_past_f32(const Definition& d, const std::set<const Node*>& defs) {
+// The numbers in d's expression (its own nodes: the walk stops at other definitions, `defs`)
+// that f32 cannot hold.
+std::set<double> past_f32(const Definition& d, const std::set<const Node*>& defs) {
+  std::set<double> out;
   std::vector<const Node*> stack{d.node};
   std::set<const Node*> seen;
   while (!stack.empty()) {
@@ -308,11 +311,12 @@ double first_past_f32(const Definition& d, const std::set<const Node*>& defs) {
     stack.pop_back();
     if (!seen.insert(n).second) continue;
     const bool has_number = n->op == Op::Const || n->op == Op::Pow || n->op == Op::LeakyRelu;
-    if (has_number && std::isfinite(n->attrs.value) && std::isinf(nearest_float(n->attrs.value))) return n->attrs.value;
+    if (has_number && std::isfinite(n->attrs.value) && std::isinf(nearest_float(n->attrs.value)))
+      out.insert(n->attrs.value);
     for (const Node* in : n->inputs)
       if (!defs.count(in)) stack.push_back(in);
   }
-  return 0;
+  return out;
 }
 
 // Where the number v (or -v) is written in the source: the first place, else `fallback` (a
@@ -330,18 +334,32 @@ void require_f32_range(const Program& p, const std::vector<std::string>& fed) {
   const std::string advice = fmt::format(" is past the range of f32 (largest {}); declare 'precision f64' or use a "
                                          "smaller value",
                                          std::numeric_limits<float>::max());
+  // Every such number, once, where it is written (a const's value at the const).
+  std::vector<std::pair<SourceLoc, std::string>> errors;
+  std::set<std::tuple<std::string, int, int>> reported;
+  auto add = [&](const SourceLoc& at, const std::string& message) {
+    if (reported.insert({at.file, at.line, at.col}).second) errors.emplace_back(at, message);
+  };
   for (const Leaf& l : p.leaves) {
     if (l.kind != LeafKind::Param || std::find(fed.begin(), fed.end(), l.name) != fed.end()) continue;
     for (double arg : l.init.args)
       if (std::isinf(nearest_float(arg)))
-        throw LocatedError(written_at(p, arg, l.loc), fmt::format("'{}' init={}({}): {}{}", l.name, l.init.kind,
-                                                                 fmt::join(l.init.args, ", "), arg, advice));
+        add(written_at(p, arg, l.loc),
+            fmt::format("'{}' init={}({}): {}{}", l.name, l.init.kind, fmt::join(l.init.args, ", "), arg, advice));
   }
   std::set<const Node*> defs;
   for (const Definition& d : p.definitions) defs.insert(d.node);
   for (const Definition& d : p.definitions)
-    if (double v = first_past_f32(d, defs); v != 0)
-      throw LocatedError(written_at(p, v, d.loc), fmt::format("'{}' uses the number {}, which{}", d.name, v, advice));
+    for (double v : past_f32(d, defs)) add(written_at(p, v, d.loc), fmt::format("the number {} (used by '{}'){}", v, d.name, advice));
+  if (errors.empty()) return;
+  if (errors.size() == 1) throw LocatedError(errors.front().first, errors.front().second);
+  Diagnostics diags;
+  for (const auto& [at, message] : errors) {
+    diags.error(at, message);
+    if (const std::string* text = gg::text_read_from(at.file)) diags.add_source(at.file, *text);
+  }
+  std::cerr << diags.render();
+  throw Reported{kInputError};
 }
 
 void require_f32_optimizer(const Program& p) {

@@ -1017,25 +1017,32 @@ TEST_CASE("an f32 init past float's range is a located error naming the init", "
 }
 
 // A number in an expression past float's range (a literal, a const, pow's exponent) would
-// silently be infinity in f32 code: an error at the number, naming the definition that uses it.
+// silently be infinity in f32 code: an error at the number, naming the definition that uses it;
+// every such number is reported.
 TEST_CASE("an f32 number past float's range in an expression is a located error", "[cli]") {
   Scratch s;
   struct Case {
-    std::string body, expect;
+    std::string body, expect, also = "";
   };
   const std::vector<Case> cases{
-      {"const c = 1e39\nh = x * c\nloss J = sum(h)\n", "big.grad:4:11: error: 'h' uses the number 1e+39, which is past "
+      {"const c = 1e39\nh = x * c\nloss J = sum(h)\n", "big.grad:4:11: error: the number 1e+39 (used by 'h') is past "
                                                           "the range of f32 (largest 3.4028235e+38); declare 'precision "
                                                           "f64' or use a smaller value"},
-      {"loss J = sum(x - 5e38)\n", "big.grad:4:18: error: 'J' uses the number 5e+38, which is past the range of f32"},
-      {"output p = pow(x, 1e40)\nloss J = sum(p)\n", "big.grad:4:19: error: 'p' uses the number 1e+40"},
+      {"loss J = sum(x - 5e38)\n", "big.grad:4:18: error: the number 5e+38 (used by 'J') is past the range of f32"},
+      {"output p = pow(x, 1e40)\nloss J = sum(p)\n", "big.grad:4:19: error: the number 1e+40 (used by 'p')"},
+      // Each one, not only the first.
+      {"q = x * 1e39\nr = x * 2e39\nloss J = sum(q) + sum(r)\n", "big.grad:5:9: error: the number 2e+39 (used by 'r')",
+       "big.grad:4:9: error: the number 1e+39 (used by 'q') is past the range of f32 (largest 3.4028235e+38); declare "
+       "'precision f64' or use a smaller value\nq = x * 1e39\n        ^\n"},
   };
   for (const Case& c : cases) {
     const std::string net = s.write("big.grad", "network big\ndim n\ninput x[n, 2]\n" + c.body);
     INFO(c.body);
     Result gen = gradgen({"generate", net, "-o", s.path("out")});
     CHECK(gen.status == 1);
+    INFO(gen.err);
     CHECK(has(gen.err, c.expect));
+    CHECK(has(gen.err, c.also));
     CHECK(!std::filesystem::exists(s.path("out")));
     const std::string feed = s.write("x.json", "{\"x\": [[1, 2]]}");
     for (const char* mode : {"--interp", ""}) {

@@ -85,7 +85,9 @@ int main() {
   return std::isfinite(loss) && std::isfinite(ret[0]) && std::isfinite(dint[0]) ? 0 : 5;
 }
 )");
-  s.write("main.c", "#include \"class.h\"\nint main(void) { class__params p; return class__init(&p, 1); }\n");
+  // The C names: class_params, not class__params (names with "__" are reserved in C++).
+  CHECK(slurp(s.path("gen/class.h")).find("class__") == std::string::npos);
+  s.write("main.c", "#include \"class.h\"\nint main(void) { class_params p; return class_init(&p, 1); }\n");
   build_and_run(s, "class", "c++17", "c11");
 }
 

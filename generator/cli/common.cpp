@@ -327,15 +327,15 @@ SourceLoc written_at(const Program& p, double v, const SourceLoc& fallback) {
   return fallback;
 }
 
-}  // namespace
+using Located = std::vector<std::pair<SourceLoc, std::string>>;
 
-void require_f32_range(const Program& p, const std::vector<std::string>& fed) {
-  if (p.precision != Precision::F32) return;
+// Every number f32 cannot hold (in an unfed param's init or a definition), once, at the first
+// place it is written (a const's value at the const).
+Located numbers_past_f32(const Program& p, const std::vector<std::string>& fed) {
   const std::string advice = fmt::format(" is past the range of f32 (largest {}); declare 'precision f64' or use a "
                                          "smaller value",
                                          std::numeric_limits<float>::max());
-  // Every such number, once, where it is written (a const's value at the const).
-  std::vector<std::pair<SourceLoc, std::string>> errors;
+  Located errors;
   std::set<std::tuple<std::string, int, int>> reported;
   auto add = [&](const SourceLoc& at, const std::string& message) {
     if (reported.insert({at.file, at.line, at.col}).second) errors.emplace_back(at, message);
@@ -350,7 +350,13 @@ void require_f32_range(const Program& p, const std::vector<std::string>& fed) {
   std::set<const Node*> defs;
   for (const Definition& d : p.definitions) defs.insert(d.node);
   for (const Definition& d : p.definitions)
-    for (double v : past_f32(d, defs)) add(written_at(p, v, d.loc), fmt::format("the number {} (used by '{}'){}", v, d.name, advice));
+    for (double v : past_f32(d, defs))
+      add(written_at(p, v, d.loc), fmt::format("the number {} (used by '{}'){}", v, d.name, advice));
+  return errors;
+}
+
+// Throws the one error as a LocatedError, or prints several as parse errors are printed.
+void throw_located(const Located& errors) {
   if (errors.empty()) return;
   if (errors.size() == 1) throw LocatedError(errors.front().first, errors.front().second);
   Diagnostics diags;
@@ -360,6 +366,12 @@ void require_f32_range(const Program& p, const std::vector<std::string>& fed) {
   }
   std::cerr << diags.render();
   throw Reported{kInputError};
+}
+
+}  // namespace
+
+void require_f32_range(const Program& p, const std::vector<std::string>& fed) {
+  if (p.precision == Precision::F32) throw_located(numbers_past_f32(p, fed));
 }
 
 void require_f32_optimizer(const Program& p) {

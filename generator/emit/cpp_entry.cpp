@@ -17,19 +17,15 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
 }
 
 // Equations shown as comments only: relevant to this entry point but computed inline, leaves,
-// or gradients that are identically zero.
+// gradients that are identically zero, and backward ones folded into every use (dJ/da =
+// broadcast(1, [2]) for J = sum(a)): explain numbers them all, and so must the code.
 std::set<const Equation*> comment_only(const EntryContext& c, const Plan& plan, bool backward) {
   std::set<const Equation*> out;
-  auto consider = [&](const Equation& e, bool zero_ok) {
-    if (!e.node) {
-      if (zero_ok) out.insert(&e);
-    } else if (plan.closure.count(e.node) && !plan.materialised.count(e.node)) {
-      out.insert(&e);
-    }
-  };
-  for (const Equation& e : c.eqs.forward) consider(e, false);
+  for (const Equation& e : c.eqs.forward)
+    if (e.node && plan.closure.count(e.node) && !plan.materialised.count(e.node)) out.insert(&e);
   if (backward)
-    for (const Equation& e : c.eqs.backward) consider(e, true);
+    for (const Equation& e : c.eqs.backward)
+      if (!e.node || !plan.materialised.count(e.node)) out.insert(&e);
   return out;
 }
 

@@ -83,13 +83,14 @@ std::string runtime_includes(const std::string& code) {
   return standard + (standard.empty() ? "" : "\n") + join(inc, "\n") + "\n";
 }
 
-// Equations shown as comments only: computed inline, or gradients that are identically zero.
+// Equations shown as comments only: computed inline, gradients that are identically zero, and
+// backward ones folded into every use (as in cpp_entry.cpp).
 std::set<const Equation*> comment_only(const EquationSet& eqs, const Plan& plan) {
   std::set<const Equation*> out;
   for (const Equation& e : eqs.forward)
     if (e.node && plan.closure.count(e.node) && !plan.materialised.count(e.node)) out.insert(&e);
   for (const Equation& e : eqs.backward)
-    if (!e.node || (plan.closure.count(e.node) && !plan.materialised.count(e.node))) out.insert(&e);
+    if (!e.node || !plan.materialised.count(e.node)) out.insert(&e);
   return out;
 }
 

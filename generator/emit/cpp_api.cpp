@@ -1,6 +1,7 @@
 // Builds the API description of a network (names and argument order of the generated code).
 #include "emit/cpp_api.h"
 
+#include <map>
 #include <set>
 
 #include "ir/op_table.h"
@@ -82,9 +83,13 @@ CppApi make_api(const Program& p, const EquationSet& eqs, const Names& names, co
     api.inputs.push_back(t);
     if (l.kind == LeafKind::Input || fwd_needed.count(l.name)) api.forward_inputs.push_back(t);
   }
+  std::map<std::string, const Definition*> outputs;  // by name: a scan per equation was quadratic
+  for (const Definition& d : p.definitions)
+    if (d.kind == DefKind::Output) outputs.emplace(d.name, &d);
   for (const Equation& e : eqs.forward) {
-    const Definition* d = p.find_definition(e.name);
-    if (d && d->kind == DefKind::Output && e.node == d->node) api.outputs.push_back({d->name, names.eq_ident.at(&e), d->node->shape, d->node});
+    auto d = outputs.find(e.name);
+    if (d != outputs.end() && e.node == d->second->node)
+      api.outputs.push_back({d->second->name, names.eq_ident.at(&e), d->second->node->shape, d->second->node});
   }
   for (const std::string& x : p.grad_inputs) {
     const Leaf* l = p.find_leaf(x);

@@ -7,6 +7,7 @@
 // Then decides which values need memory.
 #include <algorithm>
 #include <functional>
+#include <unordered_set>
 
 #include "emit/cpp_plan.h"
 #include "ir/op_table.h"
@@ -15,20 +16,20 @@
 namespace gg::cpp {
 namespace {
 
-bool in_group(const Group& g, const Node* n) {
-  return std::find(g.members.begin(), g.members.end(), n) != g.members.end();
-}
+// The members of a group as a set: a long elementwise chain is one group, and a scan of its
+// members per lookup made fusion quadratic.
+using MemberSet = std::unordered_set<const Node*>;
 
-// True when `v` reads at least one member of `g` and reads every member it uses through
-// elementwise ops only (identity indexing, since all shapes match).
-bool reads_group_elementwise(const Plan& plan, const Group& g, const Node* v) {
+// True when `v` reads at least one member of `g` (its members: `in_g`) and reads every member
+// it uses through elementwise ops only (identity indexing, since all shapes match).
+bool reads_group_elementwise(const Plan& plan, const MemberSet& in_g, const Node* v) {
   bool any = false, bad = false;
   std::vector<std::pair<const Node*, bool>> roots;  // state: elementwise all the way from v
   for (const Node* o : v->inputs) roots.emplace_back(o, true);
   walk_inputs<bool>(roots, [&](const Node* n, bool straight) -> std::optional<bool> {
     if (has_flag(n, kLeaf)) return std::nullopt;
     if (plan.materialised.count(n)) {
-      if (in_group(g, n)) {
+      if (in_g.count(n)) {
         any = true;
         // a reduction in the loop is complete only after it: never read inside
         bad = bad || !straight || kind_of(n->op) == Kind::Reduce;
@@ -50,25 +51,29 @@ bool row_fusable(const Group& g, const Node* v) {
   return true;
 }
 
-bool fusable(const Plan& plan, const Group& g, const Node* v) {
+bool fusable(const Plan& plan, const Group& g, const MemberSet& in_g, const Node* v) {
   if (row_fusable(g, v)) return true;
   if (g.kind != Kind::Map && g.kind != Kind::MatMul) return false;
   if (kind_of(v->op) == Kind::Reduce)
     return reduces_leading_axes(v) && v->inputs[0]->shape == g.members.front()->shape &&
-           reads_group_elementwise(plan, g, v);
+           reads_group_elementwise(plan, in_g, v);
   if (!has_flag(v, kElementwise)) return false;
   if (v->shape != g.members.front()->shape) return false;
-  return reads_group_elementwise(plan, g, v);
+  return reads_group_elementwise(plan, in_g, v);
 }
 
 }  // namespace
 
 void fuse(Plan& plan, const std::vector<Result>& results) {
+  std::vector<MemberSet> members;  // of each group
   for (const Node* v : plan.order) {
-    if (!plan.groups.empty() && fusable(plan, plan.groups.back(), v))
+    if (!plan.groups.empty() && fusable(plan, plan.groups.back(), members.back(), v)) {
       plan.groups.back().members.push_back(v);
-    else
+    } else {
       plan.groups.push_back(Group{kind_of(v->op), {v}});
+      members.emplace_back();
+    }
+    members.back().insert(v);
   }
   for (size_t i = 0; i < results.size(); ++i) {
     const Node* n = results[i].node;
@@ -79,17 +84,19 @@ void fuse(Plan& plan, const std::vector<Result>& results) {
       plan.finishes.push_back(Finish{i, n});
     }
   }
-  for (const Group& g : plan.groups)
+  for (size_t gi = 0; gi < plan.groups.size(); ++gi) {
+    const Group& g = plan.groups[gi];
     for (const Node* m : g.members) {
       bool outside = false;
       auto it = plan.consumers.find(m);
       if (it != plan.consumers.end())
-        for (const Node* c : it->second) outside = outside || !in_group(g, c);
+        for (const Node* c : it->second) outside = outside || !members[gi].count(c);
       if (outside || (g.kind != Kind::Map && g.kind != Kind::MatMul) || kind_of(m->op) == Kind::Reduce ||
           m == loop_tail(g))
         plan.stored.insert(m);
       if (plan.stored.count(m) && !plan.dest.count(m)) plan.workspace.push_back(m);
     }
+  }
 }
 
 }  // namespace gg::cpp

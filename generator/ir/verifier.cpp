@@ -2,6 +2,7 @@
 #include "ir/verifier.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <unordered_set>
 #include <string>
@@ -88,17 +89,21 @@ void check_loss(const Program& p) {
   if (!p.loss->is_scalar()) fail("loss " + p.loss_name + " has shape " + shape_str(p.loss->shape) + ", not a scalar");
 }
 
-// The shape of the value named `of`, or nullptr if nothing has that name.
-const Shape* named_shape(const Program& p, const std::string& of) {
-  if (const Leaf* l = p.find_leaf(of)) return &l->node->shape;
-  if (const Definition* d = p.find_definition(of)) return &d->node->shape;
-  return nullptr;
+// The shape of each named value: leaves, then definitions (an index: one lookup per adjoint
+// scanning them all was quadratic in a long network).
+std::map<std::string, const Shape*> named_shapes(const Program& p) {
+  std::map<std::string, const Shape*> out;
+  for (const Leaf& l : p.leaves) out.emplace(l.name, &l.node->shape);
+  for (const Definition& d : p.definitions) out.emplace(d.name, &d.node->shape);
+  return out;
 }
 
 void check_adjoints(const Program& p) {
   std::set<std::string> seen;
+  const std::map<std::string, const Shape*> shapes = named_shapes(p);
   for (const Adjoint& a : p.adjoints) {
-    const Shape* want = named_shape(p, a.of);
+    auto found = shapes.find(a.of);
+    const Shape* want = found == shapes.end() ? nullptr : found->second;
     if (!want) fail("adjoint d" + p.loss_name + "/d" + a.of + " names no leaf or definition");
     if (!seen.insert(a.of).second) fail("two adjoints for " + a.of);
     if (a.node && a.node->shape != *want)

@@ -248,7 +248,10 @@ class Printer {
     // Exponents do not stack: (a²)³ and (aᵀ)² keep their parentheses (a^2^3 reads as a^8, and
     // is a LaTeX error).
     bool stacked_exponent = idx == 0 && !named && superscript(n->op) && superscript(in->op);
-    bool wrap = x.prec < prec || (right_infix && x.prec == prec && !same_assoc) || mixes_matmul || stacked_exponent;
+    // A divisor that is not an atom is bracketed, as ratio() does: x / (3n), not x / 3n.
+    bool compound_divisor = n->op == Op::Div && idx == 1 && x.prec < kAtom;
+    bool wrap = x.prec < prec || (right_infix && x.prec == prec && !same_assoc) || mixes_matmul || stacked_exponent ||
+                compound_divisor;
     if (!wrap) return x.text;
     return f_ == Format::Latex ? "\\left(" + x.text + "\\right)" : "(" + x.text + ")";
   }

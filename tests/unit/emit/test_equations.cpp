@@ -103,6 +103,10 @@ TEST_CASE("constants and counts", "[equations]") {
   CHECK(t.show(2.0 / count(g, t.a->shape)) == "2/(3n)");  // unambiguous, unlike 2/3n
   CHECK(t.show(1.0 / count(g, {Dim::fixed(4), Dim::fixed(3)})) == "1/12");
   CHECK(t.show(1.0 / count(g, {Dim::named("n"), Dim::named("m")})) == "1/(n·m)");
+  // Any divisor that is not an atom is bracketed: a · b / (3n) (a · b / 3n read as (a · b / 3)·n).
+  CHECK(t.show((t.a * t.b) / count(g, t.a->shape)) == "a ⊙ b / (3n)");
+  CHECK(t.show(t.a / count(g, {Dim::fixed(4), Dim::fixed(3)})) == "a / 12");
+  CHECK(t.latex(t.a / count(g, t.a->shape)) == "\\frac{a}{3n}");
   CHECK(number_text(0.1) == "0.1");
   CHECK(number_text(1.0 / 3.0) == "0.3333333333333333");
 }

@@ -513,10 +513,24 @@ std::string EquationSet::line(const Equation& eq, Format f) const {
 
 namespace {
 
+// The letter the backward legend uses for "any value" (dJ/dv = ∂J/∂v): v, unless the network
+// has a value named v.
+std::string legend_variable(const EquationSet& s) {
+  std::set<std::string> taken;
+  const std::string prefix = "d" + s.loss_name + "/d";
+  for (const Equation& eq : s.forward) taken.insert(eq.name);
+  for (const Equation& eq : s.backward)
+    if (eq.name.rfind(prefix, 0) == 0) taken.insert(eq.name.substr(prefix.size()));
+  for (const char* v : {"v", "u", "q", "r", "s", "p"})
+    if (!taken.count(v)) return v;
+  return "value";
+}
+
 std::string render_text(const EquationSet& s) {
   std::string out = "network " + s.network + "\n\nforward:\n";
   for (const Equation& eq : s.forward) out += (eq.label.empty() ? "      " : "  ") + s.line(eq, Format::Text) + "\n";
-  out += "\nbackward (d" + s.loss_name + "/dv = ∂" + s.loss_name + "/∂v):\n";
+  const std::string v = legend_variable(s);
+  out += "\nbackward (d" + s.loss_name + "/d" + v + " = ∂" + s.loss_name + "/∂" + v + "):\n";
   for (const Equation& eq : s.backward) out += (eq.label.empty() ? "      " : "  ") + s.line(eq, Format::Text) + "\n";
   return out;
 }
@@ -524,7 +538,8 @@ std::string render_text(const EquationSet& s) {
 std::string render_markdown(const EquationSet& s) {
   std::string out = "## Network `" + s.network + "`\n\n### Forward\n\n";
   for (const Equation& eq : s.forward) out += s.line(eq, Format::Markdown) + "\n";
-  out += "\n### Backward (`d" + s.loss_name + "/dv` = ∂" + s.loss_name + "/∂v)\n\n";
+  const std::string v = legend_variable(s);
+  out += "\n### Backward (`d" + s.loss_name + "/d" + v + "` = ∂" + s.loss_name + "/∂" + v + ")\n\n";
   for (const Equation& eq : s.backward) out += s.line(eq, Format::Markdown) + "\n";
   return out;
 }

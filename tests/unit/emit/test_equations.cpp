@@ -219,6 +219,16 @@ TEST_CASE("text document", "[equations]") {
   CHECK(doc.find("backward (dJ/dv = ∂J/∂v):\n  B1: dJ/dz3 = 2/n · (z3 − Y)\n") != std::string::npos);
 }
 
+// The legend's "any value" letter is not the name of one of the network's values.
+TEST_CASE("the backward legend avoids a value named v", "[equations]") {
+  Scratch t;
+  t.p.definitions = {{"v", DefKind::Plain, t.a * t.c, {}}, {"u", DefKind::Plain, t.b * t.c, {}}};
+  t.p.adjoints = {{"v", t.b}, {"u", t.a}, {"c", t.a * t.b}};
+  const EquationSet set = build_equations(t.p);
+  CHECK(render_equations(set, Format::Text).find("backward (dL/dq = ∂L/∂q):\n") != std::string::npos);
+  CHECK(render_equations(set, Format::Markdown).find("### Backward (`dL/dq` = ∂L/∂q)\n") != std::string::npos);
+}
+
 // z_2 and z2 both read z_2 in LaTeX: B2 printed as ∂J/∂z_2 = ∂J/∂z_2, a tautology.
 TEST_CASE("latex spells out a name whose usual form another name has", "[equations]") {
   Program p;

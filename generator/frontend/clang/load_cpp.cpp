@@ -234,9 +234,13 @@ class FileLowering {
       names.insert(pd->getNameAsString());
       args.push_back(cppfe::Arg{nullptr, bind_param(p, lw, pd, m)});
     }
-    for (const std::string& w : m.wrt)
+    std::set<std::string> listed;
+    for (const std::string& w : m.wrt) {
       if (!names.count(w)) throw LowerError{fn->getLocation().getRawEncoding(), 0, "GRADGEN_DIFFERENTIATE_WRT names '" + w +
                                                                                        "', which is not a parameter of '" + p.name + "'"};
+      if (!listed.insert(w).second)
+        throw LowerError{fn->getLocation().getRawEncoding(), 0, "GRADGEN_DIFFERENTIATE_WRT names '" + w + "' twice"};
+    }
     check_extents(fn, m, p.name);
     Value r = lw.run_function(fn, std::move(args));
     set_loss(p, r, fn);

@@ -120,6 +120,8 @@ const Case kCases[] = {
      "GRADGEN_EXTENT(x", "GRADGEN_EXTENT(x, 3): 'x' is not a pointer parameter (its size comes from its type)"},
     {"wrt names no parameter", "GRADGEN_DIFFERENTIATE_WRT(\"q\")\ndouble @f(double x) {\n  return x;\n}\n", "f(",
      "GRADGEN_DIFFERENTIATE_WRT names 'q', which is not a parameter of 'f'"},
+    {"wrt names a parameter twice", "GRADGEN_DIFFERENTIATE_WRT(\"x\", \"y\", \"x\")\ndouble @f(double x, double y) {\n  return x * y;\n}\n",
+     "f(", "GRADGEN_DIFFERENTIATE_WRT names 'x' twice"},
     {"class parameter", "struct S { double v; };\nGRADGEN_DIFFERENTIATE\ndouble f(S @s) {\n  return 1.0;\n}\n", "s)",
      "unsupported construct: parameter 's' of type"},
     {"initializer list", "#include <algorithm>\nGRADGEN_DIFFERENTIATE\ndouble f(double x, double y) {\n  return std::max(@{x, y, x * y});\n}\n",

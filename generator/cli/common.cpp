@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <limits>
 #include <set>
 #include <tuple>
@@ -327,7 +328,7 @@ SourceLoc written_at(const Program& p, double v, const SourceLoc& fallback) {
   return fallback;
 }
 
-using Located = std::vector<std::pair<SourceLoc, std::string>>;
+using Located = std::vector<std::pair<SourceLoc, std::string>>;  // as render_located takes them
 
 // Every number f32 cannot hold (in an unfed param's init or a definition), once, at the first
 // place it is written (a const's value at the const).
@@ -359,16 +360,25 @@ Located numbers_past_f32(const Program& p, const std::vector<std::string>& fed) 
 void throw_located(const Located& errors) {
   if (errors.empty()) return;
   if (errors.size() == 1) throw LocatedError(errors.front().first, errors.front().second);
-  Diagnostics diags;
-  for (const auto& [at, message] : errors) {
-    diags.error(at, message);
-    if (const std::string* text = gg::text_read_from(at.file)) diags.add_source(at.file, *text);
-  }
-  std::cerr << diags.render();
+  std::cerr << render_located(errors);
   throw Reported{kInputError};
 }
 
 }  // namespace
+
+std::string render_located(const std::vector<std::pair<SourceLoc, std::string>>& errors) {
+  Diagnostics diags;
+  for (const auto& [at, message] : errors) {
+    diags.error(at, message);
+    if (const std::string* text = gg::text_read_from(at.file)) {
+      diags.add_source(at.file, *text);
+    } else {
+      std::ifstream in(at.file, std::ios::binary);
+      if (in) diags.add_source(at.file, std::string(std::istreambuf_iterator<char>(in), {}));
+    }
+  }
+  return diags.render();
+}
 
 void require_f32_range(const Program& p, const std::vector<std::string>& fed) {
   if (p.precision == Precision::F32) throw_located(numbers_past_f32(p, fed));

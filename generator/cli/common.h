@@ -96,12 +96,17 @@ void require_evaluable(const Program& p, const DimBindings& dims, const std::str
 /// fixed-size params, so compiled check and eval bind these (to 4, or to the feed's sizes).
 std::vector<std::string> dims_of_params(const Program& p);
 
-/// For an f32 network: a LocatedError at the first param (other than those named in `fed`)
-/// whose init=constant/uniform/normal argument is past float's range, where every value drawn
-/// would be infinite, then at the first definition that uses a number past it (1e39, a const,
-/// pow's exponent, leaky_relu's alpha), which would silently be infinite. f64 networks take
-/// any finite number.
+/// For an f32 network: an error at each number past float's range, where it is written: a
+/// param's init=constant/uniform/normal argument (params named in `fed` aside), where every
+/// value drawn would be infinite, and a number a definition uses (1e39, a const, pow's
+/// exponent, leaky_relu's alpha), which would silently be infinite. One is thrown as a
+/// LocatedError; several are printed, then Reported{1} is thrown. f64 networks take any
+/// finite number.
 void require_f32_range(const Program& p, const std::vector<std::string>& fed = {});
+
+/// Errors at source locations as parse errors print: FILE:LINE:COL: error: MESSAGE, the line
+/// quoted from the file (as it was read, else read again here) and a caret.
+std::string render_located(const std::vector<std::pair<SourceLoc, std::string>>& errors);
 
 /// For `generate` of an f32 network: the optimizer's settings and the params' lr= as float
 /// holds them keep their rules (lr and eps positive, beta1, beta2 and momentum below 1) and

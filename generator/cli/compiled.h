@@ -50,8 +50,8 @@ CompiledGrads compiled_check_grads(const CheckRequest& r);
 /// The point `check` differentiates at, the same for --interp and compiled code: inputs,
 /// targets and every param that its init leaves all zero (biases; also constant(0); and the
 /// arguments of a C++ function) uniform in [0.1, 1) from `seed`, other params from their
-/// init. Zero itself is where abs, relu, sqrt, log and division have a kink or a pole. `drawn` gets the values not made by
-/// an init (what compiled code must be fed).
+/// init. Zero itself is where abs, relu, sqrt, log and division have a kink or a pole.
+/// `drawn` gets the values not made by an init (what compiled code must be fed).
 Values check_point(const Program& p, uint64_t seed, const DimBindings& dims, Values* drawn = nullptr);
 
 /// `check`'s finite difference, the same for --interp and compiled code: the central difference

@@ -5,18 +5,14 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <new>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
 #include "cli/generate.h"
-#include "support/diagnostics.h"
 #include "support/error.h"
-#include "support/files.h"
 #include "support/version.h"
 #ifdef GRADGEN_HAVE_CLANG
 #include "frontend/clang/load_cpp.h"
@@ -97,18 +93,9 @@ int report(const char* kind, const char* what, int code) {
   return code;
 }
 
-// Like a parse error: FILE:LINE:COL, the line quoted from the file (as it was read, else read
-// again here) and a caret.
+// Like a parse error (render_located).
 int report_located(const gg::LocatedError& e) {
-  gg::Diagnostics d;
-  d.error(e.loc, e.what());
-  if (const std::string* text = gg::text_read_from(e.loc.file)) {
-    d.add_source(e.loc.file, *text);
-  } else {
-    std::ifstream in(e.loc.file, std::ios::binary);
-    if (in) d.add_source(e.loc.file, std::string(std::istreambuf_iterator<char>(in), {}));
-  }
-  std::cerr << d.render();
+  std::cerr << render_located({{e.loc, e.what()}});
   return kInputError;
 }
 

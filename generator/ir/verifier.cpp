@@ -103,8 +103,8 @@ void check_adjoints(const Program& p) {
   const std::map<std::string, const Shape*> shapes = named_shapes(p);
   for (const Adjoint& a : p.adjoints) {
     auto found = shapes.find(a.of);
-    const Shape* want = found == shapes.end() ? nullptr : found->second;
-    if (!want) fail("adjoint d" + p.loss_name + "/d" + a.of + " names no leaf or definition");
+    if (found == shapes.end()) fail("adjoint d" + p.loss_name + "/d" + a.of + " names no leaf or definition");
+    const Shape* want = found->second;
     if (!seen.insert(a.of).second) fail("two adjoints for " + a.of);
     if (a.node && a.node->shape != *want)
       fail("d" + p.loss_name + "/d" + a.of + " has shape " + shape_str(a.node->shape) + " but " + a.of + " has " +

@@ -19,7 +19,8 @@ struct CppOptions {
   std::vector<CppSignature>* signatures = nullptr;  // when set, receives one signature per Program
 };
 
-/// True for the file names the C++ front end reads (.cpp .cc .cxx .c++ .C .hpp .hh .hxx, and .ii, preprocessed C++).
+/// True for the file names the C++ front end reads (.cpp .cc .cxx .c++ .C .hpp .hh .hxx, and
+/// .ii, preprocessed C++).
 bool is_cpp_file(const std::string& path);
 
 /// Parses `path` and lowers every annotated function (in source order) into a Program:

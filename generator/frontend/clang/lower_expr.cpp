@@ -117,8 +117,6 @@ std::string Lowerer::element_name(const clang::Expr* target, const Value* slot) 
   return find(*it->second) ? dr->getDecl()->getNameAsString() + path : "";
 }
 
-// Clang parses `x + x * y + ...` of any length, but lowering recurses once per operator: past
-// the cap (the .grad parser's) the error names the expression instead of overflowing the stack.
 namespace {
 // A floating type other than float and double (long double, _Float16, __float128): eval and
 // check would compute it in double while the generated code keeps the type.
@@ -129,6 +127,8 @@ bool wider_floating(clang::QualType qt) {
 }
 }  // namespace
 
+// Clang parses `x + x * y + ...` of any length, but lowering recurses once per operator: past
+// the cap (the .grad parser's) the error names the expression instead of overflowing the stack.
 Value Lowerer::eval(const clang::Expr* ex) {
   constexpr int kMaxDepth = 1024;
   if (eval_depth_ >= kMaxDepth)

@@ -16,19 +16,6 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
   return out;
 }
 
-// Equations shown as comments only: relevant to this entry point but computed inline, leaves,
-// gradients that are identically zero, and backward ones folded into every use (dJ/da =
-// broadcast(1, [2]) for J = sum(a)): explain numbers them all, and so must the code.
-std::set<const Equation*> comment_only(const EntryContext& c, const Plan& plan, bool backward) {
-  std::set<const Equation*> out;
-  for (const Equation& e : c.eqs.forward)
-    if (e.node && plan.closure.count(e.node) && !plan.materialised.count(e.node)) out.insert(&e);
-  if (backward)
-    for (const Equation& e : c.eqs.backward)
-      if (!e.node || !plan.materialised.count(e.node)) out.insert(&e);
-  return out;
-}
-
 // Scalars in a size class as an int64 expression: "n * 3", "6".
 // As a double expression (each dim cast) when `as_double`: a bound that cannot overflow.
 std::string size_text(const EntryContext& c, const Size& z, bool as_double = false) {
@@ -127,7 +114,7 @@ Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::
     for (size_t i = 0; i < c.api.params.size(); ++i) po.result_param[i + 1] = c.api.params[i].name;
   }
   e.plan = make_plan(c.p, c.eqs, c.names, e.results, po);
-  std::set<const Equation*> comments = comment_only(c, e.plan, backward);
+  std::set<const Equation*> comments = comment_only(c.eqs, e.plan, backward);
   // Small row-wise networks: one pass over blocks of rows (cpp_rowblock.h) when the entry qualifies.
   std::vector<FusedUpdate> fused_ups = fused ? fused_updates(c) : std::vector<FusedUpdate>{};
   std::vector<std::string> updates;

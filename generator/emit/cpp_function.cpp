@@ -83,17 +83,6 @@ std::string runtime_includes(const std::string& code) {
   return standard + (standard.empty() ? "" : "\n") + join(inc, "\n") + "\n";
 }
 
-// Equations shown as comments only: computed inline, gradients that are identically zero, and
-// backward ones folded into every use (as in cpp_entry.cpp).
-std::set<const Equation*> comment_only(const EquationSet& eqs, const Plan& plan) {
-  std::set<const Equation*> out;
-  for (const Equation& e : eqs.forward)
-    if (e.node && plan.closure.count(e.node) && !plan.materialised.count(e.node)) out.insert(&e);
-  for (const Equation& e : eqs.backward)
-    if (!e.node || !plan.materialised.count(e.node)) out.insert(&e);
-  return out;
-}
-
 // The statements: flat parameter views, buffers, the kernels, then `return value;`.
 std::string make_body(const Program& p, const EquationSet& eqs, const CppSignature& sig) {
   // Parameters and gradient out-parameters first: the views, locals and values (a local named
@@ -116,7 +105,7 @@ std::string make_body(const Program& p, const EquationSet& eqs, const CppSignatu
   }
   Plan plan = make_plan(p, eqs, names, results);
   KernelWriter kw(eqs, names, plan, p.precision);
-  std::string kernels = kw.body(results, comment_only(eqs, plan));
+  std::string kernels = kw.body(results, comment_only(eqs, plan, true));
 
   std::vector<std::string> lines;
   const bool f32 = p.precision == Precision::F32;

@@ -303,4 +303,14 @@ Plan make_plan(const Program&, const EquationSet& eqs, const Names& names, const
   return plan;
 }
 
+std::set<const Equation*> comment_only(const EquationSet& eqs, const Plan& plan, bool backward) {
+  std::set<const Equation*> out;
+  for (const Equation& e : eqs.forward)
+    if (e.node && plan.closure.count(e.node) && !plan.materialised.count(e.node)) out.insert(&e);
+  if (backward)
+    for (const Equation& e : eqs.backward)
+      if (!e.node || !plan.materialised.count(e.node)) out.insert(&e);
+  return out;
+}
+
 }  // namespace gg::cpp

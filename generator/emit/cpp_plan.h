@@ -133,4 +133,10 @@ std::vector<const Node*> direct_deps(const Plan& plan, const Node* v);
 /// `o` with inline transposes stripped (the matmul operand actually read) and whether it is transposed.
 std::pair<const Node*, bool> strip_transposes(const Plan& plan, const Node* o);
 
+/// Equations shown as comments only: forward ones the plan needs but computes inline or reads
+/// (leaves), and with `backward` the backward ones it does not store: gradients that are
+/// identically zero, and those folded into every use (dJ/da = broadcast(1, [2]) for
+/// J = sum(a)). explain numbers them all, and so must the code.
+std::set<const Equation*> comment_only(const EquationSet& eqs, const Plan& plan, bool backward);
+
 }  // namespace gg::cpp

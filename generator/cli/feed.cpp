@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "interp/interpreter.h"
 #include "support/error.h"
 #include "support/files.h"
 #include "support/numbers.h"
@@ -249,6 +250,7 @@ void fit_cpp_feed(const Program& p, Values& fed) {
   if (!p.flat_values) return;
   for (auto& [name, t] : fed) {
     const Leaf* l = p.find_leaf(name);
+    if (l && l->float_values) round_to_f32(t);  // as the call to the function rounds it
     // A scalar takes a plain number, as in a .grad feed: [2] for `double s` is a shape error.
     if (!l || t.rank() != 1 || l->node->shape.empty()) continue;
     const std::optional<int64_t> numel = static_numel(l->node->shape);  // C++ shapes are fixed

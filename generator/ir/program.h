@@ -33,6 +33,8 @@ struct Leaf {
   Init init;                 // params only
   std::optional<double> lr;  // params only: per-tensor learning rate override
   SourceLoc loc;
+  // A float parameter of a double C++ function: its values are floats (eval rounds a feed).
+  bool float_values = false;
 };
 
 enum class DefKind { Plain, Output, Loss };

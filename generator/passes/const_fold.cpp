@@ -15,11 +15,11 @@ bool all_const(const std::vector<const Node*>& ins) {
   return !ins.empty();
 }
 
-// Evaluates a scalar node on scalar constant operands with the reference evaluation.
-double evaluate(const Node* old, const std::vector<const Node*>& ins) {
+// Evaluates a scalar node on scalar operand values with the reference evaluation.
+double evaluate(const Node* old, const std::vector<double>& operands) {
   std::vector<Tensor> vals;
-  vals.reserve(ins.size());
-  for (const Node* in : ins) vals.push_back(Tensor::scalar(in->attrs.value));
+  vals.reserve(operands.size());
+  for (double v : operands) vals.push_back(Tensor::scalar(v));
   std::vector<const Tensor*> ptrs;
   for (const Tensor& t : vals) ptrs.push_back(&t);
   Tensor out = Tensor::zeros({});
@@ -29,6 +29,18 @@ double evaluate(const Node* old, const std::vector<const Node*>& ins) {
 }
 
 }  // namespace
+
+std::optional<double> constant_value(const Node* n, int depth) {
+  if (n->op == Op::Const) return n->attrs.value;
+  if (!n->is_scalar() || n->inputs.empty() || depth <= 0) return std::nullopt;
+  std::vector<double> operands;
+  for (const Node* in : n->inputs) {
+    const std::optional<double> v = constant_value(in, depth - 1);
+    if (!v) return std::nullopt;
+    operands.push_back(*v);
+  }
+  return evaluate(n, operands);
+}
 
 size_t const_fold(Program& p) {
   Graph& g = *p.graph;
@@ -41,7 +53,9 @@ size_t const_fold(Program& p) {
           return {g.constant(static_cast<double>(*n)), true};
         }
         if (!old->is_scalar() || !all_const(ins)) return {};
-        return {g.constant(evaluate(old, ins)), true};
+        std::vector<double> operands;
+        for (const Node* in : ins) operands.push_back(in->attrs.value);
+        return {g.constant(evaluate(old, operands)), true};
       },
       "const_fold");
 }

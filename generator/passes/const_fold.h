@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 
 #include "ir/program.h"
 
@@ -13,5 +14,10 @@ namespace gg {
 /// (so folding and the interpreter cannot disagree). A Count of a fully static shape becomes
 /// a Const. Returns the number of nodes folded.
 size_t const_fold(Program& p);
+
+/// The value of scalar node `n` when everything it reads is a scalar Const (a formula of
+/// literals that a front end has just built), computed as const_fold computes it; nullopt
+/// otherwise, or when the formula is more than `depth` nodes deep.
+std::optional<double> constant_value(const Node* n, int depth = 8);
 
 }  // namespace gg

@@ -317,3 +317,22 @@ GRADGEN_DIFFERENTIATE double f(double x) {
     CHECK(j["grads"]["x"].get<double>() == Approx(1 + 1.4 + 20 + 500).epsilon(1e-14));
   }
 }
+
+// The call to a double function rounds a float argument to float: eval feeds it so rounded,
+// as the generated f_grad's float parameter does (0.1 was taken as the double 0.1).
+TEST_CASE("C++ eval: a float parameter of a double function takes its fed value rounded to float", "[cli][cpp]") {
+  Scratch s;
+  const std::string src = s.write("mixed.cpp", R"(#include <gradgen/annotate.hpp>
+GRADGEN_DIFFERENTIATE
+double f(float x, const float (&v)[2], double y) { return (x + v[1]) * 1e8 - 2e7 + y; }
+)");
+  const std::string feed = s.write("mixed.json", R"({"x": 0.1, "v": [0, 0.1], "y": 0.1})");
+  const double expected = (static_cast<double>(0.1f) + static_cast<double>(0.1f)) * 1e8 - 2e7 + 0.1;
+  for (const char* mode : {"--interp", ""}) {
+    INFO(mode);
+    Result r = eval_cpp(src, "", feed, mode);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(nlohmann::json::parse(r.out)["loss"].get<double>() == expected);
+  }
+}

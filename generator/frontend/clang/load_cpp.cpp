@@ -118,6 +118,10 @@ class FileLowering {
         if (str(0) != "wrt")
           throw LowerError{a->getLocation().getRawEncoding(), 0, "unknown gradgen annotation '" + str(0) + "' (expected \"wrt\")"};
         m.has_wrt = true;
+        if (args.size() == 1)
+          throw LowerError{a->getLocation().getRawEncoding(), 0,
+                           "the \"wrt\" annotation names no parameter (list the ones to differentiate, or use "
+                           "GRADGEN_DIFFERENTIATE for all)"};
         for (size_t i = 1; i < args.size(); ++i) m.wrt.push_back(str(i));
       } else if (a->getAnnotation() == "gradgen.extent") {
         clang::Expr::EvalResult r;
@@ -170,6 +174,8 @@ class FileLowering {
         throw LowerError{where, 0, "unsupported construct: parameter '" + name + "' of type '" +
                                        pd->getType().getAsString() + "'"};
     }
+    if (std::find(dims.begin(), dims.end(), 0) != dims.end())
+      throw LowerError{where, 0, "unsupported construct: parameter '" + name + "' has no elements (an array of size 0)"};
     bool diff = !m.has_wrt || std::find(m.wrt.begin(), m.wrt.end(), name) != m.wrt.end();
     Attrs at;
     at.name = name;
@@ -177,6 +183,7 @@ class FileLowering {
     const Node* leaf = p.graph->make(diff ? Op::Param : Op::Input, {}, at);
     p.leaves.push_back(Leaf{name, diff ? LeafKind::Param : LeafKind::Input, leaf, Init{}, std::nullopt,
                             to_loc(ctx_.getSourceManager(), pd->getLocation())});
+    p.leaves.back().float_values = ti.is_float32 && p.precision == Precision::F64;
     if (ti.kind == TypeInfo::Kind::Float) return Value::num(leaf);
     if (ti.kind == TypeInfo::Kind::Tensor) return Value::tensor(leaf);
     std::vector<int64_t> shape = ti.kind == TypeInfo::Kind::Pointer ? dims : ti.dims;
@@ -228,6 +235,7 @@ class FileLowering {
       throw LowerError{fn->getLocation().getRawEncoding(), 0, "a differentiated function must return float or double, not '" +
                                                                   fn->getReturnType().getAsString() + "'"};
     p.precision = rt.is_float32 ? Precision::F32 : Precision::F64;
+    check_extents(fn, m, p.name);  // first: a misspelt GRADGEN_EXTENT leaves its pointer without a size
     std::set<std::string> names;
     std::vector<cppfe::Arg> args;
     for (const clang::ParmVarDecl* pd : fn->parameters()) {
@@ -241,7 +249,6 @@ class FileLowering {
       if (!listed.insert(w).second)
         throw LowerError{fn->getLocation().getRawEncoding(), 0, "GRADGEN_DIFFERENTIATE_WRT names '" + w + "' twice"};
     }
-    check_extents(fn, m, p.name);
     Value r = lw.run_function(fn, std::move(args));
     set_loss(p, r, fn);
     if (signatures_) signatures_->push_back(signature_of(fn, lw));

@@ -70,7 +70,9 @@ class Lowerer {
   Lowerer(clang::ASTContext& ctx, Program& program);
 
   /// Runs `fn`'s body with its parameters bound to `args`; returns the return value.
-  Value run_function(const clang::FunctionDecl* fn, std::vector<Arg> args);
+  /// The value `fn` returns for `args`; `call` is where it is called from (none for the
+  /// differentiated function itself).
+  Value run_function(const clang::FunctionDecl* fn, std::vector<Arg> args, const clang::Expr* call = nullptr);
   TypeInfo classify(clang::QualType t) const;
 
  private:

@@ -11,6 +11,7 @@
 
 #include "frontend/clang/lower.h"
 #include "ir/op_table.h"
+#include "passes/const_fold.h"
 
 namespace gg::cppfe {
 
@@ -104,17 +105,22 @@ bool Lowerer::try_math(const clang::FunctionDecl* fn, const clang::Expr* call, V
   bool ints = !v.empty();
   for (const Value& x : v) ints = ints && x.kind == K::Int;
   auto arg = [&](size_t i) { return e(num(v[i], a[i])); };
+  // A call on constants is a constant, computed now as C++ computes it (a float function's
+  // result rounded to float), so that C++ arithmetic on it folds and rounds as well.
   auto ret = [&](E r) {
-    out = Value::num(r.n);
+    const std::optional<double> known = constant_value(r.n);
+    out = Value::num(known ? program_.graph->constant(rounded_to(*known, call->getType())) : r.n);
     return true;
   };
-  // std::max(a, b), ties split evenly as torch.maximum: select(b < a, a, select(a < b, b, (a + b)/2)).
+  // std::max(a, b) as C++ has it, a < b ? b : a (a NaN b gives a), with a tie split evenly as
+  // torch.maximum differentiates it: select(a < b, b, select(a == b, a/2 + b/2, a)), the halves
+  // summed apart so that a tie at 1e308 does not overflow. std::min is b < a ? b : a.
   auto pick = [&](E x, E y, bool is_max) {
     Graph& g = *program_.graph;
-    E first_wins = e(is_max ? g.make(Op::Less, {y, x}) : g.make(Op::Less, {x, y}));
-    E second_wins = e(is_max ? g.make(Op::Less, {x, y}) : g.make(Op::Less, {y, x}));
-    E tie = k(0.5) * (x + y);
-    return e(g.make(Op::Select, {first_wins, x, e(g.make(Op::Select, {second_wins, y, tie}))}));
+    E y_wins = e(is_max ? g.make(Op::Less, {x, y}) : g.make(Op::Less, {y, x}));
+    E tie = e(g.make(Op::Equal, {x, y}));
+    E split = k(0.5) * x + k(0.5) * y;
+    return e(g.make(Op::Select, {y_wins, y, e(g.make(Op::Select, {tie, split, x}))}));
   };
   // fmax(a, b) as C has it (a NaN operand is ignored) and as torch.fmax differentiates it
   // (a tie goes to a): select(b <= a, a, select(b == b, b, a)); fmin alike.
@@ -285,7 +291,7 @@ Value Lowerer::inline_call(const clang::FunctionDecl* fn, const clang::Expr* cal
     if (!arg.alias) arg.value = eval(a);
     args.push_back(std::move(arg));
   }
-  return run_function(fn, std::move(args));
+  return run_function(fn, std::move(args), call);
 }
 
 }  // namespace gg::cppfe

@@ -352,6 +352,9 @@ bool from_constant(const clang::APValue& c, Graph& g, Value& out) {
     out = Value::of_int(c.getInt().getSExtValue());
     return true;
   }
+  // A std::array is a struct around its one array member.
+  if (c.isStruct() && c.getStructNumBases() == 0 && c.getStructNumFields() == 1)
+    return from_constant(c.getStructField(0), g, out);
   if (!c.isArray()) return false;
   out = Value{Value::Kind::Array, 0, nullptr, {}};
   out.elems.resize(c.getArraySize());
@@ -364,11 +367,13 @@ bool from_constant(const clang::APValue& c, Graph& g, Value& out) {
 
 }  // namespace
 
-// A const or constexpr array outside the function (a table of coefficients): its values, kept
-// for the whole lowering; nullptr for anything else.
+// A const or constexpr array (C array or std::array) outside the function (a table of
+// coefficients): its values, kept for the whole lowering; nullptr for anything else.
 Value* Lowerer::constant_array(const clang::ValueDecl* d) {
   auto* v = llvm::dyn_cast<clang::VarDecl>(d);
-  if (!v || !v->getType()->isArrayType() || !v->getType().isConstQualified() || !v->hasGlobalStorage()) return nullptr;
+  if (!v || classify(v->getType()).kind != TypeInfo::Kind::Array || !v->getType().isConstQualified() ||
+      !v->hasGlobalStorage())
+    return nullptr;
   if (auto it = constant_arrays_.find(v); it != constant_arrays_.end()) return &it->second;
   const clang::APValue* c = v->evaluateValue();
   Value value;
@@ -540,6 +545,7 @@ Value Lowerer::eval_decl_ref(const clang::Expr* ex) {
     if (v->getType()->isRealFloatingType() && v->getType().isConstQualified() && ex->EvaluateAsRValue(r, ctx_) &&
         r.Val.isFloat())
       return Value::num(program_.graph->constant(r.Val.getFloat().convertToDouble()));
+    if (const Value* table = constant_array(v)) return *table;
     if (v->hasGlobalStorage() && v->getType().isConstQualified())  // const double kA = std::sqrt(2.0)
       fail(ex, "unsupported construct: global constant '" + v->getNameAsString() +
                    "' whose value is not a constant expression (make it constexpr, or pass it as a parameter)");

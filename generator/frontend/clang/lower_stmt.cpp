@@ -38,10 +38,10 @@ bool Lowerer::stopped() const {
   return f.returned || f.breaking || f.continuing;
 }
 
-Value Lowerer::run_function(const clang::FunctionDecl* fn, std::vector<Arg> args) {
+Value Lowerer::run_function(const clang::FunctionDecl* fn, std::vector<Arg> args, const clang::Expr* call) {
   if (frames_.size() >= 64) {
     const bool recursive = std::any_of(frames_.begin(), frames_.end(), [&](const auto& f) { return f->fn == fn; });
-    fail(fn->getBody(), recursive ? "recursive call to '" + fn->getNameAsString() + "' (calls nest deeper than 64)"
+    fail(call ? static_cast<const clang::Stmt*>(call) : fn->getBody(), recursive ? "recursive call to '" + fn->getNameAsString() + "' (calls nest deeper than 64)"
                                   : "calls nest deeper than 64 functions (here '" + fn->getNameAsString() +
                                         "'): gradgen inlines every call");
   }

@@ -342,11 +342,22 @@ double array_assignment(double x, double y) {
 // Tables of constants outside the function: constexpr and const arrays, 1-D and 2-D.
 constexpr double kTable[3] = {1.5, -2.0, 0.25};
 static const double kGrid[2][2] = {{1, 2}, {3, 4}};
+constexpr std::array<double, 3> kCoefficients{0.5, -1.0, 2.0};
 GRADGEN_DIFFERENTIATE
 double constant_tables(double x, double y) {
   double s = 0;
-  for (int i = 0; i < 3; ++i) s += kTable[i] * x * (i + 1);
+  for (int i = 0; i < 3; ++i) s += kTable[i] * x * (i + 1) + kCoefficients[i] * y * i;
   return s + kGrid[1][0] * y + kGrid[0][1] * x * y;
+}
+
+// <cmath> calls on float constants give floats, as C++ computes them (sqrtf(2) is not
+// sqrt(2)): the differences below are about 1e-8, scaled to order one.
+GRADGEN_DIFFERENTIATE
+double float_math_constants(double x) {
+  const float c = std::sqrt(2.0f);
+  const float m = std::fmax(0.1f, 0.2f) * 3.0f;
+  const float e = std::exp(1.0f) + std::pow(1.1f, 2.0f);
+  return x * ((c - std::sqrt(2.0)) * 1e8 + (m - 0.6) * 1e8 + (e - std::exp(1.0) - 1.21) * 1e7);
 }
 
 // Constants from <cmath> and <limits>: NAN, INFINITY and HUGE_VAL are calls to Clang builtins
@@ -381,5 +392,7 @@ GRADGEN_DIFFERENTIATE
 double fmax_kink(double a, double b) { return std::fmax(a, b) + 2 * std::fmin(a, b); }
 GRADGEN_DIFFERENTIATE
 double max_kink(double a, double b) { return std::max(a, b) + 2 * std::min(a, b); }
+GRADGEN_DIFFERENTIATE
+double max_of_huge(double a, double b) { return std::max(a, b) * 1e-300 - std::min(-a, -b) * 1e-300; }
 
 }  // namespace suite

@@ -320,6 +320,12 @@ TEST_CASE("const and constexpr arrays outside the function are read as constants
                        [](const Point& q) { return suite::constant_tables(q.at("x")[0], q.at("y")[0]); }, {"x", "y"});
 }
 
+TEST_CASE("<cmath> calls on float constants are rounded to float, as C++ computes them", "[clang][gradient]") {
+  check_at_points("float_math_constants", {Point{{"x", {1.0}}}, Point{{"x", {-0.3}}}},
+                  [](const Point& q) { return suite::float_math_constants(q.at("x")[0]); }, {"x"});
+  CHECK(std::fabs(suite::float_math_constants(1.0)) > 0.1);  // zero, were the constants exact
+}
+
 TEST_CASE("kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, fmin/fmax split ties", "[clang][gradient]") {
   Program p = take("branches");
   differentiate_and_optimize(p, PipelineOptions{});
@@ -394,6 +400,15 @@ TEST_CASE("std::fmax and std::fmin: ties to the first argument, NaN ignored, std
   EvalResult split = at_point("max_kink", {{"a", {2}}, {"b", {2}}});
   CHECK(split.loss == 6);
   CHECK(grads_of(split, {"a", "b"}) == std::vector<double>{1.5, 1.5});
+  // std::max(a, b) is a < b ? b : a, std::min(a, b) is b < a ? b : a: a NaN b gives a, and a
+  // NaN a gives NaN. A tie at 1e308 does not overflow (it was computed as (a + b) / 2).
+  EvalResult a_only = at_point("max_kink", {{"a", {2}}, {"b", {nan}}});
+  CHECK(a_only.loss == 6);
+  CHECK(grads_of(a_only, {"a"}) == std::vector<double>{3});
+  CHECK(std::isnan(at_point("max_kink", {{"a", {nan}}, {"b", {2}}}).loss));
+  EvalResult big = at_point("max_of_huge", {{"a", {1e308}}, {"b", {1e308}}});
+  CHECK(big.loss == suite::max_of_huge(1e308, 1e308));
+  CHECK(grads_of(big, {"a", "b"}) == std::vector<double>{1e-300, 1e-300});
 }
 
 TEST_CASE("helper calls with out-parameters and std::array by value are inlined", "[clang][gradient]") {

@@ -5,15 +5,24 @@
 #include <set>
 
 #include "ir/op_table.h"
+#include "ir/walk.h"
 #include "support/error.h"
 
 namespace gg::cpp {
 namespace {
 
-void add_needed_inputs(const Node* n, std::set<std::string>& seen, std::set<const Node*>& visited) {
-  if (!visited.insert(n).second) return;
-  if (n->op == Op::Input) seen.insert(n->attrs.name);
-  for (const Node* o : n->inputs) add_needed_inputs(o, seen, visited);
+// The inputs the outputs read. Without recursion: a chain of 60,000 definitions overflowed the
+// stack.
+std::set<std::string> inputs_read(const Program& p) {
+  std::vector<const Node*> outputs;
+  for (const Definition& d : p.definitions)
+    if (d.kind == DefKind::Output) outputs.push_back(d.node);
+  std::set<std::string> read;
+  walk_inputs(outputs, [&](const Node* n) {
+    if (n->op == Op::Input) read.insert(n->attrs.name);
+    return true;
+  });
+  return read;
 }
 
 }  // namespace
@@ -66,10 +75,7 @@ CppApi make_api(const Program& p, const EquationSet& eqs, const Names& names, co
     if (!o.bound.count(d)) api.free_dims.push_back(names.dim.at(d));
   }
   api.loss_name = p.loss_name;
-  std::set<std::string> fwd_needed;
-  std::set<const Node*> visited;
-  for (const Definition& d : p.definitions)
-    if (d.kind == DefKind::Output) add_needed_inputs(d.node, fwd_needed, visited);
+  const std::set<std::string> fwd_needed = inputs_read(p);
   for (const Leaf& l : p.leaves) {
     ApiTensor t{l.name, names.leaf.at(l.name), l.node->shape, l.node};
     if (l.kind == LeafKind::Param) {

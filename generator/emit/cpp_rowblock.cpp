@@ -226,19 +226,43 @@ class RowBlock {
     return define(n, idx);
   }
 
+  // The text of `n` at `idx`, computed inline. A value read more than once whose text is long
+  // is written once into a local of the current scope: inlined at every read, a chain of them
+  // (a1 = a0·w + a0·v, a2 = a1·w + a1·v, ...) doubled in length at each link.
   std::string define(const Node* n, const Idx& idx) {
     if (auto in = view_index(n, idx)) return read(n->inputs[0], *in);
-    if (n->op == Op::Scatter) return scatter_text(n, offset(n->shape, idx), read(n->inputs[0], {}));
-    if (!has_flag(n, kElementwise)) throw InternalError(std::string("row block: ") + op_info(n->op).name + " inline");
-    std::vector<std::string> ops;
-    for (const Node* o : n->inputs) ops.push_back(read(o, broadcast_idx(o->shape, n->shape, idx)));
-    return elementwise_text(n, std::move(ops), prec_);
+    if (auto it = locals_.find({n, idx}); it != locals_.end()) return it->second;
+    std::string text;
+    if (n->op == Op::Scatter) {
+      text = scatter_text(n, offset(n->shape, idx), read(n->inputs[0], {}));
+    } else {
+      if (!has_flag(n, kElementwise)) throw InternalError(std::string("row block: ") + op_info(n->op).name + " inline");
+      std::vector<std::string> ops;
+      for (const Node* o : n->inputs) ops.push_back(read(o, broadcast_idx(o->shape, n->shape, idx)));
+      text = elementwise_text(n, std::move(ops), prec_);
+    }
+    constexpr size_t kLongText = 160;
+    if (text.size() <= kLongText || reads_of(n) < 2) return text;
+    const std::string local = namer_.claim("part");
+    line("const Scalar " + local + " = " + unwrap(text) + ";");
+    locals_.emplace(std::make_pair(n, idx), local);
+    return local;
+  }
+  // How many operands of the values computed read `n`.
+  int reads_of(const Node* n) {
+    if (reads_.empty())
+      for (const Node* user : in_.plan.closure)
+        for (const Node* o : user->inputs) ++reads_[o];
+    auto it = reads_.find(n);
+    return it == reads_.end() ? 0 : it->second;
   }
 
   // ---- output
   void line(const std::string& s) { out_ += std::string(static_cast<size_t>(indent_) * 2, ' ') + s + "\n"; }
-  void open(const std::string& s) { line(s), ++indent_; }
-  void close() { --indent_, line("}"); }
+  // A new scope, or the end of one: the locals of define() are out of reach or stale.
+  void indent(int by) { indent_ += by, locals_.clear(); }
+  void open(const std::string& s) { line(s), indent(1); }
+  void close() { indent(-1), line("}"); }
 
   // `for (var = start; var < extent; ++var) {`. A short loop is marked GG_UNROLL: unrolled, it
   // leaves the lanes loop around it straight-line code that GCC vectorizes at -O2 as well.
@@ -330,6 +354,8 @@ class RowBlock {
   std::vector<const Equation*> pending_;
   std::set<const Equation*> printed_;
   size_t next_ = 0;
+  std::map<std::pair<const Node*, Idx>, std::string> locals_;  // define()'s locals in the current scope
+  std::map<const Node*, int> reads_;
   std::string out_;
   int indent_ = 1;
   std::string l_, L_;
@@ -611,7 +637,7 @@ RowBlockBody RowBlock::emit() {
   open(fmt::format("auto {} = [&](auto {}, std::int64_t {}) {{", rows, lanes_p, r0));
   line(fmt::format("constexpr int {} = decltype({})::value;", L_, lanes_p));
   const size_t body_start = out_.size();
-  ++indent_;
+  indent(1);
   std::vector<const Node*> inputs;
   for (const Node* n : plan.closure)
     if (n->op == Op::Input) inputs.push_back(n);
@@ -647,14 +673,14 @@ RowBlockBody RowBlock::emit() {
       short_loop(rs, fmt::format("for (std::int64_t i1 = 0; i1 < {0}; ++i1) {1} = {2}[i1][{3}];", rs,
                                  at(res.dest, "(" + r0 + " + " + l_ + ") * " + std::to_string(rs) + " + i1"), src, l_));
   }
-  --indent_;
+  indent(-1);
   std::string body = out_.substr(body_start);
   out_.resize(body_start);
   for (const std::string& d : decls_) line(d);
   line(fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {{  // one row per lane", l_, L_));
   out_ += body;
   line("}");
-  --indent_;
+  indent(-1);
   line("};");
 
   // The driver.

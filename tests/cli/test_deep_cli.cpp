@@ -20,7 +20,8 @@ std::string chain_network(int length) {
     const std::string prev = "a" + std::to_string(i - 1);
     text += "a" + std::to_string(i) + " = tanh(" + prev + ") * 0.5 + " + prev + "\n";
   }
-  return text + "loss J = mean(a" + std::to_string(length - 1) + ")\n";
+  const std::string last = "a" + std::to_string(length - 1);
+  return text + "output y = " + last + "\nloss J = mean(" + last + ")\n";  // forward walks the chain too
 }
 
 // gradgen_small_stack (run.h): 1 MiB is a quarter of what one frame per definition of this
@@ -48,6 +49,13 @@ TEST_CASE("a chain of 2000 definitions: generate, explain, graph and check withi
   INFO(check.err);
   REQUIRE(check.status == 0);
   CHECK(check.out.find("ok: all 1 gradients agree") != std::string::npos);
+
+  // Longer, for the walks with small frames (the inputs the forward pass reads: 60,000
+  // definitions overflowed the 8 MiB main stack).
+  const std::string longer = s.write("longer.grad", chain_network(8 * kChain));
+  Result gen_longer = gradgen_small_stack({"generate", longer, "-o", s.path("longer")}, s);
+  INFO(gen_longer.err);
+  CHECK(gen_longer.status == 0);
 }
 
 // Clang recurses once per operator of a + b + c + ...: a sum of 30000 terms overflowed the

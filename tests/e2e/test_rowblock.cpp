@@ -224,3 +224,38 @@ TEST_CASE("row blocks with --fuse-step: train_step equals loss_and_grad + step a
     CHECK(o.loss_diff <= 1e-12);
   }
 }
+
+// A value read twice is inlined into both reads unless its text is long; a chain of such values
+// (a_i = a_{i-1}·w + a_{i-1}·v, and their gradients, each read twice by the next) doubled at
+// each link: 40 links took minutes and gigabytes. Long ones are now locals, computed once.
+TEST_CASE("row blocks: a chain of values each read twice grows the code linearly and matches the interpreter", "[e2e][rowblock]") {
+  auto chain = [](const std::string& name, int links, const std::string& step) {
+    std::ostringstream s;
+    s << "network " << name << "\nprecision f64\ndim n\ninput X[n, 3]\nparam w[3] init=uniform(0.4, 0.6)\n"
+      << "param v[3] init=uniform(0.4, 0.6)\na0 = X * w\n";
+    for (int i = 1; i <= links; ++i) {
+      std::string link = step;
+      for (size_t at; (at = link.find('@')) != std::string::npos;) link.replace(at, 1, "a" + std::to_string(i - 1));
+      s << "a" << i << " = " << link << "\n";
+    }
+    s << "loss L = sum(a" << links << ")\n";
+    return s.str();
+  };
+  std::vector<std::unique_ptr<e2e::Net>> nets;
+  nets.push_back(e2e::build_net(chain("params_chain", 40, "@ * w + @ * v"), "params_chain.grad"));
+  nets.push_back(e2e::build_net(chain("constants_chain", 60, "@ * 0.5 + @ * 0.5"), "constants_chain.grad"));
+  std::vector<e2e::Net*> ptrs;
+  for (auto& n : nets) {
+    INFO(n->file);
+    CHECK(count(n->files.cpp, kBlock) == 1);  // loss_and_grad (no outputs: no forward)
+    CHECK(n->files.cpp.size() < 400000);  // 40 links were > 1 GB
+    e2e::set_batch(*n, 5, 3);
+    ptrs.push_back(n.get());
+  }
+  CHECK(count(nets[0]->files.cpp, "const Scalar part") >= 40);
+  auto got = e2e::compile_and_run(ptrs, e2e::compilers().front(), true);
+  for (size_t i = 0; i < nets.size(); ++i) {
+    INFO(nets[i]->file);
+    e2e::compare(*nets[i], got[i], e2e::interpret(*nets[i]), 1e-10);
+  }
+}

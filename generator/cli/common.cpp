@@ -16,6 +16,7 @@
 #include <iostream>
 #include <iterator>
 #include <limits>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -320,22 +321,36 @@ std::set<double> past_f32(const Definition& d, const std::set<const Node*>& defs
   return out;
 }
 
-// Where the number v (or -v) is written in the source: the first place, else `fallback` (a
-// value computed from others, or a network that is not a .grad file).
-SourceLoc written_at(const Program& p, double v, const SourceLoc& fallback) {
-  for (const auto& [number, loc] : p.source_numbers)
-    if (number == std::fabs(v)) return loc;
-  return fallback;
+bool before(const SourceLoc& a, const SourceLoc& b) { return std::tie(a.line, a.col) < std::tie(b.line, b.col); }
+
+// Where the number v (or -v) that the statement at `stmt` uses is written: in the statement
+// itself (before the next statement of the program), else the first place in the source (a
+// const's value), else `stmt` (a value computed from others, or a network that is not a .grad
+// file).
+SourceLoc written_at(const Program& p, double v, const SourceLoc& stmt) {
+  std::optional<SourceLoc> next;
+  auto bound = [&](const SourceLoc& at) {
+    if (before(stmt, at) && at.line > stmt.line && (!next || before(at, *next))) next = at;
+  };
+  for (const Leaf& l : p.leaves) bound(l.loc);
+  for (const Definition& d : p.definitions) bound(d.loc);
+  std::optional<SourceLoc> first;
+  for (const auto& [number, loc] : p.source_numbers) {
+    if (number != std::fabs(v)) continue;
+    if (!before(loc, stmt) && (!next || before(loc, *next))) return loc;
+    if (!first) first = loc;
+  }
+  return first ? *first : stmt;
 }
 
 using Located = std::vector<std::pair<SourceLoc, std::string>>;  // as render_located takes them
 
 // Every number f32 cannot hold (in an unfed param's init or a definition), once, at the first
 // place it is written (a const's value at the const).
-Located numbers_past_f32(const Program& p, const std::vector<std::string>& fed) {
-  const std::string advice = fmt::format(" is past the range of f32 (largest {}); declare 'precision f64' or use a "
-                                         "smaller value",
-                                         std::numeric_limits<float>::max());
+Located numbers_past_f32(const Program& p, const std::vector<std::string>& fed, bool precision_flag) {
+  const std::string advice = fmt::format(" is past the range of f32 (largest {}); {} a smaller value",
+                                         std::numeric_limits<float>::max(),
+                                         precision_flag ? "use --precision f64 or" : "declare 'precision f64' or use");
   Located errors;
   std::set<std::tuple<std::string, int, int>> reported;
   auto add = [&](const SourceLoc& at, const std::string& message) {
@@ -380,8 +395,8 @@ std::string render_located(const std::vector<std::pair<SourceLoc, std::string>>&
   return diags.render();
 }
 
-void require_f32_range(const Program& p, const std::vector<std::string>& fed) {
-  if (p.precision == Precision::F32) throw_located(numbers_past_f32(p, fed));
+void require_f32_range(const Program& p, const std::vector<std::string>& fed, bool precision_flag) {
+  if (p.precision == Precision::F32) throw_located(numbers_past_f32(p, fed, precision_flag));
 }
 
 void require_f32_optimizer(const Program& p) {

@@ -102,7 +102,8 @@ std::vector<std::string> dims_of_params(const Program& p);
 /// exponent, leaky_relu's alpha), which would silently be infinite. One is thrown as a
 /// LocatedError; several are printed, then Reported{1} is thrown. f64 networks take any
 /// finite number.
-void require_f32_range(const Program& p, const std::vector<std::string>& fed = {});
+/// `precision_flag`: f32 came from --precision (which the advice then names).
+void require_f32_range(const Program& p, const std::vector<std::string>& fed = {}, bool precision_flag = false);
 
 /// Errors at source locations as parse errors print: FILE:LINE:COL: error: MESSAGE, the line
 /// quoted from the file (as it was read, else read again here) and a caret.

@@ -29,7 +29,7 @@ int eval_interp(const EvalRequest& r) {
   DimBindings dims = feed_dims(p, fed, r.feed);
   require_initialisable(p, fed, dims);
   require_evaluable(p, dims, "eval");
-  require_f32_range(p, names_of(fed));
+  require_f32_range(p, names_of(fed), r.precision.has_value());
   if (p.precision == Precision::F32) require_f32_feed(fed, r.feed);
   Values all = complete_params(p, std::move(fed), r.seed, dims);
   const EvalResult result = evaluate(p, all, p.precision);

@@ -9,7 +9,12 @@
 namespace gg::cli {
 namespace {
 
-std::string number_json(double v) { return std::isfinite(v) ? number_text(v) : "null"; }
+// -0 as "-0.0": JSON readers take "-0" for the integer 0 (Python's json, nlohmann), and the
+// sign is part of the value.
+std::string number_json(double v) {
+  if (v == 0 && std::signbit(v)) return "-0.0";
+  return std::isfinite(v) ? number_text(v) : "null";
+}
 
 void nested(const Tensor& t, size_t depth, size_t& at, std::string& out) {
   if (depth == t.shape.size()) {

@@ -2,6 +2,9 @@
 #include "cli/generate.h"
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -28,7 +31,9 @@ void write_output(const std::string& dir, const std::vector<std::pair<std::strin
   fs::path outermost_new;  // the first folder on the way to dir that does not exist yet
   for (fs::path p = dir; !p.empty() && !fs::exists(fs::symlink_status(p, ec)); p = p.parent_path()) outermost_new = p;
   fs::create_directories(dir, ec);
-  if (ec || !fs::is_directory(dir)) throw InputError("cannot create output directory '" + dir + "'");
+  if (ec || !fs::is_directory(dir))
+    throw InputError("cannot create output directory '" + dir + "': " +
+                     (ec ? ec.message() : std::string("a file of that name is in the way")));
   try {
     write_files_atomic(dir, files);
   } catch (const InputError&) {
@@ -37,6 +42,18 @@ void write_output(const std::string& dir, const std::vector<std::pair<std::strin
       }
     throw;
   }
+}
+
+// Prints `text` on stdout now, or throws when it cannot be written whole.
+void print_or_fail(const std::string& text) {
+  errno = 0;
+  std::cout << text << std::flush;
+  if (std::fflush(stdout) == 0 && !std::ferror(stdout) && std::cout.good()) return;
+  const int error = errno;
+  std::clearerr(stdout), std::cout.clear();  // said here: the exit's check of stdout need not repeat it
+  errno = error;
+  throw InputError(std::string("cannot write the standard output") + (errno ? std::string(": ") + std::strerror(errno) : "") +
+                   "; no files were written");
 }
 
 void check_namespace(const std::string& ns) {
@@ -166,10 +183,11 @@ Subcommand add_generate(CLI::App& root) {
             o->req.gemm = parse_gemm(o->gemm, o->blas);
             if (!o->precision.empty()) o->req.precision = parse_precision(o->precision);
             GeneratedCode g = generate_code(o->req);
-            require_f32_range(g.program);
+            require_f32_range(g.program, {}, o->req.precision.has_value());
             require_f32_optimizer(g.program);
+            // The report first: when it cannot be printed (a full disk), nothing is written.
+            if (o->report) print_or_fail(g.files.report);
             write_generated(g.files, o->out);
-            if (o->report) std::cout << g.files.report;
             return kOk;
           }};
 }

@@ -836,6 +836,10 @@ TEST_CASE("a stdout that cannot be written is an error", "[cli]") {
     CHECK(r.status == 1);
     CHECK(has(r.err, "gradgen: error: cannot write the standard output"));
   }
+  // generate's report is printed before its files are written: a failed one writes nothing.
+  const Result report = gradgen({"generate", seed, "-o", s.path("out"), "--report"}, "/dev/full");
+  CHECK(has(report.err, "gradgen: error: cannot write the standard output: No space left on device; no files were written\n"));
+  CHECK(!std::filesystem::exists(s.path("out")));
   // A failed check keeps its own status (3) and still says its report was lost.
   const std::string kink = s.write("kink.grad", "network kink\nparam w[] init=constant(1)\nloss L = relu(w - 1)\n");
   const Result failed = gradgen({"check", kink, "--interp"}, "/dev/full");
@@ -905,6 +909,11 @@ TEST_CASE("generate removes the output folders it created when its files cannot 
   CHECK(kept.status == 1);
   CHECK(fs::is_directory(s.path("kept")));
   CHECK_FALSE(fs::exists(s.path("kept/inner")));
+  // A folder that cannot be made says why.
+  const std::string file = s.write("a_file", "x\n");
+  Result blocked = gradgen({"generate", example("seed.grad"), "-o", file});
+  CHECK(blocked.status == 1);
+  CHECK(has(blocked.err, "cannot create output directory '" + file + "': "));
 }
 
 TEST_CASE("generate writes its three files all or nothing", "[cli]") {
@@ -1040,6 +1049,10 @@ TEST_CASE("an f32 number past float's range in an expression is a located error"
       {"q = x * 1e39\nr = x * 2e39\nloss J = sum(q) + sum(r)\n", "big.grad:5:9: error: the number 2e+39 (used by 'r')",
        "big.grad:4:9: error: the number 1e+39 (used by 'q') is past the range of f32 (largest 3.4028235e+38); declare "
        "'precision f64' or use a smaller value\nq = x * 1e39\n        ^\n"},
+      // At the number of its own statement, not at the same number written earlier.
+      {"y = x * 1e39\nparam W[2] init=normal(0, 1e39)\nloss J = sum(y) + sum(W)\n",
+       "big.grad:5:27: error: 'W' init=normal(0, 1e+39): 1e+39 is past the range of f32",
+       "big.grad:4:9: error: the number 1e+39 (used by 'y')"},
   };
   for (const Case& c : cases) {
     const std::string net = s.write("big.grad", "network big\ndim n\ninput x[n, 2]\n" + c.body);
@@ -1058,6 +1071,13 @@ TEST_CASE("an f32 number past float's range in an expression is a located error"
     }
     CHECK(gradgen({"generate", net, "-o", s.path("out64"), "--precision", "f64"}).status == 0);
   }
+  // f32 asked for with --precision: the advice is the flag, not a declaration the file has.
+  const std::string f64 = s.write("f64.grad", "network f64\nprecision f64\ninput x[2]\nloss J = sum(x * 1e39)\n");
+  CHECK(gradgen({"generate", f64, "-o", s.path("f64")}).status == 0);
+  Result forced = gradgen({"generate", f64, "-o", s.path("f32"), "--precision", "f32"});
+  CHECK(forced.status == 1);
+  CHECK(has(forced.err, "f64.grad:4:18: error: the number 1e+39 (used by 'J') is past the range of f32 (largest "
+                        "3.4028235e+38); use --precision f64 or a smaller value"));
 }
 
 // An optimizer setting that f32 rounds past its rule (beta1 = 0.99999999 is 1.0f: Adam's
@@ -1107,10 +1127,13 @@ TEST_CASE("an f32 feed number past float's range is a located error", "[cli]") {
   CHECK(gradgen({"eval", example("seed.grad"), "--feed", feed, "--interp", "--precision", "f64"}).status == 0);
 }
 
-// A fed -0.0 reached compiled code as the literal "-0", the int 0: the sign was lost.
+// A fed -0.0 reached compiled code as the literal "-0", the int 0: the sign was lost. It is
+// printed as -0.0, which JSON readers (Python's json, nlohmann) read back as the double -0.
 TEST_CASE("a fed -0.0 keeps its sign in both modes", "[cli]") {
   expect_eval("network nz\ninput x[2]\nparam w[2] init=ones\noutput a = x * w\nloss J = sum(a)\n",
-              "{\"x\": [-0.0, 2]}", "{\"loss\": 2, \"outputs\": {\"a\": [-0, 2]}, \"grads\": {\"w\": [-0, 2]}}\n");
+              "{\"x\": [-0.0, 2]}", "{\"loss\": 2, \"outputs\": {\"a\": [-0.0, 2]}, \"grads\": {\"w\": [-0.0, 2]}}\n");
+  const double back = nlohmann::json::parse("[-0.0]")[0].get<double>();
+  CHECK((back == 0 && std::signbit(back)));
 }
 
 // `dim n, m` with m used by no tensor: the feed cannot give it, but the generated API still

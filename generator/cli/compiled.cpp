@@ -22,24 +22,51 @@
 namespace gg::cli {
 namespace {
 
-// After the generated code failed to build: a compiler that cannot build a minimal C++17
-// program, or that crashed, is the environment's problem (exit 1, with what to do); else the
-// generated code is at fault, a gradgen bug.
+// "exit status 3", "killed by signal 11", "could not be started" (run_process's codes).
+std::string exit_text(int code) {
+  if (code == -1) return "it could not be started";
+  if (code > 128) return "killed by signal " + std::to_string(code - 128);
+  return "exit status " + std::to_string(code);
+}
+
+// Whether $CXX builds a minimal C++17 program that runs: "" if so, else what went wrong, and
+// the compiler's messages in `details`. A compiler that cannot (CXX=/bin/true, CXX="g++ -E")
+// is the environment's problem, not gradgen's.
+std::string minimal_program_fails(const cpp::TempDir& dir, std::string& details) {
+  cpp::write_text(dir.file("minimal.cpp"), "#include <vector>\nint main() { return std::vector<int>(1).at(0); }\n");
+  std::vector<std::string> minimal = cpp::cxx_command();
+  for (const std::string& a : {std::string("-std=c++17"), dir.file("minimal.cpp"), std::string("-o"), dir.file("minimal")})
+    minimal.push_back(a);
+  const cpp::ProcessResult built = cpp::run_process(minimal, dir.path());
+  details = built.err.substr(0, 4000);
+  if (built.exit_code != 0) return "cannot build a minimal C++17 program";
+  const cpp::ProcessResult ran = cpp::run_process({dir.file("minimal")}, dir.path());
+  if (ran.exit_code != 0) return "builds a minimal C++17 program that does not run (" + exit_text(ran.exit_code) + ")";
+  return "";
+}
+
+// Throws for a step of building or running the generated code that failed (`what`): an
+// environment error when $CXX cannot build a minimal program either, else a gradgen bug.
+[[noreturn]] void refuse_failure(const cpp::TempDir& dir, const std::string& what) {
+  std::string details;
+  const std::string why = minimal_program_fails(dir, details);
+  if (why.empty()) throw InternalError(what);
+  std::string cxx;
+  for (const std::string& a : cpp::cxx_command()) cxx += (cxx.empty() ? "" : " ") + a;  // with its arguments
+  throw InputError("the C++ compiler '" + cxx + "' " + why + " (set $CXX to a C++ compiler, or use --interp)" +
+                   (details.empty() ? "" : ":\n" + details));
+}
+
+// After the generated code failed to build: a compiler that crashed, or that cannot build a
+// minimal program, is the environment's problem (exit 1, with what to do); else the generated
+// code is at fault, a gradgen bug.
 [[noreturn]] void refuse_compile_failure(const std::vector<std::string>& argv, const cpp::TempDir& dir,
                                          const std::string& err) {
   const std::string shown = err.substr(0, 4000);
   if (err.find("internal compiler error") != std::string::npos)
     throw InputError("the C++ compiler '" + argv[0] + "' crashed on the generated code (set $CXX to another " +
                      "compiler, or use --interp):\n" + shown);
-  cpp::write_text(dir.file("minimal.cpp"), "#include <vector>\nint main() { return std::vector<int>(1).at(0); }\n");
-  std::vector<std::string> minimal = cpp::cxx_command();
-  for (const std::string& a : {std::string("-std=c++17"), dir.file("minimal.cpp"), std::string("-o"), dir.file("minimal")})
-    minimal.push_back(a);
-  const cpp::ProcessResult probe = cpp::run_process(minimal, dir.path());
-  if (probe.exit_code != 0)
-    throw InputError("the C++ compiler '" + argv[0] + "' cannot build a minimal C++17 program (set $CXX to a C++ " +
-                     "compiler, or use --interp):\n" + probe.err.substr(0, 4000));
-  throw InternalError("the generated code did not compile with '" + argv[0] + "':\n" + shown);
+  refuse_failure(dir, "the generated code did not compile with '" + argv[0] + "':\n" + shown);
 }
 
 // The folder the generated code is compiled in: one that cannot be made is the environment's
@@ -74,7 +101,7 @@ cpp::DriverOutput run_compiled(const GeneratedCode& g, const cpp::DriverCase& c)
     throw InputError("cannot run the C++ compiler '" + argv[0] + "' (set $CXX, or use --interp)");
   if (built.exit_code != 0) refuse_compile_failure(argv, dir, built.err);
   cpp::ProcessResult ran = cpp::run_process({dir.file("driver")}, dir.path());
-  if (ran.exit_code != 0) throw InternalError("the compiled network exited with status " + std::to_string(ran.exit_code));
+  if (ran.exit_code != 0) refuse_failure(dir, "the compiled network did not run (" + exit_text(ran.exit_code) + ")");
   std::vector<cpp::DriverOutput> out = cpp::parse_driver_output(ran.out);
   if (out.size() != 1) throw InternalError("the compiled network printed no result");
   if (out[0].status != 0)

@@ -687,6 +687,20 @@ TEST_CASE("a $CXX that cannot build C++, or no temporary folder, is an input err
                          "' cannot build a minimal C++17 program (set $CXX to a C++ compiler, or use --interp)"));
     CHECK(r.out.empty());
   }
+  // A "compiler" that succeeds without writing a program, or writes one that is not (-E: the
+  // preprocessed text): the compiled network did not run, and neither does a minimal program.
+  for (const char* cxx : {"true", "g++ --version", "g++ -E"}) {
+    for (const char* command : {"eval", "check"}) {
+      std::vector<std::string> args{"env", "CXX=" + std::string(cxx), GG_GRADGEN_EXE, command, example("seed.grad")};
+      if (std::string(command) == "eval") args.insert(args.end(), {"--feed", example("seed.feed.json")});
+      Result r = run_argv(args, s);
+      INFO(cxx << " " << command << ": " << r.err);
+      CHECK(r.status == 1);
+      CHECK(has(r.err, "gradgen: error: the C++ compiler '" + std::string(cxx) +
+                           "' builds a minimal C++17 program that does not run (it could not be started) (set $CXX "
+                           "to a C++ compiler, or use --interp)"));
+    }
+  }
 }
 
 TEST_CASE("an interrupted compiled eval removes its temporary folder and ends by the signal", "[cli]") {

@@ -27,6 +27,7 @@
 #ifdef GRADGEN_HAVE_CLANG
 #include "frontend/clang/load_cpp.h"
 #endif
+#include "ir/printer.h"
 #include "passes/bind_dims.h"
 #include "passes/pipeline.h"
 #include "support/diagnostics.h"
@@ -87,22 +88,33 @@ void refuse_grad_only_flags(const std::string& path, const std::vector<std::pair
 #endif
 }
 
+const std::vector<std::string>& dump_pass_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all{"bind_dims"};  // before the pipeline, with --bind
+    all.insert(all.end(), pass_names().begin(), pass_names().end());
+    return all;
+  }();
+  return names;
+}
+
 Program load_and_differentiate(const std::string& path, const std::vector<std::string>& dump_after,
                                std::ostream& dump_to, const DimBindings& bind) {
+  const std::vector<std::string>& known = dump_pass_names();
   for (const std::string& pass : dump_after)
-    if (std::find(pass_names().begin(), pass_names().end(), pass) == pass_names().end()) {
-      std::string known;
-      for (const std::string& k : pass_names()) known += (known.empty() ? "" : ", ") + k;
-      throw UsageError("unknown pass '" + pass + "' for --dump-after (passes: " + known + ")");
-    }
+    if (std::find(known.begin(), known.end(), pass) == known.end())
+      throw UsageError(fmt::format("unknown pass '{}' for --dump-after (passes: {})", pass, fmt::join(known, ", ")));
   Program p = load_network(path);
   if (!bind.empty()) {  // as generate does, so that explain --bind prints its equations
     check_bind_flags(p, bind);
     bind_dims(p, bind);
   }
+  if (std::find(dump_after.begin(), dump_after.end(), "bind_dims") != dump_after.end())
+    dump_to << "; ---- after bind_dims" << (bind.empty() ? " (no --bind: nothing bound)" : "") << " ----\n"
+            << print_ir(p);
   PipelineOptions opts;
-  opts.dump_after = dump_after;
-  opts.dump = dump_after.empty() ? nullptr : &dump_to;
+  std::copy_if(dump_after.begin(), dump_after.end(), std::back_inserter(opts.dump_after),
+               [](const std::string& pass) { return pass != "bind_dims"; });
+  opts.dump = opts.dump_after.empty() ? nullptr : &dump_to;
   differentiate_and_optimize(p, opts);
   return p;
 }

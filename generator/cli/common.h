@@ -51,6 +51,10 @@ void refuse_grad_only_flags(const std::string& path, const std::vector<std::pair
 /// load_network, dims fixed by `bind` (checked as check_bind_flags does), then autodiff and
 /// the simplification pipeline; IR dumps after the passes named in `dump_after` go to
 /// `dump_to`. An unknown pass name is a UsageError.
+/// The passes --dump-after takes: bind_dims (run before the pipeline, with --bind), then the
+/// pipeline's (pass_names()).
+const std::vector<std::string>& dump_pass_names();
+
 Program load_and_differentiate(const std::string& path, const std::vector<std::string>& dump_after = {},
                                std::ostream& dump_to = std::cout, const DimBindings& bind = {});
 

@@ -39,7 +39,7 @@ Subcommand add_explain(CLI::App& root) {
   app->add_option("--format", o->format, "text (default), markdown or latex")
       ->check(CLI::IsMember({"text", "markdown", "latex"}));
   std::string passes;
-  for (const std::string& pass : pass_names()) passes += (passes.empty() ? "" : ", ") + pass;
+  for (const std::string& pass : dump_pass_names()) passes += (passes.empty() ? "" : ", ") + pass;
   app->add_option("--dump-after", o->dump_after, "also print the IR after these passes (" + passes + ")")
       ->delimiter(',')
       ->allow_extra_args(false);

@@ -70,12 +70,14 @@ int run(int argc, char** argv) {
       break;
     }
 #endif
-  // CLI11 would only say "A subcommand is required" for `gradgen explian net.grad`.
-  if (argc > 1 && argv[1][0] != '-') {
-    bool known = false;
-    for (const Subcommand& s : subs) known = known || s.app->get_name() == argv[1];
+  // CLI11 would only say "A subcommand is required" for `gradgen explian net.grad` and for
+  // `gradgen --bogus`.
+  if (argc > 1) {
+    const std::string first = argv[1];
+    bool known = first == "--help" || first == "-h" || first == "--version" || first == "--function";
+    for (const Subcommand& s : subs) known = known || s.app->get_name() == first;
     if (!known)
-      throw UsageError("unknown subcommand '" + std::string(argv[1]) +
+      throw UsageError((first[0] == '-' ? "unknown option '" : "unknown subcommand '") + first +
                        "' (expected generate, explain, graph, check or eval; see gradgen --help)");
   }
   try {

@@ -107,10 +107,24 @@ TEST_CASE("usage errors exit 2", "[cli]") {
   CHECK(gradgen({"check", seed, "--interp", "--seed", "18446744073709551615"}).status == 0);
   CHECK(has(gradgen({"explian", seed}).err, "gradgen: error: unknown subcommand 'explian' (expected generate, explain, "
                                             "graph, check or eval; see gradgen --help)"));
+  for (const char* option : {"--bogus", "-V"}) {
+    Result r = gradgen({option, "explain", seed});
+    CHECK(r.status == 2);
+    CHECK(has(r.err, "gradgen: error: unknown option '" + std::string(option) + "' (expected generate, explain, graph, "
+                     "check or eval; see gradgen --help)"));
+  }
   CHECK(has(gradgen({"graph", seed, "-o", ""}).err, "expects a path, got ''"));
   Result pass = gradgen({"explain", seed, "--dump-after=nosuchpass"});
-  CHECK(has(pass.err, "unknown pass 'nosuchpass'"));
-  CHECK(has(pass.err, "cse"));
+  CHECK(has(pass.err, "unknown pass 'nosuchpass' for --dump-after (passes: bind_dims, autodiff, const_fold, algebraic, "
+                      "pack_scatters, cse, dce)"));
+  // bind_dims runs before the pipeline, with --bind; its dump shows the bound shapes.
+  Result bound = gradgen({"explain", seed, "--bind", "n=4", "--dump-after=bind_dims"});
+  CHECK(bound.status == 0);
+  CHECK(has(bound.out, "; ---- after bind_dims ----\n; program seed\n"));
+  CHECK(has(bound.out, ": [4, 2] = input X"));
+  Result unbound = gradgen({"explain", seed, "--dump-after=bind_dims"});
+  CHECK(has(unbound.out, "; ---- after bind_dims (no --bind: nothing bound) ----\n"));
+  CHECK(has(unbound.out, ": [n, 2] = input X"));
 }
 
 TEST_CASE("explain prints the seed's equations in three formats", "[cli]") {

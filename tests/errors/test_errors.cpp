@@ -156,3 +156,20 @@ TEST_CASE("a misspelt statement keyword is one error with a hint, and no cascade
   REQUIRE(d.errors().size() == 1);
   CHECK(d.errors()[0].message == "expected '=' after the name, got 'X'");
 }
+
+// A failed statement reports once: the loss without its name is not also "no loss defined",
+// and the params a failed dense would have made are not also "unknown name".
+TEST_CASE("a failed loss or dense statement gives one error, not follow-on ones", "[errors]") {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"network t\ninput X[2]\nloss = sum(X)\n", "expected a name after 'loss': loss NAME = EXPR"},
+      {"network t\ninput X[2, 3]\nh = dense(X, 0)\nloss L = sum(h @ h_W) + sum(h_b)\n",
+       "units must be a positive integer, got 0"},
+  };
+  for (const auto& [text, message] : cases) {
+    Diagnostics d;
+    CHECK_FALSE(load_grad(text, "t.grad", d).has_value());
+    INFO(d.render(text));
+    REQUIRE(d.errors().size() == 1);
+    CHECK(d.errors()[0].message == message);
+  }
+}

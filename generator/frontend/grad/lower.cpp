@@ -122,6 +122,14 @@ const char* op_spelling(Op op) {
 
 bool is_integer(double v) { return std::isfinite(v) && std::floor(v) == v && std::fabs(v) < 9.0e15; }
 
+// Where an expression starts: its leftmost operand's place (a binary one is located at its
+// operator, a transpose at its `.T`), for errors about the whole expression.
+SourceLoc start_of(const Expr& e) {
+  const Expr* x = &e;
+  while ((x->kind == Expr::Binary || x->kind == Expr::Transpose) && !x->args.empty()) x = x->args[0].get();
+  return x->loc;
+}
+
 }  // namespace
 
 Lowerer::Lowerer(Program& program, Diagnostics& diags, std::string file)
@@ -317,9 +325,13 @@ void Lowerer::definition(const Stmt& s) {
   if (s.kind == StmtKind::Loss && loss_) error(s.loc, "only one loss is allowed (the first is at " + at(*loss_) + ")");
   if (first_loss) loss_ = s.loc;
   const Expr& e = *s.expr;
-  const Node* n = e.kind == Expr::Call && e.name == "dense" ? dense(s, e) : lower(e);
+  const bool is_dense = e.kind == Expr::Call && e.name == "dense";
+  const Node* n = is_dense ? dense(s, e) : lower(e);
+  if (!n && is_dense)  // the params it would have made stay silent in later uses, as its name does
+    for (const std::string& param : {id.name + "_W", id.name + "_b"})
+      if (!syms_.count(param) || syms_.at(param).kind == Sym::Unknown) poison(Ident{param, id.loc});
   if (n && s.kind == StmtKind::Loss && n->rank() != 0) {
-    error(e.loc, "loss must be a scalar (rank 0), got shape " + shape_str(n->shape));
+    error(start_of(e), "loss must be a scalar (rank 0), got shape " + shape_str(n->shape));
     n = nullptr;
   }
   if (!name_ok) return;
@@ -795,7 +807,7 @@ std::optional<double> Lowerer::const_value(const Expr& e, const std::string& wha
       return std::nullopt;
     }
   }
-  error(e.loc, what + " must be a number");
+  error(start_of(e), what + " must be a number");
   return std::nullopt;
 }
 

@@ -134,8 +134,11 @@ void Parser::misspelt_keyword(Stmt& s, const Token& word) {
 
 void Parser::keyword_statement(Stmt& s, const Token& kw) {
   std::string_view w = kw.text;
-  if (at(Tok::Assign)) fail(kw, "'" + std::string(w) + "' is a keyword and cannot be used as a name");
   s.kind = statement_kind(w);
+  // `loss = sum(x)`: a loss (output, const) without its name, not a definition of 'loss'.
+  if (at(Tok::Assign) && (s.kind == StmtKind::Loss || s.kind == StmtKind::Output || s.kind == StmtKind::Const))
+    fail(tok_, "expected a name after '" + std::string(w) + "': " + std::string(w) + " NAME = EXPR");
+  if (at(Tok::Assign)) fail(kw, "'" + std::string(w) + "' is a keyword and cannot be used as a name");
   switch (s.kind) {
     case StmtKind::Network:
     case StmtKind::Precision:

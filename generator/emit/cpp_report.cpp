@@ -39,6 +39,25 @@ std::vector<Size> slot_sizes(const Plan& plan) {
   return out;
 }
 
+// The workspace buffers as workspace_size() counts them: each rounded up to whole 64-byte
+// lines (slot_size_text). A buffer of n × k scalars, k not a multiple of a line, rounds by an
+// amount known at run time, at most a line less one scalar: shown as "up to".
+std::string workspace_bytes(const EntryContext& c, const Plan& plan, int64_t elem) {
+  const int64_t line = 64 / elem;
+  std::vector<Size> sizes;
+  int64_t padding = 0;
+  for (const Slot& s : plan.memory.slots) {
+    Size z = s.size;
+    if (z.syms.empty())
+      z.fixed = (z.fixed + line - 1) / line * line;
+    else if (z.fixed % line != 0)
+      padding += line - 1;
+    sizes.push_back(z);
+  }
+  const std::string exact = bytes(c, sizes, elem);
+  return padding ? fmt::format("{} + up to {} B of padding to 64-byte lines", exact, grouped(padding * elem)) : exact;
+}
+
 // Forward values that loss_and_grad keeps for its backward groups.
 std::vector<const Node*> saved_activations(const EntryContext& c, const Plan& plan) {
   std::set<const Node*> fwd;
@@ -93,7 +112,7 @@ void entry_lines(std::vector<std::string>& l, const EntryContext& c, const std::
                             bytes(c, slot_sizes(plan), elem), plan.memory.slots.size(),
                             bytes(c, workspace_sizes(plan), elem)));
   else
-    l.push_back(fmt::format("{}{} in {} buffer(s) ({} without reuse)", label, bytes(c, slot_sizes(plan), elem),
+    l.push_back(fmt::format("{}{} in {} buffer(s) ({} without reuse)", label, workspace_bytes(c, plan, elem),
                             plan.memory.slots.size(), bytes(c, workspace_sizes(plan), elem)));
   l.push_back("    general schedule, not row blocks: " + e.not_row_blocks);
   for (const Node* n : plan.workspace) {

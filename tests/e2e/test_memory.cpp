@@ -49,7 +49,9 @@ TEST_CASE("generate --report: bytes of each part and the buffers that share memo
   // dJ/dz3 = 2/n (z3 − Y) is the last reader of z3 and reads it at the index it writes.
   CHECK(r.find("dJ_dz3[n, 1] overwrites in place z3") != std::string::npos);
   CHECK(r.find("dJ_dz2[n, 3] overwrites in place a2") != std::string::npos);
-  CHECK(std::regex_search(r, std::regex("loss_and_grad: +n × 16 B in 2 buffer\\(s\\) \\(n × 32 B without reuse\\)")));
+  // a2[n, 3] and z3[n, 1] each round up to whole lines by an amount that depends on n.
+  CHECK(std::regex_search(r, std::regex("loss_and_grad: +n × 16 B \\+ up to 120 B of padding to 64-byte lines in 2 "
+                                        "buffer\\(s\\) \\(n × 32 B without reuse\\)")));
   // The generated code declares the alias the report names.
   CHECK(n->files.cpp.find("Scalar* const dJ_dz2 = a2;  // [n, 3], in place of a2") != std::string::npos);
   CHECK(r.find("    general schedule, not row blocks: --blas\n    dJ_dz3[n, 1] overwrites in place z3") !=
@@ -183,6 +185,9 @@ TEST_CASE("workspace buffers start on 64-byte lines: slot sizes are rounded up t
   INFO(bound->files.cpp);
   CHECK(bound->files.cpp.find("Scalar* const logits = h + 3312;  // [33, 10]") != std::string::npos);
   CHECK(bound->files.cpp.find("Scalar* const dJ_dlogits_softmax = logits + 3312;  // [33, 10]") != std::string::npos);
+  // The report counts the buffers as workspace_size() does, rounded: (3312 + 3312 + 336) · 4 B.
+  CHECK(bound->files.hpp.find("const std::int64_t train_need = 3312 + 3312 + 336;") != std::string::npos);
+  CHECK(bound->files.report.find("workspace, loss_and_grad:   27,840 B in 3 buffer(s)") != std::string::npos);
   // The code stays within workspace_size() (ASan) and agrees with the interpreter.
   auto got = e2e::compile_and_run({free_n.get(), bound.get()}, "g++", true,
                                   "-fsanitize=address,undefined -fno-sanitize-recover=all -g");
@@ -232,7 +237,8 @@ TEST_CASE("generate --report with --fuse-step: train_step's workspace and the gr
   auto loops = e2e::build_net(fuse_net("sgd(lr=0.1)"), "fusenet.grad", {}, "f64", 1, gg::cpp::GemmBackend::Loops, true);
   INFO(loops->files.report);
   CHECK(std::regex_search(loops->files.report,
-                          std::regex("workspace, train_step: +n × [0-9,]+ B in [0-9]+ buffer\\(s\\) \\(n × [0-9,]+ B without reuse\\)")));
+                          std::regex("workspace, train_step: +n × [0-9,]+ B( \\+ up to [0-9,]+ B of padding to 64-byte lines)? in [0-9]+ "
+                                     "buffer\\(s\\) \\(n × [0-9,]+ B without reuse\\)")));
   CHECK(std::regex_search(loops->files.report, std::regex("gradients not materialised: none in train_step")));
 
   auto blas = e2e::build_net(fuse_net("sgd(lr=0.1)"), "fusenet.grad", {}, "f64", 1, true, true);

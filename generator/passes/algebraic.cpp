@@ -119,9 +119,30 @@ const Node* identity_reshape(const Ctx& c) {
   return c.keep_shape(c.a());
 }
 
+// broadcast(a) ∘ b → broadcast(a ∘ b) for + − · / of two constants, one or both broadcast
+// (const_fold takes two plain ones): a chain of gradients that are each a filled tensor,
+// dL/da7 = 0.25 + broadcast(0.5, [2, 3]), stays one constant instead of growing at each step.
+const Node* filled_constants(const Ctx& c) {
+  const Op op = c.old->op;
+  if (op != Op::Add && op != Op::Sub && op != Op::Mul && op != Op::Div) return nullptr;
+  if (c.a()->op != Op::BroadcastTo && c.b()->op != Op::BroadcastTo) return nullptr;
+  auto value = [](const Node* n) {
+    while (n->op == Op::BroadcastTo) n = n->inputs[0];
+    return n;
+  };
+  const Node* a = value(c.a());
+  const Node* b = value(c.b());
+  if (a->op != Op::Const || b->op != Op::Const) return nullptr;
+  const double x = a->attrs.value, y = b->attrs.value;
+  const double r = op == Op::Add ? x + y : op == Op::Sub ? x - y : op == Op::Mul ? x * y : x / y;
+  Attrs to;
+  to.shape = c.old->shape;
+  return c.g.make(Op::BroadcastTo, {c.g.constant(r)}, to);
+}
+
 constexpr Rule kRules[] = {mul_one, mul_zero, add_zero, sub_zero,         div_one,
                            neg_neg, transpose_transpose, add_neg, sub_neg, identity_reshape,
-                           implicit_broadcast};
+                           filled_constants, implicit_broadcast};
 
 }  // namespace
 

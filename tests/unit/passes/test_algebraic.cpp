@@ -56,6 +56,13 @@ TEST_CASE("algebraic rules, each with its shape guard", "[algebraic]") {
   SECTION("v[3] · 1[2, 3] → v broadcast to [2, 3]: the 1 gave the product its shape") {
     CHECK(t.simplify(t.op(Op::Mul, {t.v, t.bcast(t.c(1), {F(2), F(3)})}), 1) == "broadcast_to[2, 3](v)");
   }
+  SECTION("0.25 + broadcast(0.5) → broadcast(0.75): constants fold through broadcasts") {
+    CHECK(t.simplify(t.op(Op::Add, {t.c(0.25), t.bcast(t.c(0.5), {F(2), F(3)})}), 1) == "broadcast_to[2, 3](const 0.75)");
+  }
+  SECTION("broadcast(3) / broadcast(4) → broadcast(0.75)") {
+    CHECK(t.simplify(t.op(Op::Div, {t.bcast(t.c(3), {F(2), F(3)}), t.bcast(t.c(4), {F(2), F(3)})}), 1) ==
+          "broadcast_to[2, 3](const 0.75)");
+  }
   SECTION("broadcast(s) · a → s · a: the op broadcasts by itself") {
     CHECK(t.simplify(t.op(Op::Mul, {t.bcast(t.s, {F(2), F(3)}), t.a}), 1) == "mul(s, a)");
   }

@@ -59,7 +59,8 @@ Program load_network(const std::string& path) {
     std::cerr << diags.render();
     // model.c, feed.json given where the network goes: say how the file was read.
     if (std::filesystem::path(path).extension() != ".grad")
-      std::cerr << "note: '" << path << "' was read as a .grad network (C++ inputs end in .cpp, .cc, .cxx or .C)\n";
+      std::cerr << "note: '" << path << "' was read as a .grad network (C++ inputs end in .cpp, .cc, .cxx, .C or another of g++'s C++ "
+                   "extensions)\n";
     throw Reported{kInputError};
   }
   return std::move(*p);
@@ -239,7 +240,12 @@ void write_files_atomic(const std::string& dir, const std::vector<std::pair<std:
 }
 
 void add_bind_option(CLI::App* app, std::vector<std::string>& values, const std::string& help) {
-  app->add_option("--bind", values, help)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  // One dim per --bind (repeat it for more): CLI11's "TEXT ..." suggested `--bind n=4 m=3`.
+  app->add_option("--bind", values, help)
+      ->type_name("DIM=SIZE")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
 std::string require_path(const std::string& value) {

@@ -82,6 +82,11 @@ void check_bind_flags(const Program& p, const DimBindings& bind);
 /// that a network file after it is never taken as a second value.
 void add_bind_option(CLI::App* app, std::vector<std::string>& values, const std::string& help);
 
+/// Every subcommand's input, in its --help.
+inline constexpr const char* kNetworkHelp =
+    "the network: a .grad file, or a C++ file marking GRADGEN_DIFFERENTIATE functions (with it: --function NAME, "
+    "and -- CLANG_ARGS at the end)";
+
 /// Parses `--bind n=4` values ("name=size", size a positive integer); UsageError otherwise.
 DimBindings parse_bindings(const std::vector<std::string>& specs);
 

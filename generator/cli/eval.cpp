@@ -43,7 +43,7 @@ int eval_interp(const EvalRequest& r) {
 Subcommand add_eval(CLI::App& root) {
   auto o = std::make_shared<EvalOpts>();
   CLI::App* app = root.add_subcommand("eval", "Evaluate loss, outputs and gradients at the values in FEED.json");
-  app->add_option("NET.grad", o->req.network, "the network")->required();
+  app->add_option("NET.grad", o->req.network, kNetworkHelp)->required();
   app->add_option("--feed", o->req.feed, "JSON object: input, target and param names to (nested) arrays")->required();
   app->add_option("--seed", o->seed, "seed for initialising params the feed lacks (default 0)");
   app->add_option("--precision", o->precision, "f32 or f64, overriding the network's precision")

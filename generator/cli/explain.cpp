@@ -35,12 +35,13 @@ Subcommand add_explain(CLI::App& root) {
   };
   auto o = std::make_shared<Opts>();
   CLI::App* app = root.add_subcommand("explain", "Print the forward equations F1..Fk and backward equations B1..Bm");
-  app->add_option("NET.grad", o->file, "the network")->required();
+  app->add_option("NET.grad", o->file, kNetworkHelp)->required();
   app->add_option("--format", o->format, "text (default), markdown or latex")
       ->check(CLI::IsMember({"text", "markdown", "latex"}));
   std::string passes;
   for (const std::string& pass : dump_pass_names()) passes += (passes.empty() ? "" : ", ") + pass;
-  app->add_option("--dump-after", o->dump_after, "also print the IR after these passes (" + passes + ")")
+  app->add_option("--dump-after", o->dump_after, "also print the IR after these passes, comma-separated (" + passes + ")")
+      ->type_name("PASS[,PASS...]")
       ->delimiter(',')
       ->allow_extra_args(false);
   add_bind_option(app, o->bind, "fix a symbolic dim, e.g. n=4, as generate --bind does (its equations)");

@@ -158,7 +158,7 @@ void write_generated(const cpp::CppFiles& f, const std::string& dir) {
 Subcommand add_generate(CLI::App& root) {
   auto o = std::make_shared<GenerateOpts>();
   CLI::App* app = root.add_subcommand("generate", "Write specialised C++ (NAME.hpp, NAME.cpp, NAME.h) for a network");
-  app->add_option("NET.grad", o->req.network, "the network")->required();
+  app->add_option("NET.grad", o->req.network, kNetworkHelp)->required();
   app->add_option("-o,--output", o->out, "output directory (default: the current one)")
       ->check(require_path);
   add_bind_option(app, o->bind, "fix a symbolic dim, e.g. n=64 (the batch argument must then equal it)");

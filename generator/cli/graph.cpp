@@ -16,7 +16,7 @@ Subcommand add_graph(CLI::App& root) {
   };
   auto o = std::make_shared<Opts>();
   CLI::App* app = root.add_subcommand("graph", "Print the network as a Graphviz DOT graph");
-  app->add_option("NET.grad", o->file, "the network")->required();
+  app->add_option("NET.grad", o->file, kNetworkHelp)->required();
   app->add_flag("--backward", o->backward, "include the backward equations and local gradients on the edges");
   app->add_option("-o,--output", o->out, "write FILE.dot (atomically) instead of printing")
       ->check(require_path);

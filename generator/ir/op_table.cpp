@@ -263,11 +263,14 @@ void vjp_mul(Vjp& v) {
 // log1p'(x) = 1 / (1 + x); expm1'(x) = exp(x) = expm1(x) + 1, reusing the forward output.
 void vjp_log1p(Vjp& v) { v.to(0, v.g / (1.0 + v.in(0))); }
 void vjp_expm1(Vjp& v) { v.to(0, v.g * (v.out + 1.0)); }
-// d/dx x^y = y·x^(y−1); d/dy x^y = x^y·log x, taken as 0 at x = 0 (x^y is 0 or 1 there for
-// y ≥ 0, as PyTorch does; log 0 · 0 would be NaN). Negative x gives NaN for d/dy, as it must.
+// d/dx x^y = y·x^(y−1), taken as 0 where y = 0 (x^0 is 1 everywhere; 0 · 0^−1 would be NaN
+// at x = 0), as PyTorch does; d/dy x^y = x^y·log x, taken as 0 at x = 0 (x^y is 0 or 1 there
+// for y ≥ 0, as PyTorch does; log 0 · 0 would be NaN). Negative x gives NaN for d/dy, as it must.
 void vjp_power(Vjp& v) {
   E x = v.in(0), y = v.in(1);
-  v.to(0, v.g * (y * call(x, y - 1.0, Op::Power)));
+  E constant_power = call(y, lift(y, 0.0), Op::Equal);
+  E slope = call(v.graph, Op::Select, {constant_power.n, lift(x, 0.0).n, (y * call(x, y - 1.0, Op::Power)).n});
+  v.to(0, v.g * slope);
   E at_zero = call(x, lift(x, 0.0), Op::Equal);
   v.to(1, v.g * call(v.graph, Op::Select, {at_zero.n, lift(x, 0.0).n, (v.out * unary(Op::Log, x)).n}));
 }

@@ -303,6 +303,12 @@ TEST_CASE("std::pow with a data exponent: values and gradients, also at zero and
   CHECK(zero.loss == Approx(1.0));
   CHECK(zero.grads.at("x").data[0] == Approx(2.0 * std::log(2.0)));
   CHECK(zero.grads.at("y").data[0] == 0.0);
+  // x = 0, y = 0: 0^0 + 1 = 2; d/dx of x^y is y·x^(y−1) = 0·∞, taken as 0 where y = 0 (PyTorch
+  // masks it so; x^0 is 1 for every x), and d/dy as above.
+  EvalResult both = evaluate(p, to_values(p, {{"x", {0.0}}, {"y", {0.0}}}), Precision::F64);
+  CHECK(both.loss == 2.0);
+  CHECK(both.grads.at("x").data[0] == 0.0);
+  CHECK(both.grads.at("y").data[0] == 0.0);
 }
 
 TEST_CASE("log1p and expm1 keep their accuracy near zero", "[clang][gradient]") {

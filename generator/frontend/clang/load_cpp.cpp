@@ -227,6 +227,9 @@ class FileLowering {
       throw LowerError{fn->getLocation().getRawEncoding(), 0,
                        "the function name is " + std::to_string(p.name.size()) + " characters long; at most " +
                            std::to_string(kMaxFileStem) + " are allowed, as it names the generated files"};
+    if (fn->isVariadic())
+      throw LowerError{fn->getLocation().getRawEncoding(), 0,
+                       "unsupported construct: variadic function '" + p.name + "' (its '...' arguments)"};
     p.source_file = file_;
     p.flat_values = true;
     cppfe::Lowerer lw(ctx_, p);

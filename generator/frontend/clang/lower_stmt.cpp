@@ -90,6 +90,8 @@ void Lowerer::exec(const clang::Stmt* s) {
       return;
     case SC::DeclStmtClass:
       for (const clang::Decl* d : llvm::cast<clang::DeclStmt>(s)->decls()) {
+        if (llvm::isa<clang::DecompositionDecl>(d))  // a VarDecl, whose names are BindingDecls
+          fail(s, "unsupported construct: structured binding (auto [a, b] = ...); read the elements by index");
         if (auto* v = llvm::dyn_cast<clang::VarDecl>(d)) {
           exec_decl(v);
         } else if (!llvm::isa<clang::TypedefNameDecl, clang::StaticAssertDecl, clang::UsingDecl,

@@ -366,9 +366,13 @@ using Located = std::vector<std::pair<SourceLoc, std::string>>;  // as render_lo
 // Every number f32 cannot hold (in an unfed param's init or a definition), once, at the first
 // place it is written (a const's value at the const).
 Located numbers_past_f32(const Program& p, const std::vector<std::string>& fed, bool precision_flag) {
-  const std::string advice = fmt::format(" is past the range of f32 (largest {}); {} a smaller value",
-                                         std::numeric_limits<float>::max(),
-                                         precision_flag ? "use --precision f64 or" : "declare 'precision f64' or use");
+  // A C++ float function is computed in float throughout, its double literals included.
+  const char* remedy = p.flat_values    ? "gradgen computes a float function in float throughout; make the function "
+                                          "double, or use"
+                       : precision_flag ? "use --precision f64 or"
+                                        : "declare 'precision f64' or use";
+  const std::string advice =
+      fmt::format(" is past the range of f32 (largest {}); {} a smaller value", std::numeric_limits<float>::max(), remedy);
   Located errors;
   std::set<std::tuple<std::string, int, int>> reported;
   auto add = [&](const SourceLoc& at, const std::string& message) {

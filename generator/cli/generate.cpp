@@ -113,6 +113,7 @@ void generate_cpp_functions(const GenerateOpts& o) {
   for (size_t i = 0; i < programs->size(); ++i) {
     Program& p = (*programs)[i];
     differentiate_and_optimize(p, PipelineOptions{});
+    require_f32_range(p);  // as eval does: a float function's 1e39 would be emitted as infinity
     cpp::FunctionFiles f = cpp::emit_function_grad(p, build_equations(p), sigs.at(i), o.req.network);
     files.emplace_back(f.base + ".hpp", f.hpp);
     files.emplace_back(f.base + ".cpp", f.cpp);

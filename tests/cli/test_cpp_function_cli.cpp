@@ -256,7 +256,7 @@ TEST_CASE("a file that is not .grad and does not parse says how it was read", "[
   for (const char* name : {"model.c", "feed.json"}) {
     Result r = gradgen({"explain", s.write(name, "int main() { return 0; }\n")});
     CHECK(r.status == 1);
-    CHECK_THAT(r.err, Catch::Contains("' was read as a .grad network (C++ inputs end in .cpp, .cc, .cxx or .C)"));
+    CHECK_THAT(r.err, Catch::Contains("' was read as a .grad network (C++ inputs end in .cpp, .cc, .cxx, .C or another of g++'s C++ extensions)"));
   }
   Result grad = gradgen({"explain", s.write("bad.grad", "int main() { return 0; }\n")});
   CHECK(grad.status == 1);
@@ -361,4 +361,22 @@ double series(double x) {
     CHECK(j["loss"].get<double>() == Approx(value).epsilon(1e-12));
     CHECK(j["grads"]["x"].get<double>() == Approx(slope).epsilon(1e-12));
   }
+}
+
+// A float function is computed in float, its double literals too: 1e39 would be infinity (C++
+// divides in double). generate refuses it as eval does (it emitted infinity), at the literal.
+TEST_CASE("C++: a number past float's range in a float function is refused by generate and eval, at the number", "[cli][cpp]") {
+  Scratch s;
+  const std::string src = s.write("q.cpp", "#include <gradgen/annotate.hpp>\n"
+                                           "GRADGEN_DIFFERENTIATE float q(float x) { return x / 1e39; }\n");
+  const std::string message = "q.cpp:2:53: error: the number 1e+39 (used by 'loss') is past the range of f32 (largest "
+                              "3.4028235e+38); gradgen computes a float function in float throughout; make the "
+                              "function double, or use a smaller value";
+  Result gen = gradgen({"generate", src, "-o", s.path("out"), "--", kRuntime});
+  CHECK(gen.status == 1);
+  CHECK_THAT(gen.err, Catch::Contains(message));
+  CHECK(!std::filesystem::exists(s.path("out")));
+  Result ev = eval_cpp(src, "", s.write("x.json", R"({"x": 2})"), "--interp");
+  CHECK(ev.status == 1);
+  CHECK_THAT(ev.err, Catch::Contains(message));
 }

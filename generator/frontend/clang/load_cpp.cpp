@@ -34,11 +34,7 @@ using cppfe::LowerError;
 using cppfe::TypeInfo;
 using cppfe::Value;
 
-SourceLoc to_loc(const clang::SourceManager& sm, clang::SourceLocation l) {
-  clang::PresumedLoc p = sm.getPresumedLoc(sm.getExpansionLoc(l));
-  if (!p.isValid()) return {};
-  return SourceLoc{p.getFilename(), static_cast<int>(p.getLine()), static_cast<int>(p.getColumn())};
-}
+SourceLoc to_loc(const clang::SourceManager& sm, clang::SourceLocation l) { return cppfe::source_loc(sm, l); }
 
 /// Prints Clang's diagnostics as Clang does and records its errors in gg::Diagnostics.
 class Collector : public clang::DiagnosticConsumer {

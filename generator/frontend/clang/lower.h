@@ -17,6 +17,8 @@
 namespace clang {
 class ASTContext;
 class Expr;
+class SourceLocation;
+class SourceManager;
 class FunctionDecl;
 class QualType;
 class SourceRange;
@@ -26,6 +28,9 @@ class VarDecl;
 }  // namespace clang
 
 namespace gg::cppfe {
+
+/// FILE:LINE:COL of `l` (of its expansion, in a macro), as Clang prints it.
+SourceLoc source_loc(const clang::SourceManager& sm, clang::SourceLocation l);
 
 /// An unsupported or invalid construct at `begin..end` (raw clang::SourceLocation encodings).
 struct LowerError {
@@ -169,6 +174,7 @@ class Lowerer {
   std::set<const Node*> defined_;     // nodes that already have a definition
   std::set<const Node*> bools_;       // nodes known to hold only 0 or 1
   std::deque<Value> temps_;           // temporaries indexed in place (e.g. a returned std::array)
+  std::set<unsigned> numbers_seen_;  // floating literals recorded in Program::source_numbers (raw locations)
   std::map<const clang::VarDecl*, Value> constant_arrays_;  // const arrays outside the function, as read
   int eval_depth_ = 0;                // eval() calls in progress
 };

@@ -190,8 +190,14 @@ Value Lowerer::eval_expr(const clang::Expr* ex) {
       return Value::of_int(llvm::cast<clang::CharacterLiteral>(ex)->getValue());
     case SC::CXXBoolLiteralExprClass:
       return Value::of_int(llvm::cast<clang::CXXBoolLiteralExpr>(ex)->getValue() ? 1 : 0);
-    case SC::FloatingLiteralClass:
-      return Value::num(program_.graph->constant(llvm::cast<clang::FloatingLiteral>(ex)->getValueAsApproximateDouble()));
+    case SC::FloatingLiteralClass: {
+      const double v = llvm::cast<clang::FloatingLiteral>(ex)->getValueAsApproximateDouble();
+      // Where it is written, for errors about the number (past float's range, say); once per
+      // literal, however often a loop reads it.
+      if (numbers_seen_.insert(ex->getBeginLoc().getRawEncoding()).second)
+        program_.source_numbers.emplace_back(std::fabs(v), source_loc(ctx_.getSourceManager(), ex->getBeginLoc()));
+      return Value::num(program_.graph->constant(v));
+    }
     case SC::ParenExprClass:
       return eval(llvm::cast<clang::ParenExpr>(ex)->getSubExpr());
     case SC::ConstantExprClass:

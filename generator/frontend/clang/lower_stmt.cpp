@@ -9,6 +9,7 @@
 #include <clang/AST/ExprCXX.h>
 #include <clang/AST/Stmt.h>
 #include <clang/AST/StmtCXX.h>
+#include <clang/Basic/SourceManager.h>
 
 #include "frontend/clang/lower.h"
 #include "ir/op_table.h"
@@ -22,6 +23,12 @@ constexpr size_t kMaxNodes = 2000000;       // unrolling budget: beyond it the g
 }  // namespace
 
 Lowerer::Lowerer(clang::ASTContext& ctx, Program& program) : ctx_(ctx), program_(program) {}
+
+SourceLoc source_loc(const clang::SourceManager& sm, clang::SourceLocation l) {
+  clang::PresumedLoc p = sm.getPresumedLoc(sm.getExpansionLoc(l));
+  if (!p.isValid()) return {};
+  return SourceLoc{p.getFilename(), static_cast<int>(p.getLine()), static_cast<int>(p.getColumn())};
+}
 
 [[noreturn]] void Lowerer::fail(const clang::Stmt* at, const std::string& message) const {
   LowerError err;

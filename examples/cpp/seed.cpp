@@ -1,5 +1,7 @@
 // The [2, 3, 1] seed network of spec §1 (batch of 4) written in C++ with the gradgen tensor
-// API; `gradgen explain examples/cpp/seed.cpp` prints the same equations as its .grad twin.
+// API; `gradgen explain examples/cpp/seed.cpp` prints the equations of its .grad twin as
+// `gradgen explain --bind n=4` prints them, but for the output yhat and dJ/dX (this function
+// returns only the loss, and X is not differentiated).
 #include <gradgen/annotate.hpp>
 #include <gradgen/tensor_api.hpp>
 

@@ -280,6 +280,9 @@ void vjp_div(Vjp& v) {
   v.to(1, -(v.g * v.out / v.in(1)));
 }
 void vjp_neg(Vjp& v) { v.to(0, -v.g); }
+// Rounding to float passes the gradient through, as a cast does in PyTorch (x.float()): the
+// rounding is a staircase whose steps are below any step a derivative is taken over.
+void vjp_to_float(Vjp& v) { v.to(0, v.g); }
 // σ'(x) = σ(x)(1 − σ(x)), reusing the forward output.
 void vjp_sigmoid(Vjp& v) { v.to(0, v.g * v.out * (1.0 - v.out)); }
 // tanh'(x) = 1 − tanh²(x), reusing the forward output.
@@ -555,6 +558,9 @@ std::vector<OpInfo> build_rows() {
       {Op::Power, "power", 2, kEw | kInternal, broadcasting,
        [](const EvalArgs& a) { evalh::binary(a, [](double x, double y) { return std::pow(x, y); }); }, vjp_power,
        {"{0}^{1}", "{0}^{{{1}}}", 4}, "gg::pow({0}, {1})"},
+      {Op::ToFloat, "to_float", 1, kEw | kInternal, same,
+       [](const EvalArgs& a) { evalh::unary(a, [](double x) { return static_cast<double>(static_cast<float>(x)); }); },
+       vjp_to_float, {"float({0})", "\\operatorname{{float}}({0})", 5}, "gg::to_float({0})"},
       {Op::Step, "step", 1, kEw | kInternal, same,
        [](const EvalArgs& a) { evalh::unary(a, [](double x) { return x > 0 ? 1.0 : 0.0; }); }, vjp_piecewise_constant,
        {"step({0})", "\\mathbf{{1}}[{0} > 0]", 5}, "gg::step({0})"},

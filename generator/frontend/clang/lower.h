@@ -126,6 +126,7 @@ class Lowerer {
   Value int_arith(int opcode, int64_t x, int64_t y, bool u64, const clang::Expr* at);
   Value fold(int opcode, double a, double b, const clang::Expr* at);
   double rounded_to(double v, clang::QualType t) const;
+  Value as_held_by(Value v, clang::QualType t);
   clang::QualType operation_type(const clang::Expr* at) const;
   void require_wide_signed(clang::QualType t, const clang::Stmt* at) const;
   int64_t to_type(int64_t v, clang::QualType t) const;

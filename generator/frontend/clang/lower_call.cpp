@@ -109,7 +109,8 @@ bool Lowerer::try_math(const clang::FunctionDecl* fn, const clang::Expr* call, V
   // result rounded to float), so that C++ arithmetic on it folds and rounds as well.
   auto ret = [&](E r) {
     const std::optional<double> known = constant_value(r.n);
-    out = Value::num(known ? program_.graph->constant(rounded_to(*known, call->getType())) : r.n);
+    out = known ? Value::num(program_.graph->constant(rounded_to(*known, call->getType())))
+                : as_held_by(Value::num(r.n), call->getType());  // sqrtf of data in a double function
     return true;
   };
   // std::max(a, b) as C++ has it, a < b ? b : a (a NaN b gives a), with a tie split evenly as

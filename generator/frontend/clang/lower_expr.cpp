@@ -477,13 +477,13 @@ Value Lowerer::eval_cast(const clang::Expr* ex) {
     case clang::CK_UncheckedDerivedToBase:
     case clang::CK_DerivedToBase:
       return eval(sub);
-    case clang::CK_FloatingCast: {  // a known double stored in a float is rounded, as C++ rounds it
+    case clang::CK_FloatingCast: {  // a double stored in a float is rounded, as C++ rounds it
       Value v = eval(sub);
       if (v.kind == K::Num && v.n->op == Op::Const) {
         const double r = rounded_to(v.n->attrs.value, ex->getType());
         if (r != v.n->attrs.value) return Value::num(program_.graph->constant(r));
       }
-      return v;
+      return as_held_by(std::move(v), ex->getType());
     }
     case clang::CK_ToVoid:
       eval(sub);
@@ -645,7 +645,8 @@ Value Lowerer::arith(int opcode, const Value& a, const Value& b, const clang::Ex
                         : " on floating-point data"));
   }
   if (is_bool) bools_.insert(r);
-  return tensor ? Value::tensor(r) : Value::num(r);
+  if (tensor) return Value::tensor(r);
+  return is_bool ? Value::num(r) : as_held_by(Value::num(r), operation_type(at));
 }
 
 // `a op b` of two known numbers, at least one floating-point, computed as C++ computes it: in
@@ -682,6 +683,14 @@ clang::QualType Lowerer::operation_type(const clang::Expr* at) const {
   if (auto* ca = llvm::dyn_cast<clang::CompoundAssignOperator>(at)) return ca->getComputationResultType();
   if (auto* uo = llvm::dyn_cast<clang::UnaryOperator>(at)) return uo->getSubExpr()->getType();
   return at->getType();
+}
+
+// Data of a double function held in a float (a float local, a cast, a float operation or
+// math call) is rounded to float, as C++ rounds it; a float function computes in float anyway.
+Value Lowerer::as_held_by(Value v, clang::QualType t) {
+  const bool rounds = program_.precision == Precision::F64 && !t.isNull() && t->isSpecificBuiltinType(clang::BuiltinType::Float);
+  if (!rounds || v.kind != K::Num || v.n->op == Op::Const || v.n->op == Op::ToFloat) return v;
+  return Value::num(unary(Op::ToFloat, e(v.n)).n);
 }
 
 // v as a value of floating-point type t holds it: rounded to float where t is float.
@@ -729,6 +738,7 @@ Value Lowerer::eval_assign(const clang::Expr* ex) {
     if (v.kind == K::Int) v.i = to_type(v.i, bo->getLHS()->getType());
     if (v.kind == K::Num && v.n->op == Op::Const)  // `float t; t += 0.1` is computed in double, stored as float
       v = Value::num(program_.graph->constant(rounded_to(v.n->attrs.value, bo->getLHS()->getType())));
+    v = as_held_by(std::move(v), bo->getLHS()->getType());
   }
   store_to(bo->getLHS(), slot, std::move(v), ex);
   return *slot;

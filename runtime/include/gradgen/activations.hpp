@@ -92,6 +92,9 @@ template <class T>
 inline T log1p(T x) { return std::log1p(x); }
 template <class T>
 inline T expm1(T x) { return std::expm1(x); }
+/// x rounded to float, kept in T: a C++ float value inside a double function.
+template <class T>
+inline T to_float(T x) { return static_cast<T>(static_cast<float>(x)); }
 template <class T>
 inline T sqrt(T x) { return std::sqrt(x); }
 template <class T>

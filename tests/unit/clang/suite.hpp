@@ -350,6 +350,18 @@ double constant_tables(double x, double y) {
   return s + kGrid[1][0] * y + kGrid[0][1] * x * y;
 }
 
+// float values of data inside a double function, rounded where C++ rounds them: a float
+// local, a cast, float operations and a float math call.
+GRADGEN_DIFFERENTIATE
+double float_data(double x, double y) {
+  float t = x;
+  float u = t * t + t / 3.0f;
+  const double cast = static_cast<float>(x * y);
+  float s = 0;
+  for (int i = 1; i < 4; ++i) s += t * 0.1f + float(y) * i;
+  return u + cast + std::sqrt(t) * s + u * y;
+}
+
 // <cmath> calls on float constants give floats, as C++ computes them (sqrtf(2) is not
 // sqrt(2)): the differences below are about 1e-8, scaled to order one.
 GRADGEN_DIFFERENTIATE

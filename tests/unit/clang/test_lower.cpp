@@ -358,6 +358,21 @@ std::vector<double> grads_of(const EvalResult& r, const std::vector<std::string>
 }
 }  // namespace
 
+// The value bit for bit as the native function computes it (computed in double, it differs in
+// the last bits); the gradient passes through each rounding, so it is compared with central
+// differences over a step (1e-3) far above float's (1e-7), at 1e-4.
+TEST_CASE("float values of data in a double function are rounded as C++ rounds them", "[clang][gradient]") {
+  for (const auto& [x, y] : std::vector<std::pair<double, double>>{{0.3, 0.7}, {1.7, -0.2}, {0.1, 0.1}}) {
+    EvalResult r = at_point("float_data", {{"x", {x}}, {"y", {y}}});
+    CHECK(r.loss == suite::float_data(x, y));
+    const double h = 1e-3;
+    const double dx = (suite::float_data(x + h, y) - suite::float_data(x - h, y)) / (2 * h);
+    const double dy = (suite::float_data(x, y + h) - suite::float_data(x, y - h)) / (2 * h);
+    CHECK(r.grads.at("x").data[0] == Approx(dx).epsilon(1e-4));
+    CHECK(r.grads.at("y").data[0] == Approx(dy).epsilon(1e-4));
+  }
+}
+
 TEST_CASE("a for loop without a condition runs until its break", "[clang][gradient]") {
   std::mt19937_64 rng(11);
   check_against_native(take("for_break"), {{"a", random_vec(rng, 8, -1, 1)}},

@@ -660,6 +660,15 @@ const Node* Lowerer::call(const Expr& e) {
   size_t arity = static_cast<size_t>(info->arity);
   const std::vector<ArgSpec>& extras = extra_params(e.name);
   if (e.args.size() < arity) {
+    // mse(z, y=Y): a tensor given by a name the function does not take is that name's error.
+    std::vector<std::string> keys;
+    for (const ArgSpec& sp : extras) keys.push_back(sp.name);
+    for (const KwArg& kw : e.kwargs)
+      if (std::find(keys.begin(), keys.end(), kw.key) == keys.end()) {
+        error(kw.loc, "unknown argument '" + kw.key + "' for '" + e.name + "' (its tensors are positional)" +
+                          did_you_mean(kw.key, keys));
+        return nullptr;
+      }
     error(e.loc, "'" + e.name + "' needs " + std::to_string(arity) + " tensor argument" + (arity == 1 ? "" : "s") +
                      ", got " + std::to_string(e.args.size()));
     return nullptr;

@@ -16,8 +16,14 @@ Parser::Parser(std::string_view src, const std::string& file, Diagnostics& diags
   tok_ = lex_.next();
 }
 
+// "column 16" on the error's own line, else "15:16" (a statement that ran on to the next line).
+std::string Parser::place_of(const Token& t) const {
+  return t.line == tok_.line ? "column " + std::to_string(t.col) : std::to_string(t.line) + ":" + std::to_string(t.col);
+}
+
 Token Parser::take() {
   Token t = tok_;
+  last_ = t;
   if (pushed_) {
     tok_ = *pushed_;
     pushed_.reset();
@@ -34,7 +40,12 @@ void Parser::unget(const Token& t) {
 
 void Parser::fail(const Token& t, const std::string& message) {
   // An Error token was already reported by the lexer; stay silent to avoid a cascade.
-  if (t.kind != Tok::Error) diags_.error(lex_.loc(t), message);
+  if (t.kind == Tok::Error) throw Abort{};
+  SourceLoc at = lex_.loc(t);
+  // "got end of line" just past the last token of the line, not past a comment after it.
+  if ((t.kind == Tok::Newline || t.kind == Tok::End) && last_ && last_->line == t.line)
+    at.col = last_->col + static_cast<int>(last_->text.size());
+  diags_.error(at, message);
   throw Abort{};
 }
 
@@ -301,8 +312,7 @@ ExprPtr Parser::primary() {
   Token open = take();
   enter(open);
   ExprPtr e = expr();
-  if (!at(Tok::RParen)) fail(tok_, "expected ')' to close the '(' at column " + std::to_string(open.col) + ", got " +
-                                       describe(tok_));
+  if (!at(Tok::RParen)) fail(tok_, "expected ')' to close the '(' at " + place_of(open) + ", got " + describe(tok_));
   take();
   --nesting_;
   return e;
@@ -330,7 +340,7 @@ void Parser::call_args(Expr& call) {
     }
     if (at(Tok::RParen)) break;
     if (at(Tok::Newline) || at(Tok::End))
-      fail(tok_, "expected ')' to close the '(' at column " + std::to_string(open.col) + ", got " + describe(tok_));
+      fail(tok_, "expected ')' to close the '(' at " + place_of(open) + ", got " + describe(tok_));
     expect(Tok::Comma, "',' or ')' in the argument list");
   }
   take();

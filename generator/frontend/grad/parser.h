@@ -90,6 +90,7 @@ class Parser {
 
   const Token& peek() const { return tok_; }
   Token take();
+  std::string place_of(const Token& t) const;
   void unget(const Token& t);  // push `t` back in front of the current token
   void enter(const Token& t);  // one more level of nesting; fails past kMaxNesting
   bool at(Tok k) const { return tok_.kind == k; }
@@ -120,6 +121,7 @@ class Parser {
   Diagnostics& diags_;
   Token tok_;
   std::optional<Token> pushed_;
+  std::optional<Token> last_;  // the last token taken
   int nesting_ = 0;
 };
 

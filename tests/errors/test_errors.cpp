@@ -158,12 +158,18 @@ TEST_CASE("a misspelt statement keyword is one error with a hint, and no cascade
 }
 
 // A failed statement reports once: the loss without its name is not also "no loss defined",
-// and the params a failed dense would have made are not also "unknown name".
-TEST_CASE("a failed loss or dense statement gives one error, not follow-on ones", "[errors]") {
+// the params a failed dense would have made, a built-in's name declared and a definition
+// after a stray word are not also "unknown name".
+TEST_CASE("a failed statement gives one error, not follow-on ones", "[errors]") {
   const std::vector<std::pair<std::string, std::string>> cases{
       {"network t\ninput X[2]\nloss = sum(X)\n", "expected a name after 'loss': loss NAME = EXPR"},
       {"network t\ninput X[2, 3]\nh = dense(X, 0)\nloss L = sum(h @ h_W) + sum(h_b)\n",
        "units must be a positive integer, got 0"},
+      // A built-in's name declared: its later uses as a name are silent (sum(...) still calls).
+      {"network t\ndim sum\ninput X[sum, 2]\nloss L = sum(X)\n", "'sum' is a built-in function and cannot be used as a name"},
+      // A word before a definition: its name is not also unknown later.
+      {"network t\ninput X[2]\nlet z = X * 2\nloss L = sum(z)\n",
+       "unknown word 'let' before the definition of 'z' (a definition is NAME = EXPR)"},
   };
   for (const auto& [text, message] : cases) {
     Diagnostics d;

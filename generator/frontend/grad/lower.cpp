@@ -433,6 +433,7 @@ void Lowerer::broken(const Stmt& s) {
 bool Lowerer::check_new_name(const Ident& id) {
   if (is_builtin(id.name)) {
     error(id.loc, "'" + id.name + "' is a built-in function and cannot be used as a name");
+    if (!syms_.count(id.name)) poison(id);  // its later uses as a name stay silent
     return false;
   }
   auto it = syms_.find(id.name);

@@ -104,6 +104,15 @@ void Parser::statement(Stmt& s) {
   const Token first = tok_;
   s.names.push_back(ident("a name"));
   if (at(Tok::Ident)) misspelt_keyword(s, first);  // returns when the word is like no keyword (`z2 X @ W`)
+  if (at(Tok::Ident)) {  // `let z2 = ...`: a word before a definition, whose name stays silent later
+    const Token name = take();
+    if (at(Tok::Assign)) {
+      s.names = {Ident{std::string(name.text), lex_.loc(name)}};
+      fail(first, "unknown word '" + std::string(first.text) + "' before the definition of '" + std::string(name.text) +
+                      "' (a definition is NAME = EXPR)");
+    }
+    unget(name);
+  }
   expect(Tok::Assign, "'=' after the name");
   s.expr = expr();
   end_of_statement();

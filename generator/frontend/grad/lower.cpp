@@ -322,7 +322,9 @@ void Lowerer::definition(const Stmt& s) {
   const Ident& id = s.names[0];
   bool name_ok = check_new_name(id);
   bool first_loss = s.kind == StmtKind::Loss && !loss_;
-  if (s.kind == StmtKind::Loss && loss_) error(s.loc, "only one loss is allowed (the first is at " + at(*loss_) + ")");
+  // A second loss of a new name (of the same name, "already defined" says it).
+  if (s.kind == StmtKind::Loss && loss_ && name_ok)
+    error(s.loc, "only one loss is allowed (the first is at " + at(*loss_) + ")");
   if (first_loss) loss_ = s.loc;
   const Expr& e = *s.expr;
   const bool is_dense = e.kind == Expr::Call && e.name == "dense";

@@ -403,6 +403,15 @@ void throw_located(const Located& errors) {
 
 }  // namespace
 
+std::string flush_stdout() {
+  errno = 0;
+  std::cout.flush();
+  if (std::fflush(stdout) == 0 && !std::ferror(stdout) && std::cout.good()) return "";
+  const std::string why = errno != 0 ? std::string(": ") + std::strerror(errno) : std::string();
+  std::clearerr(stdout), std::cout.clear();
+  return "cannot write the standard output" + why;
+}
+
 std::string render_located(const std::vector<std::pair<SourceLoc, std::string>>& errors) {
   Diagnostics diags;
   for (const auto& [at, message] : errors) {

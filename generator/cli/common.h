@@ -48,13 +48,13 @@ Program load_network(const std::string& path);
 void refuse_grad_only_flags(const std::string& path, const std::vector<std::pair<const char*, bool>>& flags,
                             const std::string& why = "");
 
-/// load_network, dims fixed by `bind` (checked as check_bind_flags does), then autodiff and
-/// the simplification pipeline; IR dumps after the passes named in `dump_after` go to
-/// `dump_to`. An unknown pass name is a UsageError.
 /// The passes --dump-after takes: bind_dims (run before the pipeline, with --bind), then the
 /// pipeline's (pass_names()).
 const std::vector<std::string>& dump_pass_names();
 
+/// load_network, dims fixed by `bind` (checked as check_bind_flags does), then autodiff and
+/// the simplification pipeline; IR dumps after the passes named in `dump_after` go to
+/// `dump_to`. An unknown pass name is a UsageError.
 Program load_and_differentiate(const std::string& path, const std::vector<std::string>& dump_after = {},
                                std::ostream& dump_to = std::cout, const DimBindings& bind = {});
 
@@ -113,6 +113,11 @@ std::vector<std::string> dims_of_params(const Program& p);
 /// finite number.
 /// `precision_flag`: f32 came from --precision (which the advice then names).
 void require_f32_range(const Program& p, const std::vector<std::string>& fed = {}, bool precision_flag = false);
+
+/// Flushes stdout: "" when everything printed was written, else "cannot write the standard
+/// output: REASON" (a full disk, a closed pipe), with the stream's error cleared, so that it is
+/// said once.
+std::string flush_stdout();
 
 /// Errors at source locations as parse errors print: FILE:LINE:COL: error: MESSAGE, the line
 /// quoted from the file (as it was read, else read again here) and a caret.

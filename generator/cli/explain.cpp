@@ -1,6 +1,7 @@
 // `gradgen explain NET.grad [--format text|markdown|latex] [--dump-after=PASS] [--bind n=4]`: the forward
 // and backward equations.
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -38,9 +39,8 @@ Subcommand add_explain(CLI::App& root) {
   app->add_option("NET.grad", o->file, kNetworkHelp)->required();
   app->add_option("--format", o->format, "text (default), markdown or latex")
       ->check(CLI::IsMember({"text", "markdown", "latex"}));
-  std::string passes;
-  for (const std::string& pass : dump_pass_names()) passes += (passes.empty() ? "" : ", ") + pass;
-  app->add_option("--dump-after", o->dump_after, "also print the IR after these passes, comma-separated (" + passes + ")")
+  app->add_option("--dump-after", o->dump_after,
+                  fmt::format("also print the IR after these passes, comma-separated ({})", fmt::join(dump_pass_names(), ", ")))
       ->type_name("PASS[,PASS...]")
       ->delimiter(',')
       ->allow_extra_args(false);

@@ -2,9 +2,6 @@
 #include "cli/generate.h"
 
 #include <CLI/CLI.hpp>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -46,14 +43,8 @@ void write_output(const std::string& dir, const std::vector<std::pair<std::strin
 
 // Prints `text` on stdout now, or throws when it cannot be written whole.
 void print_or_fail(const std::string& text) {
-  errno = 0;
-  std::cout << text << std::flush;
-  if (std::fflush(stdout) == 0 && !std::ferror(stdout) && std::cout.good()) return;
-  const int error = errno;
-  std::clearerr(stdout), std::cout.clear();  // said here: the exit's check of stdout need not repeat it
-  errno = error;
-  throw InputError(std::string("cannot write the standard output") + (errno ? std::string(": ") + std::strerror(errno) : "") +
-                   "; no files were written");
+  std::cout << text;
+  if (const std::string failed = flush_stdout(); !failed.empty()) throw InputError(failed + "; no files were written");
 }
 
 void check_namespace(const std::string& ns) {

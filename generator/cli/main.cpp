@@ -1,9 +1,6 @@
 // gradgen's entry point: parses the command line (CLI11), runs the chosen subcommand and maps
 // every outcome to an exit status; no exception escapes.
 #include <CLI/CLI.hpp>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <exception>
 #include <iostream>
 #include <new>
@@ -129,12 +126,9 @@ int run_reporting(int argc, char** argv) {
 /// pipe): then an error, as for a file given with -o. Printing is buffered, so a failed write
 /// shows only when the buffer is flushed, here.
 int with_stdout_written(int code) {
-  std::cout.flush();
-  errno = 0;
-  const bool flushed = std::fflush(stdout) == 0;
-  if (flushed && !std::ferror(stdout) && std::cout.good()) return code;
-  const std::string why = errno != 0 ? std::string(": ") + std::strerror(errno) : std::string();
-  report("error", ("cannot write the standard output" + why).c_str(), kInputError);
+  const std::string failed = flush_stdout();
+  if (failed.empty()) return code;
+  report("error", failed.c_str(), kInputError);
   return code == kOk ? kInputError : code;
 }
 

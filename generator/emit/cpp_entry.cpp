@@ -30,7 +30,7 @@ std::string size_text(const EntryContext& c, const Size& z, bool as_double = fal
 // line when the workspace does (Workspace is alignas(64)): a slot of [n, 10] logits would
 // otherwise shift every slot after it off the line, and the GEMMs run ~2% slower on such memory.
 std::string slot_size_text(const EntryContext& c, const Size& z) {
-  const int64_t line = c.p.precision == Precision::F64 ? 8 : 16;
+  const int64_t line = line_scalars(c.p.precision);
   if (z.syms.empty()) return std::to_string((z.fixed + line - 1) / line * line);
   if (z.fixed % line == 0) return size_text(c, z);
   return fmt::format("({} + {}) / {} * {}", size_text(c, z), line - 1, line, line);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ir/node.h"
+#include "ir/program.h"
 
 namespace gg::cpp {
 
@@ -20,6 +21,10 @@ struct Size {
   int64_t fixed = 1;
 };
 Size size_of(const Shape& s);
+
+/// Scalars in a 64-byte line of the workspace, where each buffer starts (16 floats, 8 doubles):
+/// workspace_size() and --report round every buffer up to whole lines of this many.
+inline int64_t line_scalars(Precision p) { return p == Precision::F64 ? 8 : 16; }
 
 /// One contiguous region of the workspace; every buffer assigned to it fits its size.
 struct Slot {

@@ -43,7 +43,7 @@ std::vector<Size> slot_sizes(const Plan& plan) {
 // lines (slot_size_text). A buffer of n × k scalars, k not a multiple of a line, rounds by an
 // amount known at run time, at most a line less one scalar: shown as "up to".
 std::string workspace_bytes(const EntryContext& c, const Plan& plan, int64_t elem) {
-  const int64_t line = 64 / elem;
+  const int64_t line = line_scalars(c.p.precision);
   std::vector<Size> sizes;
   int64_t padding = 0;
   for (const Slot& s : plan.memory.slots) {

@@ -5,16 +5,20 @@
 #include <vector>
 
 #include "ir/op_table.h"
+#include "passes/const_fold.h"
 #include "passes/rewrite.h"
 
 namespace gg {
 namespace {
 
-// c, or a broadcast of c: `1` in every element.
-bool is_filled(const Node* n, double c) {
+// What a broadcast fills its tensor with (n itself when it is no broadcast).
+const Node* filling(const Node* n) {
   while (n->op == Op::BroadcastTo) n = n->inputs[0];
-  return n->is_const(c);
+  return n;
 }
+
+// c, or a broadcast of c: `1` in every element.
+bool is_filled(const Node* n, double c) { return filling(n)->is_const(c); }
 
 struct Ctx {
   Graph& g;
@@ -126,18 +130,15 @@ const Node* filled_constants(const Ctx& c) {
   const Op op = c.old->op;
   if (op != Op::Add && op != Op::Sub && op != Op::Mul && op != Op::Div) return nullptr;
   if (c.a()->op != Op::BroadcastTo && c.b()->op != Op::BroadcastTo) return nullptr;
-  auto value = [](const Node* n) {
-    while (n->op == Op::BroadcastTo) n = n->inputs[0];
-    return n;
-  };
-  const Node* a = value(c.a());
-  const Node* b = value(c.b());
+  const Node* a = filling(c.a());
+  const Node* b = filling(c.b());
   if (a->op != Op::Const || b->op != Op::Const) return nullptr;
-  const double x = a->attrs.value, y = b->attrs.value;
-  const double r = op == Op::Add ? x + y : op == Op::Sub ? x - y : op == Op::Mul ? x * y : x / y;
+  // Folded as const_fold folds, by the op table's evaluation.
+  const std::optional<double> r = constant_value(c.g.make(op, {a, b}));
+  if (!r) return nullptr;
   Attrs to;
   to.shape = c.old->shape;
-  return c.g.make(Op::BroadcastTo, {c.g.constant(r)}, to);
+  return c.g.make(Op::BroadcastTo, {c.g.constant(*r)}, to);
 }
 
 constexpr Rule kRules[] = {mul_one, mul_zero, add_zero, sub_zero,         div_one,

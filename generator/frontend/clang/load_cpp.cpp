@@ -31,10 +31,9 @@ namespace gg {
 namespace {
 
 using cppfe::LowerError;
+using cppfe::source_loc;
 using cppfe::TypeInfo;
 using cppfe::Value;
-
-SourceLoc to_loc(const clang::SourceManager& sm, clang::SourceLocation l) { return cppfe::source_loc(sm, l); }
 
 /// Prints Clang's diagnostics as Clang does and records its errors in gg::Diagnostics.
 class Collector : public clang::DiagnosticConsumer {
@@ -52,7 +51,7 @@ class Collector : public clang::DiagnosticConsumer {
     llvm::SmallString<128> msg;
     info.FormatDiagnostic(msg);
     SourceLoc loc;
-    if (info.hasSourceManager() && info.getLocation().isValid()) loc = to_loc(info.getSourceManager(), info.getLocation());
+    if (info.hasSourceManager() && info.getLocation().isValid()) loc = source_loc(info.getSourceManager(), info.getLocation());
     diags_.error(loc, std::string(msg.str()));
   }
 
@@ -96,7 +95,7 @@ class FileLowering {
     llvm::SmallVector<clang::CharSourceRange, 1> ranges;
     if (end.isValid()) ranges.push_back(clang::CharSourceRange::getTokenRange(begin, end));
     td.emitDiagnostic(clang::FullSourceLoc(begin, sm), clang::DiagnosticsEngine::Error, msg, ranges, {});
-    diags_.error(to_loc(sm, begin), msg);
+    diags_.error(source_loc(sm, begin), msg);
   }
 
   Marks marks_of(const clang::FunctionDecl* fn) {
@@ -178,7 +177,7 @@ class FileLowering {
     for (int64_t d : dims) at.shape.push_back(Dim::fixed(d));
     const Node* leaf = p.graph->make(diff ? Op::Param : Op::Input, {}, at);
     p.leaves.push_back(Leaf{name, diff ? LeafKind::Param : LeafKind::Input, leaf, Init{}, std::nullopt,
-                            to_loc(ctx_.getSourceManager(), pd->getLocation())});
+                            source_loc(ctx_.getSourceManager(), pd->getLocation())});
     p.leaves.back().float_values = ti.is_float32 && p.precision == Precision::F64;
     if (ti.kind == TypeInfo::Kind::Float) return Value::num(leaf);
     if (ti.kind == TypeInfo::Kind::Tensor) return Value::tensor(leaf);
@@ -330,7 +329,7 @@ class FileLowering {
     std::string name = "loss";
     for (int i = 1; p.find_leaf(name) || p.find_definition(name); ++i) name = "loss_" + std::to_string(i);
     p.loss_name = name;
-    p.definitions.push_back(Definition{name, DefKind::Loss, loss, to_loc(ctx_.getSourceManager(), fn->getLocation())});
+    p.definitions.push_back(Definition{name, DefKind::Loss, loss, source_loc(ctx_.getSourceManager(), fn->getLocation())});
   }
 
   void collect(const clang::DeclContext* dc, std::vector<const clang::FunctionDecl*>& out) {

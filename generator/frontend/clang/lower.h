@@ -74,9 +74,8 @@ class Lowerer {
  public:
   Lowerer(clang::ASTContext& ctx, Program& program);
 
-  /// Runs `fn`'s body with its parameters bound to `args`; returns the return value.
-  /// The value `fn` returns for `args`; `call` is where it is called from (none for the
-  /// differentiated function itself).
+  /// Runs `fn`'s body with its parameters bound to `args`; returns the return value. `call` is
+  /// where it is called from (none for the differentiated function itself).
   Value run_function(const clang::FunctionDecl* fn, std::vector<Arg> args, const clang::Expr* call = nullptr);
   TypeInfo classify(clang::QualType t) const;
 

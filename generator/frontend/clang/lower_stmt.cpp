@@ -48,9 +48,10 @@ bool Lowerer::stopped() const {
 Value Lowerer::run_function(const clang::FunctionDecl* fn, std::vector<Arg> args, const clang::Expr* call) {
   if (frames_.size() >= 64) {
     const bool recursive = std::any_of(frames_.begin(), frames_.end(), [&](const auto& f) { return f->fn == fn; });
-    fail(call ? static_cast<const clang::Stmt*>(call) : fn->getBody(), recursive ? "recursive call to '" + fn->getNameAsString() + "' (calls nest deeper than 64)"
-                                  : "calls nest deeper than 64 functions (here '" + fn->getNameAsString() +
-                                        "'): gradgen inlines every call");
+    const clang::Stmt* at = call ? static_cast<const clang::Stmt*>(call) : fn->getBody();
+    fail(at, recursive ? "recursive call to '" + fn->getNameAsString() + "' (calls nest deeper than 64)"
+                       : "calls nest deeper than 64 functions (here '" + fn->getNameAsString() +
+                             "'): gradgen inlines every call");
   }
   auto f = std::make_unique<Frame>();
   f->fn = fn;

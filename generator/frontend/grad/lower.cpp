@@ -723,7 +723,8 @@ bool Lowerer::broadcast_operands(const SourceLoc& loc, std::vector<const Node*>&
 // An axis argument: an integer, negative counting from the end, normalised to >= 0.
 std::optional<int> Lowerer::axis(const ArgValue& a, const Node* operand) {
   int rank = operand->rank();
-  if (!is_integer(a.value)) {
+  const bool whole = std::isfinite(a.value) && std::floor(a.value) == a.value;  // 1e20 too: out of range
+  if (!whole) {
     error(a.loc, "axis must be an integer, got " + num_str(a.value));
     return std::nullopt;
   }

@@ -10,8 +10,20 @@
 #include "support/files.h"
 
 namespace gg {
-std::optional<Program> load_grad(std::string_view text, const std::string& filename, Diagnostics& diags) {
-  diags.add_source(filename, std::string(text));
+namespace {
+// A lone '\r' (classic Mac OS line ends) ends a line as '\n' does; the byte count, and so every
+// column, stays the same.
+std::string with_lf_line_ends(std::string_view raw) {
+  std::string text(raw);
+  for (size_t i = 0; i < text.size(); ++i)
+    if (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n')) text[i] = '\n';
+  return text;
+}
+}  // namespace
+
+std::optional<Program> load_grad(std::string_view raw, const std::string& filename, Diagnostics& diags) {
+  const std::string text = with_lf_line_ends(raw);
+  diags.add_source(filename, text);
   size_t before = diags.errors().size();
   if (diags.at_limit()) return std::nullopt;
   Program p;

@@ -320,3 +320,16 @@ TEST_CASE("an unrecognisable first line is reported once, not also as a missing 
   REQUIRE(d.errors().size() == 1);
   CHECK(d.errors()[0].message == "unexpected character '$'");
 }
+
+TEST_CASE("a lone carriage return ends a line, as a newline or CRLF does", "[load]") {
+  for (const std::string end : {"\n", "\r\n", "\r"}) {
+    std::string text = "network t" + end + "dim n" + end + "input X[n, 2]" + end + "loss L = sum(Z)" + end;
+    Diagnostics d;
+    INFO("line end " << (end == "\r" ? "CR" : end == "\n" ? "LF" : "CRLF"));
+    CHECK_FALSE(load_grad(text, "t.grad", d).has_value());
+    REQUIRE(d.errors().size() == 1);
+    CHECK(d.errors()[0].loc.line == 4);
+    CHECK(d.errors()[0].loc.col == 14);
+    CHECK(d.render() == "t.grad:4:14: error: unknown name 'Z'\nloss L = sum(Z)\n             ^\n");
+  }
+}

@@ -123,6 +123,7 @@ class Lowerer {
   Value eval_decl_ref(const clang::Expr* e);
   Value arith(int opcode, const Value& a, const Value& b, const clang::Expr* at);
   Value int_arith(int opcode, int64_t x, int64_t y, bool u64, const clang::Expr* at);
+  void check_signed_overflow(int opcode, int64_t x, int64_t y, clang::QualType t, const clang::Expr* at);
   Value fold(int opcode, double a, double b, const clang::Expr* at);
   double rounded_to(double v, clang::QualType t) const;
   Value as_held_by(Value v, clang::QualType t);

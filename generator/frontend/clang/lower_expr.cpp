@@ -598,6 +598,31 @@ Value Lowerer::int_arith(int opcode, int64_t x, int64_t y, bool u64, const clang
   }
 }
 
+// Signed overflow is undefined behaviour in C++ (compilers assume it never happens, so the
+// native function need not wrap): an error, as in Clang's constant evaluation. ++ and -- on a
+// type narrower than int compute in int and cannot overflow.
+void Lowerer::check_signed_overflow(int opcode, int64_t x, int64_t y, clang::QualType t, const clang::Expr* at) {
+  auto op = static_cast<clang::BinaryOperatorKind>(opcode);
+  if (t.isNull() || !t->isSignedIntegerOrEnumerationType()) return;
+  if (op != clang::BO_Add && op != clang::BO_Sub && op != clang::BO_Mul) return;
+  const uint64_t width = ctx_.getIntWidth(t);
+  if (width < ctx_.getIntWidth(ctx_.IntTy)) return;
+  int64_t exact = 0;
+  bool overflows = op == clang::BO_Add   ? __builtin_add_overflow(x, y, &exact)
+                   : op == clang::BO_Sub ? __builtin_sub_overflow(x, y, &exact)
+                                         : __builtin_mul_overflow(x, y, &exact);
+  if (!overflows && width < 64) overflows = exact < -(int64_t(1) << (width - 1)) || exact >= (int64_t(1) << (width - 1));
+  if (!overflows) return;
+  const bool negation = llvm::isa<clang::UnaryOperator>(at) &&
+                        llvm::cast<clang::UnaryOperator>(at)->getOpcode() == clang::UO_Minus;
+  const std::string what = negation ? "-(" + std::to_string(y) + ")"
+                                    : std::to_string(x) + (op == clang::BO_Add   ? " + "
+                                                           : op == clang::BO_Sub ? " - "
+                                                                                 : " * ") +
+                                          std::to_string(y);
+  fail(at, "signed integer overflow: " + what + " does not fit in '" + t.getAsString() + "' (undefined behaviour in C++)");
+}
+
 Value Lowerer::arith(int opcode, const Value& a, const Value& b, const clang::Expr* at) {
   auto op = static_cast<clang::BinaryOperatorKind>(opcode);
   if (a.kind == K::Int && b.kind == K::Int) {
@@ -606,6 +631,7 @@ Value Lowerer::arith(int opcode, const Value& a, const Value& b, const clang::Ex
     if (auto* ca = llvm::dyn_cast<clang::CompoundAssignOperator>(at)) t = ca->getComputationLHSType();
     else if (auto* bo = llvm::dyn_cast<clang::BinaryOperator>(at)) t = bo->getLHS()->getType();
     else if (auto* uo = llvm::dyn_cast<clang::UnaryOperator>(at)) t = uo->getSubExpr()->getType();
+    check_signed_overflow(opcode, a.i, b.i, t, at);
     return int_arith(opcode, a.i, b.i, is_u64(t), at);
   }
   if (op == clang::BO_Div) {  // an integer division on data (an int made from comparisons)
@@ -789,7 +815,10 @@ Value Lowerer::eval_unary(const clang::Expr* ex) {
       return eval(sub);
     case clang::UO_Minus: {
       Value v = eval(sub);
-      if (v.kind == K::Int) return Value::of_int(-v.i);
+      if (v.kind == K::Int) {
+        check_signed_overflow(clang::BO_Sub, 0, v.i, uo->getType(), ex);
+        return Value::of_int(static_cast<int64_t>(uint64_t(0) - static_cast<uint64_t>(v.i)));  // wrapped to its type by eval
+      }
       if (v.kind == K::Num && v.n->op == Op::Const) return Value::num(program_.graph->constant(-v.n->attrs.value));
       const Node* r = (-e(num(v, sub))).n;
       return v.kind == K::Tensor ? Value::tensor(r) : Value::num(r);

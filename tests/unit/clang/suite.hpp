@@ -181,6 +181,12 @@ double integer_semantics(double x) {
   s += x * static_cast<double>((big - 1) / 3) * 1e-18;
   s += (big - 1) > 5u ? x : -x;
   s += x * static_cast<unsigned short>(-1);      // 65535
+  signed char top = 127;
+  ++top;                                         // computed in int, no overflow: -128
+  const int most_negative = -2147483647 - 1;
+  unsigned neg = 5;
+  neg = -neg;                                    // 4294967291
+  s += x * top + most_negative * 1e-9 + x * (neg % 1000);
   return s;
 }
 

@@ -15,7 +15,7 @@ Kind kind_of(Op op) {
     case Op::Input: case Op::Param: case Op::Const: case Op::Count:
     case Op::Add: case Op::Sub: case Op::Mul: case Op::Div: case Op::Neg: case Op::Sigmoid: case Op::Tanh:
     case Op::Relu: case Op::LeakyRelu: case Op::Softplus: case Op::Exp: case Op::Log: case Op::Sqrt:
-    case Op::Square: case Op::Abs: case Op::Sin: case Op::Cos: case Op::Pow: case Op::Power: case Op::Log1p: case Op::Expm1: case Op::ToFloat: case Op::Step: case Op::LeakyStep:
+    case Op::Square: case Op::Abs: case Op::Sin: case Op::Cos: case Op::Pow: case Op::Power: case Op::Log1p: case Op::Expm1: case Op::Sinh: case Op::Cosh: case Op::Tan: case Op::Exp2: case Op::Log2: case Op::Log10: case Op::ToFloat: case Op::Step: case Op::LeakyStep:
     case Op::Sign: case Op::Transpose: case Op::BroadcastTo: case Op::Unsqueeze: case Op::Index: case Op::Scatter:
     case Op::Select: case Op::Less: case Op::LessEq: case Op::Equal:
       return Kind::Map;

@@ -263,6 +263,14 @@ void vjp_mul(Vjp& v) {
 // log1p'(x) = 1 / (1 + x); expm1'(x) = exp(x) = expm1(x) + 1, reusing the forward output.
 void vjp_log1p(Vjp& v) { v.to(0, v.g / (1.0 + v.in(0))); }
 void vjp_expm1(Vjp& v) { v.to(0, v.g * (v.out + 1.0)); }
+// sinh' = cosh, cosh' = sinh; tan' = 1 + tan² (PyTorch's form), reusing the forward output.
+void vjp_sinh(Vjp& v) { v.to(0, v.g * unary(Op::Cosh, v.in(0))); }
+void vjp_cosh(Vjp& v) { v.to(0, v.g * unary(Op::Sinh, v.in(0))); }
+void vjp_tan(Vjp& v) { v.to(0, v.g * (1.0 + v.out * v.out)); }
+// (2^x)' = 2^x·ln 2; log2'(x) = 1/(x·ln 2); log10'(x) = 1/(x·ln 10).
+void vjp_exp2(Vjp& v) { v.to(0, v.g * (v.out * std::log(2.0))); }
+void vjp_log2(Vjp& v) { v.to(0, v.g / (v.in(0) * std::log(2.0))); }
+void vjp_log10(Vjp& v) { v.to(0, v.g / (v.in(0) * std::log(10.0))); }
 // d/dx x^y = y·x^(y−1), taken as 0 where y = 0 (x^0 is 1 everywhere; 0 · 0^−1 would be NaN
 // at x = 0), as PyTorch does; d/dy x^y = x^y·log x, taken as 0 at x = 0 (x^y is 0 or 1 there
 // for y ≥ 0, as PyTorch does; log 0 · 0 would be NaN). Negative x gives NaN for d/dy, as it must.
@@ -555,6 +563,24 @@ std::vector<OpInfo> build_rows() {
       {Op::Expm1, "expm1", 1, kEw | kInternal, same,
        [](const EvalArgs& a) { evalh::unary(a, [](double x) { return std::expm1(x); }); }, vjp_expm1,
        {"expm1({0})", "\\operatorname{{expm1}}({0})", 5}, "gg::expm1({0})"},
+      {Op::Sinh, "sinh", 1, kEw | kInternal, same,
+       [](const EvalArgs& a) { evalh::unary(a, [](double x) { return std::sinh(x); }); }, vjp_sinh,
+       {"sinh({0})", "\\sinh({0})", 5}, "gg::sinh({0})"},
+      {Op::Cosh, "cosh", 1, kEw | kInternal, same,
+       [](const EvalArgs& a) { evalh::unary(a, [](double x) { return std::cosh(x); }); }, vjp_cosh,
+       {"cosh({0})", "\\cosh({0})", 5}, "gg::cosh({0})"},
+      {Op::Tan, "tan", 1, kEw | kInternal, same,
+       [](const EvalArgs& a) { evalh::unary(a, [](double x) { return std::tan(x); }); }, vjp_tan,
+       {"tan({0})", "\\tan({0})", 5}, "gg::tan({0})"},
+      {Op::Exp2, "exp2", 1, kEw | kInternal, same,
+       [](const EvalArgs& a) { evalh::unary(a, [](double x) { return std::exp2(x); }); }, vjp_exp2,
+       {"exp2({0})", "2^{{{0}}}", 5}, "gg::exp2({0})"},
+      {Op::Log2, "log2", 1, kEw | kInternal, same,
+       [](const EvalArgs& a) { evalh::unary(a, [](double x) { return std::log2(x); }); }, vjp_log2,
+       {"log2({0})", "\\log_2({0})", 5}, "gg::log2({0})"},
+      {Op::Log10, "log10", 1, kEw | kInternal, same,
+       [](const EvalArgs& a) { evalh::unary(a, [](double x) { return std::log10(x); }); }, vjp_log10,
+       {"log10({0})", "\\log_{{10}}({0})", 5}, "gg::log10({0})"},
       {Op::Power, "power", 2, kEw | kInternal, broadcasting,
        [](const EvalArgs& a) { evalh::binary(a, [](double x, double y) { return std::pow(x, y); }); }, vjp_power,
        {"{0}^{1}", "{0}^{{{1}}}", 4}, "gg::pow({0}, {1})"},

@@ -89,6 +89,9 @@ double sample(Op op, size_t i, rt::Rng& rng) {
       {Op::Sqrt, positive},
       {Op::Pow, positive},
       {Op::Log1p, [](size_t, rt::Rng& r) { return r.uniform(-0.5, 2.0); }},
+      {Op::Log2, positive},
+      {Op::Log10, positive},
+      {Op::Tan, [](size_t, rt::Rng& r) { return r.uniform(-1.2, 1.2); }},  // away from the poles at ±π/2
       {Op::Power, [](size_t k, rt::Rng& r) { return k == 0 ? positive(k, r) : any_real(k, r); }},
       {Op::Relu, off_zero},
       {Op::LeakyRelu, off_zero},

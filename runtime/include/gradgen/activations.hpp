@@ -92,6 +92,18 @@ template <class T>
 inline T log1p(T x) { return std::log1p(x); }
 template <class T>
 inline T expm1(T x) { return std::expm1(x); }
+template <class T>
+inline T sinh(T x) { return std::sinh(x); }
+template <class T>
+inline T cosh(T x) { return std::cosh(x); }
+template <class T>
+inline T tan(T x) { return std::tan(x); }
+template <class T>
+inline T exp2(T x) { return std::exp2(x); }
+template <class T>
+inline T log2(T x) { return std::log2(x); }
+template <class T>
+inline T log10(T x) { return std::log10(x); }
 /// x rounded to float, kept in T: a C++ float value inside a double function.
 template <class T>
 inline T to_float(T x) { return static_cast<T>(static_cast<float>(x)); }

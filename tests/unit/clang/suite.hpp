@@ -334,6 +334,15 @@ double power_of_data(double x, double y) { return std::pow(x, y) + std::pow(2.0,
 GRADGEN_DIFFERENTIATE
 double near_zero(double x, double y) { return std::log1p(x * 1e-12) * 1e12 + std::expm1(y * 1e-12) * 1e12 * x; }
 
+// Library calls as C++ makes them, not rewritten into others: sinh and cosh (accurate near 0,
+// finite to |x| = 710, where exp overflows), tan, and exp2/log2/log10 (exp2 exact at integers).
+GRADGEN_DIFFERENTIATE
+double library_calls(double x, double y) {
+  return std::sinh(x * 1e-10) * 1e10 + std::cosh(y) + std::tan(y) + std::exp2(x) + std::log2(y * y) + std::log10(x * x + 1);
+}
+GRADGEN_DIFFERENTIATE
+double hyperbolic_far(double x) { return std::sinh(x) * 1e-300 + std::cosh(x) * 1e-300 + std::exp2(x - 300); }
+
 // std::array assignment, with a reference into the target taken before it.
 GRADGEN_DIFFERENTIATE
 double array_assignment(double x, double y) {

@@ -201,11 +201,19 @@ struct Blocking {
 #endif
 }
 
+// A thread's packing buffer. Trivially destructible, so that a product run after the thread's
+// thread_local objects are destroyed (on the main thread: from an atexit handler or a static
+// object's destructor) finds it, empty, and allocates it again; BufferRelease frees it when the
+// thread ends.
 template <class T>
 struct Buffer {
-  T* data = nullptr;
-  Index size = 0;
-  ~Buffer() { std::free(data); }
+  T* data;
+  Index size;
+  void release() {
+    std::free(data);
+    data = nullptr;
+    size = 0;
+  }
   T* reserve(Index n) {
     if (n > size) {
       std::free(data);
@@ -218,6 +226,20 @@ struct Buffer {
     return data;
   }
 };
+
+template <class T>
+struct BufferRelease {
+  Buffer<T>* buffer;
+  ~BufferRelease() { buffer->release(); }
+};
+
+// This thread's packing buffer number `Id` for element type T.
+template <class T, int Id>
+Buffer<T>& thread_buffer() {
+  thread_local Buffer<T> buffer{nullptr, 0};
+  thread_local BufferRelease<T> release{&buffer};
+  return buffer;
+}
 
 // dst[c · ds + r] = src[r · ss + c] for r, c < TB: one block of a transposing copy, done in
 // registers where the machine has AVX2 (8 × 8 floats, 4 × 4 doubles).
@@ -546,7 +568,8 @@ void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a
                 T beta, T* c, Index ldc) {
   using B = Blocking<T>;
   constexpr int MR = B::MR, NR = B::NR;
-  thread_local Buffer<T> a_buf, b_buf;
+  Buffer<T>& a_buf = thread_buffer<T, 0>();
+  Buffer<T>& b_buf = thread_buffer<T, 1>();
   // A row-major op(A) is read in place unless its row stride is a multiple of 1 KiB: then its
   // rows share cache sets and evict each other, and packing is cheaper.
   const bool direct_a = !ta && (lda * Index(sizeof(T))) % 1024 != 0;
@@ -722,7 +745,7 @@ void narrow_block(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T*
   using S = typename N::S;
   constexpr int W = N::W, WP = NV * W, MR = N::MR, MRT = N::template rows<NV>(true);
   constexpr Index KC = N::template KC<NV>;
-  thread_local Buffer<T> b_buf;
+  Buffer<T>& b_buf = thread_buffer<T, 2>();
   for (Index k0 = 0; k0 < k; k0 += KC) {
     const Index kc = std::min(KC, k - k0);
     T* pb = b_buf.reserve(kc * WP);

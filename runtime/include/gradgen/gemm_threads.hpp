@@ -13,6 +13,10 @@
 #include <thread>
 #include <vector>
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <pthread.h>
+#endif
+
 namespace gg {
 
 namespace threads_detail {
@@ -20,15 +24,26 @@ namespace threads_detail {
 // A pool of persistent workers; run(n, f) calls f(0) .. f(n - 1), f(0) on the caller, and
 // returns when all are done. Workers spin briefly for the next job (products in a training
 // step follow each other closely) and then sleep.
+//
+// The pool is never destroyed: a product run from an atexit handler or a static object's
+// destructor still finds it (its workers end with the process, as OpenBLAS's do). A child made
+// by fork() has none of its parent's threads, so it starts a pool of its own on first use.
 class Pool {
  public:
   static Pool& instance() {
-    static Pool pool;
-    return pool;
+    Pool* pool = slot().load(std::memory_order_acquire);
+    if (pool) return *pool;
+    static const bool fork_handled = (register_fork_handler(), true);
+    static_cast<void>(fork_handled);
+    Pool* fresh = new Pool;
+    if (slot().compare_exchange_strong(pool, fresh, std::memory_order_acq_rel)) return *fresh;
+    delete fresh;  // another thread made the pool first
+    return *pool;
   }
   int threads() const { return threads_.load(std::memory_order_relaxed); }
   void set_threads(int n) {
     n = std::clamp(n, 1, kMaxThreads);
+    requested().store(n, std::memory_order_relaxed);
     std::lock_guard<std::mutex> lock(resize_);
     if (n == threads_ && static_cast<int>(workers_.size()) == n - 1) return;
     stop_workers();
@@ -57,8 +72,25 @@ class Pool {
 
  private:
   Pool() {
+    const int set = requested().load(std::memory_order_relaxed);
     const char* env = std::getenv("GG_NUM_THREADS");
-    set_threads(env ? std::atoi(env) : 1);
+    set_threads(set > 0 ? set : env ? std::atoi(env) : 1);
+  }
+  static std::atomic<Pool*>& slot() {
+    static std::atomic<Pool*> pool{nullptr};
+    return pool;
+  }
+  // The thread count last set (0: none yet, read $GG_NUM_THREADS), kept for a forked child's pool.
+  static std::atomic<int>& requested() {
+    static std::atomic<int> n{0};
+    return n;
+  }
+  // In the child the parent's pool is left as it is (its workers and maybe its locks belong to
+  // threads that do not exist there); the next product makes a new one.
+  static void register_fork_handler() {
+#if defined(__unix__) || defined(__APPLE__)
+    pthread_atfork(nullptr, nullptr, [] { slot().store(nullptr, std::memory_order_release); });
+#endif
   }
   // A new generation for `jobs` participants (threads 0 .. jobs - 1). The count travels in the
   // same atomic word as the generation, so a worker that wakes late cannot pair one

@@ -14,6 +14,11 @@ for h in "$root"/runtime/include/gradgen/*.hpp; do
   [ "$(basename "$h")" = blas.hpp ] || echo "#include <gradgen/$(basename "$h")>"
 done > "$work/all.cpp"
 printf '#include <cstddef>\n#include <cstdint>\n#include <cmath>\n#include <limits>\n' >> "$work/all.cpp"
+# POSIX headers a program commonly includes beside NAME.hpp: a network named `read` or `signal`
+# would clash with <unistd.h>'s or <csignal>'s function.
+posix_headers="unistd.h fcntl.h signal.h setjmp.h sys/types.h sys/stat.h sys/wait.h sys/mman.h sys/time.h
+  sys/socket.h netinet/in.h arpa/inet.h netdb.h poll.h sched.h pthread.h dirent.h dlfcn.h getopt.h strings.h"
+printf '#include <%s>\n' $posix_headers >> "$work/all.cpp"
 printf '#include <gradgen/blas.hpp>\n' > "$work/blas.cpp"
 flags=(-std=gnu++17 -march=x86-64-v4 -I"$root/runtime/include")
 c_headers="assert.h complex.h ctype.h errno.h fenv.h float.h inttypes.h iso646.h limits.h locale.h math.h

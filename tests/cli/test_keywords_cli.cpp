@@ -187,3 +187,35 @@ TEST_CASE("a C ABI name the C library declares gets the prefix NAME_gg_", "[cli]
   CHECK(has(h, "int pthread_attr_gg_init(pthread_attr_gg_params* params, uint64_t seed);"));
   CHECK(!has(h, "pthread_attr_init"));
 }
+
+// POSIX names a program includes beside the generated header (<unistd.h>'s read, <csignal>'s
+// SIGINT): a network named `read` had made `namespace read`, which clashed with ::read.
+TEST_CASE("names of common POSIX headers are renamed too: a network named read", "[cli][keywords]") {
+  Scratch s;
+  const std::string net = s.write("read.grad", R"(network read
+dim n
+input X[n, 2]
+target Y[n, 1]
+param SIGINT[2, 1]
+param R_OK[1]
+loss J = mse(X @ SIGINT + R_OK, Y)
+)");
+  Result gen = gradgen({"generate", net, "-o", s.path("gen")});
+  INFO(gen.err);
+  REQUIRE(gen.status == 0);
+  CHECK(has(slurp(s.path("gen/read.hpp")), "namespace read_ {"));
+  s.write("main.cpp", R"(#include <csignal>
+#include <fcntl.h>
+#include <unistd.h>
+#include "read.hpp"
+int main() {
+  read_::Params params;
+  read_::Grads grads;
+  static read_::Workspace<2> ws;
+  float x[4] = {0.1f, 0.7f, 0.4f, -0.3f}, y[2] = {0.5f, -0.2f}, loss = 0;
+  return read_::init(params, 1) == read_::kOk && read_::loss_and_grad(params, x, y, 2, loss, grads, ws) == read_::kOk ? 0 : 1;
+}
+)");
+  s.write("main.c", "#include <signal.h>\n#include <unistd.h>\n#include \"read.h\"\nint main(void) { read_params p; return read_init(&p, 1); }\n");
+  build_and_run(s, "read", "c++17", "c11");
+}

@@ -255,10 +255,16 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
   std::string tmpl = tparams.empty() ? "" : "template <" + join(tparams, ", ") + ">\n";
   // With every dim bound (or none declared) the workspace is a plain struct of fixed size.
   const std::string ws_for = tparams.empty() ? "the network's fixed sizes" : "batches up to its template arguments";
+  // A template argument outside [1, kMaxDim] would make a zero-size array (a GNU extension)
+  // that every entry point refuses: a compile error instead.
+  std::string ws_checks;
+  for (const std::string& m : maxes)
+    ws_checks += "  static_assert(" + m + " >= 1 && " + m + " <= kMaxDim, \"Workspace<...>: " + m +
+                 " must be in [1, kMaxDim]\");\n";
   std::string ws_struct =
       "/// Scratch memory (saved activations, temporaries) for " +
       std::string(tparams.empty() ? "the network's fixed sizes" : "dims up to the template arguments") + ".\n" + tmpl +
-      "struct alignas(64) Workspace {\n  Scalar data[workspace_size(" + join(maxes, ", ") + ")];\n};";
+      "struct alignas(64) Workspace {\n" + ws_checks + "  Scalar data[workspace_size(" + join(maxes, ", ") + ")];\n};";
   std::string ws_type = tparams.empty() ? "Workspace" : "Workspace<" + join(maxes, ", ") + ">";
   std::string ws_ctor = (tparams.empty() ? "" : "  " + tmpl.substr(0, tmpl.size() - 1) + "\n") + "  WorkspaceRef(" +
                         ws_type + "& w) : data(w.data), size(workspace_size(" + join(maxes, ", ") + ")) {}";

@@ -382,3 +382,19 @@ TEST_CASE("f32 losses and sums over two million terms keep float's precision", "
   auto got = e2e::compile_and_run({n.get()}, "g++", false);
   e2e::compare(*n, got[0], e2e::interpret(*n), 2e-6);
 }
+
+TEST_CASE("Workspace<max_n> outside [1, kMaxDim] does not compile", "[e2e]") {
+  auto n = seed_net();
+  for (const char* max_n : {"0", "(std::int64_t{1} << 24) + 1"}) {
+    gg::cpp::TempDir dir("gradgen-e2e");
+    write_net(*n, dir);
+    gg::cpp::write_text(dir.file("main.cpp"), std::string("#include \"seed.hpp\"\nstatic seed::Workspace<") + max_n +
+                                                  "> ws;\nint main() { return static_cast<int>(sizeof ws); }\n");
+    gg::cpp::ProcessResult built = gg::cpp::run_process(
+        {"g++", "-std=c++17", "-fsyntax-only", "-I" + gg::runtime_include_dir(), "-I" + dir.path(), dir.file("main.cpp")},
+        dir.path());
+    INFO(max_n << ": " << built.err);
+    CHECK(built.exit_code != 0);
+    CHECK(built.err.find("Workspace<...>: Max_n must be in [1, kMaxDim]") != std::string::npos);
+  }
+}

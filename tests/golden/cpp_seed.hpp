@@ -66,6 +66,7 @@ constexpr std::size_t workspace_size(std::int64_t n) {
 /// Scratch memory (saved activations, temporaries) for dims up to the template arguments.
 template <std::int64_t Max_n>
 struct alignas(64) Workspace {
+  static_assert(Max_n >= 1 && Max_n <= kMaxDim, "Workspace<...>: Max_n must be in [1, kMaxDim]");
   Scalar data[workspace_size(Max_n)];
 };
 

@@ -63,14 +63,14 @@ function(gradgen_add_network target grad)
     list(APPEND args --fuse-step)
   endif()
   get_filename_component(grad_name "${src}" NAME)
-  get_filename_component(grad_dir "${src}" DIRECTORY)
   add_custom_command(
     OUTPUT "${out}/${name}.hpp" "${out}/${name}.cpp" "${out}/${name}.h"
     # A fresh folder: files of an earlier network name must not shadow the new ones.
     COMMAND "${CMAKE_COMMAND}" -E rm -rf "${out}"
     COMMAND "${CMAKE_COMMAND}" -E make_directory "${out}"
-    COMMAND $<TARGET_FILE:${exe}> generate "${grad_name}" -o "${out}" ${args}
-    WORKING_DIRECTORY "${grad_dir}"
+    # The absolute path, as compilers are given: an error's FILE:LINE:COL then leads an IDE
+    # (or anything reading the build's output from the build folder) to the file.
+    COMMAND $<TARGET_FILE:${exe}> generate "${src}" -o "${out}" ${args}
     DEPENDS "${src}" ${exe} $<TARGET_FILE:${exe}>
     COMMENT "gradgen: generating C++ for ${grad_name}"
     VERBATIM)

@@ -129,4 +129,12 @@ TEST_CASE("gradgen_add_network regenerates when the .grad changes and only then"
   run_ok({"cmake", "--build", build, "--target", "tiny_fused"}, dir);
   CHECK(fs::exists(build + "/gradgen_tiny_fused/tiny_fused/tinyg.hpp"));
   CHECK(!fs::exists(build + "/gradgen_tiny_fused/tiny_fused/tinyf.hpp"));
+
+  // An error fails the build and names the .grad by its absolute path, as compiler errors
+  // name sources: the build runs in another folder, where a bare "tiny.grad" leads nowhere.
+  gg::cpp::write_text(src + "/tiny.grad", tiny_grad(3) + "z = W1 @ W1\n");
+  auto broken = gg::cpp::run_process({"cmake", "--build", build}, dir.path());
+  CHECK(broken.exit_code != 0);
+  INFO(broken.out << broken.err);
+  CHECK(has(broken.out + broken.err, src + "/tiny.grad:"));
 }

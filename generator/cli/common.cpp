@@ -430,7 +430,7 @@ void require_f32_range(const Program& p, const std::vector<std::string>& fed, bo
   if (p.precision == Precision::F32) throw_located(numbers_past_f32(p, fed, precision_flag));
 }
 
-void require_f32_optimizer(const Program& p) {
+void require_f32_optimizer(const Program& p, bool precision_flag) {
   if (p.precision != Precision::F32) return;
   // What the rule of each setting says of its value as float holds it (empty: fine).
   auto broken = [](const std::string& key, double v) -> std::string {
@@ -441,15 +441,21 @@ void require_f32_optimizer(const Program& p) {
     if (key != "lr" && key != "eps" && f >= 1) return "rounds to 1 in f32, and it must be in [0, 1)";
     return {};
   };
-  const std::string advice = "; declare 'precision f64' or choose another value";
+  const std::string advice =
+      precision_flag ? "; use --precision f64 or choose another value" : "; declare 'precision f64' or choose another value";
+  Located errors;
   for (const auto& [key, v] : p.optimizer.args)
     if (std::string why = broken(key, v); !why.empty())
-      throw LocatedError(written_at(p, v, p.optimizer.loc),
-                         fmt::format("optimizer {}: {} = {} {}{}", p.optimizer.kind, key, v, why, advice));
+      errors.emplace_back(written_at(p, v, p.optimizer.loc),
+                          fmt::format("optimizer {}: {} = {} {}{}", p.optimizer.kind, key, v, why, advice));
   for (const Leaf& l : p.leaves)
     if (l.lr)
       if (std::string why = broken("lr", *l.lr); !why.empty())
-        throw LocatedError(written_at(p, *l.lr, l.loc), fmt::format("'{}' lr = {} {}{}", l.name, *l.lr, why, advice));
+        errors.emplace_back(written_at(p, *l.lr, l.loc), fmt::format("'{}' lr = {} {}{}", l.name, *l.lr, why, advice));
+  std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.first.line, a.first.col) < std::tie(b.first.line, b.first.col);
+  });
+  throw_located(errors);
 }
 
 void require_evaluable(const Program& p, const DimBindings& dims, const std::string& command) {

@@ -125,8 +125,9 @@ std::string render_located(const std::vector<std::pair<SourceLoc, std::string>>&
 
 /// For `generate` of an f32 network: the optimizer's settings and the params' lr= as float
 /// holds them keep their rules (lr and eps positive, beta1, beta2 and momentum below 1) and
-/// are finite; else a LocatedError at the number (adam's beta1 = 0.99999999 is 1.0f).
-void require_f32_optimizer(const Program& p);
+/// are finite; else an error at each such number (adam's beta1 = 0.99999999 is 1.0f), whose advice
+/// names --precision where `precision_flag` (f32 came from it).
+void require_f32_optimizer(const Program& p, bool precision_flag = false);
 
 /// For `check`: a line saying why no gradient can agree when the loss at the check point is
 /// NaN or infinite (a function evaluated outside its domain); nothing when it is finite.

@@ -176,7 +176,7 @@ Subcommand add_generate(CLI::App& root) {
             if (!o->precision.empty()) o->req.precision = parse_precision(o->precision);
             GeneratedCode g = generate_code(o->req);
             require_f32_range(g.program, {}, o->req.precision.has_value());
-            require_f32_optimizer(g.program);
+            require_f32_optimizer(g.program, o->req.precision.has_value());
             // The report first: when it cannot be printed (a full disk), nothing is written.
             if (o->report) print_or_fail(g.files.report);
             write_generated(g.files, o->out);

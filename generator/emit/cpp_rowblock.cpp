@@ -41,7 +41,10 @@ class RowBlock {
       if (!have_row) row_ = n->shape[0], have_row = true;
       if (n->shape[0] != row_) return "inputs differ in their leading dim";
     }
-    if (!have_row) return "no input";
+    if (!have_row) {
+      const bool computes = std::any_of(in_.results.begin(), in_.results.end(), [](const Result& r) { return r.node; });
+      return computes ? "what it computes reads no input" : "nothing to compute (no output)";
+    }
     if (!row_.is_symbolic() && row_.size < 2) return "the row dim is fixed at " + std::to_string(row_.size);
     // Operands first (ids grow from operand to user), so that classify() finds every operand's
     // class already made and does not recurse down a chain thousands of nodes long.

@@ -1134,6 +1134,17 @@ TEST_CASE("f32 optimizer settings keep their rules as float holds them", "[cli]"
     CHECK(!std::filesystem::exists(s.path("out")));
     CHECK(gradgen({"generate", net, "-o", s.path("out64"), "--precision", "f64"}).status == 0);
   }
+  // Every broken setting is reported, in source order; f32 from --precision names the flag.
+  const std::string both = s.write("both.grad", "network both\nprecision f64\ninput X[1, 2]\ntarget Y[1, 1]\n"
+                                                "param W[2, 1] lr=1e-50\noptimizer adam(lr=0.1, eps=1e-50)\n"
+                                                "loss J = mse(X @ W, Y)\n");
+  Result forced = gradgen({"generate", both, "-o", s.path("both"), "--precision", "f32"});
+  CHECK(forced.status == 1);
+  CHECK(has(forced.err, "both.grad:5:18: error: 'W' lr = 1e-50 rounds to 0 in f32, which would freeze the params; use "
+                        "--precision f64 or choose another value"));
+  CHECK(has(forced.err, "both.grad:6:28: error: optimizer adam: eps = 1e-50 rounds to 0 in f32, and it must be "
+                        "positive; use --precision f64 or choose another value"));
+  CHECK(forced.err.find("both.grad:5:18") < forced.err.find("both.grad:6:28"));
   // The largest settings float keeps below 1 are fine.
   const std::string fine = s.write("fine.grad", "network fine\ninput X[1, 2]\ntarget Y[1, 1]\nparam W[2, 1]\n"
                                                 "optimizer adam(beta1=0.9999999, beta2=0.9999999, eps=1e-40)\n"

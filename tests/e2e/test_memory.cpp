@@ -141,6 +141,12 @@ TEST_CASE("generate --report says why an entry point keeps the general schedule"
   CHECK(broadcast.find("general schedule, not row blocks: row-local centered[n, 3] reads a sum over the rows (a second pass)") !=
         std::string::npos);
   CHECK(report("examples/seed.grad", true).find("general schedule, not row blocks: --blas\n") != std::string::npos);
+  // A network without outputs: forward has nothing to compute (it had said "no input").
+  std::string no_output = e2e::build_net("network r\ndim n\ninput X[n, 2]\ntarget Y[n, 1]\nparam W[2, 1]\n"
+                                         "loss J = mse(X @ W, Y)\n", "r.grad")->files.report;
+  INFO(no_output);
+  CHECK(std::regex_search(no_output, std::regex("workspace, forward: .*\n    general schedule, not row blocks: nothing "
+                                                "to compute \\(no output\\)\n")));
 }
 
 TEST_CASE("a 200-layer MLP generates and its workspace does not grow with depth", "[e2e][memory][scale]") {

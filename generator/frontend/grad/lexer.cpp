@@ -73,7 +73,7 @@ bool is_keyword(std::string_view w) {
 
 std::string describe(const Token& t) {
   switch (t.kind) {
-    case Tok::Newline: return "end of line";
+    case Tok::Newline: return t.ends_file ? "end of file" : "end of line";
     case Tok::End: return "end of file";
     case Tok::Error: return "an invalid token";
     case Tok::Ident:
@@ -100,6 +100,19 @@ Lexer::Lexer(std::string_view src, std::string file, Diagnostics& diags)
   // A UTF-8 byte order mark (editors on Windows write one) is not text: columns start after it.
   constexpr std::string_view kBom = "\xEF\xBB\xBF";
   if (src_.substr(0, kBom.size()) == kBom) pos_ = line_start_ = kBom.size();
+  int line = 1;
+  bool in_comment = false;
+  for (size_t i = pos_; i < src_.size(); ++i) {
+    const char c = src_[i];
+    if (c == '\n') {
+      ++line;
+      in_comment = false;
+    } else if (c == '#') {
+      in_comment = true;
+    } else if (!in_comment && c != ' ' && c != '\t' && c != '\r') {
+      last_text_line_ = line;
+    }
+  }
 }
 
 int Lexer::col_of(size_t pos) const {
@@ -239,6 +252,8 @@ Token Lexer::scan() {
       bool ends = depth_ == 0 || next_line_starts_statement(pos_ + 1);
       Token t = newline(pos_);
       if (!ends) continue;
+      // Inside brackets a line end is skipped unless a statement or the end of the file follows.
+      t.ends_file = depth_ > 0 && t.line >= last_text_line_;
       depth_ = 0;
       return t;
     }

@@ -21,6 +21,7 @@ struct Token {
   int col = 1;
   double number = 0;     // Number: its value
   bool integer = false;  // Number: written without '.' or exponent
+  bool ends_file = false;  // Newline inside brackets: only blank lines and comments follow
 };
 
 /// Words that start statements; they can never name a tensor.
@@ -61,6 +62,7 @@ class Lexer {
   size_t ahead_until_ = 0;   // next_line_starts_statement's memo: valid for positions below
   bool ahead_answer_ = false;
   std::vector<std::pair<double, SourceLoc>> numbers_;
+  int last_text_line_ = 0;  // the last line with anything but blanks and a comment
 };
 
 }  // namespace gg::grad

@@ -119,6 +119,7 @@ class KernelWriter {
   std::map<const Node*, const FusedUpdate*> gemm_into_;  // gradient products written into the param
   std::set<size_t> skipped_;
   std::map<const Node*, std::string> locals_;
+  std::map<const Node*, int64_t> staged_;  // the group's f32 column sums: offset in col_sums
   std::set<std::string> used_leaves_;
   std::string out_;
   int indent_ = 1;

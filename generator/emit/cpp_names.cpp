@@ -41,7 +41,7 @@ constexpr std::array kReserved = {
     "ws_size", "need", "approx_need", "forward_need", "train_need", "init_impl", "forward_impl", "loss_and_grad_impl",
     "step_impl",
     // Locals of generated bodies.
-    "acc", "lse", "dv", "pv", "yv", "zv", "i0", "i1", "i2", "i3", "i4", "i5", "i6", "i7", "impl",
+    "acc", "col_sums", "lse", "dv", "pv", "yv", "zv", "i0", "i1", "i2", "i3", "i4", "i5", "i6", "i7", "impl",
 };
 
 #include "emit/system_names.inc"

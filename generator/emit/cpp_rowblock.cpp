@@ -635,6 +635,32 @@ RowBlockBody RowBlock::emit() {
     line(fmt::format("Scalar {}[{}][{}] = {{}};  // {}, per lane", acc_[n], *static_numel(n->shape), width,
                      shape_str(n->shape)));
   }
+  // In f32, past kSettleBlocks blocks the lanes' sums are settled into double totals and start
+  // again from zero: a float lane adding up n/16 same-sign terms loses ~n/16·2⁻²⁴ of its sum
+  // (4e-5 at n = 65536), one adding up at most kSettleBlocks terms ~2e-6 at worst.
+  constexpr int64_t kSettleBlocks = 32;
+  const int64_t settle_rows = kSettleBlocks * width;
+  const bool settles = prec_ == Precision::F32 && !accumulated.empty() &&
+                       (row_.is_symbolic() || row_.size > settle_rows);
+  std::map<const Node*, std::string> total;
+  const std::string settle = settles ? namer.claim("settle") : "", stretch = settles ? namer.claim("block") : "";
+  if (settles) {
+    for (const Node* n : accumulated) {
+      total[n] = namer.claim("total_" + plan.name.at(n));
+      line(fmt::format("gg::Accum<Scalar> {}[{}] = {{}};  // {}, the settled blocks", total[n], *static_numel(n->shape),
+                       shape_str(n->shape)));
+    }
+    open(fmt::format("auto {} = [&] {{  // the lanes' sums into the totals, and the lanes zeroed", settle));
+    for (const Node* n : accumulated) {
+      const std::string a = acc_.at(n) + "[i0][" + l_ + "]";
+      open(fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {{", *static_numel(n->shape)));
+      line(fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {2}[i0] += static_cast<gg::Accum<Scalar>>({3}), {3} = Scalar(0);",
+                       l_, width, total.at(n), a));
+      close();
+    }
+    indent(-1);
+    line("};");
+  }
 
   // The block.
   open(fmt::format("auto {} = [&](auto {}, std::int64_t {}) {{", rows, lanes_p, r0));
@@ -693,13 +719,29 @@ RowBlockBody RowBlock::emit() {
     line(fmt::format("std::int64_t {} = 0;", r));
     // `n - r >= w`, not `r + w <= n`: from the latter GCC -O3 inferred a row past the end in a
     // dead block (with n a constant after inlining) and failed -Werror=aggressive-loop-optimizations.
+    if (settles) {
+      open(fmt::format("for (; {} - {} >= {}; {}()) {{", n, r, settle_rows, settle));
+      line(fmt::format("for (int {4} = 0; {4} < {1}; ++{4}, {0} += {2}) {3}{0});", r, kSettleBlocks, widths[0],
+                       block(widths[0]), stretch));
+      close();
+    }
     line(fmt::format("for (; {2} - {0} >= {1}; {0} += {1}) {3}{0});", r, widths[0], n, block(widths[0])));
     for (size_t i = 1; i < widths.size(); ++i)
       line(fmt::format("if ({2} - {0} >= {1}) {3}{0}), {0} += {1};", r, widths[i], n, block(widths[i])));
     line(fmt::format("for (; {0} < {1}; ++{0}) {2}{0});", r, n, block(1)));
   } else {
     int64_t start = 0;
-    for (const auto& [w, c] : fixed_blocks) {
+    for (auto [w, c] : fixed_blocks) {
+      if (settles && w == width && c * w > settle_rows) {  // whole settled stretches first
+        const int64_t stretches = c / kSettleBlocks;
+        open(fmt::format("for (std::int64_t {0} = {1}; {0} < {2}; {3}()) {{", r, start, start + stretches * settle_rows,
+                         settle));
+        line(fmt::format("for (int {4} = 0; {4} < {1}; ++{4}, {0} += {2}) {3}{0});", r, kSettleBlocks, w, block(w), stretch));
+        close();
+        start += stretches * settle_rows;
+        c -= stretches * kSettleBlocks;
+        if (c == 0) continue;
+      }
       if (c == 1)
         line(fmt::format("{}{});", block(w), start));
       else
@@ -762,6 +804,7 @@ RowBlockBody RowBlock::emit() {
     for (int w = width / 2; w > 1 && !row_.is_symbolic(); w /= 2)
       if (w < 4 || !few(n)) folds.push_back(fold(n, w));
     std::string sum = width > 1 ? a + "[0] + " + a + "[1]" : a + "[0]";
+    if (settles) sum = fmt::format("static_cast<Scalar>({}[{}] + static_cast<gg::Accum<Scalar>>({}))", total.at(n), i, sum);
     std::string scale = final_scale(n);
     folds.push_back(fmt::format("{} = {};", at(store_.at(n), i), scale.empty() ? sum : "(" + sum + ")" + scale));
     if (folds.size() == 1) {

@@ -127,7 +127,7 @@ TEST_CASE("under --blas a bias gradient is summed in the GEMM's epilogue loop", 
 }
 
 // The epilogue loops write one element per iteration (in place, or a column sum into
-// dJ_db1[i1]); GG_IVDEP says so, and at -O2 the compilers then vectorize them. The results
+// col_sums[i1]); GG_IVDEP says so, and at -O2 the compilers then vectorize them. The results
 // must not change: each compiler, -O2 for the host's vectors, against the interpreter.
 TEST_CASE("epilogue loops are marked GG_IVDEP and stay exact when vectorized at -O2", "[e2e][fusion][vectorize]") {
   auto net = e2e::build_net(kBlasNet, "fredblas.grad", {{"n", 37}}, "f32", 10, gg::cpp::GemmBackend::Gradgen, true);
@@ -135,8 +135,10 @@ TEST_CASE("epilogue loops are marked GG_IVDEP and stay exact when vectorized at 
   CHECK(has(cpp, "#include <gradgen/vectorize.hpp>"));
   CHECK(has(cpp, "    GG_IVDEP\n    for (std::int64_t i1 = 0; i1 < 40; ++i1) {\n      const Scalar acc = h[i0 * 40 + i1];\n"
                  "      h[i0 * 40 + i1] = gg::relu((acc + b1[i1]));"));
-  const size_t sums = cpp.find("dJ_db1[i1] += ");
+  // f32 column sums are added up in double (col_sums), then stored into dJ_db1.
+  const size_t sums = cpp.find("col_sums[i1] += static_cast<gg::Accum<Scalar>>(");
   REQUIRE(sums != std::string::npos);
+  CHECK(has(cpp, "dJ_db1[i0] = static_cast<Scalar>(col_sums[i0]);"));
   CHECK(marked(cpp, sums));
   // A row sum accumulates into a scalar in its own loop, never marked.
   auto rows = e2e::build_net(kNet, "fred.grad", {{"n", 7}}, "f64", 11);

@@ -259,3 +259,31 @@ TEST_CASE("row blocks: a chain of values each read twice grows the code linearly
     e2e::compare(*nets[i], got[i], e2e::interpret(*nets[i]), 1e-10);
   }
 }
+
+// f32 sums over many rows of same-sign terms (set_batch fills 0.1 .. 0.9): a float running
+// sum per lane, or per column of a bias gradient, lost ~n·2⁻²⁴ of itself (1e-3 at n = 70001).
+// Row blocks settle their lanes into double totals every 32 blocks; the general schedule's
+// column sums are added up in double; matmul loops add up chunks of 256 terms in double. All,
+// bound and not, stay within 3e-6 of the interpreter.
+TEST_CASE("f32 sums over 70001 rows keep float's precision in both schedules", "[e2e][rowblock]") {
+  const std::string rowblock = "dim n\ninput X[n, 3]\ntarget Y[n, 1]\nparam W[3, 1]\nparam b[1]\n"
+                               "output s = sum(X, axis=0)\nloss J = mean(X @ W + b - Y) + sum(Y)\n";
+  const std::string general = "dim n\ninput X[n, 1]\nparam w[1, 100] init=uniform(0.5, 1)\nparam b[100]\n"
+                              "loss J = mean(relu(X @ w + b))\n";
+  std::vector<std::unique_ptr<e2e::Net>> nets;
+  for (const auto& [name, text] : {std::pair{"sumrb", rowblock}, std::pair{"sumgen", general}}) {
+    auto unbound = e2e::build_net(std::string("network ") + name + "\n" + text, std::string(name) + ".grad", {}, "f32");
+    e2e::set_batch(*unbound, 70001, 3);
+    nets.push_back(std::move(unbound));
+    // Bound, X @ W is large enough for a GEMM, which sums k in float blocks as BLAS does: loops here.
+    auto bound = e2e::build_net(std::string("network ") + name + "b\n" + text, std::string(name) + "b.grad",
+                                {{"n", 70001}}, "f32", 1, gg::cpp::GemmBackend::Loops, false);
+    e2e::set_batch(*bound, 70001, 3);
+    nets.push_back(std::move(bound));
+  }
+  CHECK(nets[0]->files.cpp.find("settle()") != std::string::npos);
+  CHECK(nets[1]->files.cpp.find("settle()") != std::string::npos);
+  CHECK(nets[2]->files.cpp.find("col_sums[i1] += ") != std::string::npos);
+  auto got = e2e::compile_and_run({nets[0].get(), nets[1].get(), nets[2].get(), nets[3].get()}, "g++", false);
+  for (size_t i = 0; i < nets.size(); ++i) e2e::compare(*nets[i], got[i], e2e::interpret(*nets[i]), 3e-6);
+}

@@ -9,6 +9,7 @@
 #include <gradgen/buffer.hpp>
 #include <gradgen/init.hpp>
 #include <gradgen/optim.hpp>
+#include <gradgen/reduce.hpp>
 #include <gradgen/vectorize.hpp>
 
 namespace seed {
@@ -107,6 +108,28 @@ Status loss_and_grad_impl(const ::seed_params& params, const Scalar* X, const Sc
   Scalar acc_dJ_dW2[3][16] = {};  // [3, 1], per lane
   Scalar acc_dJ_db1[3][16] = {};  // [3], per lane
   Scalar acc_dJ_dW1[6][16] = {};  // [2, 3], per lane
+  gg::Accum<Scalar> total_J[1] = {};  // [], the settled blocks
+  gg::Accum<Scalar> total_dJ_db2[1] = {};  // [1], the settled blocks
+  gg::Accum<Scalar> total_dJ_dW2[3] = {};  // [3, 1], the settled blocks
+  gg::Accum<Scalar> total_dJ_db1[3] = {};  // [3], the settled blocks
+  gg::Accum<Scalar> total_dJ_dW1[6] = {};  // [2, 3], the settled blocks
+  auto settle = [&] {  // the lanes' sums into the totals, and the lanes zeroed
+    for (std::int64_t i0 = 0; i0 < 1; ++i0) {
+      for (int l = 0; l < 16; ++l) total_J[i0] += static_cast<gg::Accum<Scalar>>(acc_J[i0][l]), acc_J[i0][l] = Scalar(0);
+    }
+    for (std::int64_t i0 = 0; i0 < 1; ++i0) {
+      for (int l = 0; l < 16; ++l) total_dJ_db2[i0] += static_cast<gg::Accum<Scalar>>(acc_dJ_db2[i0][l]), acc_dJ_db2[i0][l] = Scalar(0);
+    }
+    for (std::int64_t i0 = 0; i0 < 3; ++i0) {
+      for (int l = 0; l < 16; ++l) total_dJ_dW2[i0] += static_cast<gg::Accum<Scalar>>(acc_dJ_dW2[i0][l]), acc_dJ_dW2[i0][l] = Scalar(0);
+    }
+    for (std::int64_t i0 = 0; i0 < 3; ++i0) {
+      for (int l = 0; l < 16; ++l) total_dJ_db1[i0] += static_cast<gg::Accum<Scalar>>(acc_dJ_db1[i0][l]), acc_dJ_db1[i0][l] = Scalar(0);
+    }
+    for (std::int64_t i0 = 0; i0 < 6; ++i0) {
+      for (int l = 0; l < 16; ++l) total_dJ_dW1[i0] += static_cast<gg::Accum<Scalar>>(acc_dJ_dW1[i0][l]), acc_dJ_dW1[i0][l] = Scalar(0);
+    }
+  };
   auto rows = [&](auto lanes, std::int64_t r0) {
     constexpr int L = decltype(lanes)::value;
     Scalar X_rows[2][L];  // rows r0 .. r0 + L - 1 of X
@@ -202,6 +225,9 @@ Status loss_and_grad_impl(const ::seed_params& params, const Scalar* X, const Sc
     }
   };
   std::int64_t r = 0;
+  for (; n - r >= 512; settle()) {
+    for (int block = 0; block < 32; ++block, r += 16) rows(std::integral_constant<int, 16>{}, r);
+  }
   for (; n - r >= 16; r += 16) rows(std::integral_constant<int, 16>{}, r);
   if (n - r >= 8) rows(std::integral_constant<int, 8>{}, r), r += 8;
   if (n - r >= 4) rows(std::integral_constant<int, 4>{}, r), r += 4;
@@ -228,11 +254,11 @@ Status loss_and_grad_impl(const ::seed_params& params, const Scalar* X, const Sc
     for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 2; ++l) acc_dJ_db1[i0][l] += acc_dJ_db1[i0][l + 2];
     for (std::int64_t i0 = 0; i0 < 6; ++i0) for (int l = 0; l < 2; ++l) acc_dJ_dW1[i0][l] += acc_dJ_dW1[i0][l + 2];
   }
-  J[0] = (acc_J[0][0] + acc_J[0][1]) / static_cast<Scalar>(n);
-  dJ_db2[0] = acc_dJ_db2[0][0] + acc_dJ_db2[0][1];
-  for (std::int64_t i0 = 0; i0 < 3; ++i0) dJ_dW2[i0] = acc_dJ_dW2[i0][0] + acc_dJ_dW2[i0][1];
-  for (std::int64_t i0 = 0; i0 < 3; ++i0) dJ_db1[i0] = acc_dJ_db1[i0][0] + acc_dJ_db1[i0][1];
-  for (std::int64_t i0 = 0; i0 < 6; ++i0) dJ_dW1[i0] = acc_dJ_dW1[i0][0] + acc_dJ_dW1[i0][1];
+  J[0] = (static_cast<Scalar>(total_J[0] + static_cast<gg::Accum<Scalar>>(acc_J[0][0] + acc_J[0][1]))) / static_cast<Scalar>(n);
+  dJ_db2[0] = static_cast<Scalar>(total_dJ_db2[0] + static_cast<gg::Accum<Scalar>>(acc_dJ_db2[0][0] + acc_dJ_db2[0][1]));
+  for (std::int64_t i0 = 0; i0 < 3; ++i0) dJ_dW2[i0] = static_cast<Scalar>(total_dJ_dW2[i0] + static_cast<gg::Accum<Scalar>>(acc_dJ_dW2[i0][0] + acc_dJ_dW2[i0][1]));
+  for (std::int64_t i0 = 0; i0 < 3; ++i0) dJ_db1[i0] = static_cast<Scalar>(total_dJ_db1[i0] + static_cast<gg::Accum<Scalar>>(acc_dJ_db1[i0][0] + acc_dJ_db1[i0][1]));
+  for (std::int64_t i0 = 0; i0 < 6; ++i0) dJ_dW1[i0] = static_cast<Scalar>(total_dJ_dW1[i0] + static_cast<gg::Accum<Scalar>>(acc_dJ_dW1[i0][0] + acc_dJ_dW1[i0][1]));
   return kOk;
 }
 

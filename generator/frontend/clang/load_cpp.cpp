@@ -85,9 +85,9 @@ const clang::Expr* strip(const clang::Expr* e) {
 class FileLowering {
  public:
   FileLowering(clang::ASTUnit& ast, const std::string& file, Diagnostics& diags, llvm::raw_ostream& os,
-               std::vector<CppSignature>* signatures)
+               std::vector<CppSignature>* signatures, bool round_floats)
       : ast_(ast), ctx_(ast.getASTContext()), file_(file), diags_(diags), os_(os), opts_(new clang::DiagnosticOptions),
-        signatures_(signatures) {}
+        signatures_(signatures), round_floats_(round_floats) {}
 
   void error(clang::SourceLocation begin, clang::SourceLocation end, const std::string& msg) {
     const clang::SourceManager& sm = ctx_.getSourceManager();
@@ -178,7 +178,7 @@ class FileLowering {
     const Node* leaf = p.graph->make(diff ? Op::Param : Op::Input, {}, at);
     p.leaves.push_back(Leaf{name, diff ? LeafKind::Param : LeafKind::Input, leaf, Init{}, std::nullopt,
                             source_loc(ctx_.getSourceManager(), pd->getLocation())});
-    p.leaves.back().float_values = ti.is_float32 && p.precision == Precision::F64;
+    p.leaves.back().float_values = ti.is_float32 && p.precision == Precision::F64 && round_floats_;
     if (ti.kind == TypeInfo::Kind::Float) return Value::num(leaf);
     if (ti.kind == TypeInfo::Kind::Tensor) return Value::tensor(leaf);
     std::vector<int64_t> shape = ti.kind == TypeInfo::Kind::Pointer ? dims : ti.dims;
@@ -227,7 +227,7 @@ class FileLowering {
                        "unsupported construct: variadic function '" + p.name + "' (its '...' arguments)"};
     p.source_file = file_;
     p.flat_values = true;
-    cppfe::Lowerer lw(ctx_, p);
+    cppfe::Lowerer lw(ctx_, p, round_floats_);
     TypeInfo rt = lw.classify(fn->getReturnType());
     if (rt.kind != TypeInfo::Kind::Float)
       throw LowerError{fn->getLocation().getRawEncoding(), 0, "a differentiated function must return float or double, not '" +
@@ -444,6 +444,7 @@ class FileLowering {
   llvm::raw_ostream& os_;
   llvm::IntrusiveRefCntPtr<clang::DiagnosticOptions> opts_;
   std::vector<CppSignature>* signatures_;
+  bool round_floats_;
 };
 
 // The length of the longest run of identifier characters in `text`.
@@ -504,7 +505,7 @@ std::optional<std::vector<Program>> parse_and_lower(const std::string& text, con
     os.flush();
     return std::nullopt;
   }
-  FileLowering fl(*ast, filename, diags, os, options.signatures);
+  FileLowering fl(*ast, filename, diags, os, options.signatures, options.round_floats);
   auto result = fl.run(options.function);
   os.flush();
   return result;

@@ -17,6 +17,9 @@ struct CppOptions {
   std::vector<std::string> clang_args;  // extra compiler arguments (after `--` on the command line)
   std::string function;                 // lower only this annotated function; empty = all of them
   std::vector<CppSignature>* signatures = nullptr;  // when set, receives one signature per Program
+  // false: float values of a double function are not rounded to float (gradgen check: its
+  // finite differences would measure float's rounding steps, not the derivative)
+  bool round_floats = true;
 };
 
 /// True for the file names the C++ front end reads (.cpp .cc .cxx .c++ .C .hpp .hh .hxx, and

@@ -72,7 +72,8 @@ struct Arg {
 
 class Lowerer {
  public:
-  Lowerer(clang::ASTContext& ctx, Program& program);
+  /// `round_floats`: float values of a double function are rounded to float, as C++ does.
+  Lowerer(clang::ASTContext& ctx, Program& program, bool round_floats = true);
 
   /// Runs `fn`'s body with its parameters bound to `args`; returns the return value. `call` is
   /// where it is called from (none for the differentiated function itself).
@@ -169,6 +170,7 @@ class Lowerer {
 
   clang::ASTContext& ctx_;
   Program& program_;
+  bool round_floats_;
   std::vector<std::unique_ptr<Frame>> frames_;
   std::set<std::string> names_;       // taken definition and leaf names
   std::map<std::string, int> name_next_;  // last numeric suffix used per base name

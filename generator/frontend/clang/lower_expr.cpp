@@ -714,7 +714,8 @@ clang::QualType Lowerer::operation_type(const clang::Expr* at) const {
 // Data of a double function held in a float (a float local, a cast, a float operation or
 // math call) is rounded to float, as C++ rounds it; a float function computes in float anyway.
 Value Lowerer::as_held_by(Value v, clang::QualType t) {
-  const bool rounds = program_.precision == Precision::F64 && !t.isNull() && t->isSpecificBuiltinType(clang::BuiltinType::Float);
+  const bool rounds = round_floats_ && program_.precision == Precision::F64 && !t.isNull() &&
+                      t->isSpecificBuiltinType(clang::BuiltinType::Float);
   if (!rounds || v.kind != K::Num || v.n->op == Op::Const || v.n->op == Op::ToFloat) return v;
   return Value::num(unary(Op::ToFloat, e(v.n)).n);
 }

@@ -22,7 +22,8 @@ constexpr int64_t kMaxIterations = 100000;  // more than any real constant-trip 
 constexpr size_t kMaxNodes = 2000000;       // unrolling budget: beyond it the graph is unusable anyway
 }  // namespace
 
-Lowerer::Lowerer(clang::ASTContext& ctx, Program& program) : ctx_(ctx), program_(program) {}
+Lowerer::Lowerer(clang::ASTContext& ctx, Program& program, bool round_floats)
+    : ctx_(ctx), program_(program), round_floats_(round_floats) {}
 
 SourceLoc source_loc(const clang::SourceManager& sm, clang::SourceLocation l) {
   clang::PresumedLoc p = sm.getPresumedLoc(sm.getExpansionLoc(l));

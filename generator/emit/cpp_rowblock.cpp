@@ -340,6 +340,7 @@ class RowBlock {
   void emit_lse(const Node* x, const Shape& s, const Idx& idx, size_t ax);
   void emit_lse_text(const Node* x, const Shape& s, const Idx& idx, size_t ax);
   std::string final_scale(const Node* n) const;
+  void lane_sums(const std::vector<const Node*>& accumulated, int width);
 
   const RowBlockInput& in_;
   Precision prec_;
@@ -562,6 +563,68 @@ void RowBlock::emit_a(const Node* n) {
 }
 
 // What the summed lanes are divided by ("" for nothing).
+// Lane sums: upper halves of the lanes folded onto the lower ones (vector adds). A bound n
+// folds each value at once; an n at run time folds only the halves its blocks reached, one
+// test per half for all values. With a bound n, halves of 4 lanes or more of the values with
+// few accumulators are folded first, in one loop over the lanes around all of them: compilers
+// unroll the values and add whole vectors (GCC vectorised a loop over a value's accumulators
+// around the lanes' loops across the accumulators instead, gathering every lane: for W1 at
+// 16 lanes ~800 of the entry's 1028 instructions). An n at run time keeps the per-value
+// loops: its sums live in memory, and there the lane loop made no difference for GCC and
+// more instructions for clang.
+void RowBlock::lane_sums(const std::vector<const Node*>& accumulated, int width) {
+  if (!accumulated.empty()) line("// The lanes' partial sums added up, pairwise.");
+  auto fold = [&](const Node* n, int w) {
+    int64_t z = *static_numel(n->shape);
+    std::string a = acc_.at(n) + "[" + (z == 1 ? "0" : "i0") + "]";
+    return fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {2}[{0}] += {2}[{0} + {1}];", l_, w, a);
+  };
+  auto few = [&](const Node* n) { return *static_numel(n->shape) <= kRowBlockFoldUnrolled; };
+  // One half, w lanes, of the values with few accumulators: a loop over the lanes around them.
+  auto fold_half = [&](int w) {
+    if (std::none_of(accumulated.begin(), accumulated.end(), few)) return;
+    open(fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {{", l_, w));
+    for (const Node* n : accumulated) {
+      if (!few(n)) continue;
+      int64_t z = *static_numel(n->shape);
+      std::string a = acc_.at(n) + "[" + (z == 1 ? "0" : "i0") + "]";
+      std::string add = fmt::format("{0}[{1}] += {0}[{1} + {2}];", a, l_, w);
+      if (z == 1)
+        line(add);
+      else
+        short_loop(z, fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {}", z, add));
+    }
+    close();
+  };
+  for (int w = width / 2; w > 1 && row_.is_symbolic() && !accumulated.empty(); w /= 2) {
+    open(fmt::format("if ({} >= {}) {{", dim(row_), 2 * w));
+    for (const Node* n : accumulated) {
+      int64_t z = *static_numel(n->shape);
+      line(z == 1 ? fold(n, w) : fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {}", z, fold(n, w)));
+    }
+    close();
+  }
+  for (int w = width / 2; w >= 4 && !row_.is_symbolic(); w /= 2) fold_half(w);
+  for (const Node* n : accumulated) {
+    int64_t z = *static_numel(n->shape);
+    std::string i = z == 1 ? "0" : "i0";
+    std::string a = acc_.at(n) + "[" + i + "]";
+    std::vector<std::string> folds;
+    for (int w = width / 2; w > 1 && !row_.is_symbolic(); w /= 2)
+      if (w < 4 || !few(n)) folds.push_back(fold(n, w));
+    std::string sum = width > 1 ? a + "[0] + " + a + "[1]" : a + "[0]";
+    std::string scale = final_scale(n);
+    folds.push_back(fmt::format("{} = {};", at(store_.at(n), i), scale.empty() ? sum : "(" + sum + ")" + scale));
+    if (folds.size() == 1) {
+      line(z == 1 ? folds.front() : fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {}", z, folds.front()));
+      continue;
+    }
+    open(z == 1 ? std::string("{") : fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {{", z));
+    for (const std::string& b : folds) line(b);
+    close();
+  }
+}
+
 std::string RowBlock::final_scale(const Node* n) const {
   const Node* o = n->inputs[0];
   switch (n->op) {
@@ -643,7 +706,7 @@ RowBlockBody RowBlock::emit() {
   const bool settles = prec_ == Precision::F32 && !accumulated.empty() &&
                        (row_.is_symbolic() || row_.size > settle_rows);
   std::map<const Node*, std::string> total;
-  const std::string settle = settles ? namer.claim("settle") : "", stretch = settles ? namer.claim("block") : "";
+  const std::string settle = settles ? namer.claim("settle") : "", stretch = settles ? namer.claim("stretch_end") : "";
   if (settles) {
     for (const Node* n : accumulated) {
       total[n] = namer.claim("total_" + plan.name.at(n));
@@ -719,28 +782,34 @@ RowBlockBody RowBlock::emit() {
     line(fmt::format("std::int64_t {} = 0;", r));
     // `n - r >= w`, not `r + w <= n`: from the latter GCC -O3 inferred a row past the end in a
     // dead block (with n a constant after inlining) and failed -Werror=aggressive-loop-optimizations.
-    if (settles) {
-      open(fmt::format("for (; {} - {} >= {}; {}()) {{", n, r, settle_rows, settle));
-      line(fmt::format("for (int {4} = 0; {4} < {1}; ++{4}, {0} += {2}) {3}{0});", r, kSettleBlocks, widths[0],
-                       block(widths[0]), stretch));
+    if (settles) {  // one call of the widest block (two made GCC stop inlining it: W1 1.3x slower)
+      open(fmt::format("while ({} - {} >= {}) {{", n, r, widths[0]));
+      line(fmt::format("const std::int64_t {0} = {3} - {1} >= {2} ? {1} + {2} : {1} + ({3} - {1}) / {4} * {4};", stretch, r,
+                       settle_rows, n, widths[0]));
+      line(fmt::format("for (; {0} < {1}; {0} += {2}) {3}{0});", r, stretch, widths[0], block(widths[0])));
+      line(fmt::format("if ({} % {} == 0) {}();  // a whole stretch", r, settle_rows, settle));
       close();
+    } else {
+      line(fmt::format("for (; {2} - {0} >= {1}; {0} += {1}) {3}{0});", r, widths[0], n, block(widths[0])));
     }
-    line(fmt::format("for (; {2} - {0} >= {1}; {0} += {1}) {3}{0});", r, widths[0], n, block(widths[0])));
     for (size_t i = 1; i < widths.size(); ++i)
       line(fmt::format("if ({2} - {0} >= {1}) {3}{0}), {0} += {1};", r, widths[i], n, block(widths[i])));
     line(fmt::format("for (; {0} < {1}; ++{0}) {2}{0});", r, n, block(1)));
   } else {
     int64_t start = 0;
     for (auto [w, c] : fixed_blocks) {
-      if (settles && w == width && c * w > settle_rows) {  // whole settled stretches first
-        const int64_t stretches = c / kSettleBlocks;
-        open(fmt::format("for (std::int64_t {0} = {1}; {0} < {2}; {3}()) {{", r, start, start + stretches * settle_rows,
-                         settle));
-        line(fmt::format("for (int {4} = 0; {4} < {1}; ++{4}, {0} += {2}) {3}{0});", r, kSettleBlocks, w, block(w), stretch));
+      if (settles && w == width && c * w > settle_rows) {  // settled stretches, one call of the block
+        const int64_t end = start + c * w;
+        open("{");
+        line(fmt::format("std::int64_t {} = {};", r, start));
+        open(fmt::format("while ({} < {}) {{", r, end));
+        line(fmt::format("const std::int64_t {0} = {3} - {1} >= {2} ? {1} + {2} : {3};", stretch, r, settle_rows, end));
+        line(fmt::format("for (; {0} < {1}; {0} += {2}) {3}{0});", r, stretch, w, block(w)));
+        line(settle + "();");
         close();
-        start += stretches * settle_rows;
-        c -= stretches * kSettleBlocks;
-        if (c == 0) continue;
+        close();
+        start = end;
+        continue;
       }
       if (c == 1)
         line(fmt::format("{}{});", block(w), start));
@@ -751,70 +820,39 @@ RowBlockBody RowBlock::emit() {
     }
   }
 
-  // Lane sums: upper halves of the lanes folded onto the lower ones (vector adds). A bound n
-  // folds each value at once; an n at run time folds only the halves its blocks reached, one
-  // test per half for all values. With a bound n, halves of 4 lanes or more of the values with
-  // few accumulators are folded first, in one loop over the lanes around all of them: compilers
-  // unroll the values and add whole vectors (GCC vectorised a loop over a value's accumulators
-  // around the lanes' loops across the accumulators instead, gathering every lane: for W1 at
-  // 16 lanes ~800 of the entry's 1028 instructions). An n at run time keeps the per-value
-  // loops: its sums live in memory, and there the lane loop made no difference for GCC and
-  // more instructions for clang.
-  if (!accumulated.empty()) line("// The lanes' partial sums added up, pairwise.");
-  auto fold = [&](const Node* n, int w) {
-    int64_t z = *static_numel(n->shape);
-    std::string a = acc_.at(n) + "[" + (z == 1 ? "0" : "i0") + "]";
-    return fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {2}[{0}] += {2}[{0} + {1}];", l_, w, a);
-  };
-  auto few = [&](const Node* n) { return *static_numel(n->shape) <= kRowBlockFoldUnrolled; };
-  // One half, w lanes, of the values with few accumulators: a loop over the lanes around them.
-  auto fold_half = [&](int w) {
-    if (std::none_of(accumulated.begin(), accumulated.end(), few)) return;
-    open(fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {{", l_, w));
-    for (const Node* n : accumulated) {
-      if (!few(n)) continue;
-      int64_t z = *static_numel(n->shape);
-      std::string a = acc_.at(n) + "[" + (z == 1 ? "0" : "i0") + "]";
-      std::string add = fmt::format("{0}[{1}] += {0}[{1} + {2}];", a, l_, w);
-      if (z == 1)
-        line(add);
-      else
-        short_loop(z, fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {}", z, add));
-    }
-    close();
-  };
-  for (int w = width / 2; w > 1 && row_.is_symbolic() && !accumulated.empty(); w /= 2) {
-    open(fmt::format("if ({} >= {}) {{", dim(row_), 2 * w));
-    for (const Node* n : accumulated) {
-      int64_t z = *static_numel(n->shape);
-      line(z == 1 ? fold(n, w) : fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {}", z, fold(n, w)));
-    }
-    close();
-  }
-  for (int w = width / 2; w >= 4 && !row_.is_symbolic(); w /= 2) fold_half(w);
-  for (const Node* n : accumulated) {
+  // Declared first: the settled and the plain ending below both store them.
+  for (const Node* n : accumulated)
     if (!store_.count(n)) {
       store_[n] = plan.name.at(n);
       line(fmt::format("Scalar {}[{}];  // {}", store_[n], *static_numel(n->shape), shape_str(n->shape)));
     }
-    int64_t z = *static_numel(n->shape);
-    std::string i = z == 1 ? "0" : "i0";
-    std::string a = acc_.at(n) + "[" + i + "]";
-    std::vector<std::string> folds;
-    for (int w = width / 2; w > 1 && !row_.is_symbolic(); w /= 2)
-      if (w < 4 || !few(n)) folds.push_back(fold(n, w));
-    std::string sum = width > 1 ? a + "[0] + " + a + "[1]" : a + "[0]";
-    if (settles) sum = fmt::format("static_cast<Scalar>({}[{}] + static_cast<gg::Accum<Scalar>>({}))", total.at(n), i, sum);
-    std::string scale = final_scale(n);
-    folds.push_back(fmt::format("{} = {};", at(store_.at(n), i), scale.empty() ? sum : "(" + sum + ")" + scale));
-    if (folds.size() == 1) {
-      line(z == 1 ? folds.front() : fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {}", z, folds.front()));
-      continue;
+  // Settled (n past one stretch; a bound n always): the rest settled too, each total stored.
+  // Otherwise the totals are zero and the lanes are added up in float as before, saving W1's
+  // unbound step the conversions (30 ns of its 76).
+  bool plain_ending = true;
+  if (settles) {
+    const std::string when = row_.is_symbolic() ? fmt::format("if ({} >= {}) {{", dim(row_), settle_rows) : "{";
+    open(when);
+    line(settle + "();");
+    for (const Node* n : accumulated) {
+      int64_t z = *static_numel(n->shape);
+      const std::string i = z == 1 ? "0" : "i0";
+      std::string scale = final_scale(n);
+      std::string value = fmt::format("static_cast<Scalar>({}[{}])", total.at(n), i);
+      std::string store = fmt::format("{} = {};", at(store_.at(n), i), scale.empty() ? value : "(" + value + ")" + scale);
+      line(z == 1 ? store : fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {}", z, store));
     }
-    open(z == 1 ? std::string("{") : fmt::format("for (std::int64_t i0 = 0; i0 < {}; ++i0) {{", z));
-    for (const std::string& b : folds) line(b);
-    close();
+    plain_ending = row_.is_symbolic();
+    if (plain_ending) {
+      indent(-1);
+      line("} else {");
+      indent(1);
+    } else {
+      close();
+    }
   }
+  if (plain_ending) lane_sums(accumulated, width);
+  if (settles && plain_ending) close();
   // Values computed from the sums.
   for (const Node* n : post) {
     comments(n);

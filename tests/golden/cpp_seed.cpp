@@ -225,40 +225,50 @@ Status loss_and_grad_impl(const ::seed_params& params, const Scalar* X, const Sc
     }
   };
   std::int64_t r = 0;
-  for (; n - r >= 512; settle()) {
-    for (int block = 0; block < 32; ++block, r += 16) rows(std::integral_constant<int, 16>{}, r);
+  while (n - r >= 16) {
+    const std::int64_t stretch_end = n - r >= 512 ? r + 512 : r + (n - r) / 16 * 16;
+    for (; r < stretch_end; r += 16) rows(std::integral_constant<int, 16>{}, r);
+    if (r % 512 == 0) settle();  // a whole stretch
   }
-  for (; n - r >= 16; r += 16) rows(std::integral_constant<int, 16>{}, r);
   if (n - r >= 8) rows(std::integral_constant<int, 8>{}, r), r += 8;
   if (n - r >= 4) rows(std::integral_constant<int, 4>{}, r), r += 4;
   for (; r < n; ++r) rows(std::integral_constant<int, 1>{}, r);
-  // The lanes' partial sums added up, pairwise.
-  if (n >= 16) {
-    for (int l = 0; l < 8; ++l) acc_J[0][l] += acc_J[0][l + 8];
-    for (int l = 0; l < 8; ++l) acc_dJ_db2[0][l] += acc_dJ_db2[0][l + 8];
-    for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 8; ++l) acc_dJ_dW2[i0][l] += acc_dJ_dW2[i0][l + 8];
-    for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 8; ++l) acc_dJ_db1[i0][l] += acc_dJ_db1[i0][l + 8];
-    for (std::int64_t i0 = 0; i0 < 6; ++i0) for (int l = 0; l < 8; ++l) acc_dJ_dW1[i0][l] += acc_dJ_dW1[i0][l + 8];
+  if (n >= 512) {
+    settle();
+    J[0] = (static_cast<Scalar>(total_J[0])) / static_cast<Scalar>(n);
+    dJ_db2[0] = static_cast<Scalar>(total_dJ_db2[0]);
+    for (std::int64_t i0 = 0; i0 < 3; ++i0) dJ_dW2[i0] = static_cast<Scalar>(total_dJ_dW2[i0]);
+    for (std::int64_t i0 = 0; i0 < 3; ++i0) dJ_db1[i0] = static_cast<Scalar>(total_dJ_db1[i0]);
+    for (std::int64_t i0 = 0; i0 < 6; ++i0) dJ_dW1[i0] = static_cast<Scalar>(total_dJ_dW1[i0]);
+  } else {
+    // The lanes' partial sums added up, pairwise.
+    if (n >= 16) {
+      for (int l = 0; l < 8; ++l) acc_J[0][l] += acc_J[0][l + 8];
+      for (int l = 0; l < 8; ++l) acc_dJ_db2[0][l] += acc_dJ_db2[0][l + 8];
+      for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 8; ++l) acc_dJ_dW2[i0][l] += acc_dJ_dW2[i0][l + 8];
+      for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 8; ++l) acc_dJ_db1[i0][l] += acc_dJ_db1[i0][l + 8];
+      for (std::int64_t i0 = 0; i0 < 6; ++i0) for (int l = 0; l < 8; ++l) acc_dJ_dW1[i0][l] += acc_dJ_dW1[i0][l + 8];
+    }
+    if (n >= 8) {
+      for (int l = 0; l < 4; ++l) acc_J[0][l] += acc_J[0][l + 4];
+      for (int l = 0; l < 4; ++l) acc_dJ_db2[0][l] += acc_dJ_db2[0][l + 4];
+      for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 4; ++l) acc_dJ_dW2[i0][l] += acc_dJ_dW2[i0][l + 4];
+      for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 4; ++l) acc_dJ_db1[i0][l] += acc_dJ_db1[i0][l + 4];
+      for (std::int64_t i0 = 0; i0 < 6; ++i0) for (int l = 0; l < 4; ++l) acc_dJ_dW1[i0][l] += acc_dJ_dW1[i0][l + 4];
+    }
+    if (n >= 4) {
+      for (int l = 0; l < 2; ++l) acc_J[0][l] += acc_J[0][l + 2];
+      for (int l = 0; l < 2; ++l) acc_dJ_db2[0][l] += acc_dJ_db2[0][l + 2];
+      for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 2; ++l) acc_dJ_dW2[i0][l] += acc_dJ_dW2[i0][l + 2];
+      for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 2; ++l) acc_dJ_db1[i0][l] += acc_dJ_db1[i0][l + 2];
+      for (std::int64_t i0 = 0; i0 < 6; ++i0) for (int l = 0; l < 2; ++l) acc_dJ_dW1[i0][l] += acc_dJ_dW1[i0][l + 2];
+    }
+    J[0] = (acc_J[0][0] + acc_J[0][1]) / static_cast<Scalar>(n);
+    dJ_db2[0] = acc_dJ_db2[0][0] + acc_dJ_db2[0][1];
+    for (std::int64_t i0 = 0; i0 < 3; ++i0) dJ_dW2[i0] = acc_dJ_dW2[i0][0] + acc_dJ_dW2[i0][1];
+    for (std::int64_t i0 = 0; i0 < 3; ++i0) dJ_db1[i0] = acc_dJ_db1[i0][0] + acc_dJ_db1[i0][1];
+    for (std::int64_t i0 = 0; i0 < 6; ++i0) dJ_dW1[i0] = acc_dJ_dW1[i0][0] + acc_dJ_dW1[i0][1];
   }
-  if (n >= 8) {
-    for (int l = 0; l < 4; ++l) acc_J[0][l] += acc_J[0][l + 4];
-    for (int l = 0; l < 4; ++l) acc_dJ_db2[0][l] += acc_dJ_db2[0][l + 4];
-    for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 4; ++l) acc_dJ_dW2[i0][l] += acc_dJ_dW2[i0][l + 4];
-    for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 4; ++l) acc_dJ_db1[i0][l] += acc_dJ_db1[i0][l + 4];
-    for (std::int64_t i0 = 0; i0 < 6; ++i0) for (int l = 0; l < 4; ++l) acc_dJ_dW1[i0][l] += acc_dJ_dW1[i0][l + 4];
-  }
-  if (n >= 4) {
-    for (int l = 0; l < 2; ++l) acc_J[0][l] += acc_J[0][l + 2];
-    for (int l = 0; l < 2; ++l) acc_dJ_db2[0][l] += acc_dJ_db2[0][l + 2];
-    for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 2; ++l) acc_dJ_dW2[i0][l] += acc_dJ_dW2[i0][l + 2];
-    for (std::int64_t i0 = 0; i0 < 3; ++i0) for (int l = 0; l < 2; ++l) acc_dJ_db1[i0][l] += acc_dJ_db1[i0][l + 2];
-    for (std::int64_t i0 = 0; i0 < 6; ++i0) for (int l = 0; l < 2; ++l) acc_dJ_dW1[i0][l] += acc_dJ_dW1[i0][l + 2];
-  }
-  J[0] = (static_cast<Scalar>(total_J[0] + static_cast<gg::Accum<Scalar>>(acc_J[0][0] + acc_J[0][1]))) / static_cast<Scalar>(n);
-  dJ_db2[0] = static_cast<Scalar>(total_dJ_db2[0] + static_cast<gg::Accum<Scalar>>(acc_dJ_db2[0][0] + acc_dJ_db2[0][1]));
-  for (std::int64_t i0 = 0; i0 < 3; ++i0) dJ_dW2[i0] = static_cast<Scalar>(total_dJ_dW2[i0] + static_cast<gg::Accum<Scalar>>(acc_dJ_dW2[i0][0] + acc_dJ_dW2[i0][1]));
-  for (std::int64_t i0 = 0; i0 < 3; ++i0) dJ_db1[i0] = static_cast<Scalar>(total_dJ_db1[i0] + static_cast<gg::Accum<Scalar>>(acc_dJ_db1[i0][0] + acc_dJ_db1[i0][1]));
-  for (std::int64_t i0 = 0; i0 < 6; ++i0) dJ_dW1[i0] = static_cast<Scalar>(total_dJ_dW1[i0] + static_cast<gg::Accum<Scalar>>(acc_dJ_dW1[i0][0] + acc_dJ_dW1[i0][1]));
   return kOk;
 }
 

@@ -68,15 +68,8 @@ const Node* implicit_broadcast(const Ctx& c) {
   if (droppable(1)) return c.g.make(op, {c.a(), c.b()->inputs[0]});
   return nullptr;
 }
-// x·0 → 0, 0·x → 0 when the zero already has the result's shape (ignores x = ±inf/NaN,
-// as every algebraic simplifier does).
-const Node* mul_zero(const Ctx& c) {
-  if (c.old->op != Op::Mul) return nullptr;
-  if (is_filled(c.b(), 0)) return c.keep_shape(c.b());
-  if (is_filled(c.a(), 0)) return c.keep_shape(c.a());
-  return nullptr;
-}
-// x + 0 → x, 0 + x → x.
+// x + 0 → x, 0 + x → x. (There is no x·0 → 0: x·0 is NaN where x is ±inf or NaN, as PyTorch,
+// numpy and C++ compute it; folded, `0 * log(p)` at p = 0 was 0 where the function is NaN.)
 const Node* add_zero(const Ctx& c) {
   if (c.old->op != Op::Add) return nullptr;
   if (is_filled(c.b(), 0)) return c.keep_shape(c.a());
@@ -141,7 +134,7 @@ const Node* filled_constants(const Ctx& c) {
   return c.g.make(Op::BroadcastTo, {c.g.constant(*r)}, to);
 }
 
-constexpr Rule kRules[] = {mul_one, mul_zero, add_zero, sub_zero,         div_one,
+constexpr Rule kRules[] = {mul_one, add_zero, sub_zero,         div_one,
                            neg_neg, transpose_transpose, add_neg, sub_neg, identity_reshape,
                            filled_constants, implicit_broadcast};
 

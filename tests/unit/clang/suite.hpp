@@ -340,6 +340,14 @@ GRADGEN_DIFFERENTIATE
 double library_calls(double x, double y) {
   return std::sinh(x * 1e-10) * 1e10 + std::cosh(y) + std::tan(y) + std::exp2(x) + std::log2(y * y) + std::log10(x * x + 1);
 }
+// A weight table with a zero: 0 · log(p) is NaN at p = 0 in C++ (0 · −inf), not 0.
+constexpr double kZeroWeights[3] = {0.5, 0.0, 0.5};
+GRADGEN_DIFFERENTIATE
+double zero_weighted(const double (&p)[3]) {
+  double s = 0;
+  for (int i = 0; i < 3; ++i) s += kZeroWeights[i] * std::log(p[i]);
+  return s;
+}
 GRADGEN_DIFFERENTIATE
 double hyperbolic_far(double x) { return std::sinh(x) * 1e-300 + std::cosh(x) * 1e-300 + std::exp2(x - 300); }
 

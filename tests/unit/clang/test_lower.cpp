@@ -330,6 +330,19 @@ TEST_CASE("sinh, cosh, tan, exp2, log2 and log10 are the library's, not rewritte
   }
 }
 
+TEST_CASE("a product with a zero constant is not folded: 0 * log(0) is NaN, as in C++", "[clang][gradient]") {
+  check_against_native(take("zero_weighted"), {{"p", {0.5, 0.7, 0.25}}},
+                       [](const Point& q) { return suite::zero_weighted({q.at("p")[0], q.at("p")[1], q.at("p")[2]}); },
+                       {"p"});
+  Program p = take("zero_weighted");
+  differentiate_and_optimize(p, PipelineOptions{});
+  EvalResult r = evaluate(p, to_values(p, {{"p", {0.5, 0.0, 0.25}}}), Precision::F64);
+  CHECK(std::isnan(suite::zero_weighted({0.5, 0.0, 0.25})));
+  CHECK(std::isnan(r.loss));  // folded, it was log(0.5)/2 + log(0.25)/2
+  CHECK(std::isnan(r.grads.at("p").data[1]));  // 0 · (1/0), as PyTorch has it
+  CHECK(r.grads.at("p").data[0] == 1.0);
+}
+
 TEST_CASE("std::array assignment keeps references into the target", "[clang][gradient]") {
   check_against_native(take("array_assignment"), {{"x", {0.5}}, {"y", {-1.5}}},
                        [](const Point& q) { return suite::array_assignment(q.at("x")[0], q.at("y")[0]); }, {"x", "y"});

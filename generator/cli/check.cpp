@@ -108,7 +108,7 @@ int report(const std::string& mode, const Program& p, Values& v, const DimBindin
       std::cout << "  disagreement: " << row.failure << "\n";
     }
   if (failed) {
-    std::cout << nonfinite_loss_note(loss);
+    std::cout << nonfinite_loss_note(loss, p.flat_values);
     std::cout << "FAILED: " << failed << " of " << rows.size() << " gradients disagree with finite differences\n";
     return kCheckFailed;
   }

@@ -489,11 +489,12 @@ void require_evaluable(const Program& p, const DimBindings& dims, const std::str
   }
 }
 
-std::string nonfinite_loss_note(double loss) {
+std::string nonfinite_loss_note(double loss, bool cpp_input) {
   if (std::isfinite(loss)) return "";
-  return "  note: the loss is NaN or infinite at the check point (a function outside its domain: log or\n"
-         "  sqrt of a negative number, a fractional pow of a negative number, division by zero); try\n"
-         "  another --seed or inits that stay in range\n";
+  return std::string("  note: the loss is NaN or infinite at the check point (a function outside its domain: log or\n"
+                     "  sqrt of a negative number, a fractional pow of a negative number, division by zero); try\n") +
+         (cpp_input ? "  another --seed (a C++ function is checked at a random point)\n"
+                    : "  another --seed or inits that stay in range\n");
 }
 
 }  // namespace gg::cli

@@ -131,6 +131,6 @@ void require_f32_optimizer(const Program& p, bool precision_flag = false);
 
 /// For `check`: a line saying why no gradient can agree when the loss at the check point is
 /// NaN or infinite (a function evaluated outside its domain); nothing when it is finite.
-std::string nonfinite_loss_note(double loss);
+std::string nonfinite_loss_note(double loss, bool cpp_input = false);
 
 }  // namespace gg::cli

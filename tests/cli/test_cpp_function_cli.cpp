@@ -361,6 +361,17 @@ double f(double x, float y) {
   }
 }
 
+// A C++ function has no inits to change: the advice for a NaN loss names only --seed.
+TEST_CASE("C++ check: a loss outside its domain advises another --seed, not inits", "[cli][cpp]") {
+  Scratch s;
+  const std::string src = s.write("domain.cpp", "#include <cmath>\n#include <gradgen/annotate.hpp>\n"
+                                                "GRADGEN_DIFFERENTIATE double f(double x) { return std::log(-x - 5); }\n");
+  Result r = gradgen({"check", src, "--interp", "--", kRuntime});
+  CHECK(r.status == 3);
+  CHECK(has(r.out, "another --seed (a C++ function is checked at a random point)"));
+  CHECK(!has(r.out, "inits"));
+}
+
 // A loop of thousands of steps unrolls into one long function, compiled at -O0 for eval (GCC's
 // -O1 took 43 s on 4000 steps): its value and gradient against the sums they unroll.
 TEST_CASE("C++ eval: a 3000-step loop evaluates, compiled and interpreted", "[cli][cpp]") {

@@ -397,6 +397,10 @@ Value* Lowerer::assignable(const clang::Expr* target, const char* what) {
             "variables are not supported)";
     else if (llvm::isa<clang::MemberExpr>(bare))
       why = "a member of a struct or class (not supported: use local variables or arrays)";
+    else if (llvm::isa<clang::ConditionalOperator>(bare))
+      why = "the variable a ?: picks (not supported: assign in an if/else instead)";
+    else if (llvm::isa<clang::CallExpr>(bare))
+      why = "the reference a function call returns (not supported: assign to the variable itself)";
     fail(target, std::string("unsupported construct: ") + what + " " + why);
   }
   if (frames_.size() > 1 && !frame().returns.empty() && !owned_by_frame(slot)) {
@@ -780,8 +784,9 @@ bool Lowerer::known(const Value& v, double& d) const {
 }
 
 // The result of `k op= v` (computed in type `computed`) as the integer or bool `target` holds
-// it: a known floating-point result converts toward zero, as C++ does; one that depends on
-// data cannot be followed (not differentiable).
+// it: a known floating-point result converts toward zero, as C++ does, and any result into a
+// bool is `!= 0`; a floating-point one that depends on data cannot be followed into an integer
+// (not differentiable).
 Value Lowerer::to_integer_target(Value v, clang::QualType computed, const clang::Expr* target) {
   const clang::QualType t = target->getType();
   if (!t->isIntegralOrEnumerationType() || v.kind == K::Int) {
@@ -792,7 +797,12 @@ Value Lowerer::to_integer_target(Value v, clang::QualType computed, const clang:
     const double d = v.n->attrs.value;
     return Value::of_int(t->isBooleanType() ? d != 0 : float_to_int(d, target));
   }
-  if (computed->isRealFloatingType() || t->isBooleanType())
+  if (t->isBooleanType()) {  // `b += (x > 0)`, `b *= x`: stored as C++ stores into a bool, != 0
+    const Node* c = cond_of(v, target);
+    bools_.insert(c);
+    return Value::num(c);
+  }
+  if (computed->isRealFloatingType())
     fail(target, "unsupported construct: conversion of floating-point data to an integer (not differentiable)");
   require_wide_signed(t, target);
   return v;
@@ -833,7 +843,10 @@ Value Lowerer::eval_unary(const clang::Expr* ex) {
     }
     case clang::UO_Not: {
       Value v = eval(sub);
-      if (v.kind != K::Int) fail(ex, "unsupported construct: bitwise not on floating-point data");
+      if (v.kind != K::Int)
+        fail(ex, v.kind == K::Num && bools_.count(v.n)
+                     ? "unsupported construct: bitwise not on an integer that depends on floating-point data (a comparison)"
+                     : "unsupported construct: bitwise not on floating-point data");
       return Value::of_int(~v.i);
     }
     case clang::UO_PreInc:

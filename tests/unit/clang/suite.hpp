@@ -340,6 +340,17 @@ GRADGEN_DIFFERENTIATE
 double library_calls(double x, double y) {
   return std::sinh(x * 1e-10) * 1e10 + std::cosh(y) + std::tan(y) + std::exp2(x) + std::log2(y * y) + std::log10(x * x + 1);
 }
+// Compound assignment into a bool stores the result != 0, as C++ does.
+GRADGEN_DIFFERENTIATE
+double bool_compound(double x, double y) {
+  bool b = x > 0, c = false;
+  b -= 1;
+  c += x * y;
+  bool d = x > 1;
+  d += 1;
+  return b * x + c * y + d * x * y;
+}
+
 // A weight table with a zero: 0 · log(p) is NaN at p = 0 in C++ (0 · −inf), not 0.
 constexpr double kZeroWeights[3] = {0.5, 0.0, 0.5};
 GRADGEN_DIFFERENTIATE

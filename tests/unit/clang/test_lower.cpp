@@ -330,6 +330,11 @@ TEST_CASE("sinh, cosh, tan, exp2, log2 and log10 are the library's, not rewritte
   }
 }
 
+TEST_CASE("compound assignment into a bool stores != 0", "[clang][gradient]") {
+  check_at_points("bool_compound", xy({{1.5, 2.0}, {-1.5, 0.7}, {-2.0, 0.5}, {0.5, -3.0}}),
+                  [](const Point& q) { return suite::bool_compound(q.at("x")[0], q.at("y")[0]); }, {"x", "y"});
+}
+
 TEST_CASE("a product with a zero constant is not folded: 0 * log(0) is NaN, as in C++", "[clang][gradient]") {
   check_against_native(take("zero_weighted"), {{"p", {0.5, 0.7, 0.25}}},
                        [](const Point& q) { return suite::zero_weighted({q.at("p")[0], q.at("p")[1], q.at("p")[2]}); },

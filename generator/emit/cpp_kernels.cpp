@@ -182,6 +182,13 @@ std::string ShapeText::count_value(const Shape& s) const {
   return "static_cast<Scalar>(" + numel(s) + ")";
 }
 
+// The count a sum kept in gg::Accum (double for f32) is divided by: in that type, so the mean
+// neither rounds n past 2^24 to float nor widens a float in the division.
+std::string ShapeText::accum_count(const Shape& s) const {
+  if (auto n = static_numel(s)) return literal(static_cast<double>(*n), Precision::F64);
+  return "static_cast<gg::Accum<Scalar>>(" + numel(s) + ")";
+}
+
 // Row-major flat offset in Horner form: ((i0) * d1 + i1) * d2 + i2, size-1 indices dropped.
 std::string ShapeText::offset(const Shape& s, const Idx& idx) const {
   std::string e;
@@ -416,8 +423,8 @@ void KernelWriter::reduce_group(const Node* r) {
   const std::vector<bool> reduced = reduced_axes(r);
   const Idx out = reduce_out_idx(r, idx);
   std::string scale;
-  if (r->op == Op::Mean) scale = " / " + count_value(s);
-  if (r->op == Op::MeanAxis) scale = " / " + count_value(Shape{s[static_cast<size_t>(r->attrs.axis)]});
+  if (r->op == Op::Mean) scale = " / " + text_.accum_count(s);
+  if (r->op == Op::MeanAxis) scale = " / " + text_.accum_count(Shape{s[static_cast<size_t>(r->attrs.axis)]});
   std::vector<bool> outer(reduced.size());
   for (size_t d = 0; d < reduced.size(); ++d) outer[d] = !reduced[d];
   open_loops(s, idx, outer);
@@ -426,7 +433,7 @@ void KernelWriter::reduce_group(const Node* r) {
   line(kAccumulator);
   open_ = 0;
   open_loops(s, idx, reduced);
-  line("acc += " + unwrap(read(o, idx)) + ";");
+  line("acc += gg::widen(" + unwrap(read(o, idx)) + ");");
   close_loops();
   line(ptr(r) + "[" + offset(r->shape, out) + "] = static_cast<Scalar>(acc" + scale + ");");
   if (outer_open == 0) --indent_, line("}");
@@ -499,7 +506,7 @@ void KernelWriter::row_group(const Group& g) {
   for (const Node* m : g.members) {
     if (m->op == Op::LogSoftmax) body.push_back(ptr(m) + "[" + offset(s, idx) + "] = " + read(p, idx) + " - lse;");
     if (m->op == Op::CrossEntropy)
-      body.push_back("acc -= " + read(m->inputs[1], idx) + " * (" + read(p, idx) + " - lse);");
+      body.push_back("acc -= gg::widen(" + read(m->inputs[1], idx) + " * (" + read(p, idx) + " - lse));");
   }
   if (!body.empty()) {
     open_ = 0;
@@ -511,7 +518,7 @@ void KernelWriter::row_group(const Group& g) {
   }
   open_ = outer_open;
   close_loops();
-  if (ce) line(ptr(ce) + "[0] = static_cast<Scalar>(acc" + (s.size() == 2 ? " / " + count_value(Shape{s[0]}) : "") + ");");
+  if (ce) line(ptr(ce) + "[0] = static_cast<Scalar>(acc" + (s.size() == 2 ? " / " + text_.accum_count(Shape{s[0]}) : "") + ");");
   if (block) --indent_, line("}");
 }
 
@@ -524,22 +531,22 @@ void KernelWriter::loss_group(const Node* r) {
   line("{");
   ++indent_;
   line(kAccumulator);
-  std::string scale = " / " + count_value(s);
+  std::string scale = " / " + text_.accum_count(s);
   open_loops(s, idx, std::vector<bool>(s.size(), true));
   std::string pv = unwrap(read(p, idx)), yv = unwrap(read(y, idx));
   switch (r->op) {
     case Op::Mse: case Op::Sse:
       line("const Scalar dv = " + pv + " - " + read(y, idx) + ";");
-      line("acc += dv * dv;");
+      line("acc += gg::widen(dv * dv);");
       break;
     case Op::Bce:
       line("const Scalar pv = " + pv + ";");
       line("const Scalar yv = " + yv + ";");
-      line("acc -= yv * gg::clamped_log(pv) + (Scalar(1) - yv) * gg::clamped_log(Scalar(1) - pv);");
+      line("acc -= gg::widen(yv * gg::clamped_log(pv) + (Scalar(1) - yv) * gg::clamped_log(Scalar(1) - pv));");
       break;
     case Op::BceLogits:
       line("const Scalar zv = " + pv + ";");
-      line("acc += gg::softplus(zv) - zv * " + read(y, idx) + ";");
+      line("acc += gg::widen(gg::softplus(zv) - zv * " + read(y, idx) + ");");
       break;
     case Op::Input: case Op::Param: case Op::Const: case Op::Count: case Op::Add: case Op::Sub: case Op::Mul:
     case Op::Div: case Op::Neg: case Op::Sigmoid: case Op::Tanh: case Op::Relu: case Op::LeakyRelu: case Op::Softplus:

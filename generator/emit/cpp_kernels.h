@@ -28,6 +28,7 @@ struct ShapeText {
   std::string offset(const Shape& s, const Idx& idx) const;
   /// Element count as a Scalar: "6.0f" or "static_cast<Scalar>(n * 3)".
   std::string count_value(const Shape& s) const;
+  std::string accum_count(const Shape& s) const;
 };
 
 /// Drops one pair of parentheses around the whole expression.

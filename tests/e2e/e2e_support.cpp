@@ -116,7 +116,7 @@ std::vector<std::string> compilers() {
 gg::cpp::ProcessResult compile(const std::string& compiler, const std::vector<std::string>& sources,
                                const std::string& exe, const std::string& include_dir,
                                const std::vector<std::string>& extra) {
-  std::vector<std::string> argv{compiler, "-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
+  std::vector<std::string> argv{compiler, "-std=c++17", "-Wall", "-Wextra", "-Wpedantic", "-Wconversion", "-Wdouble-promotion", "-Wshadow", "-Werror",
                                 "-I" + gg::runtime_include_dir(), "-I" + include_dir};
   // Libraries (-lNAME) go after the sources that need them.
   for (const std::string& e : extra)

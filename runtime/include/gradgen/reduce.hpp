@@ -17,6 +17,12 @@ inline namespace GG_ISA {
 template <class T>
 using Accum = std::conditional_t<(sizeof(T) < sizeof(double)), double, T>;
 
+/// A term of such a sum, widened to its type in so many words (quiet under -Wdouble-promotion).
+template <class T>
+constexpr Accum<T> widen(T x) {
+  return static_cast<Accum<T>>(x);
+}
+
 /// A line's log Σ_k exp(x(k)) kept in two parts, max + log Σ_k exp(x(k) − max), so that
 /// x − lse rounds once, relative to the result: (x − max) − log_sum. Summed first, at logits
 /// near 1000 the f32 sum would carry an ulp of 6e-5 into every log_softmax and softmax value.

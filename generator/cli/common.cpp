@@ -384,6 +384,17 @@ Located numbers_past_f32(const Program& p, const std::vector<std::string>& fed, 
       if (std::isinf(nearest_float(arg)))
         add(written_at(p, arg, l.loc),
             fmt::format("'{}' init={}({}): {}{}", l.name, l.init.kind, fmt::join(l.init.args, ", "), arg, advice));
+    // A normal init's mean and std may each fit while its samples do not: past 6 std a draw
+    // is about one in 10^9, well within reach of a large param.
+    constexpr double kSigmas = 6;
+    const float largest = std::numeric_limits<float>::max();
+    if (l.init.kind == "normal" && l.init.args.size() == 2 &&
+        std::fabs(l.init.args[0]) + kSigmas * std::fabs(l.init.args[1]) > static_cast<double>(largest) &&
+        std::isfinite(nearest_float(l.init.args[1])))
+      add(written_at(p, l.init.args[1], l.loc),
+          fmt::format("'{}' init=normal({}): draws within {} std of the mean reach past the range of f32 (largest {}), "
+                      "where they would be infinite; {} a smaller std",
+                      l.name, fmt::join(l.init.args, ", "), kSigmas, largest, remedy));
   }
   std::set<const Node*> defs;
   for (const Definition& d : p.definitions) defs.insert(d.node);

@@ -1108,6 +1108,22 @@ TEST_CASE("an f32 number past float's range in an expression is a located error"
                         "3.4028235e+38); use --precision f64 or a smaller value"));
 }
 
+// normal(0, 1e38): mean and std fit in float, but a few of 40 draws land past 3.4e38 and
+// were infinity with init returning kOk.
+TEST_CASE("an f32 normal init whose draws reach past float's range is a located error", "[cli]") {
+  Scratch s;
+  const std::string net = s.write("nv.grad", "network nv\ndim n\ninput X[n, 1]\nparam V[1, 40] init=normal(0, 1e38)\n"
+                                             "param U[1, 40] init=normal(1, 5e37)\nloss J = sum(X @ V) + sum(X @ U)\n");
+  Result gen = gradgen({"generate", net, "-o", s.path("out")});
+  CHECK(gen.status == 1);
+  CHECK(has(gen.err, "nv.grad:4:31: error: 'V' init=normal(0, 1e+38): draws within 6 std of the mean reach past the "
+                     "range of f32 (largest 3.4028235e+38), where they would be infinite; declare 'precision f64' or "
+                     "use a smaller std"));
+  CHECK(!has(gen.err, "'U'"));
+  CHECK(!std::filesystem::exists(s.path("out")));
+  CHECK(gradgen({"generate", net, "-o", s.path("out64"), "--precision", "f64"}).status == 0);
+}
+
 // An optimizer setting that f32 rounds past its rule (beta1 = 0.99999999 is 1.0f: Adam's
 // bias correction divides by zero; eps = 1e-50 is 0: a zero gradient gives NaN) or past the
 // range of f32 was emitted as that float: an error at the number; f64 takes them.

@@ -366,9 +366,7 @@ using Located = std::vector<std::pair<SourceLoc, std::string>>;  // as render_lo
 // Every number f32 cannot hold (in an unfed param's init or a definition), once, at the first
 // place it is written (a const's value at the const).
 Located numbers_past_f32(const Program& p, const std::vector<std::string>& fed, bool precision_flag) {
-  // A C++ float function is computed in float throughout, its double literals included.
-  const char* remedy = p.flat_values    ? "gradgen computes a float function in float throughout; make the function "
-                                          "double, or use"
+  const char* remedy = p.flat_values    ? "make the function double, or use"
                        : precision_flag ? "use --precision f64 or"
                                         : "declare 'precision f64' or use";
   const std::string advice =

@@ -95,13 +95,25 @@ std::string make_body(const Program& p, const EquationSet& eqs, const CppSignatu
   for (const CppParam& cp : sig.params) names.leaf[cp.name] = names.namer.claim(ident(sig, cp) + "_");
   const std::string value = names.namer.claim("value");
 
+  // A float function computed in double (its float values rounded where C++ rounds them):
+  // the gradients are computed into double arrays, then stored into the float out-parameters.
+  const bool widened = p.precision == Precision::F64 && sig.return_type == "float";
+  std::vector<std::string> wide_decls, copy_out;
   std::vector<Result> results{Result{p.loss, Shape{}, "&" + value, p.loss_name}};
   for (size_t i = 0; i < sig.params.size(); ++i) {
     const Leaf& l = p.leaves.at(i);
     if (l.kind != LeafKind::Param) continue;
     const CppParam& cp = sig.params[i];
-    results.push_back(Result{p.adjoint_of(l.name), l.node->shape, (cp.scalar ? "&" : "") + grads[i],
-                             "d" + p.loss_name + "_d" + l.name});
+    std::string dest = (cp.scalar ? "&" : "") + grads[i];
+    if (widened) {
+      const int64_t n = *static_numel(l.node->shape);
+      const std::string wide = names.namer.claim(grads[i] + "_wide");
+      dest = wide;
+      copy_out.push_back(fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {2}[{0}] = static_cast<float>({3}[{0}]);",
+                                     names.namer.claim("k"), n, cp.scalar ? "(&" + grads[i] + ")" : grads[i], wide));
+      wide_decls.push_back(fmt::format("Scalar {}[{}];  // {} in double", wide, n, grads[i]));
+    }
+    results.push_back(Result{p.adjoint_of(l.name), l.node->shape, dest, "d" + p.loss_name + "_d" + l.name});
   }
   Plan plan = make_plan(p, eqs, names, results);
   KernelWriter kw(eqs, names, plan, p.precision);
@@ -123,6 +135,7 @@ std::string make_body(const Program& p, const EquationSet& eqs, const CppSignatu
       lines.push_back("static_cast<void>(" + ident(sig, cp) + ");  // the value does not depend on it");
   }
   lines.push_back("Scalar " + value + " = Scalar(0);");
+  lines.insert(lines.end(), wide_decls.begin(), wide_decls.end());
   for (const Result& r : results)
     if (r.node && plan.dest.count(r.node) && plan.dest.at(r.node) == r.dest && plan.name.at(r.node) != r.dest)
       lines.push_back("Scalar* const " + plan.name.at(r.node) + " = " + r.dest + ";");
@@ -132,7 +145,9 @@ std::string make_body(const Program& p, const EquationSet& eqs, const CppSignatu
     lines.push_back(fmt::format("Scalar {}[{}];  // {}", plan.name.at(n), *size, shape_str(n->shape)));
   }
   for (std::string& l : lines) l = "  " + l;
-  return join(lines, "\n") + "\n\n" + kernels + "  return " + value + ";";
+  std::string out;
+  for (const std::string& c : copy_out) out += "  " + c + "\n";
+  return join(lines, "\n") + "\n\n" + kernels + out + "  return " + (widened ? "static_cast<float>(" + value + ")" : value) + ";";
 }
 
 std::string ns_open(const CppSignature& sig) { return sig.ns.empty() ? "" : "namespace " + sig.ns + " {\n\n"; }
@@ -181,7 +196,8 @@ FunctionFiles emit_function_grad(const Program& p, const EquationSet& eqs, const
   f.cpp = fmt::format(fmt::runtime(template_text("function.cpp.in")), fmt::arg("banner", banner),
                       fmt::arg("qualified", qualified), fmt::arg("base", f.base),
                       fmt::arg("includes", runtime_includes(body)), fmt::arg("ns_open", ns_open(sig)),
-                      fmt::arg("signature", decl), fmt::arg("scalar", sig.return_type), fmt::arg("body", body),
+                      fmt::arg("signature", decl), fmt::arg("scalar", p.precision == Precision::F64 ? "double" : "float"),
+                      fmt::arg("body", body),
                       fmt::arg("ns_close", ns_close(sig)));
   return f;
 }

@@ -79,6 +79,11 @@ class Lowerer {
   /// where it is called from (none for the differentiated function itself).
   Value run_function(const clang::FunctionDecl* fn, std::vector<Arg> args, const clang::Expr* call = nullptr);
   TypeInfo classify(clang::QualType t) const;
+  /// Some arithmetic or math call on data computed in double (`x * 0.1` with x a float): a
+  /// float function doing so is lowered again as a double one whose float values are rounded.
+  bool computes_in_double() const { return computes_in_double_; }
+  /// `v` as a value of type `t` holds it (rounded to float where t is float in a double program).
+  Value held_as(Value v, clang::QualType t) { return as_held_by(std::move(v), t); }
 
  private:
   struct Frame {
@@ -171,6 +176,7 @@ class Lowerer {
   clang::ASTContext& ctx_;
   Program& program_;
   bool round_floats_;
+  bool computes_in_double_ = false;
   std::vector<std::unique_ptr<Frame>> frames_;
   std::set<std::string> names_;       // taken definition and leaf names
   std::map<std::string, int> name_next_;  // last numeric suffix used per base name

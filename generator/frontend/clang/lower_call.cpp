@@ -109,6 +109,7 @@ bool Lowerer::try_math(const clang::FunctionDecl* fn, const clang::Expr* call, V
   // result rounded to float), so that C++ arithmetic on it folds and rounds as well.
   auto ret = [&](E r) {
     const std::optional<double> known = constant_value(r.n);
+    if (!known && call->getType()->isSpecificBuiltinType(clang::BuiltinType::Double)) computes_in_double_ = true;
     out = known ? Value::num(program_.graph->constant(rounded_to(*known, call->getType())))
                 : as_held_by(Value::num(r.n), call->getType());  // sqrtf of data in a double function
     return true;

@@ -676,6 +676,7 @@ Value Lowerer::arith(int opcode, const Value& a, const Value& b, const clang::Ex
   }
   if (is_bool) bools_.insert(r);
   if (tensor) return Value::tensor(r);
+  if (!is_bool && operation_type(at)->isSpecificBuiltinType(clang::BuiltinType::Double)) computes_in_double_ = true;
   return is_bool ? Value::num(r) : as_held_by(Value::num(r), operation_type(at));
 }
 

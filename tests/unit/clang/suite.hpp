@@ -340,6 +340,16 @@ GRADGEN_DIFFERENTIATE
 double library_calls(double x, double y) {
   return std::sinh(x * 1e-10) * 1e10 + std::cosh(y) + std::tan(y) + std::exp2(x) + std::log2(y * y) + std::log10(x * x + 1);
 }
+// A float function computing in double (a double accumulator, `y * 0.1`, a double exp):
+// lowered as a double function whose float values are rounded where C++ rounds them.
+GRADGEN_DIFFERENTIATE
+float float_with_double_math(float x, float y) {
+  double acc = 0;
+  for (int i = 1; i <= 5; ++i) acc += x / i;
+  const float t = y * 0.1;
+  return acc * 0.3 + t * std::exp(x * 0.5);
+}
+
 // Compound assignment into a bool stores the result != 0, as C++ does.
 GRADGEN_DIFFERENTIATE
 double bool_compound(double x, double y) {

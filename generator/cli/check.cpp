@@ -112,7 +112,9 @@ int report(const std::string& mode, const Program& p, Values& v, const DimBindin
     std::cout << "FAILED: " << failed << " of " << rows.size() << " gradients disagree with finite differences\n";
     return kCheckFailed;
   }
-  std::cout << "ok: all " << rows.size() << " gradients agree with finite differences\n";
+  std::cout << (rows.size() == 1 ? std::string("ok: the 1 gradient agrees")
+                                  : "ok: all " + std::to_string(rows.size()) + " gradients agree")
+            << " with finite differences\n";
   return kOk;
 }
 

@@ -110,6 +110,27 @@ const Node* sub_neg(const Ctx& c) {
   if (c.old->op != Op::Sub || c.b()->op != Op::Neg || c.named_operand(1)) return nullptr;
   return c.g.make(Op::Add, {c.a(), c.b()->inputs[0]});
 }
+// (−a) ∘ b → −(a ∘ b) and a ∘ (−b) → −(a ∘ b) for · and / (exact in IEEE arithmetic: the sign
+// is symmetric), so that −(−u ⊙ v) reads u ⊙ v and a − (−u) ⊙ v reads a + u ⊙ v.
+const Node* mul_neg(const Ctx& c) {
+  const Op op = c.old->op;
+  if (op != Op::Mul && op != Op::Div) return nullptr;
+  for (size_t i = 0; i < 2; ++i) {
+    if (c.ins[i]->op != Op::Neg || c.named_operand(i) || c.adjoint_operand(i)) continue;
+    std::vector<const Node*> ins = c.ins;
+    ins[i] = ins[i]->inputs[0];
+    const Node* inner = c.g.make(op, ins);
+    return inner->shape == c.old->shape ? c.g.make(Op::Neg, {inner}) : nullptr;
+  }
+  return nullptr;
+}
+// select(c, a, b) with c a constant (a condition folded to 1 or 0): a or b.
+const Node* select_constant(const Ctx& c) {
+  if (c.old->op != Op::Select) return nullptr;
+  const Node* cond = filling(c.ins[0]);
+  if (cond->op != Op::Const) return nullptr;
+  return c.keep_shape(cond->attrs.value != 0 ? c.ins[1] : c.ins[2]);
+}
 // sum_to(x, shape(x)) → x;  broadcast_to(x, shape(x)) → x: nothing to sum or broadcast.
 const Node* identity_reshape(const Ctx& c) {
   if (c.old->op != Op::SumTo && c.old->op != Op::BroadcastTo) return nullptr;
@@ -136,7 +157,7 @@ const Node* filled_constants(const Ctx& c) {
 
 constexpr Rule kRules[] = {mul_one, add_zero, sub_zero,         div_one,
                            neg_neg, transpose_transpose, add_neg, sub_neg, identity_reshape,
-                           filled_constants, implicit_broadcast};
+                           filled_constants, implicit_broadcast, mul_neg, select_constant};
 
 }  // namespace
 

@@ -766,8 +766,14 @@ const Node* Lowerer::dense(const Stmt& s, const Expr& e) {
     const std::vector<std::string>& acts = activation_names();
     if (a.kind != Expr::Name) return error(a.loc, "activation must be a function name such as 'sigmoid'"), nullptr;
     if (a.name != "linear") {
-      if (std::find(acts.begin(), acts.end(), a.name) == acts.end())
+      if (std::find(acts.begin(), acts.end(), a.name) == acts.end()) {
+        if (find_callable(a.name))  // softmax, log_softmax, a loss or a reduction: a built-in, not elementwise
+          return error(a.loc, "activation '" + a.name + "' is not elementwise (an activation maps each element on its "
+                                  "own); write the layer linear and apply it in the next definition (z = dense(x, "
+                                  "units), then h = " + a.name + "(z))"),
+                 nullptr;
         return error(a.loc, "unknown activation '" + a.name + "'" + did_you_mean(a.name, acts)), nullptr;
+      }
       act = find_callable(a.name);
       for (const ArgSpec& sp : extra_params(a.name))
         if (!sp.def)

@@ -78,6 +78,15 @@ TEST_CASE("algebraic rules, each with its shape guard", "[algebraic]") {
   SECTION("x·0[2, 3] is kept, as x·0") {
     CHECK(t.simplify(t.op(Op::Mul, {t.a, t.bcast(t.c(0), {F(2), F(3)})}), 1) == "mul(a, const 0)");  // the op broadcasts it
   }
+  SECTION("−(−a ⊙ b) → a ⊙ b: the negation moves out of the product, then cancels") {
+    CHECK(t.simplify(t.op(Op::Neg, {t.op(Op::Mul, {t.op(Op::Neg, {t.a}), t.b})}), 2) == "mul(a, b)");
+  }
+  SECTION("a / (−b) → −(a / b)") {
+    CHECK(t.simplify(t.op(Op::Div, {t.a, t.op(Op::Neg, {t.b})}), 1) == "neg(div(a, b))");
+  }
+  SECTION("select with a constant condition picks its side") {
+    CHECK(t.simplify(t.op(Op::Select, {t.c(1), t.a, t.b}), 1) == "a");
+  }
   SECTION("x + 0 → x, 0 + x → x") {
     CHECK(t.simplify(t.op(Op::Add, {t.op(Op::Add, {t.a, t.c(0)}), t.op(Op::Add, {t.c(0), t.b})}), 2) == "add(a, b)");
   }

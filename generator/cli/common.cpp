@@ -63,6 +63,7 @@ Program load_network(const std::string& path) {
                    "extensions)\n";
     throw Reported{kInputError};
   }
+  std::cerr << diags.render_warnings();
   return std::move(*p);
 }
 

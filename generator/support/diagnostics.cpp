@@ -52,10 +52,10 @@ std::string_view line_of(std::string_view src, int line) {
 // A line longer than this (a one-line JSON feed, say) is quoted as a window around the column.
 constexpr size_t kMaxQuoted = 160;
 
-void render_one(std::string& out, const Diagnostic& d, const std::string* source) {
+void render_one(std::string& out, const Diagnostic& d, const std::string* source, const char* kind = "error") {
   out += d.loc.file;
   if (d.loc.line > 0) out += ":" + std::to_string(d.loc.line) + ":" + std::to_string(d.loc.col);
-  out += ": error: " + d.message + "\n";
+  out += std::string(": ") + kind + ": " + d.message + "\n";
   if (!source || d.loc.line <= 0) return;
   std::string_view raw = line_of(*source, d.loc.line);
   size_t column = static_cast<size_t>(std::max(d.loc.col, 1)) - 1;  // 0-based byte of the caret
@@ -92,6 +92,19 @@ void Diagnostics::error(SourceLoc loc, std::string message) {
     return;
   }
   errors_.push_back({std::move(loc), std::move(message)});
+}
+
+void Diagnostics::warning(SourceLoc loc, std::string message) {
+  if (warnings_.size() < kMaxErrors) warnings_.push_back({std::move(loc), std::move(message)});
+}
+
+std::string Diagnostics::render_warnings() const {
+  std::string out;
+  for (const Diagnostic& d : warnings_) {
+    auto it = sources_.find(d.loc.file);
+    render_one(out, d, it == sources_.end() ? nullptr : &it->second, "warning");
+  }
+  return out;
 }
 
 void Diagnostics::add_source(const std::string& file, std::string text) { sources_[file] = std::move(text); }

@@ -33,8 +33,14 @@ class Diagnostics {
   /// All errors in the order found, quoting lines from the sources added with add_source.
   std::string render() const;
 
+  /// A located warning: printed (render_warnings) but not an error; the input is accepted.
+  void warning(SourceLoc loc, std::string message);
+  const std::vector<Diagnostic>& warnings() const { return warnings_; }
+  /// `FILE:LINE:COL: warning: MESSAGE`, the quoted line and a caret, for each warning.
+  std::string render_warnings() const;
+
  private:
-  std::vector<Diagnostic> errors_;
+  std::vector<Diagnostic> errors_, warnings_;
   size_t dropped_ = 0;
   std::map<std::string, std::string> sources_;
 };

@@ -1124,6 +1124,23 @@ TEST_CASE("an f32 normal init whose draws reach past float's range is a located 
   CHECK(gradgen({"generate", net, "-o", s.path("out64"), "--precision", "f64"}).status == 0);
 }
 
+// mse(o[n, 1], Y[n]) is an [n, n] comparison under numpy's rules: accepted, as the spec says,
+// with a located warning (PyTorch's losses warn too); same-shaped operands say nothing.
+TEST_CASE("a loss that broadcasts both operands is accepted with a located warning", "[cli]") {
+  Scratch s;
+  const std::string net = s.write("bw.grad", "network bw\ndim n\ninput X[n, 3]\ntarget Y[n]\no = dense(X, 1)\n"
+                                             "loss J = mse(o, Y)\n");
+  Result gen = gradgen({"generate", net, "-o", s.path("out")});
+  CHECK(gen.status == 0);
+  CHECK(has(gen.err, "bw.grad:6:10: warning: the loss broadcasts its operands [n, 1] and [n] to [n, n] (numpy's "
+                     "rules), comparing every prediction with every target; give both the same shape\n"
+                     "loss J = mse(o, Y)\n         ^\n"));
+  CHECK(std::filesystem::exists(s.path("out/bw.hpp")));
+  Result same = gradgen({"explain", example("seed.grad")});
+  CHECK(same.status == 0);
+  CHECK(!has(same.err, "warning"));
+}
+
 // An optimizer setting that f32 rounds past its rule (beta1 = 0.99999999 is 1.0f: Adam's
 // bias correction divides by zero; eps = 1e-50 is 0: a zero gradient gives NaN) or past the
 // range of f32 was emitted as that float: an error at the number; f64 takes them.

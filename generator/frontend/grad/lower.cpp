@@ -710,6 +710,12 @@ const Node* Lowerer::call(const Expr& e) {
 bool Lowerer::broadcast_operands(const SourceLoc& loc, std::vector<const Node*>& operands) {
   const std::optional<Shape> common = broadcast(operands[0]->shape, operands[1]->shape);
   if (!common) return true;
+  // Both operands widened (p[n, 1] against y[n] gives [n, n]): numpy's rules allow it, and it is
+  // almost always a target of the wrong shape; PyTorch's losses warn here too.
+  if (operands[0]->shape != *common && operands[1]->shape != *common)
+    warning(loc, "the loss broadcasts its operands " + shape_str(operands[0]->shape) + " and " +
+                     shape_str(operands[1]->shape) + " to " + shape_str(*common) +
+                     " (numpy's rules), comparing every prediction with every target; give both the same shape");
   for (const Node*& n : operands) {
     if (n->shape == *common) continue;
     Attrs to;

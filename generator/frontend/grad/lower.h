@@ -48,6 +48,7 @@ class Lowerer {
   };
 
   void error(const SourceLoc& loc, std::string message) { diags_.error(loc, std::move(message)); }
+  void warning(const SourceLoc& loc, std::string message) { diags_.warning(loc, std::move(message)); }
   static std::string at(const SourceLoc& loc);
 
   // Statements.

@@ -263,8 +263,9 @@ TEST_CASE("row blocks: a chain of values each read twice grows the code linearly
 // f32 sums over many rows of same-sign terms (set_batch fills 0.1 .. 0.9): a float running
 // sum per lane, or per column of a bias gradient, lost ~n·2⁻²⁴ of itself (1e-3 at n = 70001).
 // Row blocks settle their lanes into double totals every 32 blocks; the general schedule's
-// column sums are added up in double; matmul loops add up chunks of 256 terms in double. All,
-// bound and not, stay within 3e-6 of the interpreter.
+// column sums are added up in double; matmul loops add up chunks of 256 terms in double, and
+// gg::gemm's row-by-row path (m <= 3) sums k in blocks of 256. All stay within 3e-6 of the
+// interpreter.
 TEST_CASE("f32 sums over 70001 rows keep float's precision in both schedules", "[e2e][rowblock]") {
   const std::string rowblock = "dim n\ninput X[n, 3]\ntarget Y[n, 1]\nparam W[3, 1]\nparam b[1]\n"
                                "output s = sum(X, axis=0)\nloss J = mean(X @ W + b - Y) + sum(Y)\n";
@@ -281,9 +282,15 @@ TEST_CASE("f32 sums over 70001 rows keep float's precision in both schedules", "
     e2e::set_batch(*bound, 70001, 3);
     nets.push_back(std::move(bound));
   }
+  // A layer of 3 inputs: its weight gradient is gg::gemm with m = 3, k = n (the row-by-row path).
+  auto narrow = e2e::build_net("network sumw\ndim n\ninput X[n, 3]\nparam W[3, 600] init=uniform(0.5, 1)\n"
+                               "loss J = sum(square(X @ W)) / 2\n", "sumw.grad", {}, "f32");
+  e2e::set_batch(*narrow, 70001, 3);
+  CHECK(narrow->files.cpp.find("gg::gemm(true, false, 3, n, 600") != std::string::npos);
+  nets.push_back(std::move(narrow));
   CHECK(nets[0]->files.cpp.find("settle()") != std::string::npos);
   CHECK(nets[1]->files.cpp.find("settle()") != std::string::npos);
   CHECK(nets[2]->files.cpp.find("col_sums[i1] += ") != std::string::npos);
-  auto got = e2e::compile_and_run({nets[0].get(), nets[1].get(), nets[2].get(), nets[3].get()}, "g++", false);
+  auto got = e2e::compile_and_run({nets[0].get(), nets[1].get(), nets[2].get(), nets[3].get(), nets[4].get()}, "g++", false);
   for (size_t i = 0; i < nets.size(); ++i) e2e::compare(*nets[i], got[i], e2e::interpret(*nets[i]), 3e-6);
 }

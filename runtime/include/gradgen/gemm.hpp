@@ -800,45 +800,70 @@ void scale_by_beta(T* c, Index n, T beta) {
     for (Index i = 0; i < n; ++i) c[i] *= beta;
 }
 
-// A C of a few rows (one sample's forward or input gradient), or a product over k <= 2 (one
-// sample's weight gradient, an outer product): row by row, without packing or register tiles,
-// which would be mostly padding and cost more than the product (4-21x OpenBLAS at m = 1).
-// Untransposed B: each row of C gathers alpha·a(i, kk)·B[kk, :] along contiguous rows of B;
-// transposed B: each element is a dot product of contiguous rows of op(A) and the stored B.
+// A C of a few rows (one sample's forward or input gradient, or the weight gradient of a layer
+// of up to 3 inputs), or a product over k <= 2 (one sample's weight gradient, an outer
+// product): row by row, without packing or register tiles, which would be mostly padding and
+// cost more than the product (4-21x OpenBLAS at m = 1). Untransposed B: each row of C gathers
+// alpha·a(i, kk)·B[kk, :] along contiguous rows of B; transposed B: each element is a dot
+// product of contiguous rows of op(A) and the stored B. Both sum k in blocks of kSumBlock terms,
+// as the blocked kernels do: a weight gradient over a batch of 100000 rows, summed in one float
+// chain, lost 3 digits.
+constexpr Index kSumBlock = 256;
+
 template <class T>
 void row_by_row(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, Index lda, const T* b, Index ldb,
                 T beta, T* c, Index ldc) {
   using S = typename SimdOf<T>::type;
+  using Total = std::conditional_t<(sizeof(T) < sizeof(double)), double, T>;
   constexpr int W = S::W;
   auto a_at = [&](Index i, Index kk) { return ta ? a[kk * lda + i] : a[i * lda + kk]; };
+  // out[0, p) += alpha · Σ_{kk in [k0, k1)} a(i, kk) · B[kk, :]
+  auto gather = [&](Index i, Index k0, Index k1, T* out) {
+    for (Index kk = k0; kk < k1; ++kk) {
+      const typename S::R s = S::set1(alpha * a_at(i, kk));
+      const T* bk = b + kk * ldb;
+      Index j = 0;
+      for (; j + W <= p; j += W) S::storeu(out + j, S::fma(s, S::loadu(bk + j), S::loadu(out + j)));
+      if (j < p) {
+        const int n = static_cast<int>(p - j);
+        S::store_first(out + j, S::fma(s, S::load_first(bk + j, n), S::load_first(out + j, n)), n);
+      }
+    }
+  };
   for (Index i = 0; i < m; ++i) {
     T* ci = c + i * ldc;
     if (!tb) {
       scale_by_beta(ci, p, beta);
-      for (Index kk = 0; kk < k; ++kk) {
-        const typename S::R s = S::set1(alpha * a_at(i, kk));
-        const T* bk = b + kk * ldb;
-        Index j = 0;
-        for (; j + W <= p; j += W) S::storeu(ci + j, S::fma(s, S::loadu(bk + j), S::loadu(ci + j)));
-        if (j < p) {
-          const int n = static_cast<int>(p - j);
-          S::store_first(ci + j, S::fma(s, S::load_first(bk + j, n), S::load_first(ci + j, n)), n);
-        }
+      if (k <= kSumBlock) {
+        gather(i, 0, k, ci);
+        continue;
+      }
+      T* part = thread_buffer<T, 3>().reserve(p);
+      for (Index k0 = 0; k0 < k; k0 += kSumBlock) {
+        std::fill(part, part + p, T(0));
+        gather(i, k0, std::min(k, k0 + kSumBlock), part);
+        for (Index j = 0; j < p; ++j) ci[j] += part[j];
       }
       continue;
     }
     for (Index j = 0; j < p; ++j) {
       const T* bj = b + j * ldb;
-      typename S::R acc[4] = {S::zero(), S::zero(), S::zero(), S::zero()};  // 4 chains: FMA latency
-      Index kk = 0;
-      if (!ta) {
-        for (; kk + 4 * W <= k; kk += 4 * W)
-          for (int h = 0; h < 4; ++h) acc[h] = S::fma(S::loadu(a + i * lda + kk + h * W), S::loadu(bj + kk + h * W), acc[h]);
-        for (; kk + W <= k; kk += W) acc[0] = S::fma(S::loadu(a + i * lda + kk), S::loadu(bj + kk), acc[0]);
+      Total total = 0;
+      for (Index k0 = 0; k0 < k; k0 += kSumBlock) {
+        const Index k1 = std::min(k, k0 + kSumBlock);
+        typename S::R acc[4] = {S::zero(), S::zero(), S::zero(), S::zero()};  // 4 chains: FMA latency
+        Index kk = k0;
+        if (!ta) {
+          for (; kk + 4 * W <= k1; kk += 4 * W)
+            for (int h = 0; h < 4; ++h)
+              acc[h] = S::fma(S::loadu(a + i * lda + kk + h * W), S::loadu(bj + kk + h * W), acc[h]);
+          for (; kk + W <= k1; kk += W) acc[0] = S::fma(S::loadu(a + i * lda + kk), S::loadu(bj + kk), acc[0]);
+        }
+        T sum = S::sum(S::add(S::add(acc[0], acc[1]), S::add(acc[2], acc[3])));
+        for (; kk < k1; ++kk) sum += a_at(i, kk) * bj[kk];
+        total += static_cast<Total>(sum);
       }
-      T sum = S::sum(S::add(S::add(acc[0], acc[1]), S::add(acc[2], acc[3])));
-      for (; kk < k; ++kk) sum += a_at(i, kk) * bj[kk];
-      ci[j] = alpha * sum + (beta == T(0) ? T(0) : beta * ci[j]);
+      ci[j] = alpha * static_cast<T>(total) + (beta == T(0) ? T(0) : beta * ci[j]);
     }
   }
 }

@@ -23,10 +23,20 @@ Shape declared(const std::vector<const Node*>&, const Attrs& a) { return a.shape
 Shape scalar(const std::vector<const Node*>&, const Attrs&) { return {}; }
 Shape same(const std::vector<const Node*>& in, const Attrs&) { return in[0]->shape; }
 
+// A per-row vector against a matrix ([n, 3] and [n]): numpy aligns trailing axes, so it fails;
+// the hint says how to line the vector up with the rows (there is no keepdims).
+std::string per_row_hint(const Shape& a, const Shape& b) {
+  const Shape& m = a.size() == 2 ? a : b;
+  const Shape& v = a.size() == 2 ? b : a;
+  if (m.size() != 2 || v.size() != 1 || v[0] != m[0] || v[0] == m[1]) return "";
+  return " (numpy's rules align trailing axes: to apply a per-row value, transpose, as in (X.T - v).T)";
+}
+
 Shape broadcasting(const std::vector<const Node*>& in, const Attrs&) {
   auto s = broadcast(in[0]->shape, in[1]->shape);
   if (!s)
-    shape_fail("cannot broadcast shapes " + shape_str(in[0]->shape) + " and " + shape_str(in[1]->shape));
+    shape_fail("cannot broadcast shapes " + shape_str(in[0]->shape) + " and " + shape_str(in[1]->shape) +
+               per_row_hint(in[0]->shape, in[1]->shape));
   return *s;
 }
 

@@ -73,8 +73,17 @@ class Pool {
  private:
   Pool() {
     const int set = requested().load(std::memory_order_relaxed);
+    set_threads(set > 0 ? set : threads_from_environment());
+  }
+  // $GG_NUM_THREADS as a whole number (strtol: atoi is undefined past int's range); anything
+  // else, or none, is 1, and set_threads clamps it to [1, kMaxThreads].
+  static int threads_from_environment() {
     const char* env = std::getenv("GG_NUM_THREADS");
-    set_threads(set > 0 ? set : env ? std::atoi(env) : 1);
+    if (!env || !*env) return 1;
+    char* end = nullptr;
+    const long n = std::strtol(env, &end, 10);
+    if (*end != '\0') return 1;
+    return static_cast<int>(std::clamp<long>(n, 1, kMaxThreads));
   }
   static std::atomic<Pool*>& slot() {
     static std::atomic<Pool*> pool{nullptr};

@@ -159,7 +159,8 @@ class DotWriter {
 
   std::string short_name(const Node* n) const {
     std::string s = eqs_.expr(n, forward_seq_, Format::Text);
-    bool simple = s.find(' ') == std::string::npos;
+    // A negation reads as part of ∂ (∂−z) unless grouped: (−z).
+    bool simple = s.find(' ') == std::string::npos && s.rfind("−", 0) != 0;
     return simple ? s : "(" + s + ")";
   }
 

@@ -112,3 +112,13 @@ TEST_CASE("backward graph: only gradients start the chain rule at dJ/dJ = 1", "[
   CHECK(has(dot, "\"v_J\" -> \"b_dJ_dW\""));
   CHECK_FALSE(has(dot, "\"v_J\" -> \"b_t1\""));
 }
+
+TEST_CASE("backward graph: a negated operand is grouped in its local gradient's label", "[dot]") {
+  Diagnostics d;
+  auto p = load_grad("network act\ninput x[2]\nparam w[2]\nz = w * x\nloss J = sum(exp(-z))\n", "act.grad", d);
+  REQUIRE(p);
+  differentiate_and_optimize(*p, PipelineOptions{});
+  const std::string dot = emit_dot(*p, build_equations(*p), DotOptions{true});
+  CHECK(has(dot, "∂(−z)/∂z = −1"));
+  CHECK(has(dot, "∂exp(−z)/∂(−z) = exp(−z)"));  // it read ∂exp(−z)/∂−z
+}

@@ -138,7 +138,10 @@ class RowBlock {
       any_r = any_r || c == Cls::R || c == Cls::RT || c == Cls::RTP;
       any_ap = any_ap || c == Cls::A || c == Cls::Post;
     }
-    if (!any_r && !any_ap) return inlinable(n) ? Cls::U : bad(std::string("uniform ") + name + " is not computed inline");
+    if (!any_r && !any_ap)
+      return inlinable(n) ? Cls::U
+                          : bad(label(n) + ", computed from params and constants alone, is a " + name +
+                                " (only elementwise ones are recomputed in each block)");
     if (any_ap) {
       if (any_r) return bad("row-local " + label(n) + " reads a sum over the rows (a second pass)");
       return inlinable(n) && static_numel(n->shape) ? Cls::Post : bad(std::string(name) + " of accumulated values");

@@ -19,6 +19,7 @@
 
 #include "gemm_threads.hpp"
 #include "isa.hpp"
+#include "reduce.hpp"
 
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #include <immintrin.h>
@@ -814,7 +815,6 @@ template <class T>
 void row_by_row(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a, Index lda, const T* b, Index ldb,
                 T beta, T* c, Index ldc) {
   using S = typename SimdOf<T>::type;
-  using Total = std::conditional_t<(sizeof(T) < sizeof(double)), double, T>;
   constexpr int W = S::W;
   auto a_at = [&](Index i, Index kk) { return ta ? a[kk * lda + i] : a[i * lda + kk]; };
   // out[0, p) += alpha · Σ_{kk in [k0, k1)} a(i, kk) · B[kk, :]
@@ -848,7 +848,7 @@ void row_by_row(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a
     }
     for (Index j = 0; j < p; ++j) {
       const T* bj = b + j * ldb;
-      Total total = 0;
+      Accum<T> total = 0;
       for (Index k0 = 0; k0 < k; k0 += kSumBlock) {
         const Index k1 = std::min(k, k0 + kSumBlock);
         typename S::R acc[4] = {S::zero(), S::zero(), S::zero(), S::zero()};  // 4 chains: FMA latency
@@ -861,7 +861,7 @@ void row_by_row(bool ta, bool tb, Index m, Index k, Index p, T alpha, const T* a
         }
         T sum = S::sum(S::add(S::add(acc[0], acc[1]), S::add(acc[2], acc[3])));
         for (; kk < k1; ++kk) sum += a_at(i, kk) * bj[kk];
-        total += static_cast<Total>(sum);
+        total += static_cast<Accum<T>>(sum);
       }
       ci[j] = alpha * static_cast<T>(total) + (beta == T(0) ? T(0) : beta * ci[j]);
     }

@@ -1,6 +1,8 @@
 // gradgen's entry point: parses the command line (CLI11), runs the chosen subcommand and maps
 // every outcome to an exit status; no exception escapes.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <optional>
 #include <exception>
 #include <iostream>
 #include <new>
@@ -9,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/generate.h"
+#include "frontend/grad/suggest.h"
 #include "support/error.h"
 #include "support/version.h"
 #ifdef GRADGEN_HAVE_CLANG
@@ -42,6 +45,40 @@ void take_function_option(std::vector<char*>& args, std::string& out) {
   }
 }
 #endif
+
+// "; did you mean '--format'?" for the first option of the command line that its subcommand
+// does not have, when one of its options is close.
+std::string misspelt_option_hint(int argc, char** argv, const std::vector<Subcommand>& subs) {
+  if (argc < 2) return "";
+  const CLI::App* sub = nullptr;
+  for (const Subcommand& s : subs)
+    if (s.app->get_name() == argv[1]) sub = s.app;
+  if (!sub) return "";
+  std::vector<std::string> known;
+  for (const CLI::Option* o : sub->get_options())
+    for (const std::string& name : o->get_lnames()) known.push_back("--" + name);
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--") break;
+    if (a.rfind("--", 0) != 0) continue;
+    const std::string name = a.substr(0, a.find('='));
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    std::vector<std::string> owners;  // `eval --bind`: an option of other subcommands
+    for (const Subcommand& other : subs)
+      for (const CLI::Option* o : other.app->get_options())
+        for (const std::string& n : o->get_lnames())
+          if ("--" + n == name) owners.push_back(other.app->get_name());
+    if (!owners.empty()) {
+      std::string list;
+      for (size_t j = 0; j < owners.size(); ++j)
+        list += (j == 0 ? "" : j + 1 == owners.size() ? " and " : ", ") + owners[j];
+      return "; " + name + " is an option of " + list + ", not of " + sub->get_name();
+    }
+    const std::optional<std::string> meant = grad::closest(name, known);
+    return meant ? "; did you mean '" + *meant + "'?" : "";
+  }
+  return "";
+}
 
 int run(int argc, char** argv) {
   CLI::App app{"gradgen: differentiate a network description (.grad) into equations, graphs and C++", "gradgen"};
@@ -80,7 +117,10 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? kOk : kUsageError;  // --help and --version exit 0
+    if (e.get_exit_code() == 0) return app.exit(e) == 0 ? kOk : kUsageError;  // --help and --version
+    std::cerr << "gradgen: error: " << e.what() << misspelt_option_hint(argc, argv, subs)
+              << "\nRun with --help for more information.\n";
+    return kUsageError;
   }
   for (const Subcommand& s : subs)
     if (s.app->parsed()) return s.run();

@@ -148,7 +148,11 @@ Entry make_entry(const EntryContext& c, std::vector<Result> results, const std::
     else
       lines.push_back(fmt::format("if ({0} < 1 || {0} > kMaxDim) return kBadDim;", id));
   }
-  lines.push_back("if (ws_size < workspace_size(" + join(c.api.free_dims, ", ") + ")) return kWorkspaceTooSmall;");
+  const std::string need = "workspace_size(" + join(c.api.free_dims, ", ") + ")";
+  if (c.api.free_dims.empty())
+    lines.push_back("if (ws_size < " + need + ") return kWorkspaceTooSmall;");
+  else  // the largest size_t says no buffer can hold it, whatever ws_size claims
+    lines.push_back("if (ws_size < " + need + " || " + need + " == static_cast<std::size_t>(-1)) return kWorkspaceTooSmall;");
   bool params_used = false;
   for (const ApiTensor& t : c.api.params)
     if (used.count(t.name)) {

@@ -32,19 +32,36 @@ std::string per_row_hint(const Shape& a, const Shape& b) {
   return " (numpy's rules align trailing axes: to apply a per-row value, transpose, as in (X.T - v).T)";
 }
 
+// Two matrices that do not broadcast but would multiply: `X * W` written for `X @ W`.
+std::string matrix_product_hint(const Shape& a, const Shape& b) {
+  if (a.size() != 2 || b.size() != 2 || a[1] != b[0]) return "";
+  return " (for a matrix product write a @ b)";
+}
+
 Shape broadcasting(const std::vector<const Node*>& in, const Attrs&) {
   auto s = broadcast(in[0]->shape, in[1]->shape);
   if (!s)
     shape_fail("cannot broadcast shapes " + shape_str(in[0]->shape) + " and " + shape_str(in[1]->shape) +
-               per_row_hint(in[0]->shape, in[1]->shape));
+               per_row_hint(in[0]->shape, in[1]->shape) + matrix_product_hint(in[0]->shape, in[1]->shape));
   return *s;
+}
+
+// A product written the other way round (`W @ X` for `X @ W`), or with a weight stored as
+// PyTorch's Linear stores it ([out, in], used as X @ W.T).
+std::string operand_order_hint(const Shape& a, const Shape& b) {
+  if (a.size() != 2 || b.size() != 2) return "";
+  if (b[1] == a[0]) return " (the operands the other way round, b @ a, would multiply)";
+  if (a[1] == b[1]) return " (a @ b.T would multiply: is the second operand stored [p, k]?)";
+  if (a[0] == b[0]) return " (a.T @ b would multiply)";
+  return "";
 }
 
 Shape matmul_shape(const std::vector<const Node*>& in, const Attrs&) {
   const Shape& a = in[0]->shape;
   const Shape& b = in[1]->shape;
   if (a.size() != 2 || b.size() != 2 || a[1] != b[0])
-    shape_fail("matrix product needs [m, k] @ [k, p], got " + shape_str(a) + " @ " + shape_str(b));
+    shape_fail("matrix product needs [m, k] @ [k, p], got " + shape_str(a) + " @ " + shape_str(b) +
+               operand_order_hint(a, b));
   return {a[0], b[1]};
 }
 
@@ -93,8 +110,13 @@ Shape broadcast_to_shape(const std::vector<const Node*>& in, const Attrs& a) {
 }
 
 Shape loss_shape(const std::vector<const Node*>& in, const Attrs&) {
-  if (in[0]->shape != in[1]->shape)
-    shape_fail("prediction and target shapes differ: " + shape_str(in[0]->shape) + " and " + shape_str(in[1]->shape));
+  const Shape& z = in[0]->shape;
+  const Shape& y = in[1]->shape;
+  // Class indices, as PyTorch's CrossEntropyLoss also takes: .grad's targets are one-hot rows.
+  const bool labels = z.size() == 2 && y.size() == 1 && y[0] == z[0] && z[1] != Dim::fixed(1);
+  if (z != y)
+    shape_fail("prediction and target shapes differ: " + shape_str(z) + " and " + shape_str(y) +
+               (labels ? " (targets are one-hot or probability rows: declare the target " + shape_str(z) + ")" : ""));
   return {};
 }
 
@@ -598,7 +620,7 @@ std::vector<OpInfo> build_rows() {
        [](const EvalArgs& a) { evalh::unary(a, [](double x) { return static_cast<double>(static_cast<float>(x)); }); },
        vjp_to_float, {"float({0})", "\\operatorname{{float}}({0})", 5}, "gg::to_float({0})"},
       {Op::Step, "step", 1, kEw | kInternal, same,
-       [](const EvalArgs& a) { evalh::unary(a, [](double x) { return x > 0 ? 1.0 : 0.0; }); }, vjp_piecewise_constant,
+       [](const EvalArgs& a) { evalh::unary(a, [](double x) { return x <= 0 ? 0.0 : 1.0; }); }, vjp_piecewise_constant,
        {"step({0})", "\\mathbf{{1}}[{0} > 0]", 5}, "gg::step({0})"},
       {Op::LeakyStep, "leaky_step", 1, kEw | kInternal, same, eval_leaky_step, vjp_piecewise_constant,
        {"leaky_step({0}, {value})", "\\operatorname{{leaky\\_step}}_{{{value}}}({0})", 5}, "gg::leaky_step({0}, {value})"},

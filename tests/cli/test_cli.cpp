@@ -114,6 +114,14 @@ TEST_CASE("usage errors exit 2", "[cli]") {
                      "check or eval; see gradgen --help)"));
   }
   CHECK(has(gradgen({"graph", seed, "-o", ""}).err, "expects a path, got ''"));
+  // CLI11's own errors carry gradgen's prefix, a did-you-mean, or the subcommands that have the option.
+  CHECK(has(gradgen({"explain", seed, "--frmat", "text"}).err,
+            "gradgen: error: The following arguments were not expected: text --frmat; did you mean '--format'?\n"
+            "Run with --help for more information.\n"));
+  CHECK(has(gradgen({"eval", seed, "--feed", example("seed.feed.json"), "--bind", "n=4"}).err,
+            "; --bind is an option of generate, explain and check, not of eval\n"));
+  CHECK(has(gradgen({"explain", seed, "--format", "html"}).err,
+            "gradgen: error: --format: html not in {text,markdown,latex}\n"));
   Result pass = gradgen({"explain", seed, "--dump-after=nosuchpass"});
   CHECK(has(pass.err, "unknown pass 'nosuchpass' for --dump-after (passes: bind_dims, autodiff, const_fold, algebraic, "
                       "pack_scatters, cse, dce)"));
@@ -546,7 +554,7 @@ TEST_CASE("malformed networks exit 1 with a located error and write nothing", "[
   }
   Result missing = gradgen({"explain", s.path("missing.grad")});
   CHECK(missing.status == 1);
-  CHECK(has(missing.err, "missing.grad:1:1: error: cannot read"));
+  CHECK(has(missing.err, "missing.grad: error: cannot read"));
 }
 
 // An error found while generating code (not while parsing) still points at the statement.
@@ -666,7 +674,7 @@ TEST_CASE("a directory or an endless device as the network or the feed is a clea
   }
   Result dir_net = gradgen({"explain", s.path("dir.json")});
   CHECK(dir_net.status == 1);
-  CHECK(has(dir_net.err, s.path("dir.json") + ":1:1: error: cannot read '" + s.path("dir.json") + "': it is a directory"));
+  CHECK(has(dir_net.err, s.path("dir.json") + ": error: cannot read '" + s.path("dir.json") + "': it is a directory"));
   Result zero_net = gradgen({"explain", "/dev/zero"});
   CHECK(zero_net.status == 1);
   CHECK(has(zero_net.err, "cannot read '/dev/zero': it is larger than 64 MiB"));
@@ -1139,6 +1147,22 @@ TEST_CASE("a loss that broadcasts both operands is accepted with a located warni
   Result same = gradgen({"explain", example("seed.grad")});
   CHECK(same.status == 0);
   CHECK(!has(same.err, "warning"));
+}
+
+// A dim that no tensor uses is still an argument of every generated function: a warning at
+// the dim, once; a network with an error says only the error.
+TEST_CASE("an unused dim is accepted with a located warning", "[cli]") {
+  Scratch s;
+  const std::string net = s.write("ud.grad", "network ud\ndim n, m\ninput X[n, 2]\nloss J = sum(X)\n");
+  Result gen = gradgen({"generate", net, "-o", s.path("out")});
+  CHECK(gen.status == 0);
+  CHECK(has(gen.err, "ud.grad:2:8: warning: dim 'm' is declared but no input, target or param uses it; the "
+                     "generated functions still take it as an argument\ndim n, m\n       ^\n"));
+  CHECK(std::filesystem::exists(s.path("out/ud.hpp")));
+  const std::string bad = s.write("ud2.grad", "network ud2\ndim n, m\ninput X[n, 2]\nloss J = sum(Q)\n");
+  Result err = gradgen({"explain", bad});
+  CHECK(err.status == 1);
+  CHECK(!has(err.err, "warning"));
 }
 
 // An optimizer setting that f32 rounds past its rule (beta1 = 0.99999999 is 1.0f: Adam's

@@ -223,12 +223,16 @@ int main() {
   std::printf("%d %d %d %zu\n", r3d::workspace_size(a, a, c) == static_cast<std::size_t>(-1),
               r3d_workspace_size(a, a, c) == static_cast<std::size_t>(-1),
               r3d::loss_and_grad(p, U, V, W, a, a, c, loss, g, r3d::WorkspaceRef(ws, 1)), r3d::workspace_size(2, 3, 4));
+  // A caller claiming the largest size_t ("big enough") is refused too: it was accepted and the
+  // code wrote past ws.
+  std::printf("%d %d\n", r3d::loss_and_grad(p, U, V, W, a, a, c, loss, g, r3d::WorkspaceRef(ws, SIZE_MAX)),
+              r3d_loss_and_grad(&p, U, V, W, a, a, c, &loss, &g, ws, SIZE_MAX));
   // Dims every entry point refuses need no workspace (INT64_MIN overflowed the products).
   std::printf("%zu %zu %zu %zu\n", r3d::workspace_size(INT64_MIN, 1, 1), r3d_workspace_size(1, 0, 1),
               r3d::workspace_size(1, 1, -5), r3d::workspace_size(1, r3d::kMaxDim + 1, 1));
 }
 )");
-  CHECK(out == "1 1 3 64\n0 0 0 0\n");
+  CHECK(out == "1 1 3 64\n3 3\n0 0 0 0\n");
 }
 
 // The API types are 64-byte aligned, so that new / make_unique give the GEMMs whole cache lines

@@ -172,6 +172,18 @@ TEST_CASE("a failed statement gives one error, not follow-on ones", "[errors]") 
       // A word before a definition: its name is not also unknown later.
       {"network t\ninput X[2]\nlet z = X * 2\nloss L = sum(z)\n",
        "unknown word 'let' before the definition of 'z' (a definition is NAME = EXPR)"},
+      // A bad line ending in two names: the next line is still read (it was skipped, so
+      // 'z' was unknown and the loss missing).
+      {"network t\ninput X[2]\nfoo bar\nz = X * 2\nloss L = sum(z)\n", "expected '=' after the name, got 'bar'"},
+      {"network t\ninput X[2]\nfoo bar\nloss L = sum(X)\n", "expected '=' after the name, got 'bar'"},
+      {"network t\ninput X[2]\ndef f(x):\nz = X * 2\nloss L = sum(z)\n",
+       "'def' is not a .grad statement: a line is NAME = EXPR or starts with one of network, precision, dim, input, "
+       "target, param, const, output, loss, grad, optimizer"},
+      // A keyword declared as a dim: its uses in shapes are not also "unknown dimension".
+      {"network t\ndim input\ninput X[input, 2]\nloss L = sum(X)\n", "'input' is a keyword and cannot be used as a name"},
+      // A dim declared after its use: once, at the first use.
+      {"network t\ninput X[n, 2]\ninput Z[n, 2]\ndim n\nloss L = sum(X) + sum(Z)\n",
+       "dimension 'n' is used before its declaration (at 4:5); declare it with 'dim' before its first use"},
   };
   for (const auto& [text, message] : cases) {
     Diagnostics d;

@@ -30,7 +30,7 @@ Status init_impl(::seed_params& params, std::uint64_t seed) {
 Status forward_impl(const ::seed_params& params, const Scalar* X, std::int64_t n, Scalar* yhat, Scalar* ws, std::size_t ws_size) {
   if (X == nullptr || yhat == nullptr || ws == nullptr) return kNullPointer;
   if (n < 1 || n > kMaxDim) return kBadDim;
-  if (ws_size < workspace_size(n)) return kWorkspaceTooSmall;
+  if (ws_size < workspace_size(n) || workspace_size(n) == static_cast<std::size_t>(-1)) return kWorkspaceTooSmall;
   const Scalar* const W1 = gg::flat(params.W1);
   const Scalar* const b1 = params.b1;
   const Scalar* const W2 = gg::flat(params.W2);
@@ -89,7 +89,7 @@ Status forward_impl(const ::seed_params& params, const Scalar* X, std::int64_t n
 Status loss_and_grad_impl(const ::seed_params& params, const Scalar* X, const Scalar* Y, std::int64_t n, Scalar* loss, ::seed_grads& grads, Scalar* dJ_dX, Scalar* ws, std::size_t ws_size) {
   if (X == nullptr || Y == nullptr || loss == nullptr || dJ_dX == nullptr || ws == nullptr) return kNullPointer;
   if (n < 1 || n > kMaxDim) return kBadDim;
-  if (ws_size < workspace_size(n)) return kWorkspaceTooSmall;
+  if (ws_size < workspace_size(n) || workspace_size(n) == static_cast<std::size_t>(-1)) return kWorkspaceTooSmall;
   const Scalar* const W1 = gg::flat(params.W1);
   const Scalar* const b1 = params.b1;
   const Scalar* const W2 = gg::flat(params.W2);

@@ -20,6 +20,8 @@
 //   step       one SGD update (per-param lr overrides applied).
 //
 // Inputs are row-major arrays passed by pointer, with the symbolic dims as arguments (n).
+// Outputs and gradients must not overlap the inputs, the params, the workspace or each other:
+// the code may read an input again after it has written an output.
 // Every entry point returns a Status; on an error (null pointer, bad dim, workspace too small)
 // nothing is written. Nothing allocates, throws, locks or touches global state.
 //
@@ -53,8 +55,9 @@ constexpr std::int64_t kMaxDim = std::int64_t{1} << 24;
 constexpr std::size_t kNumParams = 13;
 
 /// Scalars of workspace that forward and loss_and_grad need for the given dims; the largest std::size_t
-/// past 4e18 scalars, which no memory holds (and whose sums would overflow int64); 0 for a dim
-/// outside [1, kMaxDim], which every entry point refuses with kBadDim.
+/// past 4e18 scalars, which no memory holds (and whose sums would overflow int64): every entry
+/// point then returns kWorkspaceTooSmall, whatever ws_size says; 0 for a dim outside
+/// [1, kMaxDim], which every entry point refuses with kBadDim.
 constexpr std::size_t workspace_size(std::int64_t n) {
   if (n < 1 || n > kMaxDim) return 0;
   const std::int64_t forward_need = 0;

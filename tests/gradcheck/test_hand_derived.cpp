@@ -2,6 +2,8 @@
 // including the kink conventions relu'(0) = 0, abs'(0) = 0, leaky_relu'(0) = alpha.
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include <cmath>
 
 #include "gradcheck/op_harness.h"
@@ -114,6 +116,9 @@ TEST_CASE("kink conventions follow PyTorch", "[gradcheck][hand]") {
   Tensor ones{{3}, {1, 1, 1}};
   // relu' = [x > 0]: relu'(0) = 0.
   CHECK(run(Op::Relu, {x}, ones).grads[0].data == std::vector<double>{0, 0, 1});
+  // At NaN the gradient passes, as PyTorch's threshold_backward does (it zeroes x <= 0 only).
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  CHECK(run(Op::Relu, {Tensor{{1}, {nan}}}, Tensor{{1}, {2}}).grads[0].data == std::vector<double>{2});
   // abs' = sign: abs'(0) = 0.
   CHECK(run(Op::Abs, {x}, ones).grads[0].data == std::vector<double>{-1, 0, 1});
   // leaky_relu' = 1 for x > 0, alpha otherwise: leaky_relu'(0) = alpha.

@@ -98,7 +98,8 @@ TEST_CASE("runtime float sigmoid below -87 follows e^x into the subnormals, with
 
 // NaN in, NaN out, as in PyTorch: relu(NaN) and bce's clamped log of NaN were 0 and -100, a
 // finite loss from corrupt input. Everything else is unchanged: relu(-0) is +0, the clamp
-// still holds at p = 0, and relu'(NaN) = step(NaN) is 0 (PyTorch's threshold_backward).
+// still holds at p = 0. relu'(NaN) = step(NaN) is 1: PyTorch's threshold_backward zeroes the
+// gradient only where x <= 0 (torch.relu(nan).backward() gives 1).
 TEMPLATE_TEST_CASE("runtime relu and clamped_log pass NaN through", "[runtime]", float, double) {
   using T = TestType;
   const T nan = std::numeric_limits<T>::quiet_NaN();
@@ -107,7 +108,9 @@ TEMPLATE_TEST_CASE("runtime relu and clamped_log pass NaN through", "[runtime]",
   CHECK(!std::signbit(gg::relu(T(-0.0))));
   CHECK(gg::relu(T(-2)) == T(0));
   CHECK(gg::relu(T(2.5)) == T(2.5));
-  CHECK(gg::step(nan) == T(0));
+  CHECK(gg::step(nan) == T(1));
+  CHECK(gg::step(T(0)) == T(0));
+  CHECK(gg::step(T(-0.0)) == T(0));
   CHECK(std::isnan(gg::clamped_log(nan)));
   CHECK(gg::clamped_log(T(0)) == T(-100));
   CHECK(gg::clamped_log(T(1)) == T(0));

@@ -55,6 +55,38 @@ std::string describe_character(std::string_view s, size_t i, size_t n) {
   return std::string(buf.data()) + (invisible(c) ? " (invisible)" : " '" + std::string(s.substr(i, n)) + "'");
 }
 
+// What a user coming from Python, C or typeset maths most likely meant by a character .grad
+// does not have ("" when there is no obvious replacement).
+std::string_view meant_instead(char32_t c) {
+  switch (c) {
+    case '^': return "for a power write pow(x, p) or square(x)";
+    case ';': return "a statement ends at the end of its line";
+    case '\\': return "a statement continues onto the next line only inside (...) or [...]";
+    case '\'':
+    case '"':
+    case 0x2018:
+    case 0x2019:
+    case 0x201C:
+    case 0x201D: return "names are not quoted: write activation=relu";
+    case 0x2212: return "write '-'";
+    case 0x00D7:
+    case 0x22C5:
+    case 0x00B7: return "write '*' (elementwise) or '@' (matrix product)";
+    case 0x1D40: return "write x.T for a transpose";
+    case 0x00A0:
+    case 0x2009:
+    case 0x202F: return "write a plain space";
+    case 0x2013:
+    case 0x2014: return "write '-'";
+    default: return "";
+  }
+}
+
+std::string with_hint(std::string message, char32_t c) {
+  const std::string_view hint = meant_instead(c);
+  return hint.empty() ? message : message + "; " + std::string(hint);
+}
+
 std::string hex_byte(unsigned char b) {
   std::array<char, 8> buf{};
   std::snprintf(buf.data(), buf.size(), "0x%02X", b);
@@ -172,9 +204,11 @@ Token Lexer::number(size_t start) {
     while (p < src_.size() && digit(src_[p])) ++p;
   }
   if (p < src_.size() && ident_char(src_[p])) {
+    const bool digits_then_letter = integer && p > start;
     while (p < src_.size() && ident_char(src_[p])) ++p;
     std::string text(src_.substr(start, std::min<size_t>(p - start, 40)));
-    return error_at(start, p - start, "malformed number '" + text + "'");
+    return error_at(start, p - start,
+                    "malformed number '" + text + "'" + (digits_then_letter ? "; a name cannot start with a digit" : ""));
   }
   Token t = make(Tok::Number, start, p - start);
   t.integer = integer;
@@ -289,11 +323,13 @@ Token Lexer::scan() {
     if (b >= 0x80) {
       size_t n = utf8_len(src_, start);
       if (n == 0) return error_at(start, 1, "invalid UTF-8 byte " + hex_byte(b));
-      return error_at(start, n, "unexpected character " + describe_character(src_, start, n) +
-                                    "; outside comments a network is ASCII");
+      return error_at(start, n, with_hint("unexpected character " + describe_character(src_, start, n) +
+                                              "; outside comments a network is ASCII",
+                                          code_point(src_, start, n)));
     }
     if (b < 0x20 || b == 0x7F) return error_at(start, 1, "unexpected control character " + hex_byte(b));
-    return error_at(start, 1, std::string("unexpected character '") + c + "'");
+    const std::string shown = c == '\'' ? std::string("\"'\"") : std::string("'") + c + "'";
+    return error_at(start, 1, with_hint("unexpected character " + shown, static_cast<char32_t>(b)));
   }
   Token t = make(Tok::End, src_.size(), 0);
   return t;

@@ -14,6 +14,15 @@
 namespace gg::grad {
 namespace {
 
+// "; did you mean 'relu'?", or how .grad writes what another library's function does.
+std::string unknown_function_hint(const std::string& name, const std::vector<std::string>& callables) {
+  if (name == "matmul" || name == "mm" || name == "dot" || name == "bmm")
+    return "; write a @ b for a matrix product";
+  if (name == "transpose" || name == "t") return "; write x.T for a transpose";
+  if (name == "Linear" || name == "Dense") return "; a layer is a definition h = dense(x, units)";
+  return did_you_mean(name, callables);
+}
+
 /// Most dimensions a declared tensor may have (numpy's classic limit).
 constexpr size_t kMaxRank = 32;
 
@@ -172,6 +181,20 @@ void Lowerer::finish() {
     return;
   }
   if (!loss_) error(network_ ? *network_ : SourceLoc{file_, 1, 1}, "no loss defined: add 'loss NAME = EXPR'");
+  if (!diags_.has_errors()) warn_unused_dims();
+}
+
+// A dim no input, target or param uses is still an argument of every entry point, which
+// callers must then pass in range; it is most likely left over or misspelt where it is used.
+void Lowerer::warn_unused_dims() {
+  for (const std::string& d : p_.dims) {
+    bool used = false;
+    for (const Leaf& l : p_.leaves)
+      for (const Dim& x : l.node->shape) used = used || x.symbol == d;
+    if (!used)
+      warning(syms_.at(d).loc, "dim '" + d + "' is declared but no input, target or param uses it; the generated "
+                                              "functions still take it as an argument");
+  }
 }
 
 /// Whose header <NAME.h> is, for the names C and C++ code includes as <NAME.h>: the C library
@@ -384,7 +407,10 @@ void Lowerer::optimizer(const Stmt& s) {
     names.push_back(k.name);
     if (e.name == k.name) kind = &k;
   }
-  if (!kind) return error(e.loc, "unknown optimizer '" + e.name + "'" + did_you_mean(e.name, names));
+  if (!kind) {
+    const std::string hint = did_you_mean(e.name, names);
+    return error(e.loc, "unknown optimizer '" + e.name + "'" + (hint.empty() ? " (gradgen has sgd and adam)" : hint));
+  }
   std::vector<const Expr*> pos;
   for (const ExprPtr& a : e.args) pos.push_back(a.get());
   auto args = bind(e.name, pos, e.kwargs, kind->args, e.loc);
@@ -516,9 +542,15 @@ std::optional<Dim> Lowerer::dim(const DimSpec& d) {
   if (d.is_name) {
     auto it = syms_.find(d.text);
     if (it != syms_.end() && it->second.kind == Sym::Dim) return Dim::named(d.text);
-    if (it != syms_.end() && it->second.kind == Sym::Failed) return std::nullopt;
+    if (it != syms_.end() && (it->second.kind == Sym::Failed || it->second.kind == Sym::Unknown)) return std::nullopt;
     if (it != syms_.end()) {
       error(d.loc, "'" + d.text + "' is not a dimension (declare dimensions with 'dim')");
+      return std::nullopt;
+    }
+    if (auto later = defined_later_.find(d.text); later != defined_later_.end()) {
+      error(d.loc, "dimension '" + d.text + "' is used before its declaration (at " + at(later->second) +
+                       "); declare it with 'dim' before its first use");
+      define({d.text, d.loc}, Symbol{Sym::Unknown, nullptr, 0, d.loc});  // its later uses here stay silent
       return std::nullopt;
     }
     std::string hint = did_you_mean(d.text, names_of({Sym::Dim}));
@@ -559,7 +591,10 @@ std::optional<Init> Lowerer::init(const KwArg& opt, const Shape& sh, const std::
     if (e.name == k.name) kind = &k;
   }
   if (!kind) {
-    error(e.loc, "unknown init '" + e.name + "'" + did_you_mean(e.name, names));
+    const std::string hint = did_you_mean(e.name, names);
+    std::string all;
+    for (const std::string& n : names) all += (all.empty() ? "" : ", ") + n;
+    error(e.loc, "unknown init '" + e.name + "'" + (hint.empty() ? " (the inits: " + all + ")" : hint));
     return std::nullopt;
   }
   std::vector<const Expr*> pos;
@@ -657,7 +692,7 @@ const Node* Lowerer::call(const Expr& e) {
     if (std::string_view meaning = reserved_meaning(e.name); !meaning.empty())
       error(e.loc, "'" + e.name + "' is not a function: it is " + std::string(meaning));
     else
-      error(e.loc, "unknown function '" + e.name + "'" + did_you_mean(e.name, callable_names()));
+      error(e.loc, "unknown function '" + e.name + "'" + unknown_function_hint(e.name, callable_names()));
     return nullptr;
   }
   size_t arity = static_cast<size_t>(info->arity);

@@ -47,6 +47,7 @@ class Lowerer {
     size_t order = 0;  // declaration order, for suggestions
   };
 
+  void warn_unused_dims();
   void error(const SourceLoc& loc, std::string message) { diags_.error(loc, std::move(message)); }
   void warning(const SourceLoc& loc, std::string message) { diags_.warning(loc, std::move(message)); }
   static std::string at(const SourceLoc& loc);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -10,6 +11,18 @@
 #include "frontend/grad/suggest.h"
 
 namespace gg::grad {
+
+namespace {
+
+// Words that start a line in Python or C but never in .grad (`import torch`, `print(z)` is a
+// call, but `print z` and `def f(x):` are not); without this `import` reads as a misspelt `input`.
+bool is_other_language_word(std::string_view w) {
+  static constexpr std::string_view kWords[] = {"import", "from",  "print", "def",  "return", "class",
+                                                "for",    "while", "if",    "elif", "else",   "with", "lambda"};
+  return std::find(std::begin(kWords), std::end(kWords), w) != std::end(kWords);
+}
+
+}  // namespace
 
 Parser::Parser(std::string_view src, const std::string& file, Diagnostics& diags)
     : lex_(src, file, diags), diags_(diags) {
@@ -55,8 +68,10 @@ Token Parser::expect(Tok k, const char* what) {
 }
 
 Ident Parser::ident(const char* what) {
-  if (at(Tok::Ident) && is_keyword(tok_.text))
+  if (at(Tok::Ident) && is_keyword(tok_.text)) {
+    keyword_name_ = Ident{std::string(tok_.text), lex_.loc(tok_)};  // its later uses stay silent
     fail(tok_, "'" + std::string(tok_.text) + "' is a keyword and cannot be used as a name");
+  }
   Token t = expect(Tok::Ident, what);
   return {std::string(t.text), lex_.loc(t)};
 }
@@ -72,11 +87,13 @@ std::optional<Stmt> Parser::next() {
   Stmt s;
   s.loc = lex_.loc(tok_);
   nesting_ = 0;
+  keyword_name_.reset();
   try {
     statement(s);
   } catch (const Abort&) {
     s.broken_kind = s.kind;
     s.kind = StmtKind::Broken;
+    if (keyword_name_) s.names.push_back(*keyword_name_);
     skip_statement();
   }
   return s;
@@ -84,8 +101,15 @@ std::optional<Stmt> Parser::next() {
 
 void Parser::skip_statement() {
   lex_.set_quiet(true);
-  pushed_.reset();
-  while (!at(Tok::Newline) && !at(Tok::End)) tok_ = lex_.next();
+  // A token put back (unget) comes before the lexer's next one: it may be this line's end.
+  while (!at(Tok::Newline) && !at(Tok::End)) {
+    if (pushed_) {
+      tok_ = *pushed_;
+      pushed_.reset();
+    } else {
+      tok_ = lex_.next();
+    }
+  }
   lex_.set_quiet(false);
   if (at(Tok::Newline)) take();
 }
@@ -99,10 +123,18 @@ void Parser::end_of_statement() {
 /// stmt ::= keyword-statement | ident '=' expr
 void Parser::statement(Stmt& s) {
   if (at(Tok::Ident) && is_keyword(tok_.text)) return keyword_statement(s, take());
-  if (!at(Tok::Ident)) fail(tok_, "expected a statement, got " + describe(tok_));
+  if (!at(Tok::Ident)) {
+    const bool continued = at(Tok::Plus) || at(Tok::Minus) || at(Tok::Star) || at(Tok::Slash) || at(Tok::At);
+    fail(tok_, "expected a statement, got " + describe(tok_) +
+                   (continued ? "; a statement continues onto the next line only inside (...) or [...]" : ""));
+  }
   s.kind = StmtKind::Def;
   const Token first = tok_;
   s.names.push_back(ident("a name"));
+  if (at(Tok::Ident) && is_other_language_word(first.text))
+    fail(first, "'" + std::string(first.text) +
+                    "' is not a .grad statement: a line is NAME = EXPR or starts with one of network, precision, "
+                    "dim, input, target, param, const, output, loss, grad, optimizer");
   if (at(Tok::Ident)) misspelt_keyword(s, first);  // returns when the word is like no keyword (`z2 X @ W`)
   if (at(Tok::Ident)) {  // `let z2 = ...`: a word before a definition, whose name stays silent later
     const Token name = take();
@@ -165,6 +197,10 @@ void Parser::keyword_statement(Stmt& s, const Token& kw) {
       s.names.push_back(ident(s.kind == StmtKind::Network ? "a network name" : "'f32' or 'f64'"));
       break;
     case StmtKind::Dim:
+      names_list(s, "a name");
+      if (at(Tok::Assign))
+        fail(tok_, "a dim has no value here: it is bound at run time, or when generating with --bind NAME=SIZE");
+      break;
     case StmtKind::Grad: names_list(s, "a name"); break;
     case StmtKind::Input:
     case StmtKind::Target:
@@ -186,6 +222,7 @@ void Parser::keyword_statement(Stmt& s, const Token& kw) {
 /// decl ::= ident [shape] {ident '=' expr}
 void Parser::declaration(Stmt& s) {
   s.names.push_back(ident("a tensor name"));
+  if (at(Tok::LParen)) fail(tok_, "a shape is written in brackets, as in X[n, 2]");
   if (at(Tok::LBracket)) shape(s);
   while (at(Tok::Ident)) {
     Token key = take();
@@ -258,6 +295,8 @@ ExprPtr Parser::term() {
   ExprPtr lhs = unary();
   while (at(Tok::Star) || at(Tok::Slash) || at(Tok::At)) {
     Token op = take();
+    if (op.kind == Tok::Star && at(Tok::Star) && tok_.line == op.line && tok_.col == op.col + 1)
+      fail(op, "'**' is not an operator; for a power write pow(x, p) or square(x)");
     ExprPtr b = node(Expr::Binary, op);
     b->op = op.text[0];
     b->args.push_back(std::move(lhs));
@@ -280,13 +319,23 @@ ExprPtr Parser::unary() {
   return n;
 }
 
+// After `x.`: what a PyTorch or numpy user most likely meant by a word other than T.
+std::string Parser::not_a_transpose_hint(const Token& t) {
+  if (t.kind != Tok::Ident) return "";
+  const std::string_view w = t.text;
+  if (w == "t" || w == "transpose" || w == "permute") return "; write x.T for a transpose";
+  if (w == "mm" || w == "matmul" || w == "dot") return "; write a @ b for a matrix product";
+  return "; .grad has no modules or methods: call functions by their own name, as in relu(x)";
+}
+
 /// postfix ::= primary {'(' args ')' | '.' 'T'}
 ExprPtr Parser::postfix() {
   ExprPtr e = primary();
-  while (at(Tok::LParen) || at(Tok::Dot)) {
+  while (at(Tok::LParen) || at(Tok::Dot) || at(Tok::LBracket)) {
+    if (at(Tok::LBracket)) fail(tok_, "indexing and slicing (x[...]) are not part of .grad");
     if (at(Tok::Dot)) {
       Token dot = take();
-      if (!at_word("T")) fail(tok_, "expected 'T' after '.', got " + describe(tok_));
+      if (!at_word("T")) fail(tok_, "expected 'T' after '.', got " + describe(tok_) + not_a_transpose_hint(tok_));
       take();
       ExprPtr t = node(Expr::Transpose, dot);
       t->args.push_back(std::move(e));
@@ -294,6 +343,7 @@ ExprPtr Parser::postfix() {
       e = std::move(t);
       continue;
     }
+    if (e->kind == Expr::Transpose) fail(tok_, "'.T' is not a method: write x.T without ()");
     if (e->kind != Expr::Name) fail(tok_, "only a function name can be called");
     e->kind = Expr::Call;
     call_args(*e);

@@ -122,6 +122,8 @@ class Parser {
   Token tok_;
   std::optional<Token> pushed_;
   std::optional<Token> last_;  // the last token taken
+  static std::string not_a_transpose_hint(const Token& t);
+  std::optional<Ident> keyword_name_;  // a keyword used as a name in this statement
   int nesting_ = 0;
 };
 

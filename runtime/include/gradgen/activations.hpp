@@ -119,9 +119,10 @@ template <class T>
 inline T cos(T x) { return std::cos(x); }
 template <class T, class P>
 inline T pow(T x, P p) { return std::pow(x, static_cast<T>(p)); }
-/// relu'(x) with relu'(0) = 0.
+/// relu'(x) with relu'(0) = 0, and relu'(NaN) = 1: PyTorch's threshold_backward zeroes the
+/// gradient where x <= 0, which NaN is not.
 template <class T>
-inline T step(T x) { return x > T(0) ? T(1) : T(0); }
+inline T step(T x) { return x <= T(0) ? T(0) : T(1); }
 /// leaky_relu'(x) with leaky_relu'(0) = alpha.
 template <class T, class A>
 inline T leaky_step(T x, A alpha) { return x > T(0) ? T(1) : static_cast<T>(alpha); }

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <functional>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -51,7 +52,19 @@ class Pool {
     // Each worker starts from the generation current now, so a job posted before it first
     // runs is not missed.
     const std::uint64_t now = generation_.load(std::memory_order_acquire);
-    for (int t = 1; t < n; ++t) workers_.emplace_back([this, t, now] { work(t, now); });
+    for (int t = 1; t < n; ++t) {
+#if defined(__cpp_exceptions)
+      // A thread that cannot be started (a process at its limit): run with the ones that did.
+      try {
+        workers_.emplace_back([this, t, now] { work(t, now); });
+      } catch (const std::system_error&) {
+        threads_ = t;
+        break;
+      }
+#else
+      workers_.emplace_back([this, t, now] { work(t, now); });
+#endif
+    }
   }
   template <class F>
   void run(int n, F&& f) {

@@ -16,6 +16,11 @@
 #include <gradgen/gemm.hpp>
 
 #include <catch2/catch.hpp>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
@@ -357,3 +362,35 @@ TEST_CASE("gemm's transposing copy, every block size and edge", "[gemm]") {
   check_copy_transposed<float>(8, 8);
   check_copy_transposed<double>(8, 8);
 }
+
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+// A worker thread that cannot be started (here: no address space left for its stack) leaves the
+// pool with the threads it has, instead of ending the program with an uncaught std::system_error.
+// Run in a child process, whose address space is capped a few MiB above what it already uses.
+TEST_CASE("gemm threads that cannot be started: the product runs on the ones that did", "[gemm][threads]") {
+  GG_REQUIRE_ISA();
+  const Shape s{130, 16, 130};
+  const Run<float> one = run_gemm<float>(false, false, s, 1.0, 0.0, 7);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    long pages = 0;
+    if (std::FILE* statm = std::fopen("/proc/self/statm", "r")) {
+      if (std::fscanf(statm, "%ld", &pages) != 1) pages = 0;
+      std::fclose(statm);
+    }
+    const rlim_t cap = static_cast<rlim_t>(pages) * static_cast<rlim_t>(sysconf(_SC_PAGESIZE)) + (rlim_t{4} << 20);
+    const rlimit limit{cap, cap};
+    if (pages == 0 || setrlimit(RLIMIT_AS, &limit) != 0) _exit(3);
+    gg::set_gemm_threads(3);  // each worker's stack (8 MiB by default) is past the cap
+    const bool fewer = gg::gemm_threads() < 3;
+    const Run<float> got = run_gemm<float>(false, false, s, 1.0, 0.0, 7);
+    _exit(fewer && got.guards_intact && got.c == one.c ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  INFO("child status " << status);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
+#endif

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "frontend/grad/suggest.h"
 #include "interp/interpreter.h"
 #include "support/error.h"
 #include "support/files.h"
@@ -171,6 +172,8 @@ struct Reader {
   }
 };
 
+std::string line_col(const SourceLoc& at) { return std::to_string(at.line) + ":" + std::to_string(at.col); }
+
 // A key no tensor can have (a control character), or one given twice: JSON parsers keep the
 // last of two values for one key, and a feed with two is ambiguous (which one did the user
 // mean?), so it is an error at the second.
@@ -184,8 +187,7 @@ void refuse_bad_keys(const std::string& text, const std::string& path) {
     auto [it, fresh] = first.emplace(key.name, key.at);
     if (!fresh)
       throw LocatedError(location(path, text, key.at),
-                         "'" + key.name + "' is given twice (first at line " +
-                             std::to_string(location(path, text, it->second).line) + ")");
+                         "'" + key.name + "' is given twice (first at " + line_col(location(path, text, it->second)) + ")");
   }
 }
 
@@ -236,11 +238,22 @@ Values parse_feed(const std::string& text, const std::string& path) {
   return values;
 }
 
+// Why a fed name is none of the network's leaves: it is computed (a definition), or a leaf's
+// name misspelt ("" when it is a leaf: the error is about its value).
+std::string not_a_leaf_hint(const Program& p, const std::string& name) {
+  if (p.find_leaf(name)) return "";
+  for (const Definition& d : p.definitions)
+    if (d.name == name) return " ('" + name + "' is computed by the network, not fed)";
+  std::vector<std::string> leaves;
+  for (const Leaf& l : p.leaves) leaves.push_back(l.name);
+  return grad::did_you_mean(name, leaves);
+}
+
 DimBindings feed_dims(const Program& p, const Values& fed, const std::string& path) {
   try {
     return infer_dims(p, fed);
   } catch (const FedTensorError& e) {
-    throw LocatedError(feed_location(path, e.tensor, {}), e.what());
+    throw LocatedError(feed_location(path, e.tensor, {}), e.what() + not_a_leaf_hint(p, e.tensor));
   } catch (const InputError& e) {
     throw InputError(path + ": " + e.what());
   }

@@ -464,9 +464,13 @@ TEST_CASE("feed errors exit 1 naming the file and the tensor", "[cli]") {
       {"\n  [1, 2]", ":2:3: error: expected one JSON object"},
       {R"({"X": [], "Y": [[0]]})", ":1:7: error: 'X': an empty array"},
       {R"({"X": [[0, 0]], "Y": [[0]], "b2": [true]})", ":1:36: error: 'b2'[0]: expected a number, got boolean"},
-      {R"({"X": [[0, 0]], "Y": [[0]], "X": [[0, 0, 0]]})", ":1:29: error: 'X' is given twice (first at line 1)"},
-      {"{\"X\": [[0, 0]],\n \"Y\": [[0]],\n \"\\u0058\": [[1, 1]]}", ":3:2: error: 'X' is given twice (first at line 1)"},
+      {R"({"X": [[0, 0]], "Y": [[0]], "X": [[0, 0, 0]]})", ":1:29: error: 'X' is given twice (first at 1:2)"},
+      {"{\"X\": [[0, 0]],\n \"Y\": [[0]],\n \"\\u0058\": [[1, 1]]}", ":3:2: error: 'X' is given twice (first at 1:2)"},
       {R"({"X\u0059": [[0]], "X": [[0, 0]], "Y": [[0]]})", ":1:13: error: 'XY' is not an input"},     // escapes decoded
+      {R"({"X": [[0, 0]], "y": [[0]]})", ":1:22: error: 'y' is not an input, target or param of network 'seed'; did "
+                                        "you mean 'Y'?"},
+      {R"({"X": [[0, 0]], "Y": [[0]], "z3": [[0]]})", ":1:35: error: 'z3' is not an input, target or param of network "
+                                                      "'seed' ('z3' is computed by the network, not fed)"},
   };
   for (bool interp : {true, false}) {
     for (const Case& c : cases) {
@@ -1144,6 +1148,18 @@ TEST_CASE("a loss that broadcasts both operands is accepted with a located warni
                      "rules), comparing every prediction with every target; give both the same shape\n"
                      "loss J = mse(o, Y)\n         ^\n"));
   CHECK(std::filesystem::exists(s.path("out/bw.hpp")));
+  // One operand widened: PyTorch warns there too; a scalar target does not warn.
+  const std::string one = s.write("bw1.grad", "network bw1\ndim n\ninput X[n, 3]\ntarget Y[n, 1]\no = dense(X, 3)\n"
+                                              "loss J = mse(o, Y)\n");
+  Result widened = gradgen({"explain", one});
+  CHECK(widened.status == 0);
+  CHECK(has(widened.err, "bw1.grad:6:10: warning: the loss broadcasts its operand [n, 1] to [n, 3] (numpy's rules) "
+                         "to compare it with the other; give both the same shape if that is not meant\n"));
+  const std::string scalar = s.write("bw0.grad", "network bw0\ndim n\ninput X[n, 3]\no = dense(X, 3)\n"
+                                                 "loss J = mse(o, 0)\n");
+  Result constant = gradgen({"explain", scalar});
+  CHECK(constant.status == 0);
+  CHECK(!has(constant.err, "warning"));
   Result same = gradgen({"explain", example("seed.grad")});
   CHECK(same.status == 0);
   CHECK(!has(same.err, "warning"));

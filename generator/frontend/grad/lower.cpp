@@ -751,6 +751,13 @@ bool Lowerer::broadcast_operands(const SourceLoc& loc, std::vector<const Node*>&
     warning(loc, "the loss broadcasts its operands " + shape_str(operands[0]->shape) + " and " +
                      shape_str(operands[1]->shape) + " to " + shape_str(*common) +
                      " (numpy's rules), comparing every prediction with every target; give both the same shape");
+  // One tensor operand widened ([n, 1] against [n, 3]): also legal, and also PyTorch's warning;
+  // a scalar (a constant target) is not.
+  else if (operands[0]->shape != operands[1]->shape && !operands[0]->shape.empty() && !operands[1]->shape.empty()) {
+    const Node* narrow = operands[0]->shape == *common ? operands[1] : operands[0];
+    warning(loc, "the loss broadcasts its operand " + shape_str(narrow->shape) + " to " + shape_str(*common) +
+                     " (numpy's rules) to compare it with the other; give both the same shape if that is not meant");
+  }
   for (const Node*& n : operands) {
     if (n->shape == *common) continue;
     Attrs to;
@@ -828,7 +835,9 @@ const Node* Lowerer::dense(const Stmt& s, const Expr& e) {
   if (given[2]) {
     const Expr& b = *given[2];
     if (b.kind != Expr::Name || (b.name != "true" && b.name != "false"))
-      return error(b.loc, "bias must be true or false"), nullptr;
+      return error(b.loc, std::string("bias must be true or false") +
+                              (b.kind == Expr::Name && (b.name == "True" || b.name == "False") ? " (lower case)" : "")),
+             nullptr;
     bias = b.name == "true";
   }
   Ident w{id.name + "_W", id.loc}, bb{id.name + "_b", id.loc};

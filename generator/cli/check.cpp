@@ -56,9 +56,12 @@ Row check_one(const Program& p, Values& v, const DimBindings& dims, const std::s
     double err = std::fabs(g - fd);
     row.max_err = std::isnan(err) ? err : std::max(row.max_err, err);
     ++row.checked;
-    if (!fd_agrees(g, fd, loss) && row.failure.empty())
+    if (!fd_agrees(g, fd, loss) && row.failure.empty()) {
       row.failure = row.name + " element " + std::to_string(i) + ": gradient " + number_text(g) +
                     ", finite difference " + number_text(fd);
+      const std::string why = not_differentiable_reason(p, v, dims, name, static_cast<size_t>(i), loss);
+      if (!why.empty()) row.failure += "\n    " + why;
+    }
   }
   return row;
 }

@@ -176,6 +176,25 @@ double central_difference(const Program& p, Values& v, const DimBindings& dims, 
   return (up - down) / (2 * h);
 }
 
+std::string not_differentiable_reason(const Program& p, Values& v, const DimBindings& dims, const std::string& name,
+                                      size_t i, double loss) {
+  if (!std::isfinite(loss)) return "";  // nonfinite_loss_note says so
+  double& x = v.at(name).data[i];
+  const double x0 = x, h = 1e-6 * std::max(1.0, std::fabs(x0));
+  x = x0 + h;
+  const double up = Interpreter(v, dims, Precision::F64).eval(p.loss).data.at(0);
+  x = x0 - h;
+  const double down = Interpreter(v, dims, Precision::F64).eval(p.loss).data.at(0);
+  x = x0;
+  if (!std::isfinite(up) || !std::isfinite(down))
+    return "the loss is not finite a step of h away: the point is at the edge of a function's domain (as sqrt or "
+           "log at 0, bce at 0 or 1)";
+  const double right = (up - loss) / h, left = (loss - down) / h;
+  if (fd_agrees(left, right, loss)) return "";
+  return "the slopes on the two sides are " + number_text(left) + " and " + number_text(right) +
+         ": the loss is not differentiable here (as relu or abs at 0), and the gradient follows PyTorch's convention there";
+}
+
 bool fd_agrees(double g, double fd, double loss) {
   return std::fabs(g - fd) <= 1e-4 * std::max(std::fabs(g), std::fabs(fd)) + 1e-6 * std::max(1.0, std::fabs(loss));
 }

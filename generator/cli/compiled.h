@@ -59,6 +59,12 @@ Values check_point(const Program& p, uint64_t seed, const DimBindings& dims, Val
 /// h = 1e-6 · max(1, |x|) (v is restored).
 double central_difference(const Program& p, Values& v, const DimBindings& dims, const std::string& name, size_t i);
 
+/// Why a gradient and its central difference may disagree though both are right ("" if no
+/// reason shows): the loss is NaN a step away (the edge of a function's domain), or its slopes
+/// on the two sides differ (a kink such as relu's or abs's at 0).
+std::string not_differentiable_reason(const Program& p, Values& v, const DimBindings& dims, const std::string& name,
+                                      size_t i, double loss);
+
 /// Whether a gradient and its finite difference agree: |g − fd| <= 1e-4 · max(|g|, |fd|) +
 /// 1e-6 · max(1, |loss|) (the second term: rounding in the loss over h). NaN never agrees.
 bool fd_agrees(double g, double fd, double loss);

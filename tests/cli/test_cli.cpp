@@ -304,6 +304,21 @@ TEST_CASE("check exits 3 where gradient and finite differences disagree", "[cli]
   CHECK(has(r.out, "FAILED"));
   CHECK(has(r.out, "dL/dw element 0: gradient 0, finite difference 0.4999"));  // 1/2 up to rounding
   CHECK(std::regex_search(r.out, std::regex("dL/dv +\\[\\] +1 of 1 +\\S+ +ok")));  // the smooth one still agrees
+  // ... and says why: the one-sided slopes 0 and 1 differ.
+  CHECK(std::regex_search(r.out, std::regex("\n    the slopes on the two sides are 0 and 0\\.99999\\d+: the loss is not "
+                                            "differentiable here \\(as relu or abs at 0\\), and the gradient follows "
+                                            "PyTorch's convention there\n")));
+  // A step of h past the edge of sqrt's domain: the central difference is NaN, and check says why.
+  std::string edge = s.write("edge.grad", "network edge\nparam w[] init=constant(1e-30)\nloss L = sqrt(w)\n");
+  for (bool interp : {false, true}) {
+    std::vector<std::string> args{"check", edge};
+    if (interp) args.push_back("--interp");
+    Result e = gradgen(args);
+    INFO(e.out << e.err);
+    CHECK(e.status == 3);
+    CHECK(has(e.out, "finite difference nan\n    the loss is not finite a step of h away: the point is at the edge of "
+                     "a function's domain (as sqrt or log at 0, bce at 0 or 1)\n"));
+  }
 }
 
 TEST_CASE("check says when the loss is not finite at the check point", "[cli]") {

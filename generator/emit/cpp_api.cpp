@@ -51,7 +51,8 @@ std::string first_elem(const std::string& obj, const std::string& field, const S
 // prefix gets "gg_" after the name's own underscore.
 std::string c_prefix(const std::string& c_name) {
   static constexpr const char* kNames[] = {"init", "forward", "loss_and_grad", "step", "train_step",
-                                           "workspace_size", "params", "grads", "opt_state", "scalar"};
+                                           "workspace_size", "params", "grads", "opt_state", "scalar",
+                                           "status_string"};
   // `network class` is class_ in code; its C names are class_params, not class__params (a
   // name with "__" is reserved to the implementation in C++).
   const std::string mangled = mangle(c_name), base = mangled.back() == '_' ? mangled : mangled + "_";

@@ -298,6 +298,8 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
   for (auto* v : {&c_fwd, &c_lag}) v->push_back(a.cprefix + "scalar* ws"), v->push_back("size_t ws_size");
   std::string cp = a.cprefix;
   std::string c_decls = fmt::format(
+      "/* A status in words, for messages (\"unknown status\" for any other value). */\n"
+      "const char* {0}status_string(int status);\n"
       "/* Scalars of workspace needed for the given dims. */\nsize_t {0}workspace_size({1});\n"
       "/* Fills every param from its init= using seed. */\nint {0}init({0}params* params, uint64_t seed);\n"
       "/* Inference for one batch: writes each output. */\nint {0}forward({2});\n"
@@ -316,6 +318,8 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
   }
   std::string c_defs =
       "extern \"C\" {\n\n" +
+      fmt::format("const char* {0}status_string(int status) {{\n  return ::{1}::status_string(static_cast<::{1}::Status>(status));\n}}\n\n",
+                  cp, a.ns) +
       fmt::format("size_t {0}workspace_size({1}) {{ return ::{2}::workspace_size({3}); }}\n\n", cp,
                   c_ws_params.empty() ? "void" : join(c_ws_params, ", "), a.ns, join(a.free_dims, ", ")) +
       fmt::format("int {0}init({0}params* params, uint64_t seed) {{\n  if (params == nullptr) return ::{1}::kNullPointer;\n"

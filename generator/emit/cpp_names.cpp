@@ -36,7 +36,7 @@ constexpr std::array kReserved = {
     "std", "gg", "rt", "main",
     // The generated API.
     "Scalar", "Status", "Params", "Grads", "OptState", "Workspace", "WorkspaceRef", "init", "forward",
-    "loss_and_grad", "step", "data", "size", "workspace_size", "kOk", "kNullPointer", "kBadDim",
+    "loss_and_grad", "step", "data", "size", "workspace_size", "status_string", "kOk", "kNullPointer", "kBadDim",
     "kWorkspaceTooSmall", "kBadInit", "kNumParams", "kMaxDim", "params", "grads", "state", "loss", "ws",
     "ws_size", "need", "approx_need", "forward_need", "train_need", "init_impl", "forward_impl", "loss_and_grad_impl",
     "step_impl",

@@ -200,9 +200,13 @@ int main() {
               seed::forward(p, X, 4, yhat, seed::WorkspaceRef(small, seed::workspace_size() - 1)),
               seed_loss_and_grad(nullptr, X, Y, 4, &loss, &g, dX, ws.data, seed::workspace_size()),
               seed::forward(p, X, 4, nullptr, ws));
+  // The statuses in words, from C++ and from the C ABI (any other value is "unknown status").
+  std::printf("%s|%s|%s|%s\n", seed::status_string(seed::kBadDim), seed_status_string(seed::kWorkspaceTooSmall),
+              seed_status_string(0), seed_status_string(-7));
 }
 )");
-  CHECK(out == "0 1 2 3 1 1\n");
+  CHECK(out == "0 1 2 3 1 1\na dim is < 1, too large (kMaxDim), or differs from its --bind value|the workspace is smaller "
+               "than workspace_size(dims)|ok|unknown status\n");
 }
 
 // Three dims of 2^24, 2^24 and 2^14 (each within kMaxDim) multiply past int64: workspace_size

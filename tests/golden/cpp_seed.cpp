@@ -301,6 +301,10 @@ Status step(Params& params, const Grads& grads, OptState& state) noexcept { retu
 
 extern "C" {
 
+const char* seed_status_string(int status) {
+  return ::seed::status_string(static_cast<::seed::Status>(status));
+}
+
 size_t seed_workspace_size(int64_t n) { return ::seed::workspace_size(n); }
 
 int seed_init(seed_params* params, uint64_t seed) {

@@ -44,6 +44,8 @@ typedef struct seed_opt_state {
   int64_t t;  /* steps taken (plain SGD keeps no velocity) */
 } seed_opt_state;
 
+/* A status in words, for messages ("unknown status" for any other value). */
+const char* seed_status_string(int status);
 /* Scalars of workspace needed for the given dims. */
 size_t seed_workspace_size(int64_t n);
 /* Fills every param from its init= using seed. */

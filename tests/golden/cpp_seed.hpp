@@ -49,6 +49,18 @@ using Scalar = float;
 /// What every entry point returns; kOk is 0 and the values match the C ABI's.
 enum Status : int { kOk = 0, kNullPointer = 1, kBadDim = 2, kWorkspaceTooSmall = 3, kBadInit = 4 };
 
+/// A Status in words, for messages ("unknown status" for a value that is none of them).
+constexpr const char* status_string(Status status) noexcept {
+  switch (status) {
+    case kOk: return "ok";
+    case kNullPointer: return "a required pointer argument is null";
+    case kBadDim: return "a dim is < 1, too large (kMaxDim), or differs from its --bind value";
+    case kWorkspaceTooSmall: return "the workspace is smaller than workspace_size(dims)";
+    case kBadInit: return "a param's init= was rejected";
+  }
+  return "unknown status";
+}
+
 /// Largest accepted value of a symbolic dim (keeps every size computation in range).
 constexpr std::int64_t kMaxDim = std::int64_t{1} << 24;
 /// Scalars in Params and in Grads.

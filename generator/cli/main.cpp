@@ -86,6 +86,13 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   // One line per subcommand; each lives in its own file.
   std::vector<Subcommand> subs{add_generate(app), add_explain(app), add_graph(app), add_check(app), add_eval(app)};
+  // `gradgen help` and `gradgen help SUB`, as git and cargo take them: the same as --help.
+  std::vector<char*> help_args(argv, argv + argc);
+  char help_flag[] = "--help";
+  if (argc == 2 && std::string(argv[1]) == "help") help_args[1] = help_flag;
+  if (argc == 3 && std::string(argv[1]) == "help") help_args = {argv[0], argv[2], help_flag};
+  argc = static_cast<int>(help_args.size());
+  argv = help_args.data();
 #ifdef GRADGEN_HAVE_CLANG
   // A C++ file may mark several functions; explain/graph/check/eval take the one named by
   // --function, which may stand anywhere before `--` (taken out here, listed in --help below).

@@ -69,7 +69,17 @@ TEST_CASE("version and help", "[cli]") {
     CHECK(s.status == 0);
     CHECK(has(s.out, std::string("Usage: gradgen ") + sub));
     CHECK(has(s.out, "NET.grad"));
+    // `gradgen help SUB`, as git and cargo take it, prints the same.
+    Result word = gradgen({"help", sub});
+    CHECK(word.status == 0);
+    CHECK(word.out == s.out);
   }
+  Result word = gradgen({"help"});
+  CHECK(word.status == 0);
+  CHECK(word.out == h.out);
+  Result unknown = gradgen({"help", "frobnicate"});
+  CHECK(unknown.status == 2);
+  CHECK(has(unknown.err, "gradgen: error: unknown subcommand 'frobnicate'"));
 }
 
 TEST_CASE("usage errors exit 2", "[cli]") {
@@ -1194,6 +1204,26 @@ TEST_CASE("an unused dim is accepted with a located warning", "[cli]") {
   Result err = gradgen({"explain", bad});
   CHECK(err.status == 1);
   CHECK(!has(err.err, "warning"));
+}
+
+// 'grad' on a param, or on a name already listed, changes nothing: accepted with a located
+// warning (the user may have meant another name); the gradients produced are the same.
+TEST_CASE("grad on a param or a repeated name is accepted with a located warning", "[cli]") {
+  Scratch s;
+  const std::string net = s.write("gw.grad", "network gw\ndim n\ninput X[n, 2]\nparam W[2, 1]\ngrad X, W\ngrad X\n"
+                                             "loss J = sum(X @ W)\n");
+  Result gen = gradgen({"generate", net, "-o", s.path("out")});
+  CHECK(gen.status == 0);
+  CHECK(has(gen.err, "gw.grad:5:9: warning: 'W' is a param, whose gradient is always produced; 'grad' is for inputs "
+                     "and targets\ngrad X, W\n        ^\n"));
+  CHECK(has(gen.err, "gw.grad:6:6: warning: 'X' is already listed in 'grad' (at 5:6)\ngrad X\n     ^\n"));
+  const std::string plain = s.write("gw.grad", "network gw\ndim n\ninput X[n, 2]\nparam W[2, 1]\ngrad X\n\n"
+                                               "loss J = sum(X @ W)\n");  // the same file, each once
+  Result once = gradgen({"generate", plain, "-o", s.path("out1")});
+  CHECK(once.status == 0);
+  CHECK(!has(once.err, "warning"));
+  CHECK(slurp(s.path("out/gw.hpp")) == slurp(s.path("out1/gw.hpp")));
+  CHECK(slurp(s.path("out/gw.cpp")) == slurp(s.path("out1/gw.cpp")));
 }
 
 // An optimizer setting that f32 rounds past its rule (beta1 = 0.99999999 is 1.0f: Adam's

@@ -370,7 +370,9 @@ void Lowerer::definition(const Stmt& s) {
   }
 }
 
-/// grad_stmt ::= 'grad' ident {',' ident}   (inputs or targets; a param is accepted as is)
+/// grad_stmt ::= 'grad' ident {',' ident}   (inputs or targets). A param, or a name listed
+/// again, changes nothing: accepted, with a warning that says so (a user who wrote it may have
+/// meant another name).
 void Lowerer::grad(const Stmt& s) {
   for (const Ident& id : s.names) {
     const Symbol* sym = lookup_tensor(id.name, id.loc);
@@ -378,10 +380,15 @@ void Lowerer::grad(const Stmt& s) {
     switch (sym->kind) {
       case Sym::Input:
       case Sym::Target:
-        if (std::find(p_.grad_inputs.begin(), p_.grad_inputs.end(), id.name) == p_.grad_inputs.end())
-          p_.grad_inputs.push_back(id.name);
+        if (auto first = grad_listed_.find(id.name); first != grad_listed_.end())
+          warning(id.loc, "'" + id.name + "' is already listed in 'grad' (at " + at(first->second) + ")");
+        else
+          grad_listed_.emplace(id.name, id.loc), p_.grad_inputs.push_back(id.name);
         break;
-      case Sym::Param: break;  // its gradient is always produced
+      case Sym::Param:
+        warning(id.loc, "'" + id.name + "' is a param, whose gradient is always produced; 'grad' is for inputs and "
+                        "targets");
+        break;
       case Sym::Def:
       case Sym::Const:
       case Sym::Dim:

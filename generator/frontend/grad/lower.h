@@ -92,6 +92,7 @@ class Lowerer {
   Diagnostics& diags_;
   std::string file_;
   std::map<std::string, SourceLoc> defined_later_;  // every defined name of the file: its definition
+  std::map<std::string, SourceLoc> grad_listed_;    // inputs and targets named in 'grad': where first
   std::map<std::string, Symbol> syms_;
   size_t next_order_ = 0;
   bool first_ = true;     // the network-first check is still to do

@@ -189,6 +189,9 @@ std::string not_differentiable_reason(const Program& p, Values& v, const DimBind
   if (!std::isfinite(up) || !std::isfinite(down))
     return "the loss is not finite a step of h away: the point is at the edge of a function's domain (as sqrt or "
            "log at 0, bce at 0 or 1)";
+  if (up == loss && down == loss)
+    return "the loss is the same at x - h, x and x + h: it is flat to double precision here (as sigmoid or tanh far "
+           "into saturation), so the difference cannot show the gradient";
   const double right = (up - loss) / h, left = (loss - down) / h;
   if (fd_agrees(left, right, loss)) return "";
   return "the slopes on the two sides are " + number_text(left) + " and " + number_text(right) +

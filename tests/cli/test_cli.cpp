@@ -329,6 +329,20 @@ TEST_CASE("check exits 3 where gradient and finite differences disagree", "[cli]
     CHECK(has(e.out, "finite difference nan\n    the loss is not finite a step of h away: the point is at the edge of "
                      "a function's domain (as sqrt or log at 0, bce at 0 or 1)\n"));
   }
+  // sigmoid(30) is 1 - 9e-14 to double's resolution: a step of h does not change the loss at
+  // all, the central difference is 0 and the gradient (PyTorch's clamped bce) is not.
+  std::string flat = s.write("flat.grad", "network flat\nparam w[] init=constant(1.5)\n"
+                                          "loss L = bce(sigmoid(20 * w), 0.5)\n");
+  for (bool interp : {false, true}) {
+    std::vector<std::string> args{"check", flat};
+    if (interp) args.push_back("--interp");
+    Result f = gradgen(args);
+    INFO(f.out << f.err);
+    CHECK(f.status == 3);
+    CHECK(has(f.out, ", finite difference 0\n    the loss is the same at x - h, x and x + h: it is flat to double "
+                     "precision here (as sigmoid or tanh far into saturation), so the difference cannot show the "
+                     "gradient\n"));
+  }
 }
 
 TEST_CASE("check says when the loss is not finite at the check point", "[cli]") {
@@ -1298,6 +1312,18 @@ TEST_CASE("a fed -0.0 keeps its sign in both modes", "[cli]") {
 TEST_CASE("eval of a network that declares a dim no tensor uses, in both modes", "[cli]") {
   expect_eval("network unused\ndim n, m\ninput X[n, 2]\nparam w[2]\nloss J = sum(X * w)\n",
               "{\"X\": [[1, 2], [3, 4]], \"w\": [0.5, -1]}", "{\"loss\": -4, \"outputs\": {}, \"grads\": {\"w\": [4, 6]}}\n");
+}
+
+// The compiled eval's driver declared variables and helpers named after the network's tensors
+// (`in_X` for an input X) next to names of its own (`flat`, `print`, `drv_st`): a network named
+// `flat` or an input named `in_X` beside an X did not compile there ("internal error").
+TEST_CASE("eval of a network whose names are the driver's own, in both modes", "[cli]") {
+  for (const char* name : {"flat", "print", "vec", "first_error", "run_case_0", "gg_drv"})
+    expect_eval(std::string("network ") + name + "\ndim in_X\ninput X[in_X, 2]\ninput out_y[in_X, 2]\ninput drv_st[]\n"
+                    "param w[2]\ngrad X\noutput y = X * w\nloss J = sum(y) + sum(out_y) * drv_st\n",
+                "{\"X\": [[1, 2], [3, 4]], \"out_y\": [[1, 1], [1, 1]], \"drv_st\": 2, \"w\": [0.5, -1]}",
+                "{\"loss\": 4, \"outputs\": {\"y\": [[0.5, -2], [1.5, -4]]}, \"grads\": {\"w\": [4, 6], \"X\": [[0.5, -1], "
+                "[0.5, -1]]}}\n");
 }
 
 // Names of any length: generate built a std::regex from each dim name and matched --namespace

@@ -121,10 +121,10 @@ class FileLowering {
       } else if (a->getAnnotation() == "gradgen.extent") {
         clang::Expr::EvalResult r;
         const unsigned at = a->getLocation().getRawEncoding();
-        if (args.size() != 2 || !args[1]->EvaluateAsInt(r, ctx_) || r.Val.getInt().getSExtValue() <= 0)
+        if (args.size() != 2 || !args[1]->EvaluateAsInt(r, ctx_) || cppfe::int_value(r.Val.getInt()) <= 0)
           throw LowerError{at, 0, "GRADGEN_EXTENT needs a parameter name and a positive constant size"};
         const std::string name = str(0);
-        const int64_t size = r.Val.getInt().getSExtValue();
+        const int64_t size = cppfe::int_value(r.Val.getInt());
         if (size > kMaxExtent)
           throw LowerError{at, 0, "GRADGEN_EXTENT(" + name + ", " + std::to_string(size) + "): at most " +
                                       std::to_string(kMaxExtent) + " elements (each one is unrolled)"};

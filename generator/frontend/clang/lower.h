@@ -14,6 +14,10 @@
 #include "ir/expr.h"
 #include "ir/program.h"
 
+namespace llvm {
+class APSInt;
+}  // namespace llvm
+
 namespace clang {
 class ASTContext;
 class Expr;
@@ -28,6 +32,10 @@ class VarDecl;
 }  // namespace clang
 
 namespace gg::cppfe {
+
+/// The value of an integer Clang has evaluated, as its type reads it: a bool true (one bit) is 1,
+/// not -1; an unsigned 64-bit value past INT64_MAX keeps its bits (wraps, as a cast does).
+int64_t int_value(const llvm::APSInt& i);
 
 /// FILE:LINE:COL of `l` (of its expansion, in a macro), as Clang prints it.
 SourceLoc source_loc(const clang::SourceManager& sm, clang::SourceLocation l);

@@ -65,7 +65,7 @@ std::string math_name(const clang::FunctionDecl* fn) {
 std::optional<Value> Lowerer::constant_call(const clang::Expr* ex) {
   clang::Expr::EvalResult r;
   if (ex->isValueDependent() || !ex->EvaluateAsRValue(r, ctx_) || r.HasSideEffects) return std::nullopt;
-  if (r.Val.isInt()) return Value::of_int(r.Val.getInt().getExtValue());
+  if (r.Val.isInt()) return Value::of_int(int_value(r.Val.getInt()));
   if (!r.Val.isFloat()) return std::nullopt;
   llvm::APFloat f = r.Val.getFloat();
   bool lost = false;

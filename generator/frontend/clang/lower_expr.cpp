@@ -18,6 +18,11 @@
 
 namespace gg::cppfe {
 
+int64_t int_value(const llvm::APSInt& i) {
+  const llvm::APSInt wide = i.extOrTrunc(64);  // extends as i's signedness says
+  return wide.isSigned() ? wide.getSExtValue() : static_cast<int64_t>(wide.getZExtValue());
+}
+
 using K = Value::Kind;
 
 const Node* Lowerer::num(const Value& v, const clang::Stmt* at) {
@@ -185,7 +190,8 @@ Value Lowerer::eval_expr(const clang::Expr* ex) {
   using SC = clang::Stmt::StmtClass;
   switch (ex->getStmtClass()) {
     case SC::IntegerLiteralClass:
-      return Value::of_int(llvm::cast<clang::IntegerLiteral>(ex)->getValue().getSExtValue());
+      return Value::of_int(int_value(llvm::APSInt(llvm::cast<clang::IntegerLiteral>(ex)->getValue(),
+                                                  ex->getType()->isUnsignedIntegerType())));
     case SC::CharacterLiteralClass:
       return Value::of_int(llvm::cast<clang::CharacterLiteral>(ex)->getValue());
     case SC::CXXBoolLiteralExprClass:
@@ -275,7 +281,7 @@ Value Lowerer::eval_expr(const clang::Expr* ex) {
   // sizeof, alignof, noexcept(...) and other integer constants Clang can fold.
   clang::Expr::EvalResult r;
   if (ex->getType()->isIntegralOrEnumerationType() && !ex->isValueDependent() && ex->EvaluateAsInt(r, ctx_))
-    return Value::of_int(r.Val.getInt().getSExtValue());
+    return Value::of_int(int_value(r.Val.getInt()));
   if (llvm::isa<clang::MemberExpr>(ex)) fail(ex, "unsupported construct: member access (classes and structs are not supported)");
   fail(ex, std::string("unsupported construct: ") + ex->getStmtClassName());
 }
@@ -355,7 +361,7 @@ bool from_constant(const clang::APValue& c, Graph& g, Value& out) {
     return true;
   }
   if (c.isInt()) {
-    out = Value::of_int(c.getInt().getSExtValue());
+    out = Value::of_int(int_value(c.getInt()));
     return true;
   }
   // A std::array is a struct around its one array member.
@@ -514,10 +520,8 @@ Value Lowerer::eval_cast(const clang::Expr* ex) {
     }
     case clang::CK_FloatingToIntegral: {
       clang::Expr::EvalResult folded;  // a constant expression, e.g. static_cast<int>(3.9 * 2): Clang's value
-      if (ex->EvaluateAsInt(folded, ctx_) && folded.Val.getInt().getBitWidth() <= 64) {
-        const llvm::APSInt& i = folded.Val.getInt();
-        return Value::of_int(i.isSigned() ? i.getExtValue() : static_cast<int64_t>(i.getZExtValue()));
-      }
+      if (ex->EvaluateAsInt(folded, ctx_) && folded.Val.getInt().getBitWidth() <= 64)
+        return Value::of_int(int_value(folded.Val.getInt()));
       Value v = eval(sub);
       if (v.kind == K::Num && v.n->op == Op::Const) return Value::of_int(float_to_int(v.n->attrs.value, ex));
       fail(ex, "unsupported construct: conversion of floating-point data to an integer (not differentiable)");
@@ -547,11 +551,11 @@ Value Lowerer::eval_decl_ref(const clang::Expr* ex) {
   const clang::ValueDecl* d = dr->getDecl();
   auto it = frame().vars.find(d);
   if (it != frame().vars.end()) return *it->second;
-  if (auto* ec = llvm::dyn_cast<clang::EnumConstantDecl>(d)) return Value::of_int(ec->getInitVal().getSExtValue());
+  if (auto* ec = llvm::dyn_cast<clang::EnumConstantDecl>(d)) return Value::of_int(int_value(ec->getInitVal()));
   if (auto* v = llvm::dyn_cast<clang::VarDecl>(d)) {
     clang::Expr::EvalResult r;
     if (v->getType()->isIntegralOrEnumerationType() && ex->EvaluateAsInt(r, ctx_))
-      return Value::of_int(r.Val.getInt().getSExtValue());
+      return Value::of_int(int_value(r.Val.getInt()));
     if (v->getType()->isRealFloatingType() && v->getType().isConstQualified() && ex->EvaluateAsRValue(r, ctx_) &&
         r.Val.isFloat())
       return Value::num(program_.graph->constant(r.Val.getFloat().convertToDouble()));

@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include <gradgen/annotate.hpp>
 #include <gradgen/tensor_api.hpp>
@@ -424,6 +425,28 @@ double limits_constants(double x, double y) {
   double a = x < HUGE_VAL ? x * y : NAN;
   double b = std::fmin(y, INFINITY) + (x < big ? std::numeric_limits<double>::epsilon() : 0.0);
   return a + b * std::numeric_limits<float>::max() / 1e38;
+}
+
+// A bool constant is 1 in arithmetic: Clang evaluates it as a one-bit integer, which read as
+// signed was -1 (loss and gradient silently wrong, and a[kOn] out of bounds).
+namespace bools {
+constexpr bool kOn = true;
+constexpr bool kTable[2] = {false, true};
+struct Flags {
+  static constexpr bool on = true;
+};
+enum class Bit : bool { off, on };
+}  // namespace bools
+
+GRADGEN_DIFFERENTIATE
+double bool_constants(const double (&a)[3], double x) {
+  double s = 0;
+  for (int i = 0; i < 1 + bools::kOn; ++i) s += a[i] * x;  // two passes
+  const int k = bools::kOn;
+  s += a[bools::kOn] * k;
+  s += (bools::kOn == true ? x : 2 * x) * std::is_same_v<double, double>;
+  s += x * std::numeric_limits<double>::has_infinity + x * x * bools::kTable[1] + a[2] * bools::Flags::on;
+  return s + x * static_cast<int>(bools::Bit::on) + x * (4000000000u > 3u) + x * (0u - 1u > 0u);
 }
 
 // for (;;) left by break, as while (true) is (it was refused as an unbounded loop).

@@ -434,6 +434,17 @@ TEST_CASE("NAN, INFINITY, HUGE_VAL and std::numeric_limits are constants", "[cla
                        [](const Point& q) { return suite::limits_constants(q.at("x")[0], q.at("y")[0]); }, {"x", "y"});
 }
 
+TEST_CASE("bool constants are 1 in arithmetic, comparisons and indices", "[clang][gradient]") {
+  std::mt19937_64 rng(12);
+  check_against_native(take("bool_constants"), {{"a", random_vec(rng, 3, -1, 1)}, {"x", {0.75}}},
+                       [](const Point& q) {
+                         double a[3];
+                         fill(a, q.at("a"));
+                         return suite::bool_constants(a, q.at("x")[0]);
+                       },
+                       {"a", "x"});
+}
+
 // std::clamp is v < lo ? lo : hi < v ? hi : v, so at a bound it returns v, and torch.clamp
 // passes v's gradient there (lo <= v <= hi); the old lowering, max then min, split it 1/2.
 TEST_CASE("std::clamp passes v's gradient at its bounds, as torch.clamp", "[clang][gradient]") {

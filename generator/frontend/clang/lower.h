@@ -37,6 +37,10 @@ namespace gg::cppfe {
 /// not -1; an unsigned 64-bit value past INT64_MAX keeps its bits (wraps, as a cast does).
 int64_t int_value(const llvm::APSInt& i);
 
+/// What an unsupported statement or expression is, in words where Clang's class name
+/// (BinaryConditionalOperator, CXXNullPtrLiteralExpr) would not tell a user.
+std::string construct_name(const clang::Stmt* s);
+
 /// FILE:LINE:COL of `l` (of its expansion, in a macro), as Clang prints it.
 SourceLoc source_loc(const clang::SourceManager& sm, clang::SourceLocation l);
 
@@ -194,6 +198,7 @@ class Lowerer {
   std::set<unsigned> numbers_seen_;  // floating literals recorded in Program::source_numbers (raw locations)
   std::map<const clang::VarDecl*, Value> constant_arrays_;  // const arrays outside the function, as read
   int eval_depth_ = 0;                // eval() calls in progress
+  int64_t loop_passes_ = 0;           // passes through loop bodies so far, every loop counted
 };
 
 }  // namespace gg::cppfe

@@ -283,7 +283,7 @@ Value Lowerer::eval_expr(const clang::Expr* ex) {
   if (ex->getType()->isIntegralOrEnumerationType() && !ex->isValueDependent() && ex->EvaluateAsInt(r, ctx_))
     return Value::of_int(int_value(r.Val.getInt()));
   if (llvm::isa<clang::MemberExpr>(ex)) fail(ex, "unsupported construct: member access (classes and structs are not supported)");
-  fail(ex, std::string("unsupported construct: ") + ex->getStmtClassName());
+  fail(ex, "unsupported construct: " + construct_name(ex));
 }
 
 Value* Lowerer::lvalue(const clang::Expr* ex) {

@@ -20,6 +20,9 @@ namespace gg::cppfe {
 namespace {
 constexpr int64_t kMaxIterations = 100000;  // more than any real constant-trip loop; bounds runaway ones
 constexpr size_t kMaxNodes = 2000000;       // unrolling budget: beyond it the graph is unusable anyway
+// Passes through all loops together: nested loops that only count (no IR nodes to cap them)
+// would otherwise run for hours (90000 × 90000); Clang caps constexpr evaluation the same way.
+constexpr int64_t kMaxLoopPasses = 2000000;
 }  // namespace
 
 Lowerer::Lowerer(clang::ASTContext& ctx, Program& program, bool round_floats)
@@ -86,9 +89,22 @@ Value Lowerer::fold_returns(const clang::Stmt* at) {
   return r;
 }
 
+std::string construct_name(const clang::Stmt* s) {
+  using SC = clang::Stmt::StmtClass;
+  switch (s->getStmtClass()) {
+    case SC::BinaryConditionalOperatorClass: return "the GNU conditional 'a ?: b' (write 'a ? a : b')";
+    case SC::CXXNullPtrLiteralExprClass: return "nullptr (pointers are supported only as parameters with an extent)";
+    case SC::ChooseExprClass: return "__builtin_choose_expr";
+    case SC::GenericSelectionExprClass: return "_Generic";
+    case SC::GCCAsmStmtClass:
+    case SC::MSAsmStmtClass: return "inline assembly";
+    default: return s->getStmtClassName();
+  }
+}
+
 void Lowerer::exec(const clang::Stmt* s) {
   if (!s || stopped()) return;
-  if (program_.graph->size() > kMaxNodes) fail(s, "the function is too large after unrolling loops (over 2000000 IR nodes)");
+  if (program_.graph->size() > kMaxNodes) fail(s, "the function is too large after unrolling loops and inlining calls (over 2000000 IR nodes)");
   using SC = clang::Stmt::StmtClass;
   switch (s->getStmtClass()) {
     case SC::CompoundStmtClass:
@@ -111,6 +127,8 @@ void Lowerer::exec(const clang::Stmt* s) {
       return;
     case SC::NullStmtClass:
       return;
+    case SC::AttributedStmtClass:  // [[likely]], #pragma unroll: hints to a compiler, no change in value
+      return exec(llvm::cast<clang::AttributedStmt>(s)->getSubStmt());
     case SC::IfStmtClass:
       return exec_if(s);
     case SC::ForStmtClass:
@@ -147,7 +165,7 @@ void Lowerer::exec(const clang::Stmt* s) {
     eval(ex);
     return;
   }
-  fail(s, std::string("unsupported construct: ") + s->getStmtClassName());
+  fail(s, "unsupported construct: " + construct_name(s));
 }
 
 void Lowerer::exec_decl(const clang::VarDecl* v) {
@@ -313,6 +331,9 @@ void Lowerer::exec_return(const clang::Stmt* s) {
 bool Lowerer::loop_iteration(const clang::Stmt* body, int64_t& count, const clang::Stmt* loop) {
   if (++count > kMaxIterations)
     fail(loop, "unsupported construct: loop runs more than 100000 iterations (unbounded loop?)");
+  if (++loop_passes_ > kMaxLoopPasses)
+    fail(loop, "unsupported construct: the loops run more than 2000000 passes in all (nested loops whose trip counts "
+               "multiply?)");
   exec(body);
   Frame& f = frame();
   f.continuing = false;

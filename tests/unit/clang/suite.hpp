@@ -449,6 +449,24 @@ double bool_constants(const double (&a)[3], double x) {
   return s + x * static_cast<int>(bools::Bit::on) + x * (4000000000u > 3u) + x * (0u - 1u > 0u);
 }
 
+// Hints to the compiler change no value: unroll pragmas and [[likely]] (AttributedStmt) were
+// refused by their Clang class name.
+GRADGEN_DIFFERENTIATE
+double compiler_hints(const double (&a)[4], double x) {
+  double s = 0;
+#pragma GCC unroll 2
+  for (int i = 0; i < 4; ++i) s += a[i] * x * i;
+#if defined(__clang__)  // gradgen reads this file with Clang; g++ does not know the pragma
+#pragma unroll
+#endif
+  for (int i = 0; i < 4; ++i) s += a[i] * a[i];
+  [[maybe_unused]] const double t = x;
+  if (x > 0) [[likely]] {
+    s += x * x;
+  }
+  return s;
+}
+
 // for (;;) left by break, as while (true) is (it was refused as an unbounded loop).
 GRADGEN_DIFFERENTIATE
 double for_break(const double (&a)[8]) {

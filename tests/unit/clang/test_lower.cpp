@@ -445,6 +445,19 @@ TEST_CASE("bool constants are 1 in arithmetic, comparisons and indices", "[clang
                        {"a", "x"});
 }
 
+TEST_CASE("unroll pragmas and [[likely]] are hints that change no value", "[clang][gradient]") {
+  std::mt19937_64 rng(13);
+  for (double x : {0.75, -0.5}) {
+    check_against_native(take("compiler_hints"), {{"a", random_vec(rng, 4, -1, 1)}, {"x", {x}}},
+                         [](const Point& q) {
+                           double a[4];
+                           fill(a, q.at("a"));
+                           return suite::compiler_hints(a, q.at("x")[0]);
+                         },
+                         {"a", "x"});
+  }
+}
+
 // std::clamp is v < lo ? lo : hi < v ? hi : v, so at a bound it returns v, and torch.clamp
 // passes v's gradient there (lo <= v <= hi); the old lowering, max then min, split it 1/2.
 TEST_CASE("std::clamp passes v's gradient at its bounds, as torch.clamp", "[clang][gradient]") {

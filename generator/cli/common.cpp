@@ -76,6 +76,15 @@ std::string list_text(const std::vector<std::string>& items) {
 }
 }  // namespace
 
+bool is_cpp_input(const std::string& path) {
+#ifdef GRADGEN_HAVE_CLANG
+  return is_cpp_file(path);
+#else
+  (void)path;
+  return false;
+#endif
+}
+
 void refuse_grad_only_flags(const std::string& path, const std::vector<std::pair<const char*, bool>>& flags,
                             const std::string& why) {
 #ifdef GRADGEN_HAVE_CLANG

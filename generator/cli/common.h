@@ -42,6 +42,9 @@ struct Subcommand {
 /// throws Reported{1}.
 Program load_network(const std::string& path);
 
+/// Whether `path` is read by the C++ front end (false in a build without it).
+bool is_cpp_input(const std::string& path);
+
 /// `flags` (name, whether given) that only .grad networks take: on a C++ input any given one is
 /// a UsageError "--bind and --precision apply to .grad networks, not to C++ inputs<why>",
 /// refused rather than ignored.

@@ -156,7 +156,7 @@ int eval_compiled(const EvalRequest& r) {
   GeneratedCode g = generate_code(std::move(loaded), GenerateRequest{r.network, param_dims, r.precision, ""});
   require_evaluable(g.program, dims, "eval");
   require_f32_range(g.program, names_of(fed), r.precision.has_value());
-  if (g.program.precision == Precision::F32) require_f32_feed(fed, r.feed);
+  if (g.program.precision == Precision::F32) require_f32_feed(fed, r.feed, is_cpp_input(r.network));
   complete_params(g.program, fed, r.seed, dims);  // reports a bad init= like the interpreter does
   cpp::DriverOutput out = run_compiled(g, make_case(g, fed, dims, r.seed));
   const EvalResult result = to_result(g, out, dims);

@@ -30,7 +30,7 @@ int eval_interp(const EvalRequest& r) {
   require_initialisable(p, fed, dims);
   require_evaluable(p, dims, "eval");
   require_f32_range(p, names_of(fed), r.precision.has_value());
-  if (p.precision == Precision::F32) require_f32_feed(fed, r.feed);
+  if (p.precision == Precision::F32) require_f32_feed(fed, r.feed, is_cpp_input(r.network));
   Values all = complete_params(p, std::move(fed), r.seed, dims);
   const EvalResult result = evaluate(p, all, p.precision);
   std::cout << eval_json(p, result);

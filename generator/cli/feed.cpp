@@ -277,7 +277,9 @@ Values read_feed(const std::string& path) {
   return parse_feed(text, path);
 }
 
-void require_f32_feed(const Values& fed, const std::string& path) {
+void require_f32_feed(const Values& fed, const std::string& path, bool cpp_input) {
+  // --precision is for .grad networks; a C++ function's types are its own.
+  const char* remedy = cpp_input ? "the function takes float there; declare it double" : "evaluate with --precision f64";
   for (const auto& [name, t] : fed)
     for (size_t i = 0; i < t.data.size(); ++i) {
       if (!std::isinf(nearest_float(t.data[i]))) continue;
@@ -287,8 +289,8 @@ void require_f32_feed(const Values& fed, const std::string& path) {
         index[d] = rest % static_cast<size_t>(t.shape[d]);
       for (size_t k : index) where += "[" + std::to_string(k) + "]";
       throw LocatedError(feed_location(path, name, index),
-                         fmt::format("'{}'{}: {} is past the range of f32 (largest {}); evaluate with --precision f64",
-                                     name, where, t.data[i], std::numeric_limits<float>::max()));
+                         fmt::format("'{}'{}: {} is past the range of f32 (largest {}); {}", name, where, t.data[i],
+                                     std::numeric_limits<float>::max(), remedy));
     }
 }
 

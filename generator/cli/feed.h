@@ -32,7 +32,7 @@ DimBindings feed_dims(const Program& p, const Values& fed, const std::string& pa
 
 /// For an f32 evaluation: a LocatedError at the first fed number past float's range (it would
 /// silently be infinite).
-void require_f32_feed(const Values& fed, const std::string& path);
+void require_f32_feed(const Values& fed, const std::string& path, bool cpp_input);
 
 /// The names fed, in order.
 std::vector<std::string> names_of(const Values& fed);

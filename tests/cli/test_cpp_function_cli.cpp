@@ -434,3 +434,20 @@ GRADGEN_DIFFERENTIATE float harmonic(float x) {
   CHECK(gen.status == 0);
   CHECK(has(slurp(s.path("out/tenth_grad.cpp")), "float tenth_grad(float x, float& d_x) {\n  using Scalar = double;"));
 }
+
+// A float function's argument past float's range: the remedy is the C++ type, not
+// --precision, which C++ inputs refuse.
+TEST_CASE("a C++ float argument past float's range names the type as the remedy", "[cli][cpp]") {
+  Scratch s;
+  std::string src = s.write("fl.cpp", "#include <gradgen/annotate.hpp>\nGRADGEN_DIFFERENTIATE float fl(float x) { "
+                                      "return x * x; }\n");
+  std::string feed = s.write("big.json", R"({"x": 1e39})");
+  for (const char* mode : {"--interp", ""}) {
+    Result r = eval_cpp(src, "", feed, mode);
+    INFO("mode " << mode << ": " << r.err);
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err, Catch::Contains("big.json:1:7: error: 'x': 1e+39 is past the range of f32 (largest "
+                                      "3.4028235e+38); the function takes float there; declare it double"));
+    CHECK_THAT(r.err, !Catch::Contains("--precision"));
+  }
+}

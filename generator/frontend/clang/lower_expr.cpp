@@ -405,6 +405,9 @@ Value* Lowerer::assignable(const clang::Expr* target, const char* what) {
       why = "a member of a struct or class (not supported: use local variables or arrays)";
     else if (llvm::isa<clang::ConditionalOperator>(bare))
       why = "the variable a ?: picks (not supported: assign in an if/else instead)";
+    else if (auto* op = llvm::dyn_cast<clang::CXXOperatorCallExpr>(bare); op && op->getOperator() == clang::OO_Call)
+      why = "an element of a tensor-API matrix (a matrix is computed whole, by the tensor API's operations; to "
+            "write element by element use a C array or std::array)";
     else if (llvm::isa<clang::CallExpr>(bare))
       why = "the reference a function call returns (not supported: assign to the variable itself)";
     fail(target, std::string("unsupported construct: ") + what + " " + why);

@@ -78,6 +78,8 @@ const Case kCases[] = {
      "for", "unsupported construct: loop runs more than 100000 iterations"},
     {"runaway while", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  @while (true) x += 1;\n  return x;\n}\n",
      "while", "unsupported construct: loop runs more than 100000 iterations"},
+    {"matrix element write", "#include <gradgen/tensor_api.hpp>\nGRADGEN_DIFFERENTIATE\ndouble f(const double (&x)[2]) {\n  gradgen::Matrix<2, 2> M;\n  @M(0, 1) = x[0] * x[1];\n  return x[0];\n}\n",
+     "M(0, 1)", "unsupported construct: assignment to an element of a tensor-API matrix (a matrix is computed whole, by the tensor API's operations; to write element by element use a C array or std::array)"},
     {"GNU conditional", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  return @x ?: 1.0;\n}\n", "x ?: 1.0",
      "unsupported construct: the GNU conditional 'a ?: b' (write 'a ? a : b')"},
     {"nullptr", "GRADGEN_DIFFERENTIATE\ndouble f(double x) {\n  return @nullptr == nullptr ? x : 0.0;\n}\n", "nullptr",

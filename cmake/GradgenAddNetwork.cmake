@@ -40,12 +40,30 @@ function(gradgen_add_network target grad)
   string(REGEX REPLACE "^[ \t]*network[ \t]+([A-Za-z_][A-Za-z0-9_]*).*" "\\1" name "${line}")
   set(root "${CMAKE_CURRENT_BINARY_DIR}/gradgen_${target}")
   set(out "${root}/${target}")
+  # Files of an earlier network name must not shadow the new ones: removed here, at configure
+  # time (an edit of the .grad reconfigures), not at build time, where a failed generate
+  # would leave no files at all.
+  file(GLOB generated_before "${out}/*")
+  list(REMOVE_ITEM generated_before "${out}/${name}.hpp" "${out}/${name}.cpp" "${out}/${name}.h")
+  if(generated_before)
+    file(REMOVE ${generated_before})
+  endif()
   set(args "")
+  # Options gradgen would refuse only at build time are refused here, at the call.
   foreach(b IN LISTS GG_BIND)
+    if(NOT b MATCHES "^[A-Za-z_][A-Za-z0-9_]*=[0-9]+$")
+      message(FATAL_ERROR "gradgen_add_network(${target}): BIND takes DIM=SIZE (as n=64), not '${b}'")
+    endif()
     list(APPEND args --bind ${b})
   endforeach()
   if(GG_PRECISION)
+    if(NOT GG_PRECISION MATCHES "^(f32|f64)$")
+      message(FATAL_ERROR "gradgen_add_network(${target}): PRECISION is f32 or f64, not '${GG_PRECISION}'")
+    endif()
     list(APPEND args --precision ${GG_PRECISION})
+  endif()
+  if(GG_GEMM AND NOT GG_GEMM MATCHES "^(gradgen|blas|loops)$")
+    message(FATAL_ERROR "gradgen_add_network(${target}): GEMM is gradgen, blas or loops, not '${GG_GEMM}'")
   endif()
   if(GG_NAMESPACE)
     list(APPEND args --namespace ${GG_NAMESPACE})
@@ -65,8 +83,8 @@ function(gradgen_add_network target grad)
   get_filename_component(grad_name "${src}" NAME)
   add_custom_command(
     OUTPUT "${out}/${name}.hpp" "${out}/${name}.cpp" "${out}/${name}.h"
-    # A fresh folder: files of an earlier network name must not shadow the new ones.
-    COMMAND "${CMAKE_COMMAND}" -E rm -rf "${out}"
+    # gradgen writes all three files or, on an error, none: the last good ones stay; and it
+    # leaves a file that would not change untouched, so dependents do not recompile.
     COMMAND "${CMAKE_COMMAND}" -E make_directory "${out}"
     # The absolute path, as compilers are given: an error's FILE:LINE:COL then leads an IDE
     # (or anything reading the build's output from the build folder) to the file.
@@ -81,5 +99,7 @@ function(gradgen_add_network target grad)
     target_link_libraries(${target} PUBLIC BLAS::BLAS)
   endif()
   target_compile_features(${target} PUBLIC cxx_std_17)
-  set_target_properties(${target} PROPERTIES LINKER_LANGUAGE CXX)
+  # Position-independent, so that the library links into shared libraries too (a toolchain
+  # that does not build PIE by default would refuse it there).
+  set_target_properties(${target} PROPERTIES LINKER_LANGUAGE CXX POSITION_INDEPENDENT_CODE ON)
 endfunction()

@@ -19,7 +19,7 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/gradgenConfigVersion.cmak
 install(FILES ${PROJECT_BINARY_DIR}/gradgenConfig.cmake ${PROJECT_BINARY_DIR}/gradgenConfigVersion.cmake
   ${CMAKE_CURRENT_LIST_DIR}/GradgenAddNetwork.cmake DESTINATION ${gradgen_cmake_dir})
 
-option(GRADGEN_EXAMPLES "Build examples/xor (trains the seed network on XOR with generated code)" ON)
+option(GRADGEN_EXAMPLES "Build examples/xor (trains the seed network on XOR with generated code)" ${GRADGEN_TOP_LEVEL})
 if(GRADGEN_EXAMPLES)
   add_subdirectory(${PROJECT_SOURCE_DIR}/examples/xor ${PROJECT_BINARY_DIR}/examples/xor)
 endif()

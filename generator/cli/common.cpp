@@ -68,8 +68,8 @@ Program load_network(const std::string& path) {
 }
 
 namespace {
-// "a", "a and b", "a, b and c".
-std::string list_text(const std::vector<std::string>& items) {
+// "a", "a and b", "a, b and c". Used only with the C++ front end.
+[[maybe_unused]] std::string list_text(const std::vector<std::string>& items) {
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) out += (i == 0 ? "" : i + 1 == items.size() ? " and " : ", ") + items[i];
   return out;
@@ -206,6 +206,18 @@ void write_in_place(const std::filesystem::path& target, const std::string& text
   if (!out) throw InputError("cannot write '" + shown.string() + "': " + std::strerror(errno));
 }
 
+// Whether `target` is a regular file holding exactly `text`: such a file is left as it is, so
+// that its time stamp stays and a build that regenerates on every edit of the .grad (a comment)
+// recompiles nothing.
+bool holds_already(const std::filesystem::path& target, const std::string& text) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(target, ec) || std::filesystem::file_size(target, ec) != text.size() || ec)
+    return false;
+  std::ifstream in(target, std::ios::binary);
+  std::string old(text.size(), '\0');
+  return in.read(old.data(), static_cast<std::streamsize>(old.size())) && old == text;
+}
+
 }  // namespace
 
 void write_files_atomic(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files) {
@@ -220,6 +232,7 @@ void write_files_atomic(const std::string& dir, const std::vector<std::pair<std:
       continue;
     }
     const fs::path target = write_target(folder / name);
+    if (holds_already(target, text)) continue;
     Staged s{target, beside(target, ".tmp"), {}, fs::exists(target, ec), false};
     try {
       write_temp(s.temp, text, folder / name);
@@ -230,7 +243,7 @@ void write_files_atomic(const std::string& dir, const std::vector<std::pair<std:
     staged.push_back(std::move(s));
   }
   for (Staged& s : staged) {
-    if (!s.existed || files.size() == 1) continue;
+    if (!s.existed || staged.size() == 1) continue;
     s.old = beside(s.target, ".old");
     fs::create_hard_link(s.target, s.old, ec);
     if (ec) s.old.clear();  // no hard links here: a failed rename cannot restore this one

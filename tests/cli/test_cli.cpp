@@ -2,7 +2,9 @@
 // exit statuses 0/1/2/3, located errors, nothing written on error, JSON output whose
 // gradients match finite differences of the loss it reports, and determinism.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -1056,6 +1058,28 @@ TEST_CASE("output is deterministic", "[cli]") {
     CHECK(a.out == b.out);
     CHECK(a.err == b.err);
   }
+}
+
+// A build step that runs generate on every edit of the .grad (a comment) must not make
+// everything downstream recompile: a file whose bytes would not change keeps its time stamp;
+// one that changes is replaced.
+TEST_CASE("generate leaves a file that would not change untouched", "[cli]") {
+  namespace fs = std::filesystem;
+  Scratch s;
+  const std::string out = s.path("out");
+  REQUIRE(gradgen({"generate", example("seed.grad"), "-o", out}).status == 0);
+  const auto long_ago = fs::file_time_type::clock::now() - std::chrono::hours(24);
+  for (const char* f : {"/seed.hpp", "/seed.cpp", "/seed.h"}) fs::last_write_time(out + f, long_ago);
+  REQUIRE(gradgen({"generate", example("seed.grad"), "-o", out}).status == 0);
+  for (const char* f : {"/seed.hpp", "/seed.cpp", "/seed.h"}) CHECK(fs::last_write_time(out + f) == long_ago);
+  const std::string before = slurp(out + "/seed.cpp");
+  REQUIRE(gradgen({"generate", example("seed.grad"), "-o", out, "--bind", "n=4"}).status == 0);
+  CHECK(fs::last_write_time(out + "/seed.cpp") != long_ago);
+  CHECK(slurp(out + "/seed.cpp") != before);
+  CHECK(fs::directory_iterator(out) != fs::directory_iterator());
+  size_t files = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(out)) ++files;
+  CHECK(files == 3);  // no temporaries left behind
 }
 
 // The network name names the files: the longest one allowed (200 characters) still fits the

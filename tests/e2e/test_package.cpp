@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <utility>
+#include <vector>
 
 #include "e2e_support.h"
 
@@ -39,7 +41,13 @@ TEST_CASE("examples/app and examples/c_abi build against an installed gradgen", 
                       "find_package(gradgen 0.1 REQUIRED)\n"
                       "gradgen_add_network(seed64 " + src + "/examples/seed.grad BIND n=4 PRECISION f64)\n"
                       "gradgen_add_network(seed32 " + src + "/examples/seed.grad BIND n=4 NAMESPACE f32::seed)\n"
-                      "add_executable(both main.cpp)\ntarget_link_libraries(both PRIVATE seed64 seed32)\n");
+                      "add_executable(both main.cpp)\ntarget_link_libraries(both PRIVATE seed64 seed32)\n"
+                      // Position-independent, so that it links into a shared library on any toolchain.
+                      "get_target_property(pic seed64 POSITION_INDEPENDENT_CODE)\n"
+                      "if(NOT pic)\n  message(FATAL_ERROR \"seed64 is not position-independent\")\nendif()\n"
+                      "add_library(wrap SHARED wrap.cpp)\ntarget_link_libraries(wrap PRIVATE seed32)\n");
+  gg::cpp::write_text(variants + "/wrap.cpp", "#include \"seed32/seed.hpp\"\n"
+                                              "int wrap_init(f32::seed::Params& p) { return f32::seed::init(p, 1); }\n");
   gg::cpp::write_text(variants + "/main.cpp",
                       "#include <cstdio>\n#include <type_traits>\n#include \"seed64/seed.hpp\"\n#include \"seed32/seed.hpp\"\n"
                       "static_assert(std::is_same_v<seed::Scalar, double>);\n"
@@ -49,6 +57,39 @@ TEST_CASE("examples/app and examples/c_abi build against an installed gradgen", 
   run({"cmake", "-S", variants, "-B", variants + "/build", "-DCMAKE_PREFIX_PATH=" + prefix}, dir);
   run({"cmake", "--build", variants + "/build"}, dir);
   CHECK(run({variants + "/build/both"}, dir).out == "1\n");
+  // Options gradgen would refuse are refused when the project is configured, at the call.
+  for (const auto& [option, message] : std::vector<std::pair<std::string, std::string>>{
+           {"PRECISION f16", "gradgen_add_network(bad): PRECISION is f32 or f64, not 'f16'"},
+           {"BIND n", "gradgen_add_network(bad): BIND takes DIM=SIZE (as n=64), not 'n'"},
+           {"GEMM mkl", "gradgen_add_network(bad): GEMM is gradgen, blas or loops, not 'mkl'"}}) {
+    const std::string bad = dir.file("bad");
+    std::filesystem::remove_all(bad);
+    std::filesystem::create_directories(bad);
+    gg::cpp::write_text(bad + "/CMakeLists.txt", "cmake_minimum_required(VERSION 3.20)\nproject(bad LANGUAGES CXX)\n"
+                                                 "find_package(gradgen 0.1 REQUIRED)\ngradgen_add_network(bad " + src +
+                                                     "/examples/seed.grad " + option + ")\n");
+    auto configured = gg::cpp::run_process({"cmake", "-S", bad, "-B", bad + "/build", "-DCMAKE_PREFIX_PATH=" + prefix},
+                                           dir.path());
+    INFO(option << "\n" << configured.err);
+    CHECK(configured.exit_code != 0);
+    CHECK(configured.err.find(message) != std::string::npos);
+  }
+  // add_subdirectory(gradgen) in another project: the tool and gradgen_add_network, not the
+  // tests or examples (configured only: the build is the same as gradgen's own).
+  {
+    const std::string parent = dir.file("parent");
+    std::filesystem::create_directories(parent);
+    gg::cpp::write_text(parent + "/CMakeLists.txt", "cmake_minimum_required(VERSION 3.20)\nproject(parent LANGUAGES C CXX)\n"
+                                                    "add_subdirectory(" + src + " gradgen)\n"
+                                                    "gradgen_add_network(seed_net " + src + "/examples/seed.grad)\n");
+    run({"cmake", "-S", parent, "-B", parent + "/build", "-G", "Ninja"}, dir);
+    const std::string cache = e2e::read_file(parent + "/build/CMakeCache.txt");
+    CHECK(cache.find("GRADGEN_TESTS:BOOL=OFF") != std::string::npos);
+    CHECK(cache.find("GRADGEN_EXAMPLES:BOOL=OFF") != std::string::npos);
+    const std::string ninja = e2e::read_file(parent + "/build/build.ninja");
+    CHECK(ninja.find("test_cli") == std::string::npos);
+    CHECK(ninja.find("seed_net") != std::string::npos);
+  }
   // Compiled eval from the installed tree, with the runtime headers found beside the binary.
   auto eval = gg::cpp::run_process({prefix + "/bin/gradgen", "eval", src + "/examples/seed.grad", "--feed",
                                     src + "/examples/seed.feed.json"}, dir.path());

@@ -6,6 +6,7 @@
 #include <exception>
 #include <iostream>
 #include <new>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,19 @@ std::string misspelt_option_hint(int argc, char** argv, const std::vector<Subcom
   return "";
 }
 
+// CLI11 lists the arguments it did not expect last first ("latex --format" for
+// `--format latex`): put back in the order they were given.
+std::string in_command_line_order(const std::string& message) {
+  const std::string head = "The following arguments were not expected: ";
+  if (message.rfind(head, 0) != 0) return message;
+  std::vector<std::string> words;
+  std::istringstream rest(message.substr(head.size()));
+  for (std::string w; rest >> w;) words.push_back(w);
+  std::string out = head;
+  for (size_t i = words.size(); i-- > 0;) out += words[i] + (i ? " " : "");
+  return out;
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"gradgen: differentiate a network description (.grad) into equations, graphs and C++", "gradgen"};
   app.set_version_flag("--version", std::string("gradgen ") + version(), "print the version and exit");
@@ -125,7 +139,7 @@ int run(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e) == 0 ? kOk : kUsageError;  // --help and --version
-    std::cerr << "gradgen: error: " << e.what() << misspelt_option_hint(argc, argv, subs)
+    std::cerr << "gradgen: error: " << in_command_line_order(e.what()) << misspelt_option_hint(argc, argv, subs)
               << "\nRun with --help for more information.\n";
     return kUsageError;
   }

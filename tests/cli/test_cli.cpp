@@ -127,9 +127,11 @@ TEST_CASE("usage errors exit 2", "[cli]") {
   }
   CHECK(has(gradgen({"graph", seed, "-o", ""}).err, "expects a path, got ''"));
   // CLI11's own errors carry gradgen's prefix, a did-you-mean, or the subcommands that have the option.
+  // The unexpected arguments in the order given (CLI11 lists them last first).
   CHECK(has(gradgen({"explain", seed, "--frmat", "text"}).err,
-            "gradgen: error: The following arguments were not expected: text --frmat; did you mean '--format'?\n"
+            "gradgen: error: The following arguments were not expected: --frmat text; did you mean '--format'?\n"
             "Run with --help for more information.\n"));
+  CHECK(has(gradgen({"explain", seed, "a", "b", "c"}).err, "were not expected: a b c\n"));
   CHECK(has(gradgen({"eval", seed, "--feed", example("seed.feed.json"), "--bind", "n=4"}).err,
             "; --bind is an option of generate, explain and check, not of eval\n"));
   CHECK(has(gradgen({"explain", seed, "--format", "html"}).err,
@@ -211,6 +213,14 @@ TEST_CASE("graph prints to stdout without -o", "[cli]") {
   CHECK(g.out.rfind("digraph \"seed\" {", 0) == 0);
   CHECK(has(g.out, "B3: dJ/dW2 = a2ᵀ @ dJ/dz3"));
   CHECK(has(g.out, "∂(a2 @ W2)/∂W2 = a2ᵀ"));
+  // `-o -` is standard output, as most tools read it (it wrote a file named '-').
+  Scratch s;
+  Result dash = run_argv({"sh", "-c", "cd \"$0\" && exec \"$1\" graph \"$2\" --backward -o -", s.path(""), GG_GRADGEN_EXE,
+                          example("seed.grad")},
+                         s);
+  CHECK(dash.status == 0);
+  CHECK(dash.out == g.out);
+  CHECK(!std::filesystem::exists(s.path("-")));
 }
 
 // --bind takes one value per occurrence: the network file after it is the network.

@@ -539,7 +539,8 @@ std::string render_markdown(const EquationSet& s) {
   std::string out = "## Network `" + s.network + "`\n\n### Forward\n\n";
   for (const Equation& eq : s.forward) out += s.line(eq, Format::Markdown) + "\n";
   const std::string v = legend_variable(s);
-  out += "\n### Backward (`d" + s.loss_name + "/d" + v + "` = ∂" + s.loss_name + "/∂" + v + ")\n\n";
+  // Both in code spans: a name such as __J__ outside one would render in bold.
+  out += "\n### Backward (`d" + s.loss_name + "/d" + v + "` = `∂" + s.loss_name + "/∂" + v + "`)\n\n";
   for (const Equation& eq : s.backward) out += s.line(eq, Format::Markdown) + "\n";
   return out;
 }

@@ -1433,7 +1433,9 @@ TEST_CASE("explain prints folded NaN and infinities as nan and inf, in LaTeX as 
   CHECK(has(text.out, "F1: J = sum(X · nan) + sum(X · inf) + sum(X · (−inf))\n"));
   Result latex = gradgen({"explain", net, "--format", "latex"});
   CHECK(latex.status == 0);
-  CHECK(has(latex.out, "\\left(X \\cdot \\mathrm{NaN}\\right) + \\sum \\left(X \\cdot \\infty\\right) + \\sum \\left(X \\cdot \\left(-\\infty\\right)\\right)"));
+  // sum(x) as \operatorname{sum}(x), as mean: a bare \sum a \cdot \sum b read as Σ(a·Σb).
+  CHECK(has(latex.out, "J &= \\operatorname{sum}(X \\cdot \\mathrm{NaN}) + \\operatorname{sum}(X \\cdot \\infty) + "
+                       "\\operatorname{sum}(X \\cdot \\left(-\\infty\\right))"));
 }
 
 // Readability of what explain and generate print (each point was a reader's complaint).

@@ -226,7 +226,7 @@ TEST_CASE("the backward legend avoids a value named v", "[equations]") {
   t.p.adjoints = {{"v", t.b}, {"u", t.a}, {"c", t.a * t.b}};
   const EquationSet set = build_equations(t.p);
   CHECK(render_equations(set, Format::Text).find("backward (dL/dq = ∂L/∂q):\n") != std::string::npos);
-  CHECK(render_equations(set, Format::Markdown).find("### Backward (`dL/dq` = ∂L/∂q)\n") != std::string::npos);
+  CHECK(render_equations(set, Format::Markdown).find("### Backward (`dL/dq` = `∂L/∂q`)\n") != std::string::npos);
 }
 
 // z_2 and z2 both read z_2 in LaTeX: B2 printed as ∂J/∂z_2 = ∂J/∂z_2, a tautology.

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <stdexcept>
+#include <utility>
 
 #include "ir/op_table.h"
 #include "support/error.h"
@@ -26,6 +27,18 @@ struct Piece {
 constexpr int kAtom = 5;
 constexpr int kUnary = 3;
 constexpr int kMul = 2;
+
+// A constant that is exactly p/q for a denominator up to 1000 and whose decimals run long:
+// what a bound dim leaves of 2/n (n = 3: 2/3, not 0.6666666666666666). Short decimals (0.5,
+// 0.125, 0.001) stay as they are.
+std::optional<std::pair<int64_t, int64_t>> small_fraction(double v) {
+  if (!std::isfinite(v) || v == std::floor(v) || std::fabs(v) > 1e6 || number_text(v).size() <= 8) return std::nullopt;
+  for (int64_t q = 2; q <= 1000; ++q) {
+    const double p = std::round(v * static_cast<double>(q));
+    if (p / static_cast<double>(q) == v) return std::make_pair(static_cast<int64_t>(p), q);
+  }
+  return std::nullopt;
+}
 
 bool is_leaf(const Node* n) { return has_flag(n, kLeaf); }
 bool is_number(const Node* n) { return n->op == Op::Const || n->op == Op::Count; }
@@ -155,9 +168,18 @@ class Printer {
   // A negative number binds like a sum: a ⊙ (−1) reads better than a ⊙ −1. Its sign is the
   // minus sign (U+2212) that every other minus of the text forms prints.
   Piece const_piece(double v) const {
+    if (auto f = small_fraction(v)) return fraction_piece(f->first, f->second);
     std::string text = f_ == Format::Latex ? latex_number(v) : number_text(v);
     if (f_ != Format::Latex && !text.empty() && text[0] == '-') text = "−" + text.substr(1);
     return {text, std::signbit(v) && !std::isnan(v) ? 1 : kAtom};
+  }
+
+  // p/q, q > 1: 1/3 (text) or \frac{1}{3}; negative, it binds like a sum, as a negative number.
+  Piece fraction_piece(int64_t p, int64_t q) const {
+    const std::string sign = p < 0 ? (f_ == Format::Latex ? "-" : "−") : "";
+    const std::string num = std::to_string(p < 0 ? -p : p), den = std::to_string(q);
+    if (f_ == Format::Latex) return {sign + "\\frac{" + num + "}{" + den + "}", p < 0 ? 1 : kAtom};
+    return {sign + num + "/" + den, p < 0 ? 1 : kMul};
   }
 
   // Div of two numbers: 2/n (text) or \frac{2}{n}; an integer over a count shares no factor

@@ -109,6 +109,16 @@ TEST_CASE("constants and counts", "[equations]") {
   CHECK(t.latex(t.a / count(g, t.a->shape)) == "\\frac{a}{3n}");
   CHECK(number_text(0.1) == "0.1");
   CHECK(number_text(1.0 / 3.0) == "0.3333333333333333");
+  // A constant that is exactly a small fraction with long decimals reads as the fraction (what
+  // a bound dim leaves of 2/n); short decimals stay, as do numbers near but not at a fraction.
+  CHECK(t.show(t.a * (2.0 / 3.0)) == "a · (2/3)");
+  CHECK(t.show(t.a - lift(t.a, -1.0 / 7.0)) == "a − (−1/7)");
+  CHECK(t.latex(t.a * (2.0 / 3.0)) == "a \\cdot \\frac{2}{3}");
+  CHECK(t.latex(t.a * (-5.0 / 997.0)) == "a \\cdot \\left(-\\frac{5}{997}\\right)");
+  CHECK(t.show(t.a * 0.125) == "a · 0.125");
+  CHECK(t.show(t.a * 0.001) == "a · 0.001");
+  CHECK(t.show(t.a * (1.0 / 3.0 + 1e-12)) == "a · 0.3333333333343333");
+  CHECK(t.show(t.a * (1.0 / 1009.0)) == "a · 0.0009910802775024777");  // a denominator past 1000
 }
 
 TEST_CASE("reductions name their axes", "[equations]") {

@@ -67,14 +67,11 @@ Program load_network(const std::string& path) {
   return std::move(*p);
 }
 
-namespace {
-// "a", "a and b", "a, b and c". Used only with the C++ front end.
-[[maybe_unused]] std::string list_text(const std::vector<std::string>& items) {
+std::string list_text(const std::vector<std::string>& items) {
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) out += (i == 0 ? "" : i + 1 == items.size() ? " and " : ", ") + items[i];
   return out;
 }
-}  // namespace
 
 bool is_cpp_input(const std::string& path) {
 #ifdef GRADGEN_HAVE_CLANG

@@ -42,6 +42,9 @@ struct Subcommand {
 /// throws Reported{1}.
 Program load_network(const std::string& path);
 
+/// "a", "a and b", "a, b and c".
+std::string list_text(const std::vector<std::string>& items);
+
 /// Whether `path` is read by the C++ front end (false in a build without it).
 bool is_cpp_input(const std::string& path);
 

@@ -165,20 +165,14 @@ int eval_compiled(const EvalRequest& r) {
   return kOk;
 }
 
-double central_difference(const Program& p, Values& v, const DimBindings& dims, const std::string& name, size_t i) {
-  double& x = v.at(name).data[i];
-  double x0 = x, h = 1e-6 * std::max(1.0, std::fabs(x0));
-  x = x0 + h;
-  double up = Interpreter(v, dims, Precision::F64).eval(p.loss).data.at(0);
-  x = x0 - h;
-  double down = Interpreter(v, dims, Precision::F64).eval(p.loss).data.at(0);
-  x = x0;
-  return (up - down) / (2 * h);
-}
+namespace {
 
-std::string not_differentiable_reason(const Program& p, Values& v, const DimBindings& dims, const std::string& name,
-                                      size_t i, double loss) {
-  if (!std::isfinite(loss)) return "";  // nonfinite_loss_note says so
+// The loss (in f64) a step of h = 1e-6 · max(1, |x|) either side of element i of `name`; v is
+// restored.
+struct LossBeside {
+  double up, down, h;
+};
+LossBeside loss_beside(const Program& p, Values& v, const DimBindings& dims, const std::string& name, size_t i) {
   double& x = v.at(name).data[i];
   const double x0 = x, h = 1e-6 * std::max(1.0, std::fabs(x0));
   x = x0 + h;
@@ -186,6 +180,20 @@ std::string not_differentiable_reason(const Program& p, Values& v, const DimBind
   x = x0 - h;
   const double down = Interpreter(v, dims, Precision::F64).eval(p.loss).data.at(0);
   x = x0;
+  return {up, down, h};
+}
+
+}  // namespace
+
+double central_difference(const Program& p, Values& v, const DimBindings& dims, const std::string& name, size_t i) {
+  const LossBeside b = loss_beside(p, v, dims, name, i);
+  return (b.up - b.down) / (2 * b.h);
+}
+
+std::string not_differentiable_reason(const Program& p, Values& v, const DimBindings& dims, const std::string& name,
+                                      size_t i, double loss) {
+  if (!std::isfinite(loss)) return "";  // nonfinite_loss_note says so
+  const auto [up, down, h] = loss_beside(p, v, dims, name, i);
   if (!std::isfinite(up) || !std::isfinite(down))
     return "the loss is not finite a step of h away: the point is at the edge of a function's domain (as sqrt or "
            "log at 0, bce at 0 or 1)";

@@ -60,8 +60,9 @@ Values check_point(const Program& p, uint64_t seed, const DimBindings& dims, Val
 double central_difference(const Program& p, Values& v, const DimBindings& dims, const std::string& name, size_t i);
 
 /// Why a gradient and its central difference may disagree though both are right ("" if no
-/// reason shows): the loss is NaN a step away (the edge of a function's domain), or its slopes
-/// on the two sides differ (a kink such as relu's or abs's at 0).
+/// reason shows): the loss is NaN a step away (the edge of a function's domain), it is the same
+/// at x - h, x and x + h (flat to double precision), or its slopes on the two sides differ (a
+/// kink such as relu's or abs's at 0).
 std::string not_differentiable_reason(const Program& p, Values& v, const DimBindings& dims, const std::string& name,
                                       size_t i, double loss);
 

@@ -172,8 +172,6 @@ struct Reader {
   }
 };
 
-std::string line_col(const SourceLoc& at) { return std::to_string(at.line) + ":" + std::to_string(at.col); }
-
 // A key no tensor can have (a control character), or one given twice: JSON parsers keep the
 // last of two values for one key, and a feed with two is ambiguous (which one did the user
 // mean?), so it is an error at the second.

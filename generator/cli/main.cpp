@@ -69,12 +69,7 @@ std::string misspelt_option_hint(int argc, char** argv, const std::vector<Subcom
       for (const CLI::Option* o : other.app->get_options())
         for (const std::string& n : o->get_lnames())
           if ("--" + n == name) owners.push_back(other.app->get_name());
-    if (!owners.empty()) {
-      std::string list;
-      for (size_t j = 0; j < owners.size(); ++j)
-        list += (j == 0 ? "" : j + 1 == owners.size() ? " and " : ", ") + owners[j];
-      return "; " + name + " is an option of " + list + ", not of " + sub->get_name();
-    }
+    if (!owners.empty()) return "; " + name + " is an option of " + list_text(owners) + ", not of " + sub->get_name();
     const std::optional<std::string> meant = grad::closest(name, known);
     return meant ? "; did you mean '" + *meant + "'?" : "";
   }

@@ -11,4 +11,7 @@ struct SourceLoc {
   int col = 0;
 };
 
+/// "LINE:COL", as messages refer to another place in the same file.
+inline std::string line_col(const SourceLoc& l) { return std::to_string(l.line) + ":" + std::to_string(l.col); }
+
 }  // namespace gg

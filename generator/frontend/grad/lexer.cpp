@@ -68,7 +68,9 @@ std::string_view meant_instead(char32_t c) {
     case 0x2019:
     case 0x201C:
     case 0x201D: return "names are not quoted: write activation=relu";
-    case 0x2212: return "write '-'";
+    case 0x2212:  // minus sign
+    case 0x2013:  // en dash
+    case 0x2014: return "write '-'";
     case 0x00D7:
     case 0x22C5:
     case 0x00B7: return "write '*' (elementwise) or '@' (matrix product)";
@@ -76,8 +78,6 @@ std::string_view meant_instead(char32_t c) {
     case 0x00A0:
     case 0x2009:
     case 0x202F: return "write a plain space";
-    case 0x2013:
-    case 0x2014: return "write '-'";
     default: return "";
   }
 }

@@ -144,7 +144,7 @@ SourceLoc start_of(const Expr& e) {
 Lowerer::Lowerer(Program& program, Diagnostics& diags, std::string file)
     : p_(program), diags_(diags), file_(std::move(file)) {}
 
-std::string Lowerer::at(const SourceLoc& loc) { return std::to_string(loc.line) + ":" + std::to_string(loc.col); }
+std::string Lowerer::at(const SourceLoc& loc) { return line_col(loc); }
 
 void Lowerer::statement(const Stmt& s) {
   seen_any_ = true;

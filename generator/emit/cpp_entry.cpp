@@ -96,7 +96,7 @@ std::vector<FusedUpdate> fused_updates(const EntryContext& c) {
     const ApiTensor& t = c.api.params[i];
     double lr = c.p.find_leaf(t.name)->lr.value_or(opt.arg("lr"));
     out.push_back(FusedUpdate{t.name, i + 1, flat_elems("params", t.ident, t.shape), update_line(c, t, off),
-                              plain_sgd ? "Scalar(" + literal(-lr, c.p.precision) + ")" : ""});
+                              plain_sgd ? literal(-lr, c.p.precision) : ""});
     off += *static_numel(t.shape);
   }
   return out;

@@ -435,7 +435,7 @@ void KernelWriter::reduce_group(const Node* r) {
   open_loops(s, idx, reduced);
   line("acc += gg::widen(" + unwrap(read(o, idx)) + ");");
   close_loops();
-  line(ptr(r) + "[" + offset(r->shape, out) + "] = static_cast<Scalar>(acc" + scale + ");");
+  line(ptr(r) + "[" + offset(r->shape, out) + "] = " + from_accum("acc" + scale, prec_) + ";");
   if (outer_open == 0) --indent_, line("}");
   open_ = outer_open;
   close_loops();
@@ -518,7 +518,7 @@ void KernelWriter::row_group(const Group& g) {
   }
   open_ = outer_open;
   close_loops();
-  if (ce) line(ptr(ce) + "[0] = static_cast<Scalar>(acc" + (s.size() == 2 ? " / " + text_.accum_count(Shape{s[0]}) : "") + ");");
+  if (ce) line(ptr(ce) + "[0] = " + from_accum("acc" + (s.size() == 2 ? " / " + text_.accum_count(Shape{s[0]}) : ""), prec_) + ";");
   if (block) --indent_, line("}");
 }
 
@@ -561,7 +561,7 @@ void KernelWriter::loss_group(const Node* r) {
   }
   close_loops();
   if (r->op == Op::Sse) scale.clear();
-  line(ptr(r) + "[0] = static_cast<Scalar>(acc" + scale + ");");
+  line(ptr(r) + "[0] = " + from_accum("acc" + scale, prec_) + ";");
   --indent_;
   line("}");
 }

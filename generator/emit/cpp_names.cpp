@@ -103,4 +103,8 @@ std::string literal(double v, Precision p) {
   return v < 0 || std::signbit(v) ? "(" + s + ")" : s;
 }
 
+std::string from_accum(const std::string& sum, Precision p) {
+  return p == Precision::F32 ? "static_cast<Scalar>(" + sum + ")" : sum;
+}
+
 }  // namespace gg::cpp

@@ -46,4 +46,8 @@ std::string source_name(std::string_view path);
 /// A literal of the scalar type that reads back as `v`: "0.5f", "2.0", "(-1.0f)".
 std::string literal(double v, Precision p);
 
+/// `sum`, a gg::Accum<Scalar> expression, as a Scalar: a cast in f32 (sums are kept in double);
+/// in f64 the types are the same and a cast would be noise (and -Wuseless-cast).
+std::string from_accum(const std::string& sum, Precision p);
+
 }  // namespace gg::cpp

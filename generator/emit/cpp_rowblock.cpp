@@ -366,6 +366,8 @@ class RowBlock {
   std::string out_;
   int indent_ = 1;
   std::string l_, L_;
+  std::string lanes_p_;  // the block's lane count as a std::integral_constant<std::size_t, L>: lane arrays'
+                         // bound (a dependent int bound is a -Wsign-conversion warning in GCC)
   Namer namer_;
   std::string row_expr_;  // the row of lane l inside a block: "(r0 + l)"
 };
@@ -390,7 +392,7 @@ void RowBlock::emit_lse(const Node* x, const Shape& s, const Idx& idx, size_t ax
   emit_lse_text(x, s, idx, ax);
   if (users > 1) {
     std::string name = namer_.claim("lse_" + (lanes_.count(x) ? lanes_.at(x) : std::string("rows")));
-    decls_.push_back(fmt::format("gg::Lse<Scalar> {}[1][{}];  // logsumexp of each row of {}", name, L_, label(x)));
+    decls_.push_back(fmt::format("gg::Lse<Scalar> {}[1][{}];  // logsumexp of each row of {}", name, lanes_p_, label(x)));
     lane_scalars_ += 2;  // an Lse: max and log_sum
     line(name + "[0][" + l_ + "] = lse;");
     lse_[x] = name;
@@ -440,7 +442,7 @@ void RowBlock::emit_r(const Node* n) {
   Shape row = tail(n->shape);
   int64_t rs = *static_numel(row);
   comments(n);
-  decls_.push_back(fmt::format("Scalar {}[{}][{}];  // {}", name, rs, L_, shape_str(n->shape)));
+  decls_.push_back(fmt::format("Scalar {}[{}][{}];  // {}", name, rs, lanes_p_, shape_str(n->shape)));
   lane_scalars_ += rs;
   lanes_[n] = name;
   Idx idx = row_idx(n->shape);
@@ -642,7 +644,8 @@ RowBlockBody RowBlock::emit() {
   Namer& namer = namer_;
   namer = in_.names.namer;
   for (const auto& [n, name] : plan.name) namer.claim(name);
-  const std::string rows = namer.claim("rows"), r0 = namer.claim("r0"), r = namer.claim("r"), lanes_p = namer.claim("lanes");
+  const std::string rows = namer.claim("rows"), r0 = namer.claim("r0"), r = namer.claim("r");
+  const std::string& lanes_p = lanes_p_ = namer.claim("lanes");
   l_ = namer.claim("l");
   L_ = namer.claim("L");
   row_expr_ = "(" + r0 + " + " + l_ + ")";
@@ -742,7 +745,7 @@ RowBlockBody RowBlock::emit() {
     std::string name = namer.claim(in_.names.leaf.at(x->attrs.name) + "_rows");
     std::string p = ptr(x);
     lane_scalars_ += rs;
-    decls_.push_back(fmt::format("Scalar {}[{}][{}];  // rows {} .. {} + {} - 1 of {}", name, rs, L_, r0, r0, L_,
+    decls_.push_back(fmt::format("Scalar {}[{}][{}];  // rows {} .. {} + {} - 1 of {}", name, rs, lanes_p, r0, r0, L_,
                                  x->attrs.name));
     if (rs == 1)
       line(fmt::format("{}[0][{}] = {}[{} + {}];", name, l_, p, r0, l_));
@@ -779,7 +782,7 @@ RowBlockBody RowBlock::emit() {
   line("};");
 
   // The driver.
-  auto block = [&](int w) { return fmt::format("{}(std::integral_constant<int, {}>{{}}, ", rows, w); };
+  auto block = [&](int w) { return fmt::format("{}(std::integral_constant<std::size_t, {}>{{}}, ", rows, w); };
   if (row_.is_symbolic()) {
     const std::string n = dim(row_);
     line(fmt::format("std::int64_t {} = 0;", r));

@@ -129,6 +129,18 @@ gg::cpp::ProcessResult compile(const std::string& compiler, const std::vector<st
   return gg::cpp::run_process(argv, fs::path(exe).parent_path().string());
 }
 
+void check_strict(const std::string& compiler, const gg::cpp::TempDir& dir, const std::string& unity) {
+  gg::cpp::write_text(dir.file("strict.cpp"), unity);
+  std::vector<std::string> argv{compiler, "-std=c++17", "-fsyntax-only", "-Wall", "-Wextra", "-Wpedantic", "-Wconversion",
+                                "-Wsign-conversion", "-Wdouble-promotion", "-Wshadow", "-Wold-style-cast", "-Wcast-qual",
+                                "-Wcast-align", "-Wnull-dereference", "-Wformat=2", "-Werror",
+                                "-I" + gg::runtime_include_dir(), "-I" + dir.path(), dir.file("strict.cpp")};
+  if (compiler.find("clang") == std::string::npos)  // GCC-only warnings
+    argv.insert(argv.begin() + 1, {"-Wuseless-cast", "-Wlogical-op", "-Wduplicated-cond", "-Wduplicated-branches"});
+  auto r = gg::cpp::run_process(argv, dir.path());
+  if (r.exit_code != 0) FAIL(compiler << " -fsyntax-only with strict warnings failed:\n" << r.err.substr(0, 6000));
+}
+
 std::vector<gg::cpp::DriverOutput> compile_and_run(const std::vector<Net*>& nets, const std::string& compiler,
                                                    bool feed_params, const std::string& extra_flags) {
   gg::cpp::TempDir dir("gradgen-e2e");
@@ -147,6 +159,7 @@ std::vector<gg::cpp::DriverOutput> compile_and_run(const std::vector<Net*>& nets
     }
     cases.push_back(c);
   }
+  check_strict(compiler, dir, unity);
   gg::cpp::write_text(dir.file("driver.cpp"), unity + gg::cpp::driver_source(cases));
   std::vector<std::string> extra;
   std::istringstream words(extra_flags);

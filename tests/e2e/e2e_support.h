@@ -67,6 +67,11 @@ gg::cpp::ProcessResult compile(const std::string& compiler, const std::vector<st
                                const std::string& exe, const std::string& include_dir,
                                const std::vector<std::string>& extra = {});
 
+/// Checks that `unity` (a translation unit including generated .cpp files from `dir`) compiles
+/// with no warning under `compiler` with the warnings of strict code bases on top of compile()'s
+/// (-Wsign-conversion, -Wold-style-cast, -Wuseless-cast, ...), -fsyntax-only. FAILs otherwise.
+void check_strict(const std::string& compiler, const gg::cpp::TempDir& dir, const std::string& unity);
+
 /// The interpreter's loss, outputs and grads at the net's point (f64 or f32 emulation).
 gg::EvalResult interpret(const Net& n);
 

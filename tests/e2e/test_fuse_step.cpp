@@ -46,9 +46,9 @@ TEST_CASE("generate --fuse-step with --blas: plain SGD folds the update into the
   auto n = e2e::build_net(e2e::fuse_net("sgd(lr=0.1)"), "fusenet.grad", {}, "f64", 1, true, true);
   const std::string& cpp = n->files.cpp;
   // Every weight gradient is a GEMM after the weight's last read: params += (-lr)·Aᵀ·dZ.
-  CHECK(cpp.find("Scalar((-0.1)), X, ") != std::string::npos);
+  CHECK(cpp.find("(-0.1), X, ") != std::string::npos);
   CHECK(cpp.find("Scalar(1), gg::flat(params.W1));") != std::string::npos);
-  CHECK(cpp.find("Scalar((-0.05)), h1, ") != std::string::npos);  // W2's own lr
+  CHECK(cpp.find("(-0.05), h1, ") != std::string::npos);  // W2's own lr
   CHECK(cpp.find("Scalar(1), gg::flat(params.W2));") != std::string::npos);
   CHECK(cpp.find("gg::sgd_update(params.b1, grads.b1, 24, 0.1);") != std::string::npos);
   CHECK(n->files.hpp.find("Status train_step(Params& params, ") != std::string::npos);

@@ -134,7 +134,7 @@ TEST_CASE("generate --fuse-step (--gemm gradgen): train_step matches loss_and_gr
     }
   // Plain SGD folds the update into the weight-gradient GEMM: params += (-lr)·Xᵀ·dZ1.
   auto sgd = e2e::build_net(net("sgd(lr=0.1)", false), "gemmnet.grad", {}, "f64", 1, false, true);
-  CHECK(has(sgd->files.cpp, "gg::gemm(true, false, 96, n, 64, Scalar((-0.1)), X, "));
+  CHECK(has(sgd->files.cpp, "gg::gemm(true, false, 96, n, 64, (-0.1), X, "));
   CHECK(has(sgd->files.cpp, "Scalar(1), gg::flat(params.W1));"));
 }
 

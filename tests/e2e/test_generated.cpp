@@ -183,7 +183,7 @@ TEST_CASE("errors are status codes: null pointers, bad dims, small workspaces, -
   auto n = seed_net({{"n", 4}});
   CHECK(n->files.cpp.find("if (n != 4) return kBadDim;  // fixed by --bind") != std::string::npos);
   // Bound and small: row blocks in local arrays, so the workspace only has to be non-empty.
-  CHECK(n->files.cpp.find("  rows(std::integral_constant<int, 4>{}, 0);") != std::string::npos);
+  CHECK(n->files.cpp.find("  rows(std::integral_constant<std::size_t, 4>{}, 0);") != std::string::npos);
   std::string out = run_with_seed(*n, R"(
 #include <cstdio>
 #include "seed.hpp"

@@ -75,9 +75,9 @@ namespace {
 // Scalars of the arrays `Scalar NAME[A][B]` that `code` declares, B being `lanes` where it is L.
 int64_t stack_scalars(const std::string& code, const std::string& prefix, int64_t lanes) {
   int64_t total = 0;
-  std::regex decl("Scalar (" + prefix + "[A-Za-z0-9_]*)\\[([0-9]+)\\]\\[([0-9]+|L)\\]");
+  std::regex decl("Scalar (" + prefix + "[A-Za-z0-9_]*)\\[([0-9]+)\\]\\[([0-9]+|lanes)\\]");
   for (std::sregex_iterator it(code.begin(), code.end(), decl), end; it != end; ++it)
-    total += std::stoll((*it)[2]) * ((*it)[3] == "L" ? lanes : std::stoll((*it)[3]));
+    total += std::stoll((*it)[2]) * ((*it)[3] == "lanes" ? lanes : std::stoll((*it)[3]));
   return total;
 }
 

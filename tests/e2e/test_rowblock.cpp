@@ -136,7 +136,7 @@ TEST_CASE("row blocks: small row-wise networks take them, W2, W3 and rows readin
   CHECK(count(seed->files.cpp, kBlock) == 2);  // forward, loss_and_grad
   CHECK(seed->files.cpp.find("#include <type_traits>") != std::string::npos);
   CHECK(seed->files.cpp.find("gg::matmul_") == std::string::npos);
-  CHECK(seed->files.cpp.find("for (; n - r >= 16; r += 16) rows(std::integral_constant<int, 16>{}, r);") !=
+  CHECK(seed->files.cpp.find("for (; n - r >= 16; r += 16) rows(std::integral_constant<std::size_t, 16>{}, r);") !=
         std::string::npos);
   // Every gradient of the seed is a sum over rows: a lane-wise accumulator each.
   for (const char* acc : {"Scalar acc_dJ_dW1[6][16] = {};", "Scalar acc_dJ_db1[3][16] = {};",
@@ -147,14 +147,14 @@ TEST_CASE("row blocks: small row-wise networks take them, W2, W3 and rows readin
   auto bound = e2e::build_net(e2e::read_file(source("bench/networks/w1_seed.grad")), "w1_seed.grad", {{"n", 4}},
                               nullptr, 1, false, true);
   CHECK(count(bound->files.cpp, kBlock) == 3);  // forward, loss_and_grad, train_step
-  CHECK(bound->files.cpp.find("  rows(std::integral_constant<int, 4>{}, 0);\n") != std::string::npos);
+  CHECK(bound->files.cpp.find("  rows(std::integral_constant<std::size_t, 4>{}, 0);\n") != std::string::npos);
   CHECK(bound->files.cpp.find("Scalar acc_dJ_dW1[6][4] = {};") != std::string::npos);
   auto b19 = e2e::build_net(e2e::read_file(source("bench/networks/w1_seed.grad")), "w1_seed.grad", {{"n", 19}});
-  CHECK(b19->files.cpp.find("  rows(std::integral_constant<int, 16>{}, 0);\n") != std::string::npos);
-  CHECK(b19->files.cpp.find("for (std::int64_t r = 16; r < 19; r += 1) rows(std::integral_constant<int, 1>{}, r);") !=
+  CHECK(b19->files.cpp.find("  rows(std::integral_constant<std::size_t, 16>{}, 0);\n") != std::string::npos);
+  CHECK(b19->files.cpp.find("for (std::int64_t r = 16; r < 19; r += 1) rows(std::integral_constant<std::size_t, 1>{}, r);") !=
         std::string::npos);
   auto f64 = e2e::build_net(e2e::read_file(source("bench/networks/w1_seed.grad")), "w1_seed.grad", {}, "f64");
-  CHECK(f64->files.cpp.find("for (; n - r >= 8; r += 8) rows(std::integral_constant<int, 8>{}, r);") !=
+  CHECK(f64->files.cpp.find("for (; n - r >= 8; r += 8) rows(std::integral_constant<std::size_t, 8>{}, r);") !=
         std::string::npos);
 
   for (const char* big : {"bench/networks/w2_mlp.grad", "bench/networks/w3_mlp.grad"})

@@ -355,6 +355,7 @@ TEST_CASE("random row-wise nets with --fuse-step: train_step equals loss_and_gra
   }
   gg::cpp::write_text(dir.file("driver.cpp"), unity + functions + "int main() {\n" + calls + "  return 0;\n}\n");
   std::string compiler = e2e::compilers().back();
+  for (const std::string& cxx : e2e::compilers()) e2e::check_strict(cxx, dir, unity);
   auto built = e2e::compile(compiler, {dir.file("driver.cpp")}, dir.file("driver"), dir.path());
   if (built.exit_code != 0) FAIL(compiler << " failed:\n" << built.err.substr(0, 6000));
   auto ran = gg::cpp::run_process({dir.file("driver")}, dir.path());

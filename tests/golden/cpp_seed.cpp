@@ -40,12 +40,12 @@ Status forward_impl(const ::seed_params& params, const Scalar* X, std::int64_t n
   // rows kept per lane and added up after the last block.
   auto rows = [&](auto lanes, std::int64_t r0) {
     constexpr int L = decltype(lanes)::value;
-    Scalar X_rows[2][L];  // rows r0 .. r0 + L - 1 of X
-    Scalar z2_matmul[3][L];  // [n, 3]
-    Scalar z2[3][L];  // [n, 3]
-    Scalar a2[3][L];  // [n, 3]
-    Scalar z3_matmul[1][L];  // [n, 1]
-    Scalar z3[1][L];  // [n, 1]
+    Scalar X_rows[2][lanes];  // rows r0 .. r0 + L - 1 of X
+    Scalar z2_matmul[3][lanes];  // [n, 3]
+    Scalar z2[3][lanes];  // [n, 3]
+    Scalar a2[3][lanes];  // [n, 3]
+    Scalar z3_matmul[1][lanes];  // [n, 1]
+    Scalar z3[1][lanes];  // [n, 1]
     for (int l = 0; l < L; ++l) {  // one row per lane
       GG_UNROLL
       for (std::int64_t i1 = 0; i1 < 2; ++i1) X_rows[i1][l] = X[(r0 + l) * 2 + i1];
@@ -79,10 +79,10 @@ Status forward_impl(const ::seed_params& params, const Scalar* X, std::int64_t n
     }
   };
   std::int64_t r = 0;
-  for (; n - r >= 16; r += 16) rows(std::integral_constant<int, 16>{}, r);
-  if (n - r >= 8) rows(std::integral_constant<int, 8>{}, r), r += 8;
-  if (n - r >= 4) rows(std::integral_constant<int, 4>{}, r), r += 4;
-  for (; r < n; ++r) rows(std::integral_constant<int, 1>{}, r);
+  for (; n - r >= 16; r += 16) rows(std::integral_constant<std::size_t, 16>{}, r);
+  if (n - r >= 8) rows(std::integral_constant<std::size_t, 8>{}, r), r += 8;
+  if (n - r >= 4) rows(std::integral_constant<std::size_t, 4>{}, r), r += 4;
+  for (; r < n; ++r) rows(std::integral_constant<std::size_t, 1>{}, r);
   return kOk;
 }
 
@@ -132,17 +132,17 @@ Status loss_and_grad_impl(const ::seed_params& params, const Scalar* X, const Sc
   };
   auto rows = [&](auto lanes, std::int64_t r0) {
     constexpr int L = decltype(lanes)::value;
-    Scalar X_rows[2][L];  // rows r0 .. r0 + L - 1 of X
-    Scalar Y_rows[1][L];  // rows r0 .. r0 + L - 1 of Y
-    Scalar z2_matmul[3][L];  // [n, 3]
-    Scalar z2[3][L];  // [n, 3]
-    Scalar a2[3][L];  // [n, 3]
-    Scalar z3_matmul[1][L];  // [n, 1]
-    Scalar z3[1][L];  // [n, 1]
-    Scalar dJ_dz3[1][L];  // [n, 1]
-    Scalar dJ_da2[3][L];  // [n, 3]
-    Scalar dJ_dz2[3][L];  // [n, 3]
-    Scalar dJ_dX_rows[2][L];  // [n, 2]
+    Scalar X_rows[2][lanes];  // rows r0 .. r0 + L - 1 of X
+    Scalar Y_rows[1][lanes];  // rows r0 .. r0 + L - 1 of Y
+    Scalar z2_matmul[3][lanes];  // [n, 3]
+    Scalar z2[3][lanes];  // [n, 3]
+    Scalar a2[3][lanes];  // [n, 3]
+    Scalar z3_matmul[1][lanes];  // [n, 1]
+    Scalar z3[1][lanes];  // [n, 1]
+    Scalar dJ_dz3[1][lanes];  // [n, 1]
+    Scalar dJ_da2[3][lanes];  // [n, 3]
+    Scalar dJ_dz2[3][lanes];  // [n, 3]
+    Scalar dJ_dX_rows[2][lanes];  // [n, 2]
     for (int l = 0; l < L; ++l) {  // one row per lane
       GG_UNROLL
       for (std::int64_t i1 = 0; i1 < 2; ++i1) X_rows[i1][l] = X[(r0 + l) * 2 + i1];
@@ -227,12 +227,12 @@ Status loss_and_grad_impl(const ::seed_params& params, const Scalar* X, const Sc
   std::int64_t r = 0;
   while (n - r >= 16) {
     const std::int64_t stretch_end = n - r >= 512 ? r + 512 : r + (n - r) / 16 * 16;
-    for (; r < stretch_end; r += 16) rows(std::integral_constant<int, 16>{}, r);
+    for (; r < stretch_end; r += 16) rows(std::integral_constant<std::size_t, 16>{}, r);
     if (r % 512 == 0) settle();  // a whole stretch
   }
-  if (n - r >= 8) rows(std::integral_constant<int, 8>{}, r), r += 8;
-  if (n - r >= 4) rows(std::integral_constant<int, 4>{}, r), r += 4;
-  for (; r < n; ++r) rows(std::integral_constant<int, 1>{}, r);
+  if (n - r >= 8) rows(std::integral_constant<std::size_t, 8>{}, r), r += 8;
+  if (n - r >= 4) rows(std::integral_constant<std::size_t, 4>{}, r), r += 4;
+  for (; r < n; ++r) rows(std::integral_constant<std::size_t, 1>{}, r);
   if (n >= 512) {
     settle();
     J[0] = (static_cast<Scalar>(total_J[0])) / static_cast<Scalar>(n);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -480,7 +481,8 @@ struct DirectRows {
   const T* a;
   Index lda;
   struct Bound {
-    const T* row[MR];
+    static constexpr std::size_t kRows = MR;  // array bounds are size_t: see micro_kernel
+    const T* row[kRows];
     T at(int i, Index kk) const { return row[i][kk]; }
     void prefetch(Index) const {}  // rows read along: the hardware prefetcher follows them
   };
@@ -514,8 +516,10 @@ inline void micro_kernel(Index kc, Rows rows_of_a, const T* pb, T* c, Index ldc,
     __builtin_prefetch(c + i * ldc, 1, 3);
     __builtin_prefetch(c + i * ldc + cols - 1, 1, 3);
   }
+  // Array bounds as size_t: GCC's -Wsign-conversion warns about a template's int as a bound.
+  constexpr std::size_t kRows = MR, kRegs = NV;
   // The fixed-trip loops are unrolled so that acc lives in registers.
-  R acc[MR][NV];
+  R acc[kRows][kRegs];
 #pragma GCC unroll 32
   for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 8
@@ -525,7 +529,7 @@ inline void micro_kernel(Index kc, Rows rows_of_a, const T* pb, T* c, Index ldc,
     constexpr int kAhead = 16, kLine = 64 / int(sizeof(T));
 #pragma GCC unroll 8
     for (int x = 0; x < NR; x += kLine) __builtin_prefetch(pb + (kk + kAhead) * NR + x, 0, 3);
-    R bv[NV];
+    R bv[kRegs];
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) bv[v] = S::load(pb + kk * NR + v * W);
 #pragma GCC unroll 32
@@ -537,7 +541,7 @@ inline void micro_kernel(Index kc, Rows rows_of_a, const T* pb, T* c, Index ldc,
   }
   const R alpha = S::set1(how.alpha), beta = S::set1(how.beta);
   const bool full = rows == MR && cols == NR;
-  alignas(64) T edge[MR * NR];
+  alignas(64) T edge[kRows * NR];
   T* out = full ? c : edge;
   const Index ldo = full ? ldc : NR;
   if (!full && how.beta != T(0))
@@ -696,7 +700,8 @@ void narrow_tile(Rows rows_of_a, Index rows, Index kc, const T* pb, T alpha, T b
   using S = typename Narrow<T>::S;
   using R = typename S::R;
   constexpr int W = Narrow<T>::W, WP = NV * W;
-  R acc[MR][CH * NV];
+  constexpr std::size_t kRows = MR, kSums = CH * NV, kRegs = NV;  // size_t bounds: see micro_kernel
+  R acc[kRows][kSums];
 #pragma GCC unroll 32
   for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
@@ -706,7 +711,7 @@ void narrow_tile(Rows rows_of_a, Index rows, Index kc, const T* pb, T alpha, T b
     a.prefetch(kk);
 #pragma GCC unroll 2
     for (int h = 0; h < CH; ++h) {
-      R bv[NV];
+      R bv[kRegs];
 #pragma GCC unroll 2
       for (int v = 0; v < NV; ++v) bv[v] = S::load(pb + (kk + h) * WP + v * W);
 #pragma GCC unroll 32

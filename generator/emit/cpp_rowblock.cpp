@@ -775,6 +775,10 @@ RowBlockBody RowBlock::emit() {
   std::string body = out_.substr(body_start);
   out_.resize(body_start);
   for (const std::string& d : decls_) line(d);
+  // Lanes are distinct rows: no iteration reads what another writes. Said, so that GCC's -O2 cost
+  // model vectorizes the loop without alias checks between the input rows and the rows of an
+  // input gradient written in it (the seed's step at -O2 -march=native, n = 64: 1470 -> 160 ns).
+  line("GG_IVDEP");
   line(fmt::format("for (int {0} = 0; {0} < {1}; ++{0}) {{  // one row per lane", l_, L_));
   out_ += body;
   line("}");

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <set>
 #include <sstream>
 
 #include "e2e_support.h"
@@ -194,6 +195,37 @@ TEST_CASE("row blocks: small row-wise networks take them, W2, W3 and rows readin
   }
   WARN("random networks taking row blocks: " << taken << " of 24");
   CHECK(taken >= 6);  // 5 before (P.T @ h.T).T was accepted
+}
+
+// The loop over a block's lanes writes the rows of dJ/dX beside reading the rows of X: GG_IVDEP
+// tells GCC they are distinct rows, without which its -O2 cost model (no alias checks) left every
+// lane loop scalar. Compile only, for AVX-512 (where the loop's branches can be masked), whatever
+// the host.
+TEST_CASE("row blocks: g++ -O2 vectorizes every loop over the lanes, an input gradient's included", "[e2e][rowblock][vectorize]") {
+  auto seed = e2e::build_net(e2e::read_file(source("examples/seed.grad")), "seed.grad", {}, nullptr, 1, false, true);
+  const std::string& cpp = seed->files.cpp;
+  REQUIRE(cpp.find("dJ_dX_rows[") != std::string::npos);  // the seed asks for grad X
+  std::set<int> lane_loops;  // their line numbers
+  int line = 1;
+  for (size_t at = 0; at < cpp.size(); at = cpp.find('\n', at) + 1, ++line) {
+    const std::string text = cpp.substr(at, cpp.find('\n', at) - at);
+    if (text.find("// one row per lane") != std::string::npos) lane_loops.insert(line);
+    if (cpp.find('\n', at) == std::string::npos) break;
+  }
+  REQUIRE(lane_loops.size() == 3);  // forward, loss_and_grad, train_step
+  gg::cpp::TempDir dir("gradgen-rowblock-vec");
+  for (const auto& [name, text] : {std::pair{seed->files.base + ".cpp", cpp}, {seed->files.base + ".hpp", seed->files.hpp},
+                                   {seed->files.base + ".h", seed->files.h}})
+    gg::cpp::write_text(dir.file(name), text);
+  auto r = gg::cpp::run_process({"g++", "-std=c++17", "-O2", "-march=x86-64-v4", "-fopt-info-vec-optimized", "-c",
+                                 "-I" + gg::runtime_include_dir(), "-I" + dir.path(), dir.file(seed->files.base + ".cpp"),
+                                 "-o", dir.file("seed.o")},
+                                dir.path());
+  REQUIRE(r.exit_code == 0);
+  for (int at : lane_loops) {
+    INFO("the lane loop at seed.cpp:" << at << "\n" << r.err);
+    CHECK(r.err.find("seed.cpp:" + std::to_string(at) + ":") != std::string::npos);
+  }
 }
 
 TEST_CASE("row blocks match the interpreter for 1 to 64 rows, bound or not (f64, clang++)", "[e2e][rowblock]") {

@@ -46,6 +46,7 @@ Status forward_impl(const ::seed_params& params, const Scalar* X, std::int64_t n
     Scalar a2[3][lanes];  // [n, 3]
     Scalar z3_matmul[1][lanes];  // [n, 1]
     Scalar z3[1][lanes];  // [n, 1]
+    GG_IVDEP
     for (int l = 0; l < L; ++l) {  // one row per lane
       GG_UNROLL
       for (std::int64_t i1 = 0; i1 < 2; ++i1) X_rows[i1][l] = X[(r0 + l) * 2 + i1];
@@ -143,6 +144,7 @@ Status loss_and_grad_impl(const ::seed_params& params, const Scalar* X, const Sc
     Scalar dJ_da2[3][lanes];  // [n, 3]
     Scalar dJ_dz2[3][lanes];  // [n, 3]
     Scalar dJ_dX_rows[2][lanes];  // [n, 2]
+    GG_IVDEP
     for (int l = 0; l < L; ++l) {  // one row per lane
       GG_UNROLL
       for (std::int64_t i1 = 0; i1 < 2; ++i1) X_rows[i1][l] = X[(r0 + l) * 2 + i1];

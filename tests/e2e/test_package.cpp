@@ -57,11 +57,16 @@ TEST_CASE("examples/app and examples/c_abi build against an installed gradgen", 
   run({"cmake", "-S", variants, "-B", variants + "/build", "-DCMAKE_PREFIX_PATH=" + prefix}, dir);
   run({"cmake", "--build", variants + "/build"}, dir);
   CHECK(run({variants + "/build/both"}, dir).out == "1\n");
-  // Options gradgen would refuse are refused when the project is configured, at the call.
+  // Malformed options (and a size gradgen refuses) are refused when the project is configured, at the call.
   for (const auto& [option, message] : std::vector<std::pair<std::string, std::string>>{
            {"PRECISION f16", "gradgen_add_network(bad): PRECISION is f32 or f64, not 'f16'"},
            {"BIND n", "gradgen_add_network(bad): BIND takes DIM=SIZE (as n=64), not 'n'"},
-           {"GEMM mkl", "gradgen_add_network(bad): GEMM is gradgen, blas or loops, not 'mkl'"}}) {
+           {"GEMM mkl", "gradgen_add_network(bad): GEMM is gradgen, blas or loops, not 'mkl'"},
+           {"BIND n=0", "gradgen_add_network(bad): BIND 'n=0': a size from 1 to 16777216"},
+           {"BIND n=16777217", "gradgen_add_network(bad): BIND 'n=16777217': a size from 1 to 16777216"},
+           {"BIND n=000000000000000000004", ""},  // leading zeros: a size of 4, accepted
+           {"GEMM gradgen BLAS", "gradgen_add_network(bad): BLAS is GEMM blas, not GEMM gradgen"},
+           {"NAMESPACE 1bad", "gradgen_add_network(bad): NAMESPACE takes a C++ namespace name such as nets"}}) {
     const std::string bad = dir.file("bad");
     std::filesystem::remove_all(bad);
     std::filesystem::create_directories(bad);
@@ -71,7 +76,7 @@ TEST_CASE("examples/app and examples/c_abi build against an installed gradgen", 
     auto configured = gg::cpp::run_process({"cmake", "-S", bad, "-B", bad + "/build", "-DCMAKE_PREFIX_PATH=" + prefix},
                                            dir.path());
     INFO(option << "\n" << configured.err);
-    CHECK(configured.exit_code != 0);
+    CHECK((configured.exit_code != 0) == !message.empty());
     CHECK(configured.err.find(message) != std::string::npos);
   }
   // add_subdirectory(gradgen) in another project: the tool and gradgen_add_network, not the

@@ -156,7 +156,7 @@ Subcommand add_check(CLI::App& root) {
   CLI::App* app = root.add_subcommand("check", "Compare every gradient with central finite differences (exit 3 if one disagrees)");
   app->add_option("NET.grad", o->req.network, kNetworkHelp)->required();
   add_bind_option(app, o->bind, "fix a symbolic dim, e.g. n=4 (unbound dims are 4)");
-  app->add_option("--seed", o->seed, "seed of the random point (default 0)");
+  app->add_option("--seed", o->seed, "seed of the random point (default 0)")->type_name("UINT64");
   app->add_flag("--interp", o->interp, "use the built-in reference interpreter instead of compiled code");
   return {app, [o] {
             refuse_grad_only_flags(o->req.network, {{"--bind", !o->bind.empty()}});

@@ -45,7 +45,7 @@ Subcommand add_eval(CLI::App& root) {
   CLI::App* app = root.add_subcommand("eval", "Evaluate loss, outputs and gradients at the values in FEED.json");
   app->add_option("NET.grad", o->req.network, kNetworkHelp)->required();
   app->add_option("--feed", o->req.feed, "JSON object: input, target and param names to (nested) arrays")->required();
-  app->add_option("--seed", o->seed, "seed for initialising params the feed lacks (default 0)");
+  app->add_option("--seed", o->seed, "seed for initialising params the feed lacks (default 0)")->type_name("UINT64");
   app->add_option("--precision", o->precision, "f32 or f64, overriding the network's precision")
       ->check(CLI::IsMember({"f32", "f64"}));
   app->add_flag("--interp", o->interp, "use the built-in reference interpreter instead of compiled code");

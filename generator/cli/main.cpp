@@ -93,6 +93,7 @@ int run(int argc, char** argv) {
   CLI::App app{"gradgen: differentiate a network description (.grad) into equations, graphs and C++", "gradgen"};
   app.set_version_flag("--version", std::string("gradgen ") + version(), "print the version and exit");
   app.require_subcommand(1);
+  app.footer("gradgen help [SUBCOMMAND] is the same as --help");
   // One line per subcommand; each lives in its own file.
   std::vector<Subcommand> subs{add_generate(app), add_explain(app), add_graph(app), add_check(app), add_eval(app)};
   // `gradgen help` and `gradgen help SUB`, as git and cargo take them: the same as --help.
@@ -110,8 +111,9 @@ int run(int argc, char** argv) {
   argc = static_cast<int>(args.size());
   argv = args.data();
   std::string function_for_help;
-  app.add_option("--function", function_for_help,
-                 "C++ inputs: which GRADGEN_DIFFERENTIATE function to use when the file marks several");
+  const char* const function_help = "C++ inputs: which GRADGEN_DIFFERENTIATE function to use when the file marks several";
+  app.add_option("--function", function_for_help, function_help)->type_name("NAME");
+  for (const Subcommand& s : subs) s.app->add_option("--function", function_for_help, function_help)->type_name("NAME");
   // `gradgen explain model.cpp -- -DN=4`: what follows `--` goes to Clang (C++ inputs).
   for (int i = 1; i < argc; ++i)
     if (std::string(argv[i]) == "--") {

@@ -303,7 +303,7 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
       "/* Scalars of workspace needed for the given dims. */\nsize_t {0}workspace_size({1});\n"
       "/* Fills every param from its init= using seed. */\nint {0}init({0}params* params, uint64_t seed);\n"
       "/* Inference for one batch: writes each output. */\nint {0}forward({2});\n"
-      "/* Loss, every param's gradient, and d(loss)/dX for each grad input. */\nint {0}loss_and_grad({3});\n"
+      "/* Loss, every param's gradient, and d(loss)/dX for each input X named in grad. */\nint {0}loss_and_grad({3});\n"
       "/* One optimizer update of params from grads. */\nint {0}step({0}params* params, const {0}grads* grads, "
       "{0}opt_state* state);",
       cp, c_ws_params.empty() ? "void" : join(c_ws_params, ", "), join(c_fwd, ", "), join(c_lag, ", "));
@@ -353,6 +353,7 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
   }
   std::string code = init + fwd.body + lag.body + step + (fused ? fused->body : "");
   const std::string state_note = state_note_text(code.find("gg::gemm(") != std::string::npos ? o.gemm : GemmBackend::Loops);
+  const std::string workspace_call = "workspace_size(" + join(a.free_dims, ", ") + ")";  // as the docs call it
   CppFiles f;
   f.base = a.base;
   f.report = memory_report(ctx, fwd, lag, fused ? &*fused : nullptr);
@@ -360,7 +361,8 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
                     fmt::arg("base", a.base), fmt::arg("CP", upper(cp)), fmt::arg("cp", cp),
                     fmt::arg("guard", "GRADGEN_" + upper(cp) + "H"), fmt::arg("scalar", a.scalar),
                     fmt::arg("param_fields", param_fields(a)), fmt::arg("optimizer", optimizer),
-                    fmt::arg("state_fields", state_fields), fmt::arg("c_decls", c_decls), fmt::arg("state_note", state_note));
+                    fmt::arg("state_fields", state_fields), fmt::arg("c_decls", c_decls), fmt::arg("state_note", state_note),
+                    fmt::arg("workspace_call", workspace_call));
   f.hpp = fmt::format(
       fmt::runtime(template_text("network.hpp.in")), fmt::arg("banner", banner), fmt::arg("network", p.name),
       fmt::arg("state_note", state_note),
@@ -371,7 +373,7 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
       fmt::arg("ws_users", fused ? "forward, loss_and_grad and train_step" : "forward and loss_and_grad"),
       fmt::arg("ws_body", ws_body(a, fwd, lag, fused ? &*fused : nullptr)),
       fmt::arg("workspace_struct", ws_struct), fmt::arg("workspace_for", ws_for), fmt::arg("workspace_ctor", ws_ctor), fmt::arg("cp", cp),
-      fmt::arg("params_first", pfirst), fmt::arg("grads_first", pfirst), fmt::arg("forward_decl", fwd_decl),
+      fmt::arg("workspace_call", workspace_call), fmt::arg("params_first", pfirst), fmt::arg("grads_first", pfirst), fmt::arg("forward_decl", fwd_decl),
       fmt::arg("loss_and_grad_decl", lag_decl), fmt::arg("train_step_decl", ts_decl), fmt::arg("train_step_doc", ts_doc),
       fmt::arg("link_note", o.gemm == GemmBackend::Blas && code.find("gg::gemm(") != std::string::npos
                                 ? ";\n// generated with --blas: link a CBLAS for cblas_" + std::string(a.scalar == "double" ? "d" : "s") +

@@ -79,6 +79,11 @@ TEST_CASE("version and help", "[cli]") {
   Result word = gradgen({"help"});
   CHECK(word.status == 0);
   CHECK(word.out == h.out);
+  CHECK(has(h.out, "gradgen help [SUBCOMMAND] is the same as --help"));
+  for (const char* sub : {"check", "eval"}) CHECK(has(gradgen({sub, "--help"}).out, "--seed UINT64"));
+  // --function (C++ inputs) stands anywhere before `--`, so every subcommand's help lists it.
+  for (const char* sub : {"generate", "explain", "graph", "check", "eval"})
+    CHECK(has(gradgen({sub, "--help"}).out, "--function NAME"));
   Result unknown = gradgen({"help", "frobnicate"});
   CHECK(unknown.status == 2);
   CHECK(has(unknown.err, "gradgen: error: unknown subcommand 'frobnicate'"));

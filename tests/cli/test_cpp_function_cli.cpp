@@ -118,7 +118,8 @@ namespace b { GRADGEN_DIFFERENTIATE double f(double x) { return 3 * x; } }
     CHECK(r.status == 1);
     CHECK_THAT(r.err, Catch::Contains("ns.cpp:3:"));
     CHECK_THAT(r.err, Catch::Contains("two functions named 'f' are marked GRADGEN_DIFFERENTIATE (a::f and b::f); their "
-                                      "generated files would share one name: choose one with --function b::f"));
+                                      "generated files would share one name: choose one with --function a::f or "
+                                      "--function b::f"));
   }
   CHECK(!std::filesystem::exists(out));
   Result b = gradgen({"explain", src, "--function", "b::f", "--", kRuntime});
@@ -128,6 +129,18 @@ namespace b { GRADGEN_DIFFERENTIATE double f(double x) { return 3 * x; } }
   REQUIRE(a.status == 0);
   CHECK(std::filesystem::exists(std::filesystem::path(out) / "f_grad.hpp"));
   CHECK_THAT(slurp(out + "/f_grad.hpp"), Catch::Contains("namespace a"));
+
+  // A global f beside ns::f: the plain name matches both, ::f names the global one.
+  const std::string global = s.write("global.cpp", R"(#include <gradgen/annotate.hpp>
+GRADGEN_DIFFERENTIATE double f(double x) { return x * x; }
+namespace ns { GRADGEN_DIFFERENTIATE double f(double x) { return 3 * x; } }
+)");
+  Result g = gradgen({"explain", global, "--function", "f", "--", kRuntime});
+  CHECK(g.status == 1);
+  CHECK_THAT(g.err, Catch::Contains("choose one with --function ::f or --function ns::f"));
+  Result g1 = gradgen({"explain", global, "--function", "::f", "--", kRuntime});
+  REQUIRE(g1.status == 0);
+  CHECK_THAT(g1.out, Catch::Contains("F1: loss = x · x"));
 
   const std::string overloads = s.write("over.cpp", R"(#include <gradgen/annotate.hpp>
 GRADGEN_DIFFERENTIATE double g(double x) { return x; }

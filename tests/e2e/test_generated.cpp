@@ -206,7 +206,7 @@ int main() {
 }
 )");
   CHECK(out == "0 1 2 3 1 1\na dim is < 1, too large (kMaxDim), or differs from its --bind value|the workspace is smaller "
-               "than workspace_size(dims)|ok|unknown status\n");
+               "than workspace_size()|ok|unknown status\n");
 }
 
 // Three dims of 2^24, 2^24 and 2^14 (each within kMaxDim) multiply past int64: workspace_size

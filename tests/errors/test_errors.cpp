@@ -167,6 +167,8 @@ TEST_CASE("a failed statement gives one error, not follow-on ones", "[errors]") 
        "units must be a positive integer, got 0"},
       // A built-in's name declared: its later uses as a name are silent (sum(...) still calls).
       {"network t\ndim sum\ninput X[sum, 2]\nloss L = sum(X)\n", "'sum' is a built-in function and cannot be used as a name"},
+      // A loss swallowed by the line before it is there: not also "no loss defined".
+      {"network t\ninput X[2] loss L = sum(X)\n", "expected '=' after the option name, got 'L'"},
       // The loss line twice: once "already defined", not also "only one loss".
       {"network t\ninput X[2]\nloss L = sum(X)\nloss L = sum(X)\n", "'L' is already defined (at 3:6)"},
       // A word before a definition: its name is not also unknown later.

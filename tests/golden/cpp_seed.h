@@ -19,7 +19,7 @@ enum {
   SEED_OK = 0,
   SEED_NULL_POINTER = 1,        /* a required pointer argument is null */
   SEED_BAD_DIM = 2,             /* a dim is < 1, too large, or differs from its --bind value */
-  SEED_WORKSPACE_TOO_SMALL = 3, /* ws_size < seed_workspace_size(dims) */
+  SEED_WORKSPACE_TOO_SMALL = 3, /* ws_size < seed_workspace_size(n) */
   SEED_BAD_INIT = 4             /* a param's init= was rejected */
 };
 
@@ -52,7 +52,7 @@ size_t seed_workspace_size(int64_t n);
 int seed_init(seed_params* params, uint64_t seed);
 /* Inference for one batch: writes each output. */
 int seed_forward(const seed_params* params, const seed_scalar* X, int64_t n, seed_scalar* yhat, seed_scalar* ws, size_t ws_size);
-/* Loss, every param's gradient, and d(loss)/dX for each grad input. */
+/* Loss, every param's gradient, and d(loss)/dX for each input X named in grad. */
 int seed_loss_and_grad(const seed_params* params, const seed_scalar* X, const seed_scalar* Y, int64_t n, seed_scalar* loss, seed_grads* grads, seed_scalar* dJ_dX, seed_scalar* ws, size_t ws_size);
 /* One optimizer update of params from grads. */
 int seed_step(seed_params* params, const seed_grads* grads, seed_opt_state* state);

@@ -7,7 +7,7 @@
 //   Grads      the same fields, filled by loss_and_grad.
 //   Workspace  scratch memory (saved activations and temporaries) for
 //              batches up to its template arguments; pass it, or any WorkspaceRef{ptr, size}
-//              holding at least workspace_size(dims) scalars. One per thread: calls on
+//              holding at least workspace_size(n) scalars. One per thread: calls on
 //              separate workspaces are thread-safe.
 //   Params, Grads, OptState and Workspace are aligned to 64 bytes (a cache line, one AVX-512
 //   register); new and std::make_unique keep that. Other memory (malloc'd C ABI structs, a
@@ -16,7 +16,7 @@
 //   init       fills Params from each param's init= with a 64-bit seed (the same values as
 //              `gradgen eval --seed S`).
 //   forward    inference: writes each output, row-major, for a batch.
-//   loss_and_grad  the loss, every param's gradient and dJ/dX for each `grad` input.
+//   loss_and_grad  the loss, every param's gradient and dJ/dX for each input X in `grad`.
 //   step       one SGD update (per-param lr overrides applied).
 //
 // Inputs are row-major arrays passed by pointer, with the symbolic dims as arguments (n).
@@ -55,7 +55,7 @@ constexpr const char* status_string(Status status) noexcept {
     case kOk: return "ok";
     case kNullPointer: return "a required pointer argument is null";
     case kBadDim: return "a dim is < 1, too large (kMaxDim), or differs from its --bind value";
-    case kWorkspaceTooSmall: return "the workspace is smaller than workspace_size(dims)";
+    case kWorkspaceTooSmall: return "the workspace is smaller than workspace_size(n)";
     case kBadInit: return "a param's init= was rejected";
   }
   return "unknown status";

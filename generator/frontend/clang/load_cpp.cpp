@@ -436,10 +436,11 @@ class FileLowering {
     const std::string what = "two functions named '" + fn->getNameAsString() + "' are marked GRADGEN_DIFFERENTIATE";
     if (first == second)  // overloads: no name tells them apart
       error(fn->getLocation(), {}, what + " (overloads of " + second + "); rename one");
-    else
+    else  // --function takes a global one as ::f: its plain name f matches both
       error(fn->getLocation(), {},
-            what + " (" + first + " and " + second +
-                "); their generated files would share one name: choose one with --function " + second);
+            what + " (" + first + " and " + second + "); their generated files would share one name: choose one with " +
+                "--function " + (first.find("::") == std::string::npos ? "::" : "") + first + " or --function " +
+                (second.find("::") == std::string::npos ? "::" : "") + second);
     return false;
   }
 

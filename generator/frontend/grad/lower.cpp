@@ -458,6 +458,8 @@ void Lowerer::broken(const Stmt& s) {
     case StmtKind::Grad:
     case StmtKind::Broken: break;
   }
+  // `input x[2] loss L = sum(x)` on one line: the loss is there, not also "no loss defined".
+  if (s.has_loss_word && !loss_) loss_ = s.loc;
   if (s.broken_kind == StmtKind::Grad) return;
   for (const Ident& id : s.names)
     if (!syms_.count(id.name) || syms_.at(id.name).kind == Sym::Unknown) poison(id);

@@ -37,6 +37,7 @@ std::string Parser::place_of(const Token& t) const {
 Token Parser::take() {
   Token t = tok_;
   last_ = t;
+  if (t.kind == Tok::Ident && t.text == "loss") saw_loss_word_ = true;
   if (pushed_) {
     tok_ = *pushed_;
     pushed_.reset();
@@ -88,6 +89,7 @@ std::optional<Stmt> Parser::next() {
   s.loc = lex_.loc(tok_);
   nesting_ = 0;
   keyword_name_.reset();
+  saw_loss_word_ = false;
   try {
     statement(s);
   } catch (const Abort&) {
@@ -95,6 +97,7 @@ std::optional<Stmt> Parser::next() {
     s.kind = StmtKind::Broken;
     if (keyword_name_) s.names.push_back(*keyword_name_);
     skip_statement();
+    s.has_loss_word = saw_loss_word_;
   }
   return s;
 }
@@ -103,6 +106,7 @@ void Parser::skip_statement() {
   lex_.set_quiet(true);
   // A token put back (unget) comes before the lexer's next one: it may be this line's end.
   while (!at(Tok::Newline) && !at(Tok::End)) {
+    if (at(Tok::Ident) && tok_.text == "loss") saw_loss_word_ = true;
     if (pushed_) {
       tok_ = *pushed_;
       pushed_.reset();

@@ -71,6 +71,7 @@ struct Stmt {
   std::vector<KwArg> options;  // init=, lr= after a declaration
   ExprPtr expr;                // right-hand side; optimizer's call
   StmtKind broken_kind = StmtKind::Broken;  // Broken: what it tried to be (names[0] is poisoned)
+  bool has_loss_word = false;  // Broken: the word 'loss' is among its tokens (it may have swallowed the loss)
 };
 
 /// Limits that keep hostile input cheap: bracket/unary nesting and expression height.
@@ -124,6 +125,7 @@ class Parser {
   std::optional<Token> last_;  // the last token taken
   static std::string not_a_transpose_hint(const Token& t);
   std::optional<Ident> keyword_name_;  // a keyword used as a name in this statement
+  bool saw_loss_word_ = false;          // the word 'loss' among this statement's tokens
   int nesting_ = 0;
 };
 

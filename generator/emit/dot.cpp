@@ -3,6 +3,8 @@
 #include "emit/dot.h"
 
 #include <climits>
+#include <cstdint>
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <set>
@@ -273,7 +275,27 @@ class DotWriter {
 
 }  // namespace
 
-std::string dot_quote(const std::string& s) {
+namespace {
+
+// Graphviz refuses a quoted string of 16 KiB or more ("longer than 16384?"); names have no
+// length limit. A longer text keeps its start and ends with a hash of the whole, so that node
+// ids stay distinct.
+std::string fit_for_graphviz(const std::string& s) {
+  constexpr size_t kMax = 4096, kKept = 1024;
+  if (s.size() <= kMax) return s;
+  size_t cut = kKept;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return s.substr(0, cut) + "… (" + std::to_string(s.size()) + " bytes, #" + hex + ")";
+}
+
+}  // namespace
+
+std::string dot_quote(const std::string& text) {
+  const std::string s = fit_for_graphviz(text);
   std::string out = "\"";
   for (char c : s) {
     if (c == '"' || c == '\\') out += '\\';

@@ -122,3 +122,25 @@ TEST_CASE("backward graph: a negated operand is grouped in its local gradient's 
   CHECK(has(dot, "∂(−z)/∂z = −1"));
   CHECK(has(dot, "∂exp(−z)/∂(−z) = exp(−z)"));  // it read ∂exp(−z)/∂−z
 }
+
+// Names have no length limit, Graphviz's quoted strings do (16 KiB): two 20000-character names
+// sharing their first 10000 stay two nodes, each label keeps its start, and `dot` reads it.
+TEST_CASE("backward graph: very long names are shortened so that Graphviz reads them", "[dot]") {
+  const std::string stem(10000, 't'), a = stem + std::string(10000, 'a'), b = stem + std::string(10000, 'b');
+  Diagnostics d;
+  auto p = load_grad("network long\ninput " + a + "[2]\ninput " + b + "[2]\nparam w[2]\nloss L = sum(" + a + " * w + " + b +
+                         " * w)\ngrad " + a + "\n",
+                     "long.grad", d);
+  REQUIRE(p);
+  differentiate_and_optimize(*p, PipelineOptions{});
+  const std::string dot = emit_dot(*p, build_equations(*p), DotOptions{true});
+  size_t longest = 0, run = 0;
+  for (char c : dot) run = c == '"' ? 0 : run + 1, longest = std::max(longest, run);
+  CHECK(longest < 8192);
+  CHECK(has(dot, stem.substr(0, 1000)));
+  CHECK(has(dot, " bytes, #"));
+  CHECK(dot_quote(a) != dot_quote(b));
+  CHECK(has(dot_quote(a), "… (20000 bytes, #"));
+  CHECK(run_dot(dot) == 0);
+  CHECK(dot_quote(std::string(4096, 'x')) == "\"" + std::string(4096, 'x') + "\"");  // up to 4 KiB: whole
+}

@@ -1274,6 +1274,19 @@ TEST_CASE("grad on a param or a repeated name is accepted with a located warning
   CHECK(slurp(s.path("out/gw.cpp")) == slurp(s.path("out1/gw.cpp")));
 }
 
+// A number below the smallest double reads as 0, as in C++ and numpy, but not silently (clang:
+// -Wliteral-range); a denormal one is taken as it is.
+TEST_CASE("a number that underflows to 0 is accepted with a located warning", "[cli]") {
+  Scratch s;
+  const std::string net = s.write("uf.grad", "network uf\nconst c = 1e-400\nparam w[2]\nloss L = sum(w * c + w * 1e-310)\n");
+  Result r = gradgen({"explain", net});
+  CHECK(r.status == 0);
+  CHECK(has(r.err, "uf.grad:2:11: warning: number '1e-400' is below the smallest double (4.9e-324) and reads as 0\n"
+                   "const c = 1e-400\n          ^\n"));
+  CHECK(!has(r.err, "1e-310"));
+  CHECK(has(r.out, "w · 0 + w · 1e-310"));
+}
+
 // An optimizer setting that f32 rounds past its rule (beta1 = 0.99999999 is 1.0f: Adam's
 // bias correction divides by zero; eps = 1e-50 is 0: a zero gradient gives NaN) or past the
 // range of f32 was emitted as that float: an error at the number; f64 takes them.

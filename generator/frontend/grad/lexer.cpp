@@ -216,6 +216,9 @@ Token Lexer::number(size_t start) {
   if (ec == std::errc::result_out_of_range) {  // too small reads as 0 (numpy, C++); too large is an error
     t.number = std::strtod(std::string(src_.substr(start, p - start)).c_str(), nullptr);
     if (std::isinf(t.number)) return error_at(start, p - start, "number out of range (the largest is 1.7976931348623157e308)");
+    if (t.number == 0 && !quiet_)  // as clang's -Wliteral-range: said, not silent
+      diags_.warning(loc(t), "number '" + std::string(src_.substr(start, std::min<size_t>(p - start, 40))) +
+                                 "' is below the smallest double (4.9e-324) and reads as 0");
   } else if (ec != std::errc() || end != src_.data() + p) {
     return error_at(start, p - start, "number out of range");
   }

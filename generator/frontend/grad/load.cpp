@@ -39,6 +39,7 @@ std::optional<Program> load_grad(std::string_view raw, const std::string& filena
     for (const auto& [s, errors] : statements)
       if (s.kind != grad::StmtKind::Grad && s.kind != grad::StmtKind::Broken && s.kind != grad::StmtKind::Network)
         for (const grad::Ident& id : s.names) defined.emplace(id.name, id.loc);
+    for (const Diagnostic& w : parse_errors.warnings()) diags.warning(w.loc, w.message);  // the lexer's, first
     grad::Lowerer lower(p, diags, filename);
     lower.expect_definitions(std::move(defined));
     size_t passed_on = 0;

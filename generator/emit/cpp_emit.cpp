@@ -299,20 +299,20 @@ CppFiles emit_cpp(const Program& p, const EquationSet& eqs, const CppOptions& o)
   std::string cp = a.cprefix;
   std::string c_decls = fmt::format(
       "/* A status in words, for messages (\"unknown status\" for any other value). */\n"
-      "const char* {0}status_string(int status);\n"
-      "/* Scalars of workspace needed for the given dims. */\nsize_t {0}workspace_size({1});\n"
-      "/* Fills every param from its init= using seed. */\nint {0}init({0}params* params, uint64_t seed);\n"
-      "/* Inference for one batch: writes each output. */\nint {0}forward({2});\n"
-      "/* Loss, every param's gradient, and d(loss)/dX for each input X named in grad. */\nint {0}loss_and_grad({3});\n"
-      "/* One optimizer update of params from grads. */\nint {0}step({0}params* params, const {0}grads* grads, "
+      "GRADGEN_{4}API const char* {0}status_string(int status);\n"
+      "/* Scalars of workspace needed for the given dims. */\nGRADGEN_{4}API size_t {0}workspace_size({1});\n"
+      "/* Fills every param from its init= using seed. */\nGRADGEN_{4}API int {0}init({0}params* params, uint64_t seed);\n"
+      "/* Inference for one batch: writes each output. */\nGRADGEN_{4}API int {0}forward({2});\n"
+      "/* Loss, every param's gradient, and d(loss)/dX for each input X named in grad. */\nGRADGEN_{4}API int {0}loss_and_grad({3});\n"
+      "/* One optimizer update of params from grads. */\nGRADGEN_{4}API int {0}step({0}params* params, const {0}grads* grads, "
       "{0}opt_state* state);",
-      cp, c_ws_params.empty() ? "void" : join(c_ws_params, ", "), join(c_fwd, ", "), join(c_lag, ", "));
+      cp, c_ws_params.empty() ? "void" : join(c_ws_params, ", "), join(c_fwd, ", "), join(c_lag, ", "), upper(cp));
   std::string c_train;  // --fuse-step: train_step in the C ABI too
   if (fused) {
     std::vector<std::string> c_ts = ts.c_params;
     c_ts.push_back(cp + "scalar* ws"), c_ts.push_back("size_t ws_size");
     c_decls += "\n/* loss_and_grad then step in one pass (--fuse-step): the same params, loss and state;\n"
-               "   grads is scratch (a gradient the fused GEMM applied directly is not written). */\nint " +
+               "   grads is scratch (a gradient the fused GEMM applied directly is not written). */\nGRADGEN_" + upper(cp) + "API int " +
                cp + "train_step(" + join(c_ts, ", ") + ");";
     c_train = c_def(a, "train_step", ts, {"params", "grads", "state"}) + "\n\n";
   }

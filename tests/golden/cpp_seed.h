@@ -9,6 +9,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The entry points are exported from a shared library even when it is built with
+   -fvisibility=hidden (CMake's CXX_VISIBILITY_PRESET hidden); define GRADGEN_SEED_API before
+   including this header (empty, say) to choose otherwise. */
+#ifndef GRADGEN_SEED_API
+#if defined(__GNUC__)
+#define GRADGEN_SEED_API __attribute__((visibility("default")))
+#else
+#define GRADGEN_SEED_API
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -45,17 +56,17 @@ typedef struct seed_opt_state {
 } seed_opt_state;
 
 /* A status in words, for messages ("unknown status" for any other value). */
-const char* seed_status_string(int status);
+GRADGEN_SEED_API const char* seed_status_string(int status);
 /* Scalars of workspace needed for the given dims. */
-size_t seed_workspace_size(int64_t n);
+GRADGEN_SEED_API size_t seed_workspace_size(int64_t n);
 /* Fills every param from its init= using seed. */
-int seed_init(seed_params* params, uint64_t seed);
+GRADGEN_SEED_API int seed_init(seed_params* params, uint64_t seed);
 /* Inference for one batch: writes each output. */
-int seed_forward(const seed_params* params, const seed_scalar* X, int64_t n, seed_scalar* yhat, seed_scalar* ws, size_t ws_size);
+GRADGEN_SEED_API int seed_forward(const seed_params* params, const seed_scalar* X, int64_t n, seed_scalar* yhat, seed_scalar* ws, size_t ws_size);
 /* Loss, every param's gradient, and d(loss)/dX for each input X named in grad. */
-int seed_loss_and_grad(const seed_params* params, const seed_scalar* X, const seed_scalar* Y, int64_t n, seed_scalar* loss, seed_grads* grads, seed_scalar* dJ_dX, seed_scalar* ws, size_t ws_size);
+GRADGEN_SEED_API int seed_loss_and_grad(const seed_params* params, const seed_scalar* X, const seed_scalar* Y, int64_t n, seed_scalar* loss, seed_grads* grads, seed_scalar* dJ_dX, seed_scalar* ws, size_t ws_size);
 /* One optimizer update of params from grads. */
-int seed_step(seed_params* params, const seed_grads* grads, seed_opt_state* state);
+GRADGEN_SEED_API int seed_step(seed_params* params, const seed_grads* grads, seed_opt_state* state);
 
 #ifdef __cplusplus
 }

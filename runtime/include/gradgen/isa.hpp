@@ -5,6 +5,12 @@
 // generated twice and picked at run time by CPU) could run the AVX-512 copy everywhere.
 #pragma once
 
+// Every runtime header includes this one: one clear message instead of a page of errors
+// (clang++ 14 defaults to C++14).
+#if __cplusplus < 201703L
+#error "gradgen's runtime needs C++17: compile with -std=c++17 or later"
+#endif
+
 #if defined(__AVX512F__)
 #define GG_ISA isa_avx512
 #elif defined(__AVX2__)

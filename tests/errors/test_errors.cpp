@@ -94,7 +94,7 @@ TEST_CASE("every corpus file gives its expected first diagnostic", "[errors]") {
     std::string text = read(f);
     SECTION(f.filename().string()) {
       double secs = check_first_error(f.filename().string(), text, parse_expect(text));
-      CHECK(secs < 0.5);
+      CHECK(secs < 5.0);  // a hang guard, not a speed test (ASan on a loaded host is ~20x Release)
     }
   }
 }

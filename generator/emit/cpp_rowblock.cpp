@@ -645,7 +645,7 @@ RowBlockBody RowBlock::emit() {
   namer = in_.names.namer;
   for (const auto& [n, name] : plan.name) namer.claim(name);
   const std::string rows = namer.claim("rows"), r0 = namer.claim("r0"), r = namer.claim("r");
-  const std::string& lanes_p = lanes_p_ = namer.claim("lanes");
+  lanes_p_ = namer.claim("lanes");
   l_ = namer.claim("l");
   L_ = namer.claim("L");
   row_expr_ = "(" + r0 + " + " + l_ + ")";
@@ -732,8 +732,8 @@ RowBlockBody RowBlock::emit() {
   }
 
   // The block.
-  open(fmt::format("auto {} = [&](auto {}, std::int64_t {}) {{", rows, lanes_p, r0));
-  line(fmt::format("constexpr int {} = decltype({})::value;", L_, lanes_p));
+  open(fmt::format("auto {} = [&](auto {}, std::int64_t {}) {{", rows, lanes_p_, r0));
+  line(fmt::format("constexpr int {} = decltype({})::value;", L_, lanes_p_));
   const size_t body_start = out_.size();
   indent(1);
   std::vector<const Node*> inputs;
@@ -745,7 +745,7 @@ RowBlockBody RowBlock::emit() {
     std::string name = namer.claim(in_.names.leaf.at(x->attrs.name) + "_rows");
     std::string p = ptr(x);
     lane_scalars_ += rs;
-    decls_.push_back(fmt::format("Scalar {}[{}][{}];  // rows {} .. {} + {} - 1 of {}", name, rs, lanes_p, r0, r0, L_,
+    decls_.push_back(fmt::format("Scalar {}[{}][{}];  // rows {} .. {} + {} - 1 of {}", name, rs, lanes_p_, r0, r0, L_,
                                  x->attrs.name));
     if (rs == 1)
       line(fmt::format("{}[0][{}] = {}[{} + {}];", name, l_, p, r0, l_));

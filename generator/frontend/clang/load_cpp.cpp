@@ -427,6 +427,11 @@ class FileLowering {
     return only == fn->getNameAsString() || only == qualified || only == "::" + qualified;
   }
 
+  // The name --function picks a function by: its qualified name, a global one as ::f.
+  static std::string function_option(const std::string& qualified) {
+    return (qualified.find("::") == std::string::npos ? "::" : "") + qualified;
+  }
+
   // Two chosen functions with one plain name would generate the same files (NAME_grad.*)
   // and could not be told apart in the output: an error at the second, naming both.
   bool unique_name(const clang::FunctionDecl* fn, std::map<std::string, const clang::FunctionDecl*>& by_name) {
@@ -439,8 +444,7 @@ class FileLowering {
     else  // --function takes a global one as ::f: its plain name f matches both
       error(fn->getLocation(), {},
             what + " (" + first + " and " + second + "); their generated files would share one name: choose one with " +
-                "--function " + (first.find("::") == std::string::npos ? "::" : "") + first + " or --function " +
-                (second.find("::") == std::string::npos ? "::" : "") + second);
+                "--function " + function_option(first) + " or --function " + function_option(second));
     return false;
   }
 

@@ -18,6 +18,8 @@
 #include <type_traits>
 #include <vector>
 
+#include <unistd.h>  // sysconf: the L2 size
+
 #include "gemm_threads.hpp"
 #include "isa.hpp"
 #include "reduce.hpp"
@@ -174,13 +176,16 @@ struct SimdOf<T, std::void_t<decltype(Simd<T>::W)>> {
 };
 
 // Register tile and cache blocks. MR rows × NV registers of C stay in registers (16 of the
-// 32 AVX-512 registers: enough independent sums to cover FMA latency on two FMA pipes). The
-// MR × kc panel of op(A) that a row of tiles reads stays in L1 while the tile walks along the
-// packed kc × nc block of op(B) (768 KiB), which stays in L2: the order of BLIS and OpenBLAS.
-// The other order (a kc × NR panel of op(B) in L1, the tile walking down a block of op(A))
-// measured 4-7% slower on W3's products: a 43 KiB panel of op(B) does not stay in a 48 KiB L1
-// while op(A) streams through it. k = 1024 is cut into three blocks of 342; blocks of 256
-// cost a fourth pass over C and measured 1.5-2.5% slower on W3.
+// 32 AVX-512 registers: enough independent sums to cover FMA latency on two FMA pipes). A
+// row of tiles reads an MR × kc panel of op(A) while it walks along the packed kc × nc block
+// of op(B), which stays in L2: the order of BLIS and OpenBLAS. The other order (a kc × NR
+// panel of op(B) in L1, the tile walking down a block of op(A)) measured 4-7% slower on W3's
+// products. Both operands stream from L2 into the kernel, so kc is not bound by L1: f32 takes
+// k up to 1024 in one block, which saves the passes over C and the short transposed reads of
+// smaller blocks (W3's 1024-deep products 3-6% faster than in blocks of 342; blocks of 256
+// were 1.5-2.5% slower again). f64 measured best at 384 (1024: 7-10% slower).
+// kc fixes the order of each sum, so it is a constant: one build rounds the same on every
+// machine. nc only splits columns; it is taken from the L2 size (see b_block_columns).
 template <class T>
 struct Blocking {
   using S = typename SimdOf<T>::type;
@@ -188,10 +193,31 @@ struct Blocking {
   // fallback's "registers" are arrays, 4 × 2).
   static constexpr int MR = std::is_same_v<S, Scalar4<T>> ? 4 : sizeof(typename S::R) == 64 ? 8 : 6;
   static constexpr int NV = 2;
-  static constexpr Index KC = 384;
-  static constexpr Index NC = 2048 / sizeof(T);  // columns of the packed op(B) block (f32: kc × 512)
+  static constexpr Index KC = sizeof(T) == 4 ? 1024 : 384;
   static constexpr int NR = NV * S::W;
 };
+
+// Bytes of this core's L2 (sysconf; 1 MiB where the system does not say), read once.
+inline Index l2_cache_bytes() {
+  static const Index bytes = [] {
+    Index reported = -1;  // sysconf's long, which Index holds
+#if defined(_SC_LEVEL2_CACHE_SIZE)
+    reported = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#endif
+    constexpr Index kDefault = Index(1) << 20, kLeast = Index(256) << 10, kMost = Index(8) << 20;
+    return reported > 0 ? std::clamp(reported, kLeast, kMost) : kDefault;
+  }();
+  return bytes;
+}
+
+// Columns of a packed kc × nc block of op(B): half of L2, in whole panels (f32, kc = 1024, a
+// 1 MiB L2: 128 columns, 512 KiB). A larger share measured no faster on W3 (3/8 to 3/4 of
+// L2 within 2%); the rest of L2 holds the op(A) panels and the tile of C on their way.
+template <class T>
+Index b_block_columns(Index kc) {
+  constexpr Index NR = Blocking<T>::NR;
+  return std::max(NR, l2_cache_bytes() / 2 / (kc * Index(sizeof(T))) / NR * NR);
+}
 
 // Packing buffers that cannot be allocated: std::bad_alloc, or the end of a program built
 // without exceptions (-fno-exceptions).
@@ -578,20 +604,21 @@ void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a
   // A row-major op(A) is read in place unless its row stride is a multiple of 1 KiB: then its
   // rows share cache sets and evict each other, and packing is cheaper.
   const bool direct_a = !ta && (lda * Index(sizeof(T))) % 1024 != 0;
-  // Equal k blocks (784 = 4 × 196, not 3 × 256 + 16): a short last block would pay a whole
+  // Equal k blocks (f32, k = 1100: 2 × 550, not 1024 + 76): a short last block would pay a whole
   // pass over C for little work.
   const Index kblocks = (k + B::KC - 1) / B::KC, kc_even = (k + kblocks - 1) / kblocks;
   const Index tiles = (m + MR - 1) / MR;
   // With more than one block of op(B) columns, a packed op(A) of up to 1 MiB is packed whole
   // in the first block and read back in the others, not packed again for each: W3's weight
   // gradients (op(A) = Xᵀ, 4 KiB-strided columns) took 3% less time.
-  const bool keep_a = !direct_a && n > B::NC && tiles * MR * k * Index(sizeof(T)) <= (Index(1) << 20);
+  const Index nc_block = b_block_columns<T>(kc_even);
+  const bool keep_a = !direct_a && n > nc_block && tiles * MR * k * Index(sizeof(T)) <= (Index(1) << 20);
   T* const pa_all = keep_a ? a_buf.reserve(kblocks * tiles * MR * kc_even) : nullptr;
   // A transposed A is packed eight tiles at a time (see pack_a); a row-major one tile at a
   // time, so that the panel stays in L1 for the tile's products.
   const Index kTilesAtOnce = ta ? 8 : 1;
-  for (Index j0 = 0; j0 < n; j0 += B::NC) {
-    const Index nc = std::min(B::NC, n - j0), panels = (nc + NR - 1) / NR;
+  for (Index j0 = 0; j0 < n; j0 += nc_block) {
+    const Index nc = std::min(nc_block, n - j0), panels = (nc + NR - 1) / NR;
     for (Index k0 = 0; k0 < k; k0 += kc_even) {
       const Index kc = std::min(kc_even, k - k0);
       T* pb = b_buf.reserve(panels * NR * kc);

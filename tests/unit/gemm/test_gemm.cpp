@@ -1,8 +1,9 @@
 // gg::gemm from gradgen/gemm.hpp (gradgen's own blocked GEMM) against a naive long-double
 // reference on random data: all four transposition pairs, shapes on both sides of the register
 // tiles (8, 6 or 4 rows with AVX-512, AVX2 or neither; 2 vectors of columns: 32 / 16 / 8 f32,
-// half that f64) and of the cache blocks (k blocks of at most KC = 384, NC = 512 f32 or 256 f64
-// columns of packed op(B), op(A) packed once across column blocks), narrow C (at
+// half that f64) and of the cache blocks (k blocks of at most KC = 1024 f32 or 384 f64; column
+// blocks of packed op(B) sized to half the L2, b_block_columns; op(A) packed once across
+// column blocks; shapes taken from the build's own constants), narrow C (at
 // most two registers of columns: its own kernel, with tiles of 4 to 16 rows and k blocks of
 // 128 to 1024), alpha in {1, -0.01, 2}, beta in {0, 1, 0.5} (beta == 0 with C full
 // of NaN: C must not be read), k == 0, 1 to 3 threads splitting rows or columns, and guard cells
@@ -205,7 +206,8 @@ Run<T> check_gemm(bool ta, bool tb, Shape s, double alpha_d, double beta_d, std:
 const double kAlphas[] = {1, -0.01, 2};
 const double kBetas[] = {0, 1, 0.5};
 
-// Tile and block edges: rows 4 / 6 / 8, columns 4 to 32, KC = 256, MC = 128 / 256.
+// Tile edges: rows 4 / 6 / 8, columns 8 to 32 (the cache blocks' edges: see "gemm at the edges
+// of its k and column blocks").
 const Index kEdges[] = {1, 2, 4, 5, 6, 7, 8, 9, 12, 13, 15, 16, 17, 31, 32, 33, 63, 65, 129, 257};
 
 // Each of m, k and p runs through kEdges with the other two fixed at off-tile sizes, and m once
@@ -245,8 +247,8 @@ TEST_CASE("gemm matches a long-double reference at every tile and block edge", "
 
 TEST_CASE("gemm: every alpha and beta, beta == 0 never reads C (C full of NaN)", "[gemm]") {
   GG_REQUIRE_ISA();
-  // k = 257 is two KC blocks: the second adds to what the first stored over the NaNs.
-  for (Shape s : {Shape{9, 17, 33}, Shape{9, 257, 17}, Shape{33, 8, 65}})
+  // k = 1100 is two k blocks (f32 and f64): the second adds to what the first stored over the NaNs.
+  for (Shape s : {Shape{9, 17, 33}, Shape{9, 1100, 17}, Shape{33, 8, 65}})
     for (int t = 0; t < 4; ++t)
       for (double alpha : kAlphas)
         for (double beta : kBetas) {
@@ -257,10 +259,10 @@ TEST_CASE("gemm: every alpha and beta, beta == 0 never reads C (C full of NaN)",
 
 TEST_CASE("gemm spanning several cache blocks", "[gemm]") {
   GG_REQUIRE_ISA();
-  // 300 rows: two or three MC blocks; k = 520: three KC blocks; 3100 columns: two NC blocks;
-  // narrow C with k = 1100: 2 to 9 k blocks of its kernel (one register of columns, then
-  // two), 70 rows: an edge tile. {70, 800, 1100}: op(A) packed once for three blocks of
-  // columns and three k blocks, read back for the later column blocks.
+  // 300 rows: many row tiles; k = 520: one k block (f32) or two (f64); 3100 columns: several
+  // column blocks; narrow C with k = 1100: 2 to 9 k blocks of its kernel (one register of
+  // columns, then two), 70 rows: an edge tile. {70, 800, 1100}: op(A) packed once in the first
+  // block of columns (of 3 to 7) and read back for the others.
   int turn = 0;
   for (Shape s : {Shape{300, 520, 20}, Shape{9, 33, 3100}, Shape{70, 1100, 10}, Shape{70, 1100, 20}, Shape{70, 800, 1100}})
     for (int t = 0; t < 4; ++t, ++turn) {
@@ -268,6 +270,32 @@ TEST_CASE("gemm spanning several cache blocks", "[gemm]") {
       check_gemm<float>(t & 1, t & 2, s, alpha, beta, 40 + std::uint64_t(turn));
       check_gemm<double>(t & 1, t & 2, s, alpha, beta, 80 + std::uint64_t(turn));
     }
+}
+
+// k on both sides of one and two k blocks, and columns on both sides of one and two column
+// blocks, from the constants this build uses (Blocking<T>::KC, b_block_columns<T>).
+template <class T>
+void sweep_block_edges(std::uint64_t seed) {
+  using gg::gemm_detail::Blocking;
+  constexpr Index KC = Blocking<T>::KC;
+  std::vector<Shape> shapes;
+  for (Index k : {KC - 1, KC, KC + 1, 2 * KC + 3}) shapes.push_back({9, k, 33});
+  const Index nc = gg::gemm_detail::b_block_columns<T>(KC);
+  for (Index p : {nc - 1, nc, nc + 1, 2 * nc + 5}) shapes.push_back({17, KC, p});
+  int turn = 0;
+  for (const Shape& s : shapes)
+    for (int t = 0; t < 4; ++t, ++turn)
+      check_gemm<T>(t & 1, t & 2, s, kAlphas[turn % 3], kBetas[(turn + 2) % 3], seed + std::uint64_t(turn));
+}
+
+TEST_CASE("gemm at the edges of its k and column blocks", "[gemm]") {
+  GG_REQUIRE_ISA();
+  // The blocks are what the tests below are built around: f32 takes k = 1024 in one block,
+  // f64 384, and a column block is whole panels (two registers of columns).
+  REQUIRE(gg::gemm_detail::b_block_columns<float>(1024) % gg::gemm_detail::Blocking<float>::NR == 0);
+  REQUIRE(gg::gemm_detail::b_block_columns<double>(384) >= gg::gemm_detail::Blocking<double>::NR);
+  sweep_block_edges<float>(500);
+  sweep_block_edges<double>(600);
 }
 
 TEST_CASE("gemm with k == 0 sets C to beta·C, with m == 0 or p == 0 touches nothing", "[gemm]") {
@@ -287,10 +315,10 @@ TEST_CASE("gemm with k == 0 sets C to beta·C, with m == 0 or p == 0 touches not
 TEST_CASE("gemm on 2 and 3 threads: the same C as on one thread", "[gemm][threads]") {
   GG_REQUIRE_ISA();
   // Large enough (>= 2^18 multiply-adds, at least two register tiles per thread) that C is
-  // split between the threads: in columns (the first three; the second spans two KC blocks, the
-  // third two MC blocks for f64), in rows (the fourth), and a narrow C (the fifth). One thread's
-  // C is checked against the reference.
-  const Shape shapes[] = {{8, 33, 1000}, {9, 300, 200}, {130, 16, 130}, {600, 40, 24}, {1000, 30, 10}};
+  // split between the threads: in columns (the first three; the second spans two k blocks),
+  // in rows (the fourth), and a narrow C (the fifth). One thread's C is checked against the
+  // reference.
+  const Shape shapes[] = {{8, 33, 1000}, {9, 1100, 200}, {130, 16, 130}, {600, 40, 24}, {1000, 30, 10}};
   int turn = 0;
   for (const Shape& s : shapes)
     for (int t = 0; t < 4; ++t, ++turn) {
@@ -382,14 +410,18 @@ TEST_CASE("gemm threads that cannot be started: the product runs on the ones tha
     const rlim_t cap = static_cast<rlim_t>(pages) * static_cast<rlim_t>(sysconf(_SC_PAGESIZE)) + (rlim_t{4} << 20);
     const rlimit limit{cap, cap};
     if (pages == 0 || setrlimit(RLIMIT_AS, &limit) != 0) _exit(3);
-    gg::set_gemm_threads(3);  // each worker's stack (8 MiB by default) is past the cap
-    const bool fewer = gg::gemm_threads() < 3;
+    // Each new worker's stack (8 MiB by default) is past the cap. glibc gives the child the
+    // stacks of the parent's other threads (earlier tests' workers) for reuse, which need no
+    // new address space: so ask for more threads than those could be.
+    constexpr int kAsked = 16;
+    gg::set_gemm_threads(kAsked);
+    const bool fewer = gg::gemm_threads() < kAsked;
     const Run<float> got = run_gemm<float>(false, false, s, 1.0, 0.0, 7);
-    _exit(fewer && got.guards_intact && got.c == one.c ? 0 : 1);
+    _exit(!fewer ? 11 : !got.guards_intact ? 12 : got.c != one.c ? 13 : 0);
   }
   int status = 0;
   REQUIRE(waitpid(child, &status, 0) == child);
-  INFO("child status " << status);
+  INFO("child status " << status << " (exit 11: all threads started, 12: C's guards overwritten, 13: C differs)");
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
 }

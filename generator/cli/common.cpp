@@ -58,7 +58,7 @@ Program load_network(const std::string& path) {
   if (!p || diags.has_errors()) {
     std::cerr << diags.render();
     // model.c, feed.json given where the network goes: say how the file was read.
-    if (std::filesystem::path(path).extension() != ".grad")
+    if (path != kStdinPath && std::filesystem::path(path).extension() != ".grad")
       std::cerr << "note: '" << path << "' was read as a .grad network (C++ inputs end in .cpp, .cc, .cxx, .C or another of g++'s C++ "
                    "extensions)\n";
     throw Reported{kInputError};

@@ -90,7 +90,8 @@ void add_bind_option(CLI::App* app, std::vector<std::string>& values, const std:
 
 /// Every subcommand's input, in its --help.
 inline constexpr const char* kNetworkHelp =
-    "the network: a .grad file, or a C++ file marking GRADGEN_DIFFERENTIATE functions (with it: --function NAME, "
+    "the network: a .grad file (- reads it from the standard input), or a C++ file marking GRADGEN_DIFFERENTIATE "
+    "functions (with it: --function NAME, "
     "and -- CLANG_ARGS at the end)";
 
 /// Parses `--bind n=4` values ("name=size", size a positive integer); UsageError otherwise.

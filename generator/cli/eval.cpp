@@ -10,6 +10,7 @@
 #include "cli/feed.h"
 #include "interp/interpreter.h"
 #include "support/error.h"
+#include "support/files.h"
 
 namespace gg::cli {
 namespace {
@@ -44,7 +45,7 @@ Subcommand add_eval(CLI::App& root) {
   auto o = std::make_shared<EvalOpts>();
   CLI::App* app = root.add_subcommand("eval", "Evaluate loss, outputs and gradients at the values in FEED.json");
   app->add_option("NET.grad", o->req.network, kNetworkHelp)->required();
-  app->add_option("--feed", o->req.feed, "JSON object: input, target and param names to (nested) arrays")->required();
+  app->add_option("--feed", o->req.feed, "JSON object: input, target and param names to (nested) arrays (- reads it from the standard input)")->required();
   app->add_option("--seed", o->seed, "seed for initialising params the feed lacks (default 0)")->type_name("UINT64");
   app->add_option("--precision", o->precision, "f32 or f64, overriding the network's precision")
       ->check(CLI::IsMember({"f32", "f64"}));
@@ -52,6 +53,8 @@ Subcommand add_eval(CLI::App& root) {
   return {app, [o] {
             // A C++ function computes in its own types (a float function in float).
             refuse_grad_only_flags(o->req.network, {{"--precision", !o->precision.empty()}});
+            if (o->req.network == kStdinPath && o->req.feed == kStdinPath)
+              throw UsageError("the network and --feed cannot both be '-': there is one standard input");
             if (!o->precision.empty()) o->req.precision = parse_precision(o->precision);
             o->req.seed = parse_seed(o->seed);
             return o->interp ? eval_interp(o->req) : eval_compiled(o->req);

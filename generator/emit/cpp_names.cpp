@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "support/files.h"
 #include "support/identifiers.h"
 #include "support/numbers.h"
 
@@ -84,6 +85,7 @@ std::string Namer::claim(std::string_view raw) {
 }
 
 std::string source_name(std::string_view path) {
+  if (path == kStdinPath) return kStdinName;
   const size_t slash = path.find_last_of('/');
   std::string name(slash == std::string_view::npos ? path : path.substr(slash + 1));
   for (char& c : name)

@@ -1,6 +1,8 @@
 // Rendering of located errors: header line, quoted source line, caret under the column.
 #include "support/diagnostics.h"
 
+#include "support/files.h"
+
 #include <algorithm>
 #include <string_view>
 
@@ -53,7 +55,7 @@ std::string_view line_of(std::string_view src, int line) {
 constexpr size_t kMaxQuoted = 160;
 
 void render_one(std::string& out, const Diagnostic& d, const std::string* source, const char* kind = "error") {
-  out += d.loc.file;
+  out += d.loc.file == kStdinPath ? kStdinName : d.loc.file;
   if (d.loc.line > 0) out += ":" + std::to_string(d.loc.line) + ":" + std::to_string(d.loc.col);
   out += std::string(": ") + kind + ": " + d.message + "\n";
   if (!source || d.loc.line <= 0) return;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <mutex>
 
@@ -31,24 +32,10 @@ const std::string* text_read_from(const std::string& path) {
   return it == texts.by_path.end() ? nullptr : &it->second;
 }
 
-bool read_input_file(const std::string& path, std::string& text, std::string& why) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::file_status st = fs::status(path, ec);
-  if (ec) {
-    why = ec.message();
-    return false;
-  }
-  if (fs::is_directory(st)) {
-    why = "it is a directory";
-    return false;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    why = std::strerror(errno);
-    return false;
-  }
-  // In chunks, so that a pipe or a device is cut off at the limit too.
+namespace {
+
+// The whole of `in`, in chunks, so that a pipe or a device is cut off at the limit too.
+bool read_stream(std::istream& in, std::string& text, std::string& why) {
   std::string buf(1 << 16, '\0');
   text.clear();
   while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
@@ -62,6 +49,38 @@ bool read_input_file(const std::string& path, std::string& text, std::string& wh
   if (in.bad()) {
     why = "read error";
     return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool read_input_file(const std::string& path, std::string& text, std::string& why) {
+  namespace fs = std::filesystem;
+  if (path == kStdinPath) {
+    if (const std::string* read = text_read_from(path)) {  // a pipe cannot be read twice
+      text = *read;
+      return true;
+    }
+    std::cin.clear();
+    if (!read_stream(std::cin, text, why)) return false;
+  } else {
+    std::error_code ec;
+    const fs::file_status st = fs::status(path, ec);
+    if (ec) {
+      why = ec.message();
+      return false;
+    }
+    if (fs::is_directory(st)) {
+      why = "it is a directory";
+      return false;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      why = std::strerror(errno);
+      return false;
+    }
+    if (!read_stream(in, text, why)) return false;
   }
   // A UTF-8 byte-order mark (some editors write one) is not part of the text: neither JSON nor
   // the .grad lexer reads it, and columns count from after it, as editors show them.

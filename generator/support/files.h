@@ -11,8 +11,14 @@ namespace gg {
 /// exports; a feed of a 1000-image MNIST batch is about 6 MiB).
 constexpr std::int64_t kMaxInputBytes = std::int64_t(64) << 20;
 
-/// Reads `path` into `text`. On failure returns false and sets `why` to the reason, e.g. "it is
-/// a directory", "it is larger than 64 MiB", "No such file or directory".
+/// The path that names the standard input, as in most command-line tools (a file named "-" is
+/// "./-"); messages call it kStdinName.
+inline constexpr const char* kStdinPath = "-";
+inline constexpr const char* kStdinName = "<stdin>";
+
+/// Reads `path` into `text` ("-": the standard input, read once; a later call returns the same
+/// text). On failure returns false and sets `why` to the reason, e.g. "it is a directory", "it
+/// is larger than 64 MiB", "No such file or directory".
 bool read_input_file(const std::string& path, std::string& text, std::string& why);
 
 /// The text read_input_file last read from `path` in this process, or nullptr. An error found

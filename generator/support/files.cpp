@@ -10,6 +10,9 @@
 #include <map>
 #include <mutex>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace gg {
 namespace {
 
@@ -61,6 +64,12 @@ bool read_input_file(const std::string& path, std::string& text, std::string& wh
     if (const std::string* read = text_read_from(path)) {  // a pipe cannot be read twice
       text = *read;
       return true;
+    }
+    // Closed (EBADF) or a directory: both read as empty text, not as the error they are.
+    struct stat st;
+    if (fstat(STDIN_FILENO, &st) != 0 || S_ISDIR(st.st_mode)) {
+      why = S_ISDIR(st.st_mode) ? "it is a directory" : std::strerror(errno);
+      return false;
     }
     std::cin.clear();
     if (!read_stream(std::cin, text, why)) return false;

@@ -600,6 +600,13 @@ TEST_CASE("the network or the feed read from the standard input when named -", "
   r = piped(s.write("bad.json", "{\"X\": [[0, 0]],\n \"Y\": [[0]], \"Z\": 1}"), {"eval", seed, "--feed", "-", "--interp"});
   CHECK(r.status == 1);
   CHECK(has(r.err, "<stdin>:2:19: error: 'Z' is not an input, target or param of network 'seed'\n"));
+  // A closed standard input, or a directory, is an error, not an empty network or feed.
+  r = run_argv({"sh", "-c", "exec \"$0\" explain - <&-", GG_GRADGEN_EXE}, s);
+  CHECK(r.status == 1);
+  CHECK(r.err == "<stdin>: error: cannot read the standard input: Bad file descriptor\n");
+  r = piped(s.dir.string(), {"eval", seed, "--feed", "-", "--interp"});
+  CHECK(r.status == 1);
+  CHECK(r.err == "gradgen: error: cannot read the feed from the standard input: it is a directory\n");
   // One standard input: not both.
   r = piped(seed, {"eval", "-", "--feed", "-"});
   CHECK(r.status == 2);

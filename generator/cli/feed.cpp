@@ -271,7 +271,10 @@ void fit_cpp_feed(const Program& p, Values& fed) {
 
 Values read_feed(const std::string& path) {
   std::string text, why;
-  if (!read_input_file(path, text, why)) throw InputError("cannot read " + (path == kStdinPath ? std::string("the feed from the standard input") : "feed '" + path + "'") + ": " + why);
+  if (!read_input_file(path, text, why)) {
+    const std::string feed = path == kStdinPath ? "the feed from the standard input" : "feed '" + path + "'";
+    throw InputError("cannot read " + feed + ": " + why);
+  }
   return parse_feed(text, path);
 }
 

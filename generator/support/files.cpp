@@ -26,17 +26,6 @@ ReadTexts& read_texts() {
   return texts;
 }
 
-}  // namespace
-
-const std::string* text_read_from(const std::string& path) {
-  ReadTexts& texts = read_texts();
-  std::lock_guard<std::mutex> lock(texts.mutex);
-  auto it = texts.by_path.find(path);
-  return it == texts.by_path.end() ? nullptr : &it->second;
-}
-
-namespace {
-
 // The whole of `in`, in chunks, so that a pipe or a device is cut off at the limit too.
 bool read_stream(std::istream& in, std::string& text, std::string& why) {
   std::string buf(1 << 16, '\0');
@@ -56,40 +45,60 @@ bool read_stream(std::istream& in, std::string& text, std::string& why) {
   return true;
 }
 
+// The standard input, whole. Closed (EBADF) or a directory, it would read as empty text, not
+// as the error it is.
+bool read_stdin(std::string& text, std::string& why) {
+  struct stat st;
+  if (fstat(STDIN_FILENO, &st) != 0) {
+    why = std::strerror(errno);
+    return false;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    why = "it is a directory";
+    return false;
+  }
+  std::cin.clear();
+  return read_stream(std::cin, text, why);
+}
+
+bool read_file(const std::string& path, std::string& text, std::string& why) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (ec) {
+    why = ec.message();
+    return false;
+  }
+  if (fs::is_directory(st)) {
+    why = "it is a directory";
+    return false;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    why = std::strerror(errno);
+    return false;
+  }
+  return read_stream(in, text, why);
+}
+
 }  // namespace
 
+const std::string* text_read_from(const std::string& path) {
+  ReadTexts& texts = read_texts();
+  std::lock_guard<std::mutex> lock(texts.mutex);
+  auto it = texts.by_path.find(path);
+  return it == texts.by_path.end() ? nullptr : &it->second;
+}
+
 bool read_input_file(const std::string& path, std::string& text, std::string& why) {
-  namespace fs = std::filesystem;
   if (path == kStdinPath) {
     if (const std::string* read = text_read_from(path)) {  // a pipe cannot be read twice
       text = *read;
       return true;
     }
-    // Closed (EBADF) or a directory: both read as empty text, not as the error they are.
-    struct stat st;
-    if (fstat(STDIN_FILENO, &st) != 0 || S_ISDIR(st.st_mode)) {
-      why = S_ISDIR(st.st_mode) ? "it is a directory" : std::strerror(errno);
-      return false;
-    }
-    std::cin.clear();
-    if (!read_stream(std::cin, text, why)) return false;
-  } else {
-    std::error_code ec;
-    const fs::file_status st = fs::status(path, ec);
-    if (ec) {
-      why = ec.message();
-      return false;
-    }
-    if (fs::is_directory(st)) {
-      why = "it is a directory";
-      return false;
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      why = std::strerror(errno);
-      return false;
-    }
-    if (!read_stream(in, text, why)) return false;
+    if (!read_stdin(text, why)) return false;
+  } else if (!read_file(path, text, why)) {
+    return false;
   }
   // A UTF-8 byte-order mark (some editors write one) is not part of the text: neither JSON nor
   // the .grad lexer reads it, and columns count from after it, as editors show them.

@@ -68,7 +68,8 @@ std::optional<Program> load_grad(std::string_view raw, const std::string& filena
 std::optional<Program> load_grad_file(const std::string& path, Diagnostics& diags) {
   std::string text, why;
   if (!read_input_file(path, text, why)) {
-    diags.error({path, 0, 0}, "cannot read " + (path == kStdinPath ? std::string("the standard input") : "'" + path + "'") + ": " + why);
+    const std::string input = path == kStdinPath ? "the standard input" : "'" + path + "'";
+    diags.error({path, 0, 0}, "cannot read " + input + ": " + why);
     return std::nullopt;
   }
   return load_grad(text, path, diags);

@@ -210,9 +210,17 @@ const double kBetas[] = {0, 1, 0.5};
 // of its k and column blocks").
 const Index kEdges[] = {1, 2, 4, 5, 6, 7, 8, 9, 12, 13, 15, 16, 17, 31, 32, 33, 63, 65, 129, 257};
 
+// Every shape with the four transposition pairs; the nine (alpha, beta) pairs take turns.
+template <class T>
+void check_shapes(const std::vector<Shape>& shapes, std::uint64_t seed) {
+  int turn = 0;
+  for (const Shape& s : shapes)
+    for (int t = 0; t < 4; ++t, ++turn)
+      check_gemm<T>(t & 1, t & 2, s, kAlphas[turn % 3], kBetas[turn / 3 % 3], seed + std::uint64_t(turn));
+}
+
 // Each of m, k and p runs through kEdges with the other two fixed at off-tile sizes, and m once
-// more with a narrow C (3 columns); the four transposition pairs and the nine (alpha, beta)
-// pairs take turns.
+// more with a narrow C (3 columns).
 template <class T>
 void sweep_edges() {
   std::vector<Shape> shapes;
@@ -222,10 +230,7 @@ void sweep_edges() {
     shapes.push_back({9, 17, e});
     shapes.push_back({e, 17, 3});
   }
-  int turn = 0;
-  for (const Shape& s : shapes)
-    for (int t = 0; t < 4; ++t, ++turn)
-      check_gemm<T>(t & 1, t & 2, s, kAlphas[turn % 3], kBetas[turn / 3 % 3], 1000 + std::uint64_t(turn));
+  check_shapes<T>(shapes, 1000);
 }
 
 // Restores one thread however the test ends.
@@ -282,16 +287,15 @@ void sweep_block_edges(std::uint64_t seed) {
   for (Index k : {KC - 1, KC, KC + 1, 2 * KC + 3}) shapes.push_back({9, k, 33});
   const Index nc = gg::gemm_detail::b_block_columns<T>(KC);
   for (Index p : {nc - 1, nc, nc + 1, 2 * nc + 5}) shapes.push_back({17, KC, p});
-  int turn = 0;
-  for (const Shape& s : shapes)
-    for (int t = 0; t < 4; ++t, ++turn)
-      check_gemm<T>(t & 1, t & 2, s, kAlphas[turn % 3], kBetas[(turn + 2) % 3], seed + std::uint64_t(turn));
+  check_shapes<T>(shapes, seed);
 }
 
 TEST_CASE("gemm at the edges of its k and column blocks", "[gemm]") {
   GG_REQUIRE_ISA();
   // The blocks are what the tests below are built around: f32 takes k = 1024 in one block,
   // f64 384, and a column block is whole panels (two registers of columns).
+  REQUIRE(gg::gemm_detail::Blocking<float>::KC == 1024);
+  REQUIRE(gg::gemm_detail::Blocking<double>::KC == 384);
   REQUIRE(gg::gemm_detail::b_block_columns<float>(1024) % gg::gemm_detail::Blocking<float>::NR == 0);
   REQUIRE(gg::gemm_detail::b_block_columns<double>(384) >= gg::gemm_detail::Blocking<double>::NR);
   sweep_block_edges<float>(500);

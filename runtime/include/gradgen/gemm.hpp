@@ -525,11 +525,25 @@ struct DirectRows {
   }
 };
 
+// The kc × NR panel of op(B) one tile reads: packed (row kk at pb[kk · NR]) or straight from
+// an untransposed B (row kk at b[kk · ldb]; only whole panels, which need no zero padding).
+template <class T, int NR>
+struct PackedPanel {
+  const T* pb;
+  const T* row(Index kk) const { return pb + kk * NR; }
+};
+template <class T>
+struct DirectPanel {
+  const T* b;
+  Index ldb;
+  const T* row(Index kk) const { return b + kk * ldb; }
+};
+
 // C[0..rows, 0..cols) (row stride ldc) combined with alpha·Ã·B̃ over kc, Ã the MR rows `a`
 // and B̃ an NR panel. A full tile stores straight from the registers; an edge tile goes
 // through a local tile so nothing outside C is touched.
-template <class T, int MR, int NV, class Rows>
-inline void micro_kernel(Index kc, Rows rows_of_a, const T* pb, T* c, Index ldc, Index rows, Index cols,
+template <class T, int MR, int NV, class Rows, class Panel>
+inline void micro_kernel(Index kc, Rows rows_of_a, Panel panel, T* c, Index ldc, Index rows, Index cols,
                          Combine<T> how) {
   const auto a = rows_of_a.bind(rows);
   using S = typename SimdOf<T>::type;
@@ -554,10 +568,11 @@ inline void micro_kernel(Index kc, Rows rows_of_a, const T* pb, T* c, Index ldc,
     // op(B) streams from L2: ask for its row 16 steps ahead (measured 1-2% on W3's products).
     constexpr int kAhead = 16, kLine = 64 / int(sizeof(T));
 #pragma GCC unroll 8
-    for (int x = 0; x < NR; x += kLine) __builtin_prefetch(pb + (kk + kAhead) * NR + x, 0, 3);
+    for (int x = 0; x < NR; x += kLine) __builtin_prefetch(panel.row(kk + kAhead) + x, 0, 3);
+    const T* const b_row = panel.row(kk);
     R bv[kRegs];
 #pragma GCC unroll 8
-    for (int v = 0; v < NV; ++v) bv[v] = S::load(pb + kk * NR + v * W);
+    for (int v = 0; v < NV; ++v) bv[v] = S::loadu(b_row + v * W);
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) {
       const R av = S::set1(a.at(i, kk));
@@ -590,10 +605,27 @@ inline void micro_kernel(Index kc, Rows rows_of_a, const T* pb, T* c, Index ldc,
       for (Index j = 0; j < cols; ++j) c[i * ldc + j] = edge[i * NR + j];
 }
 
+// When gemm_block reads whole panels of an untransposed B in place: rows of at most 2 KiB,
+// and at most 32 rows of tiles to share each packed copy. A packed panel streams from L2 a
+// little better (a 1000 × 128 × 128 product, 125 rows of tiles: 5% slower in place), but the
+// copy is paid once for all rows of tiles: in place, 64 × 784 × 128 (W2's first layer) took
+// 10% less time, 256 rows 2-3% less.
+constexpr Index kDirectRowBytes = 2048, kDirectMaxTiles = 32;
+
+// Whether gemm_block reads the whole panels of op(B) in place (see kDirectRowBytes) for a
+// product of m rows. Long rows put each row of a panel on its own page, and rows a multiple
+// of 1 KiB apart share cache sets: those are packed, as is a transposed B.
+template <class T>
+bool reads_b_in_place(bool tb, Index ldb, Index m) {
+  const Index row_bytes = ldb * Index(sizeof(T)), tiles = (m + Blocking<T>::MR - 1) / Blocking<T>::MR;
+  return !tb && row_bytes <= kDirectRowBytes && row_bytes % 1024 != 0 && tiles <= kDirectMaxTiles;
+}
+
 // C[m, n] (row stride ldc) = alpha · op(A) · op(B) + beta · C on one thread, with its own
 // packing buffers; A and B have row strides lda and ldb. Each panel of op(B) is packed just
-// before its first use, by the first row of tiles (an untransposed B two panels at a time);
-// the later rows of tiles read the block back from L2.
+// before its first use, by the first row of tiles (an untransposed B two panels at a time),
+// unless it is read in place (reads_b_in_place); the later rows of tiles read the block back
+// from L2.
 template <class T>
 void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a, Index lda, const T* b, Index ldb,
                 T beta, T* c, Index ldc) {
@@ -604,6 +636,7 @@ void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a
   // A row-major op(A) is read in place unless its row stride is a multiple of 1 KiB: then its
   // rows share cache sets and evict each other, and packing is cheaper.
   const bool direct_a = !ta && (lda * Index(sizeof(T))) % 1024 != 0;
+  const bool direct_b = reads_b_in_place<T>(tb, ldb, m);
   // Equal k blocks (f32, k = 1100: 2 × 550, not 1024 + 76): a short last block would pay a whole
   // pass over C for little work.
   const Index kblocks = (k + B::KC - 1) / B::KC, kc_even = (k + kblocks - 1) / kblocks;
@@ -627,6 +660,13 @@ void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a
       const Combine<T> how{alpha, k0 == 0 ? beta : T(1)};
       for (Index t = 0; t < tiles; ++t) {
         const Index ir = t * MR, rows = std::min<Index>(MR, m - ir);
+        // One tile of C from this row of tiles' op(A) (read in place or packed) and a panel.
+        const auto tile = [&](auto panel, T* ct, Index rows_here, Index cols) {
+          if (direct_a)
+            micro_kernel<T, MR, B::NV>(kc, DirectRows<T, MR>{a + ir * lda + k0, lda}, panel, ct, ldc, rows_here, cols, how);
+          else
+            micro_kernel<T, MR, B::NV>(kc, PackedRows<T, MR>{pa}, panel, ct, ldc, rows_here, cols, how);
+        };
         // Tiles packed together start at multiples of kTilesAtOnce.
         const Index group = t % kTilesAtOnce == 0 ? std::min(m - ir, kTilesAtOnce * MR) : 0;
         if (keep_a) {
@@ -638,16 +678,17 @@ void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a
         }
         for (Index q = 0; q < panels; ++q) {
           const Index jr = q * NR, cols = std::min<Index>(NR, nc - jr);
+          T* ct = c + ir * ldc + j0 + jr;
+          if (direct_b && cols == NR) {
+            tile(DirectPanel<T>{b + k0 * ldb + j0 + jr, ldb}, ct, rows, cols);
+            continue;
+          }
           constexpr Index kPanelsAtOnce = 2;
           T* panel = pb + q * kc * NR;
           if (t == 0 && tb) pack_bt_panel<T, NR>(b, ldb, k0, kc, j0 + jr, cols, panel);
-          if (t == 0 && !tb && q % kPanelsAtOnce == 0)
-            pack_b_panels<T, NR>(b, ldb, k0, kc, j0 + jr, nc - jr, std::min(kPanelsAtOnce, panels - q), panel);
-          T* ct = c + ir * ldc + j0 + jr;
-          if (direct_a)
-            micro_kernel<T, MR, B::NV>(kc, DirectRows<T, MR>{a + ir * lda + k0, lda}, panel, ct, ldc, rows, cols, how);
-          else
-            micro_kernel<T, MR, B::NV>(kc, PackedRows<T, MR>{pa}, panel, ct, ldc, rows, cols, how);
+          if (t == 0 && !tb && (direct_b || q % kPanelsAtOnce == 0))
+            pack_b_panels<T, NR>(b, ldb, k0, kc, j0 + jr, nc - jr, direct_b ? 1 : std::min(kPanelsAtOnce, panels - q), panel);
+          tile(PackedPanel<T, NR>{panel}, ct, rows, cols);
         }
       }
     }

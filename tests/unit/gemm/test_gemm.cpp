@@ -302,6 +302,40 @@ TEST_CASE("gemm at the edges of its k and column blocks", "[gemm]") {
   sweep_block_edges<double>(600);
 }
 
+// Shapes on both sides of each limit of reads_b_in_place (rows of B up to kDirectRowBytes, not a
+// multiple of 1 KiB; up to kDirectMaxTiles rows of tiles), each asserted to take the path it is
+// meant to, with whole and edge panels and two k blocks.
+template <class T>
+void sweep_b_in_place(std::uint64_t seed) {
+  using namespace gg::gemm_detail;
+  constexpr Index MR = Blocking<T>::MR, NR = Blocking<T>::NR, KC = Blocking<T>::KC;
+  constexpr Index most_rows = kDirectMaxTiles * MR, widest = kDirectRowBytes / Index(sizeof(T));
+  const Index aligned = 1024 / Index(sizeof(T));  // rows 1 KiB long: packed
+  struct Case {
+    Shape shape;
+    bool in_place;
+  };
+  const Case cases[] = {{{most_rows, 40, 2 * NR}, true},        {{most_rows + 1, 40, 2 * NR}, false},
+                        {{9, 23, widest - 3}, true},            {{9, 23, widest + 1}, false},
+                        {{9, 23, aligned}, false},              {{9, 23, aligned + 1}, true},
+                        {{2 * MR + 3, KC + 5, 3 * NR + 7}, true}, {{1, 7, NR}, true}};
+  std::vector<Shape> shapes;
+  for (const Case& c : cases) {
+    INFO("m = " << c.shape.m << ", p = " << c.shape.p);
+    // B is k × p, so its rows are p long; a transposed B is never read in place.
+    REQUIRE(reads_b_in_place<T>(false, c.shape.p, c.shape.m) == c.in_place);
+    REQUIRE_FALSE(reads_b_in_place<T>(true, c.shape.k, c.shape.m));
+    shapes.push_back(c.shape);
+  }
+  check_shapes<T>(shapes, seed);
+}
+
+TEST_CASE("gemm reads short rows of op(B) in place for few rows of tiles, and packs the rest", "[gemm]") {
+  GG_REQUIRE_ISA();
+  sweep_b_in_place<float>(700);
+  sweep_b_in_place<double>(800);
+}
+
 TEST_CASE("gemm with k == 0 sets C to beta·C, with m == 0 or p == 0 touches nothing", "[gemm]") {
   GG_REQUIRE_ISA();
   for (double beta : kBetas)

@@ -660,13 +660,6 @@ void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a
       const Combine<T> how{alpha, k0 == 0 ? beta : T(1)};
       for (Index t = 0; t < tiles; ++t) {
         const Index ir = t * MR, rows = std::min<Index>(MR, m - ir);
-        // One tile of C from this row of tiles' op(A) (read in place or packed) and a panel.
-        const auto tile = [&](auto panel, T* ct, Index rows_here, Index cols) {
-          if (direct_a)
-            micro_kernel<T, MR, B::NV>(kc, DirectRows<T, MR>{a + ir * lda + k0, lda}, panel, ct, ldc, rows_here, cols, how);
-          else
-            micro_kernel<T, MR, B::NV>(kc, PackedRows<T, MR>{pa}, panel, ct, ldc, rows_here, cols, how);
-        };
         // Tiles packed together start at multiples of kTilesAtOnce.
         const Index group = t % kTilesAtOnce == 0 ? std::min(m - ir, kTilesAtOnce * MR) : 0;
         if (keep_a) {
@@ -676,11 +669,18 @@ void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a
           pa = pa_group + t % kTilesAtOnce * MR * kc;
           if (group > 0) pack_a<T, MR>(ta, a, lda, ir, group, k0, kc, pa, MR * kc);
         }
+        // One tile of C from this row of tiles' op(A) (in place or packed) and a panel of op(B).
+        const auto tile = [&](auto panel, T* ct, Index cols) {
+          if (direct_a)
+            micro_kernel<T, MR, B::NV>(kc, DirectRows<T, MR>{a + ir * lda + k0, lda}, panel, ct, ldc, rows, cols, how);
+          else
+            micro_kernel<T, MR, B::NV>(kc, PackedRows<T, MR>{pa}, panel, ct, ldc, rows, cols, how);
+        };
         for (Index q = 0; q < panels; ++q) {
           const Index jr = q * NR, cols = std::min<Index>(NR, nc - jr);
           T* ct = c + ir * ldc + j0 + jr;
           if (direct_b && cols == NR) {
-            tile(DirectPanel<T>{b + k0 * ldb + j0 + jr, ldb}, ct, rows, cols);
+            tile(DirectPanel<T>{b + k0 * ldb + j0 + jr, ldb}, ct, cols);
             continue;
           }
           constexpr Index kPanelsAtOnce = 2;
@@ -688,7 +688,7 @@ void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a
           if (t == 0 && tb) pack_bt_panel<T, NR>(b, ldb, k0, kc, j0 + jr, cols, panel);
           if (t == 0 && !tb && (direct_b || q % kPanelsAtOnce == 0))
             pack_b_panels<T, NR>(b, ldb, k0, kc, j0 + jr, nc - jr, direct_b ? 1 : std::min(kPanelsAtOnce, panels - q), panel);
-          tile(PackedPanel<T, NR>{panel}, ct, rows, cols);
+          tile(PackedPanel<T, NR>{panel}, ct, cols);
         }
       }
     }

@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <iterator>
 #include <random>
-#include <sstream>
 
 #include "run.h"
 
@@ -40,7 +40,7 @@ std::string replace_number(std::string s, size_t pos, std::mt19937& rng) {
   const size_t start = s.find_first_of("-0123456789", pos);
   if (start == std::string::npos) return s;
   const size_t end = s.find_first_not_of("-+.eE0123456789", start);
-  return s.replace(start, end - start, kValues[rng() % (sizeof kValues / sizeof kValues[0])]);
+  return s.replace(start, end - start, kValues[rng() % std::size(kValues)]);
 }
 
 // One to four edits: a byte replaced, a JSON-ish token inserted, bytes erased, a piece of the
@@ -56,7 +56,7 @@ std::string mutate(std::string s, std::mt19937& rng) {
       case 5:
       case 6: s = replace_number(s, pos, rng); break;
       case 0: s[pos] = static_cast<char>(rng() % 256); break;
-      case 1: s.insert(pos, kTokens[rng() % (sizeof kTokens / sizeof kTokens[0])]); break;
+      case 1: s.insert(pos, kTokens[rng() % std::size(kTokens)]); break;
       case 2: s.erase(pos, 1 + rng() % 6); break;
       case 3: s.insert(pos, s.substr(rng() % s.size(), rng() % 20)); break;
       default: s.resize(pos); break;

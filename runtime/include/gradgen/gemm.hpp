@@ -612,13 +612,17 @@ inline void micro_kernel(Index kc, Rows rows_of_a, Panel panel, T* c, Index ldc,
 // 10% less time, 256 rows 2-3% less.
 constexpr Index kDirectRowBytes = 2048, kDirectMaxTiles = 32;
 
+// Rows a multiple of 1 KiB apart share cache sets and evict each other as a tile reads along
+// them: such an operand is packed, not read in place.
+inline bool rows_share_cache_sets(Index row_bytes) { return row_bytes % 1024 == 0; }
+
 // Whether gemm_block reads the whole panels of op(B) in place (see kDirectRowBytes) for a
-// product of m rows. Long rows put each row of a panel on its own page, and rows a multiple
-// of 1 KiB apart share cache sets: those are packed, as is a transposed B.
+// product of m rows. Long rows put each row of a panel on its own page: those are packed, as
+// are rows that share cache sets and a transposed B.
 template <class T>
 bool reads_b_in_place(bool tb, Index ldb, Index m) {
   const Index row_bytes = ldb * Index(sizeof(T)), tiles = (m + Blocking<T>::MR - 1) / Blocking<T>::MR;
-  return !tb && row_bytes <= kDirectRowBytes && row_bytes % 1024 != 0 && tiles <= kDirectMaxTiles;
+  return !tb && row_bytes <= kDirectRowBytes && !rows_share_cache_sets(row_bytes) && tiles <= kDirectMaxTiles;
 }
 
 // C[m, n] (row stride ldc) = alpha · op(A) · op(B) + beta · C on one thread, with its own
@@ -633,9 +637,8 @@ void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a
   constexpr int MR = B::MR, NR = B::NR;
   Buffer<T>& a_buf = thread_buffer<T, 0>();
   Buffer<T>& b_buf = thread_buffer<T, 1>();
-  // A row-major op(A) is read in place unless its row stride is a multiple of 1 KiB: then its
-  // rows share cache sets and evict each other, and packing is cheaper.
-  const bool direct_a = !ta && (lda * Index(sizeof(T))) % 1024 != 0;
+  // A row-major op(A) is read in place unless its rows share cache sets: then packing is cheaper.
+  const bool direct_a = !ta && !rows_share_cache_sets(lda * Index(sizeof(T)));
   const bool direct_b = reads_b_in_place<T>(tb, ldb, m);
   // Equal k blocks (f32, k = 1100: 2 × 550, not 1024 + 76): a short last block would pay a whole
   // pass over C for little work.
@@ -686,8 +689,9 @@ void gemm_block(bool ta, bool tb, Index m, Index k, Index n, T alpha, const T* a
           constexpr Index kPanelsAtOnce = 2;
           T* panel = pb + q * kc * NR;
           if (t == 0 && tb) pack_bt_panel<T, NR>(b, ldb, k0, kc, j0 + jr, cols, panel);
+          // Read in place, B still packs its narrow last panel (whatever q's parity).
           if (t == 0 && !tb && (direct_b || q % kPanelsAtOnce == 0))
-            pack_b_panels<T, NR>(b, ldb, k0, kc, j0 + jr, nc - jr, direct_b ? 1 : std::min(kPanelsAtOnce, panels - q), panel);
+            pack_b_panels<T, NR>(b, ldb, k0, kc, j0 + jr, nc - jr, std::min(kPanelsAtOnce, panels - q), panel);
           tile(PackedPanel<T, NR>{panel}, ct, cols);
         }
       }
